@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Everything else is a helper for them.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+  WERROR := ON
+else
+  WERROR := $(or $(LPSIM_WERROR),OFF)
+endif
+
+.PHONY: run test deps build bench clean format
+
+run: build
+	./$(BUILD_DIR)/sim/lpsim demo
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DLPSIM_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+bench: build
+	./$(BUILD_DIR)/bench/lpsim_bench --benchmark_min_time=0.5
+
+format:
+	find hw sw sim traces tests bench -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

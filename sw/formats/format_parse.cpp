@@ -1,0 +1,121 @@
+// Format-name parser (see format_parse.hpp for the accepted forms).
+#include "format_parse.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include "adaptivfloat_format.hpp"
+#include "fp8_format.hpp"
+#include "int_format.hpp"
+#include "lp_format.hpp"
+#include "posit_format.hpp"
+
+namespace lpsim::fmt {
+namespace {
+
+[[noreturn]] void fail(const std::string& text, const std::string& why) {
+  throw FormatError("format '" + text + "': " + why);
+}
+
+// Splits "fam:a,b" or "fam<a,b>" into the family and its argument strings.
+void split(const std::string& text, std::string& family, std::vector<std::string>& args) {
+  std::size_t open = text.find_first_of(":<");
+  family = text.substr(0, open);
+  args.clear();
+  if (open == std::string::npos) return;
+  std::string body = text.substr(open + 1);
+  if (text[open] == '<') {
+    if (body.empty() || body.back() != '>') fail(text, "missing closing '>'");
+    body.pop_back();
+  }
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = body.find(',', start);
+    args.push_back(body.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+}
+
+int to_int(const std::string& text, const std::string& s, const char* what) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+    fail(text, std::string("parameter ") + what + "='" + s + "' is not an integer");
+  return v;
+}
+
+double to_double(const std::string& text, const std::string& s, const char* what) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+    fail(text, std::string("parameter ") + what + "='" + s + "' is not a number");
+  return v;
+}
+
+void want_args(const std::string& text, const std::vector<std::string>& a, std::size_t lo,
+               std::size_t hi, const char* usage) {
+  if (a.size() < lo || a.size() > hi) fail(text, std::string("expected ") + usage);
+}
+
+}  // namespace
+
+FormatPtr parse_format(const std::string& text, const float* calib, std::size_t calib_count) {
+  std::string family;
+  std::vector<std::string> a;
+  split(text, family, a);
+  try {
+    if (family == "lp") {
+      want_args(text, a, 4, 4, "lp:N,ES,RS,SF");
+      return std::make_shared<LpFormat>(LpParams{to_int(text, a[0], "n"), to_int(text, a[1], "es"),
+                                                 to_int(text, a[2], "rs"),
+                                                 to_int(text, a[3], "sf")});
+    }
+    if (family == "posit") {
+      want_args(text, a, 2, 2, "posit:N,ES");
+      return std::make_shared<PositFormat>(
+          PositParams{to_int(text, a[0], "n"), to_int(text, a[1], "es")});
+    }
+    if (family == "fp8" || family == "fp8_e4m3" || family == "fp8_e5m2") {
+      std::string kind = family == "fp8" ? (a.size() == 1 ? a[0] : "") : family.substr(4);
+      if (family != "fp8" && !a.empty()) fail(text, "takes no parameters");
+      if (kind == "e4m3") return std::make_shared<Fp8Format>(Fp8Kind::E4M3);
+      if (kind == "e5m2") return std::make_shared<Fp8Format>(Fp8Kind::E5M2);
+      fail(text, "expected fp8:e4m3 or fp8:e5m2");
+    }
+    if (family.rfind("int", 0) == 0) {
+      IntParams p;
+      if (family.size() > 3) {  // "int8"
+        if (!a.empty()) fail(text, "expected intN or int:N[,SCALE]");
+        p.n = to_int(text, family.substr(3), "n");
+      } else {
+        want_args(text, a, 1, 2, "int:N[,SCALE]");
+        p.n = to_int(text, a[0], "n");
+        if (a.size() == 2) p.scale = to_double(text, a[1], "scale");
+      }
+      p.validate();
+      if (a.size() < 2 && calib) p.scale = IntFormat::fit_scale(p.n, calib, calib_count);
+      return std::make_shared<IntFormat>(p);
+    }
+    if (family == "af") {
+      want_args(text, a, 2, 3, "af:N,E[,EXPMIN]");
+      AdaptivFloatParams p{to_int(text, a[0], "n"), to_int(text, a[1], "e"), 0};
+      if (a.size() == 3) {
+        p.exp_min = to_int(text, a[2], "exp_min");
+      } else {
+        p.exp_min = 1 - (1 << std::max(0, std::min(p.e, 16) - 1));
+        p.validate();
+        if (calib) p.exp_min = AdaptivFloatFormat::fit_exp_min(p.e, calib, calib_count);
+      }
+      return std::make_shared<AdaptivFloatFormat>(p);
+    }
+  } catch (const FormatError& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("format '", 0) == 0) throw;
+    fail(text, msg);
+  }
+  fail(text, "unknown format family '" + family + "' (expected lp, posit, fp8, int or af)");
+}
+
+}  // namespace lpsim::fmt

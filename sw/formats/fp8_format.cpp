@@ -1,0 +1,1 @@
+// Placeholder until the implementation lands (being written now).
