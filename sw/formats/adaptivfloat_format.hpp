@@ -12,6 +12,7 @@ struct AdaptivFloatParams {
   int n = 8;        // 3..16
   int e = 3;        // 1..n-2 (at least one mantissa bit)
   int exp_min = 0;  // unbiased exponent of exponent field 0; -256..256
+                    // (and exp_min + 2^e - 1 <= 1023, so every value is a finite double)
   void validate() const;
 };
 
@@ -27,12 +28,14 @@ class AdaptivFloatFormat final : public NumberFormat {
   Code negate(Code c) const override { return c ^ (Code{1} << (m_p.n - 1)); }
   bool twos_complement() const override { return false; }
 
-  // The paper's bias rule: exp_max = floor(log2(max|x|)), exp_min = exp_max - 2^e + 1.
+  // The paper's bias rule: exp_max = floor(log2(max|x|)), exp_min = exp_max - 2^e + 1, over
+  // the finite entries; exp_max = 0 when there is no nonzero one. Clamped to -256..256.
   static int fit_exp_min(int e, const float* x, std::size_t count);
 
  private:
   AdaptivFloatParams m_p;
-  std::vector<double> m_value;
+  std::vector<double> m_value;  // decoded value of every code
+  std::vector<double> m_mid;    // m_mid[c] = (value(c) + value(c+1)) / 2 for magnitude codes
 };
 
 }  // namespace lpsim::fmt

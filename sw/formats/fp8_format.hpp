@@ -23,7 +23,8 @@ class Fp8Format final : public NumberFormat {
 
  private:
   Fp8Kind m_kind;
-  double m_value[256];
+  double m_value[256];  // decoded value of every code
+  double m_mid[127];    // m_mid[c] = (value(c) + value(c+1)) / 2 over the finite magnitudes
 };
 
 }  // namespace lpsim::fmt

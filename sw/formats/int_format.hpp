@@ -35,6 +35,8 @@ class IntFormat final : public NumberFormat {
 
  private:
   IntParams m_p;
+  int m_shift = 0;      // scale = m_unit * 2^m_shift
+  double m_unit = 1.0;  // in [1, 2)
 };
 
 }  // namespace lpsim::fmt

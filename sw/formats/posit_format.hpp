@@ -28,7 +28,8 @@ class PositFormat final : public NumberFormat {
 
  private:
   PositParams m_p;
-  std::vector<double> m_value;
+  std::vector<double> m_value;  // decoded value of every pattern
+  std::vector<double> m_mid;    // m_mid[p]: |x| above it rounds to p+1, p = 1 .. maxpos-1
 };
 
 }  // namespace lpsim::fmt
