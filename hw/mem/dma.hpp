@@ -1,0 +1,67 @@
+// DMA engine: TLM-2.0 initiator moving strided 2-D blocks between DRAM and a local buffer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "hw/mem/dma_plan.hpp"
+#include "hw/mem/local_store.hpp"
+
+namespace lpsim::hw {
+
+struct DmaConfig {
+  std::uint64_t burst_bytes = 64;  // largest single TLM transaction
+  bool sync_at_end = true;         // sync the quantum keeper when a job ends (time = start + delay)
+  void validate() const;           // throws ConfigError naming the field
+};
+
+struct DmaStats {
+  std::uint64_t jobs = 0;
+  std::uint64_t bursts = 0;          // transactions issued (including a failed one)
+  std::uint64_t bytes_read = 0;      // DRAM -> local, OK bursts only
+  std::uint64_t bytes_written = 0;   // local -> DRAM, OK bursts only
+  std::uint64_t errors = 0;          // jobs that ended with a non-OK status
+  sc_core::sc_time busy_time = sc_core::SC_ZERO_TIME;  // sum of annotated delays
+};
+
+struct DmaResult {
+  tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;  // first non-OK status, else OK
+  std::uint64_t bytes = 0;       // bytes moved by OK bursts
+  std::uint64_t bursts = 0;      // transactions issued
+  std::uint64_t error_addr = 0;  // DRAM address of the failing burst
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;  // sum of the delays annotated by the targets
+  bool ok() const { return status == tlm::TLM_OK_RESPONSE; }
+};
+
+// Bursts are issued one after another with b_transport (no overlap between bursts: each pays
+// the target's full latency). The delay goes through a tlm_quantumkeeper: the local time
+// offset is passed to the target and synced when the global quantum is reached, and at the
+// end of the job when sync_at_end. The job stops at the first non-OK response and reports it.
+// run() may wait(), so it must be called from an SC_THREAD.
+class Dma : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Dma> isock{"isock"};
+
+  Dma(const sc_core::sc_module_name& name, const DmaConfig& cfg);
+
+  // A malformed job or one overflowing `local` is a broken plan (the controller checked it
+  // before simulation): SC_REPORT_ERROR "lpsim/dma", returns TLM_GENERIC_ERROR_RESPONSE.
+  DmaResult run(const DmaJob& job, LocalStore& local);
+
+  tlm_utils::tlm_quantumkeeper& quantum_keeper() { return m_qk; }
+  const DmaConfig& config() const { return m_cfg; }
+  const DmaStats& stats() const { return m_stats; }
+
+ private:
+  DmaConfig m_cfg;
+  DmaStats m_stats;
+  tlm_utils::tlm_quantumkeeper m_qk;
+  std::vector<std::uint8_t> m_tmp;
+};
+
+}  // namespace lpsim::hw

@@ -1,0 +1,68 @@
+// External memory as a TLM-2.0 target: payload translation, delay annotation, debug and DMI.
+#include "hw/mem/dram.hpp"
+
+#include <algorithm>
+
+#include "hw/mem/mem_tlm.hpp"
+
+namespace lpsim::hw {
+
+Dram::Dram(const sc_core::sc_module_name& name, const DramConfig& cfg)
+    : sc_module(name), m_core(cfg), m_period(cfg.clock_period_ns, sc_core::SC_NS) {
+  tsock.register_b_transport(this, &Dram::b_transport);
+  tsock.register_transport_dbg(this, &Dram::transport_dbg);
+  tsock.register_get_direct_mem_ptr(this, &Dram::get_direct_mem_ptr);
+}
+
+void Dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  DramRequest r;
+  switch (gp.get_command()) {
+    case tlm::TLM_READ_COMMAND: r.cmd = DramRequest::Cmd::read; break;
+    case tlm::TLM_WRITE_COMMAND: r.cmd = DramRequest::Cmd::write; break;
+    default: r.cmd = DramRequest::Cmd::ignore; break;
+  }
+  r.addr = gp.get_address();
+  r.data = gp.get_data_ptr();
+  r.len = gp.get_data_length();
+  r.streaming_width = gp.get_streaming_width();
+  r.byte_enable = gp.get_byte_enable_ptr();
+  r.byte_enable_len = gp.get_byte_enable_length();
+  std::uint64_t cycles = 0;
+  const MemStatus st = m_core.access(r, cycles);
+  delay += m_period * static_cast<double>(cycles);
+  if (st == MemStatus::ok && m_core.config().dmi_enabled) gp.set_dmi_allowed(true);
+  gp.set_response_status(to_tlm(st));
+}
+
+unsigned Dram::transport_dbg(tlm::tlm_generic_payload& gp) {
+  const auto addr = gp.get_address();
+  const auto len = gp.get_data_length();
+  if (gp.get_data_ptr() == nullptr) return 0;
+  if (gp.is_read()) return static_cast<unsigned>(m_core.debug_read(addr, gp.get_data_ptr(), len));
+  if (gp.is_write()) return static_cast<unsigned>(m_core.debug_write(addr, gp.get_data_ptr(), len));
+  return 0;
+}
+
+bool Dram::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
+  const auto& cfg = m_core.config();
+  const auto addr = gp.get_address();
+  if (!cfg.dmi_enabled || addr >= cfg.capacity_bytes) {
+    // Deny, but tell the initiator the whole range so it does not ask again.
+    dmi.allow_none();
+    dmi.set_start_address(0);
+    dmi.set_end_address(cfg.capacity_bytes - 1);
+    return false;
+  }
+  const std::uint64_t base = addr - addr % cfg.page_bytes;
+  const std::uint64_t end = std::min(base + cfg.page_bytes, cfg.capacity_bytes) - 1;
+  dmi.set_dmi_ptr(m_core.page_ptr(addr));
+  dmi.set_start_address(base);
+  dmi.set_end_address(end);
+  dmi.allow_read_write();
+  // Latency of one word: the fixed latency plus one beat (DMI bypasses the bandwidth model).
+  dmi.set_read_latency(m_period * static_cast<double>(cfg.latency_cycles + 1));
+  dmi.set_write_latency(m_period * static_cast<double>(cfg.latency_cycles + 1));
+  return true;
+}
+
+}  // namespace lpsim::hw
