@@ -3,11 +3,40 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <iostream>
 
 #include "sim/commands.hpp"
 #include "sim/user_error.hpp"
 #include "sw/formats/number_format.hpp"
+
+namespace {
+
+// CLI11 reports an unknown subcommand word only as "A subcommand is required"; name it instead.
+// Walks the leading words of the command line down the subcommand tree.
+void check_subcommand_words(CLI::App& app, int argc, char** argv) {
+  CLI::App* node = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return;
+    const auto subs = node->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return;
+    CLI::App* next = nullptr;
+    std::string names;
+    for (CLI::App* s : subs) {
+      if (s->check_name(word)) next = s;
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    }
+    if (!next) {
+      const std::string where = node == &app ? "lpsim" : "lpsim " + node->get_name();
+      throw lpsim::UserError("unknown subcommand '" + word + "' of '" + where + "' (expected " +
+                             names + ")");
+    }
+    node = next;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"lpsim: simulator of the Logarithmic-Posit Accelerator (LPA)", "lpsim"};
@@ -15,6 +44,7 @@ int main(int argc, char** argv) {
   lpsim::cli::add_lp_command(app);
   lpsim::cli::add_demo_command(app);
   try {
+    check_subcommand_words(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -117,7 +117,8 @@ TEST(CliLp, BadInputIsOneLineErrorWithExitCode2AndNoOutput) {
       {"lp error --format lp:8,2,3,0", "", "no values"},
       {"lp table", "", "--format"},
       {"lp", "", "subcommand"},
-      {"lp frobnicate --format lp:8,2,3,0", "", "frobnicate"},
+      {"lp frobnicate --format lp:8,2,3,0", "", "unknown subcommand 'frobnicate' of 'lpsim lp'"},
+      {"frob", "", "unknown subcommand 'frob' of 'lpsim'"},
   };
   for (const auto& c : cases) {
     const auto r = run_lpsim(c.args, c.input);
