@@ -2,7 +2,6 @@
 #include "sim/value_reader.hpp"
 
 #include <charconv>
-#include <iterator>
 
 #include "sim/user_error.hpp"
 
@@ -46,7 +45,9 @@ std::vector<double> parse_values(const std::string& text, const std::string& sou
 }
 
 std::vector<double> read_values(std::istream& in, const std::string& source) {
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) text.append(buf, in.gcount());
   return parse_values(text, source);
 }
 
