@@ -1,0 +1,47 @@
+// Configuration and statistics of one PE type (LP or INT) and its accumulator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sw/formats/lp_format.hpp"
+
+namespace lpsim::hw {
+
+enum class PeType { lp, integer };
+// exact: wide fixed point sized from the formats, order independent (default).
+// narrow: saturating two's complement fixed point of narrow_bits bits, LSB 2^-narrow_frac_bits.
+// small_float: the poster's running sum (sign, exponent, float_frac_bits-bit linear fraction).
+enum class AccMode { exact, narrow, small_float };
+
+std::string to_string(PeType t);
+std::string to_string(AccMode m);
+PeType pe_type_from_string(const std::string& s);   // "lp", "int"; throws ConfigError
+AccMode acc_mode_from_string(const std::string& s);  // "exact", "narrow", "float"
+
+struct PeConfig {
+  PeType type = PeType::lp;
+  int mode = 8;                           // MODE: 8, 4 or 2 bits per value; lanes = 8 / mode
+  fmt::LpParams act{8, 2, 3, 0};          // activation format (LP PE; n must equal mode)
+  fmt::LpParams wgt{8, 2, 3, 0};          // weight format (LP PE; n must equal mode)
+  int lin_frac_bits = 8;                  // log->linear converter output fraction bits W, 1..24
+  AccMode acc_mode = AccMode::exact;
+  int narrow_bits = 32;                   // narrow: total width, 8..64
+  int narrow_frac_bits = 16;              // narrow: fraction bits (LSB weight 2^-f), -64..96
+  int float_frac_bits = 8;                // small_float: fraction bits, 1..32
+  std::int64_t max_k = 65536;             // longest dot product (elements) the exact sizing covers
+
+  // Throws ConfigError naming the field; also when the exact accumulator would exceed 126 bits.
+  void validate() const;
+};
+
+// Counters of a stand-alone PE (PeCore). The array keeps its own ArrayStats.
+struct PeStats {
+  std::uint64_t cycles = 0;        // mac() calls
+  std::uint64_t macs = 0;          // lane MACs (lanes per cycle)
+  std::uint64_t zero_products = 0; // lane products that were zero (a zero operand)
+  std::uint64_t nar_products = 0;  // lane products that were NaR
+  std::uint64_t saturations = 0;   // narrow mode: results clamped
+};
+
+}  // namespace lpsim::hw
