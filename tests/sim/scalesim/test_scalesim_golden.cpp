@@ -1,0 +1,89 @@
+// tiny_4x4: our three reports equal SCALE-Sim v2's golden files byte for byte (os, ws, is).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "scalesim_test_util.hpp"
+#include "sim/scalesim/layer_model.hpp"
+#include "sim/scalesim/py_float.hpp"
+#include "sim/scalesim/report_writer.hpp"
+#include "sim/scalesim/scalesim_run.hpp"
+
+namespace lpsim::scalesim {
+namespace {
+
+using test::data;
+using test::read_text;
+
+class Golden : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Golden, ReportsMatchByteForByte) {
+  const std::string df = GetParam();
+  const std::string run = "tiny_4x4_" + df;
+  const ScaleSimConfig cfg = read_config(data("tiny_4x4/tiny_" + df + ".cfg"));
+  const Topology topo = read_topology(data("tiny_4x4/tiny.csv"));
+  std::vector<LayerReport> reps;
+  for (const Layer& l : topo.layers) reps.push_back(model_layer(cfg, l, Timing::scalesim));
+  ASSERT_EQ(reps.size(), 1u);
+  EXPECT_TRUE(reps[0].dram_exact);
+  const std::string gold = data("tiny_4x4/" + run + "/");
+  EXPECT_EQ(compute_report_csv(reps), read_text(gold + "COMPUTE_REPORT.csv"));
+  EXPECT_EQ(bandwidth_report_csv(reps), read_text(gold + "BANDWIDTH_REPORT.csv"));
+  EXPECT_EQ(detailed_access_report_csv(reps), read_text(gold + "DETAILED_ACCESS_REPORT.csv"));
+}
+
+TEST_P(Golden, RunWritesTheSameFilesUnderRunName) {
+  const std::string df = GetParam();
+  test::TempDir dir;
+  RunOptions opt;
+  opt.topology_path = data("tiny_4x4/tiny.csv");
+  opt.config_path = data("tiny_4x4/tiny_" + df + ".cfg");
+  opt.outdir = dir.file("logs");  // created on demand
+  const RunResult res = run_scalesim(opt, nullptr);
+  EXPECT_EQ(res.run_dir, dir.file("logs/tiny_4x4_" + df));
+  for (const char* f : {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"})
+    EXPECT_EQ(read_text(res.run_dir + "/" + f), read_text(data("tiny_4x4/tiny_4x4_" + df + "/" + f)))
+        << f;
+  // Nothing else is left in OUTDIR (no temporary directory).
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.file("logs")))
+    ++entries;
+  EXPECT_EQ(entries, 1u);
+  // Running again replaces the reports in place.
+  EXPECT_NO_THROW(run_scalesim(opt, nullptr));
+  EXPECT_EQ(read_text(res.run_dir + "/COMPUTE_REPORT.csv"),
+            read_text(data("tiny_4x4/tiny_4x4_" + df + "/COMPUTE_REPORT.csv")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Tiny4x4, Golden, ::testing::Values("os", "ws", "is"));
+
+TEST(ScaleSimGolden, TotalCyclesOfTheSpec) {
+  const Topology topo = read_topology(data("tiny_4x4/tiny.csv"));
+  const std::pair<const char*, std::int64_t> expect[] = {{"os", 111}, {"ws", 103}, {"is", 127}};
+  for (const auto& [df, cycles] : expect) {
+    const ScaleSimConfig cfg = read_config(data(std::string("tiny_4x4/tiny_") + df + ".cfg"));
+    EXPECT_EQ(model_layer(cfg, topo.layers[0], Timing::scalesim).total_cycles, cycles) << df;
+  }
+}
+
+TEST(PyFloatRepr, MatchesCPython) {
+  EXPECT_EQ(py_float_repr(4.0), "4.0");
+  EXPECT_EQ(py_float_repr(-66.0), "-66.0");
+  EXPECT_EQ(py_float_repr(75.0), "75.0");
+  EXPECT_EQ(py_float_repr(100.0), "100.0");
+  EXPECT_EQ(py_float_repr(0.0), "0.0");
+  EXPECT_EQ(py_float_repr(768.0 * 100 / (111 * 16)), "43.24324324324324");
+  EXPECT_EQ(py_float_repr(48.0 / 103), "0.46601941747572817");
+  EXPECT_EQ(py_float_repr(0.1), "0.1");
+  EXPECT_EQ(py_float_repr(0.0001), "0.0001");
+  EXPECT_EQ(py_float_repr(0.00001), "1e-05");
+  EXPECT_EQ(py_float_repr(1.5e-7), "1.5e-07");
+  EXPECT_EQ(py_float_repr(1e16), "1e+16");
+  EXPECT_EQ(py_float_repr(1234567890123456.0), "1234567890123456.0");
+  EXPECT_EQ(py_float_repr(12345678901234567.0), "1.2345678901234568e+16");
+  EXPECT_EQ(py_float_repr(1e100), "1e+100");
+  EXPECT_EQ(py_float_repr(-2.5e-300), "-2.5e-300");
+}
+
+}  // namespace
+}  // namespace lpsim::scalesim
