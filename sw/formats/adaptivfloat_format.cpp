@@ -10,8 +10,8 @@ void AdaptivFloatParams::validate() const {
   auto bad = [](const std::string& what) { throw FormatError(what); };
   if (n < 3 || n > 16) bad("AF parameter n=" + std::to_string(n) + " is out of range 3..16");
   if (e < 1 || e > n - 2)
-    bad("AF parameter e=" + std::to_string(e) + " is out of range 1..n-2 (n=" +
-        std::to_string(n) + ")");
+    bad("AF parameter e=" + std::to_string(e) + " is out of range 1..n-2 (n=" + std::to_string(n) +
+        ")");
   if (exp_min < -256 || exp_min > 256)
     bad("AF parameter exp_min=" + std::to_string(exp_min) + " is out of range -256..256");
   // Wide exponent fields would leave the double range (e = 14 spans 16383 binades).
@@ -43,7 +43,9 @@ std::string AdaptivFloatFormat::name() const {
          std::to_string(m_p.exp_min) + ">";
 }
 
-double AdaptivFloatFormat::decode(Code c) const { return m_value[c & (num_codes() - 1)]; }
+double AdaptivFloatFormat::decode(Code c) const {
+  return m_value[c & (num_codes() - 1)];
+}
 
 Code AdaptivFloatFormat::encode(double x) const {
   // NaN has no code; it becomes a zero that keeps its sign bit, so that encode(-x) is still
@@ -60,7 +62,8 @@ Code AdaptivFloatFormat::encode(double x) const {
 }
 
 int AdaptivFloatFormat::fit_exp_min(int e, const float* x, std::size_t count) {
-  if (e < 1 || e > 14) throw FormatError("AF parameter e=" + std::to_string(e) + " is out of range 1..14");
+  if (e < 1 || e > 14)
+    throw FormatError("AF parameter e=" + std::to_string(e) + " is out of range 1..14");
   double m = 0;
   for (std::size_t i = 0; i < count; ++i)
     if (std::isfinite(x[i])) m = std::max(m, std::fabs(static_cast<double>(x[i])));

@@ -16,7 +16,7 @@ Layout layout(Fp8Kind k) {
   return k == Fp8Kind::E4M3 ? Layout{4, 3, 7, 0x7e} : Layout{5, 2, 15, 0x7b};
 }
 
-constexpr Code kNan = 0x7f;     // canonical NaN magnitude of both kinds (spec table 1)
+constexpr Code kNan = 0x7f;      // canonical NaN magnitude of both kinds (spec table 1)
 constexpr Code kE5M2Inf = 0x7c;  // S.11111.00
 
 }  // namespace
@@ -42,14 +42,18 @@ Fp8Format::Fp8Format(Fp8Kind kind) : m_kind(kind) {
   for (Code c = 0; c < l.max_code; ++c) m_mid[c] = (m_value[c] + m_value[c + 1]) / 2;
 }
 
-std::string Fp8Format::name() const { return m_kind == Fp8Kind::E4M3 ? "fp8_e4m3" : "fp8_e5m2"; }
+std::string Fp8Format::name() const {
+  return m_kind == Fp8Kind::E4M3 ? "fp8_e4m3" : "fp8_e5m2";
+}
 
 bool Fp8Format::is_nan_code(Code c) const {
   const Code mag = c & 0x7fu;
   return m_kind == Fp8Kind::E4M3 ? mag == 0x7f : mag > kE5M2Inf;
 }
 
-double Fp8Format::decode(Code c) const { return m_value[c & 0xffu]; }
+double Fp8Format::decode(Code c) const {
+  return m_value[c & 0xffu];
+}
 
 Code Fp8Format::encode(double x) const {
   const Code sign = std::signbit(x) ? 0x80u : 0u;

@@ -48,7 +48,8 @@ double IntFormat::decode(Code c) const {
   // Two's complement of an n-bit field; a multiply is cheaper than a 2^16-entry table.
   const int n = m_p.n;
   c &= static_cast<Code>(num_codes() - 1);
-  const long k = static_cast<long>(c) - (((c >> (n - 1)) & 1u) ? static_cast<long>(num_codes()) : 0);
+  const long k =
+      static_cast<long>(c) - (((c >> (n - 1)) & 1u) ? static_cast<long>(num_codes()) : 0);
   return static_cast<double>(k) * m_p.scale;
 }
 
@@ -67,7 +68,7 @@ Code IntFormat::encode(double x) const {
   auto above = [&](long j) { return std::fma(-(static_cast<double>(j) + 0.5), m_unit, y); };
   while (k < top && above(k) > 0) ++k;
   while (k > 0 && above(k - 1) < 0) --k;
-  if (k < top && above(k) == 0 && (k & 1)) ++k;   // tie with k+1: to even
+  if (k < top && above(k) == 0 && (k & 1)) ++k;    // tie with k+1: to even
   if (k > 0 && above(k - 1) == 0 && (k & 1)) --k;  // tie with k-1: to even
   const Code c = static_cast<Code>(k);
   return std::signbit(x) ? negate(c) : c;

@@ -53,7 +53,9 @@ std::string PositFormat::name() const {
   return "posit<" + std::to_string(m_p.n) + "," + std::to_string(m_p.es) + ">";
 }
 
-double PositFormat::decode(Code c) const { return m_value[c & (num_codes() - 1)]; }
+double PositFormat::decode(Code c) const {
+  return m_value[c & (num_codes() - 1)];
+}
 
 Code PositFormat::encode(double x) const {
   if (x == 0) return 0;

@@ -50,8 +50,9 @@ inline void expect_fast_path_matches_encode(const NumberFormat& f,
   std::uniform_real_distribution<double> expo(std::log2(lo), std::log2(hi));
   for (int i = 0; i < 3000; ++i)
     probes.push_back(static_cast<float>((rng() & 1 ? -1 : 1) * std::exp2(expo(rng))));
-  for (float x : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, std::copysign(NAN, -1.0f), 1e-45f, -1e-45f, 1.17549435e-38f,
-                  std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()})
+  for (float x :
+       {0.0f, -0.0f, INFINITY, -INFINITY, NAN, std::copysign(NAN, -1.0f), 1e-45f, -1e-45f,
+        1.17549435e-38f, std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()})
     probes.push_back(x);
 
   std::vector<std::uint16_t> codes(probes.size());

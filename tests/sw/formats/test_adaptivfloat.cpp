@@ -30,7 +30,8 @@ double ref_decode(const AdaptivFloatParams& p, Code c) {
   for (char b : man) m = 2 * m + (b - '0');
   if (big_e == 0 && m == 0) return sign * 0.0;  // the smallest code is a signed zero
   const int mb = static_cast<int>(man.size());
-  return sign * std::ldexp(static_cast<double>((1L << mb) + m), p.exp_min + static_cast<int>(big_e) - mb);
+  return sign *
+         std::ldexp(static_cast<double>((1L << mb) + m), p.exp_min + static_cast<int>(big_e) - mb);
 }
 
 // Nearest magnitude by a linear scan (ties to the even code, saturating at the largest).
@@ -58,7 +59,9 @@ std::vector<AdaptivFloatParams> small_formats() {
   return v;
 }
 
-std::string label(const AdaptivFloatParams& p) { return AdaptivFloatFormat(p).name(); }
+std::string label(const AdaptivFloatParams& p) {
+  return AdaptivFloatFormat(p).name();
+}
 
 std::vector<double> midpoints(const AdaptivFloatFormat& f) {
   std::vector<double> m;

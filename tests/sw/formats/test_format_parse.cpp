@@ -77,7 +77,8 @@ TEST(FormatParse, IntFormsAndScaleFitting) {
   EXPECT_EQ(explicit_scale.name(), "int8(scale=0.5)");
   EXPECT_EQ(as<IntFormat>(parse_format("int:8,1e-3")).params().scale, 1e-3);
   const double fitted = static_cast<double>(6.35f) / 127;
-  EXPECT_EQ(as<IntFormat>(parse_format("int:8", calib.data(), calib.size())).params().scale, fitted);
+  EXPECT_EQ(as<IntFormat>(parse_format("int:8", calib.data(), calib.size())).params().scale,
+            fitted);
   EXPECT_EQ(as<IntFormat>(parse_format("int8", calib.data(), calib.size())).params().scale, fitted);
   // An explicit scale wins over the calibration data.
   EXPECT_EQ(as<IntFormat>(parse_format("int:8,0.5", calib.data(), calib.size())).params().scale,
@@ -93,13 +94,16 @@ TEST(FormatParse, AdaptivFloatFormsAndBiasFitting) {
     const auto f = parse_format(text);
     EXPECT_EQ(f->name(), "af<8,3,-7>");
   }
-  EXPECT_EQ(as<AdaptivFloatFormat>(parse_format("af:8,3", calib.data(), calib.size())).params().exp_min,
-            2 - 8 + 1);
-  EXPECT_EQ(as<AdaptivFloatFormat>(parse_format("af<8,2>", calib.data(), calib.size())).params().exp_min,
-            2 - 4 + 1);
   EXPECT_EQ(
-      as<AdaptivFloatFormat>(parse_format("af:8,3,-7", calib.data(), calib.size())).params().exp_min,
-      -7);
+      as<AdaptivFloatFormat>(parse_format("af:8,3", calib.data(), calib.size())).params().exp_min,
+      2 - 8 + 1);
+  EXPECT_EQ(
+      as<AdaptivFloatFormat>(parse_format("af<8,2>", calib.data(), calib.size())).params().exp_min,
+      2 - 4 + 1);
+  EXPECT_EQ(as<AdaptivFloatFormat>(parse_format("af:8,3,-7", calib.data(), calib.size()))
+                .params()
+                .exp_min,
+            -7);
 }
 
 TEST(FormatParse, NamesRoundTripThroughTheParserWhereTheyAreParseable) {
@@ -117,14 +121,22 @@ TEST(FormatParse, UnknownFamily) {
 
 TEST(FormatParse, WrongArgumentCount) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"lp:8,2,3", "lp:N,ES,RS,SF"},       {"lp<8,2,3,0,1>", "lp:N,ES,RS,SF"},
-      {"lp", "lp:N,ES,RS,SF"},             {"posit:8", "posit:N,ES"},
-      {"posit<8,2,1>", "posit:N,ES"},      {"posit", "posit:N,ES"},
-      {"af:8", "af:N,E[,EXPMIN]"},         {"af:8,3,1,2", "af:N,E[,EXPMIN]"},
-      {"int:8,1,2", "int:N[,SCALE]"},      {"int", "int:N[,SCALE]"},
-      {"int8:3", "intN or int:N[,SCALE]"}, {"fp8", "fp8:e4m3 or fp8:e5m2"},
-      {"fp8:e4m3,1", "fp8:e4m3 or fp8:e5m2"}, {"fp8:e3m4", "fp8:e4m3 or fp8:e5m2"},
-      {"fp8_e4m3:x", "takes no parameters"}, {"fp8_e5m2<>", "takes no parameters"},
+      {"lp:8,2,3", "lp:N,ES,RS,SF"},
+      {"lp<8,2,3,0,1>", "lp:N,ES,RS,SF"},
+      {"lp", "lp:N,ES,RS,SF"},
+      {"posit:8", "posit:N,ES"},
+      {"posit<8,2,1>", "posit:N,ES"},
+      {"posit", "posit:N,ES"},
+      {"af:8", "af:N,E[,EXPMIN]"},
+      {"af:8,3,1,2", "af:N,E[,EXPMIN]"},
+      {"int:8,1,2", "int:N[,SCALE]"},
+      {"int", "int:N[,SCALE]"},
+      {"int8:3", "intN or int:N[,SCALE]"},
+      {"fp8", "fp8:e4m3 or fp8:e5m2"},
+      {"fp8:e4m3,1", "fp8:e4m3 or fp8:e5m2"},
+      {"fp8:e3m4", "fp8:e4m3 or fp8:e5m2"},
+      {"fp8_e4m3:x", "takes no parameters"},
+      {"fp8_e5m2<>", "takes no parameters"},
       {"posit<8,2", "missing closing '>'"},
   };
   for (const auto& [text, want] : cases) {
@@ -135,13 +147,20 @@ TEST(FormatParse, WrongArgumentCount) {
 
 TEST(FormatParse, NonIntegerAndNonNumericParametersAreNamed) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"posit:8,x", "es='x' is not an integer"},   {"posit:8.5,2", "n='8.5' is not an integer"},
-      {"posit:8,", "es='' is not an integer"},     {"posit:,2", "n='' is not an integer"},
-      {"lp:8,2,3,a", "sf='a' is not an integer"},  {"lp:8,2,r,0", "rs='r' is not an integer"},
-      {"lp:8, 2,3,0", "es=' 2' is not an integer"}, {"af:8,3,1.5", "exp_min='1.5' is not an integer"},
-      {"af:8,e", "e='e' is not an integer"},       {"af<x,3>", "n='x' is not an integer"},
-      {"int:8,abc", "scale='abc' is not a number"}, {"int:8,", "scale='' is not a number"},
-      {"int:q", "n='q' is not an integer"},        {"intx", "n='x' is not an integer"},
+      {"posit:8,x", "es='x' is not an integer"},
+      {"posit:8.5,2", "n='8.5' is not an integer"},
+      {"posit:8,", "es='' is not an integer"},
+      {"posit:,2", "n='' is not an integer"},
+      {"lp:8,2,3,a", "sf='a' is not an integer"},
+      {"lp:8,2,r,0", "rs='r' is not an integer"},
+      {"lp:8, 2,3,0", "es=' 2' is not an integer"},
+      {"af:8,3,1.5", "exp_min='1.5' is not an integer"},
+      {"af:8,e", "e='e' is not an integer"},
+      {"af<x,3>", "n='x' is not an integer"},
+      {"int:8,abc", "scale='abc' is not a number"},
+      {"int:8,", "scale='' is not a number"},
+      {"int:q", "n='q' is not an integer"},
+      {"intx", "n='x' is not an integer"},
       {"int8.5", "n='8.5' is not an integer"},
   };
   for (const auto& [text, want] : cases) {
@@ -153,12 +172,24 @@ TEST(FormatParse, NonIntegerAndNonNumericParametersAreNamed) {
 
 TEST(FormatParse, OutOfRangeParametersAreNamed) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"lp:1,0,1,0", "n=1"},    {"lp:8,5,3,0", "es=5"},      {"lp:8,2,8,0", "rs=8"},
-      {"lp<8,2,3,65>", "sf=65"}, {"posit:17,2", "n=17"},     {"posit<8,-1>", "es=-1"},
-      {"posit:8,5", "es=5"},    {"int:1", "n=1"},            {"int17", "n=17"},
-      {"int:8,-1", "scale=-1"}, {"int:8,0", "scale=0"},      {"int:8,inf", "scale=inf"},
-      {"af:2,1", "n=2"},        {"af:8,7", "e=7"},           {"af<8,0>", "e=0"},
-      {"af:8,3,300", "exp_min=300"}, {"af:8,3,-257", "exp_min=-257"}, {"af:17,3", "n=17"},
+      {"lp:1,0,1,0", "n=1"},
+      {"lp:8,5,3,0", "es=5"},
+      {"lp:8,2,8,0", "rs=8"},
+      {"lp<8,2,3,65>", "sf=65"},
+      {"posit:17,2", "n=17"},
+      {"posit<8,-1>", "es=-1"},
+      {"posit:8,5", "es=5"},
+      {"int:1", "n=1"},
+      {"int17", "n=17"},
+      {"int:8,-1", "scale=-1"},
+      {"int:8,0", "scale=0"},
+      {"int:8,inf", "scale=inf"},
+      {"af:2,1", "n=2"},
+      {"af:8,7", "e=7"},
+      {"af<8,0>", "e=0"},
+      {"af:8,3,300", "exp_min=300"},
+      {"af:8,3,-257", "exp_min=-257"},
+      {"af:17,3", "n=17"},
   };
   for (const auto& [text, want] : cases) {
     const std::string m = error_of(text);

@@ -22,7 +22,9 @@ using lpsim::fmt::Fp8Kind;
 struct Ref {
   int exp_bits, bias;
 };
-Ref ref(Fp8Kind k) { return k == Fp8Kind::E4M3 ? Ref{4, 7} : Ref{5, 15}; }
+Ref ref(Fp8Kind k) {
+  return k == Fp8Kind::E4M3 ? Ref{4, 7} : Ref{5, 15};
+}
 
 // OFP8 spec 1.0, tables 1 and 2: E4M3 has only S.1111.111 as NaN and no inf; E5M2 follows
 // IEEE 754 (S.11111.00 inf, other S.11111.xx NaN). Subnormals at exponent field 0.
@@ -49,7 +51,8 @@ Code ref_encode(Fp8Kind kind, double x) {
   if (std::isnan(x)) return sign | 0x7f;
   if (std::isinf(x)) return sign | (kind == Fp8Kind::E5M2 ? 0x7c : 0x7f);
   std::vector<double> v;
-  for (Code c = 0; c < 0x80 && std::isfinite(ref_decode(kind, c)); ++c) v.push_back(ref_decode(kind, c));
+  for (Code c = 0; c < 0x80 && std::isfinite(ref_decode(kind, c)); ++c)
+    v.push_back(ref_decode(kind, c));
   const double a = std::fabs(x);
   Code c = 0;
   while (c + 1 < v.size() && v[c + 1] <= a) ++c;
@@ -62,7 +65,9 @@ Code ref_encode(Fp8Kind kind, double x) {
 
 const Fp8Kind kKinds[] = {Fp8Kind::E4M3, Fp8Kind::E5M2};
 
-Code max_code(Fp8Kind k) { return k == Fp8Kind::E4M3 ? 0x7e : 0x7b; }
+Code max_code(Fp8Kind k) {
+  return k == Fp8Kind::E4M3 ? 0x7e : 0x7b;
+}
 
 std::vector<double> midpoints(const Fp8Format& f) {
   std::vector<double> m;
@@ -95,7 +100,7 @@ TEST(Fp8Format, SpecValues) {
   EXPECT_EQ(a.decode(0x08), std::ldexp(1.0, -6));  // smallest normal
   EXPECT_EQ(a.decode(0x07), 0.875 * std::ldexp(1.0, -6));
   EXPECT_EQ(a.decode(0x01), std::ldexp(1.0, -9));  // smallest subnormal
-  EXPECT_EQ(a.decode(0x78), 256.0);                 // S.1111.000 is a number in E4M3
+  EXPECT_EQ(a.decode(0x78), 256.0);                // S.1111.000 is a number in E4M3
   EXPECT_EQ(a.decode(0xfe), -448.0);
   EXPECT_EQ(b.decode(0x7b), 57344.0);
   EXPECT_EQ(b.decode(0x04), std::ldexp(1.0, -14));
@@ -201,8 +206,8 @@ TEST(Fp8FastQuantizer, MatchesExactEncoder) {
   unsigned seed = 300;
   for (Fp8Kind k : kKinds) {
     const Fp8Format f(k);
-    lpsim::fmt::testing::expect_fast_path_matches_encode(f, midpoints(f), std::ldexp(1.0, -20),
-                                                         1e6, seed++);
+    lpsim::fmt::testing::expect_fast_path_matches_encode(f, midpoints(f), std::ldexp(1.0, -20), 1e6,
+                                                         seed++);
     EXPECT_EQ(f.fast().slow_buckets(), 0u) << f.name();
   }
 }

@@ -73,8 +73,12 @@ std::vector<IntParams> small_formats() {
   return v;
 }
 
-std::string label(const IntParams& p) { return IntFormat(p).name(); }
-long top(const IntParams& p) { return (1L << (p.n - 1)) - 1; }
+std::string label(const IntParams& p) {
+  return IntFormat(p).name();
+}
+long top(const IntParams& p) {
+  return (1L << (p.n - 1)) - 1;
+}
 
 TEST(IntFormat, DecodeMatchesBitStringReferenceForEveryPattern) {
   for (const IntParams& p : small_formats()) {
@@ -163,7 +167,8 @@ TEST(IntFormat, EncodeIsExactlyNearestNextToInexactMidpointsAndOnRandomDoubles) 
     }
     std::uniform_real_distribution<double> u(-1.2 * t, 1.2 * t);
     for (int i = 0; i < 2000; ++i) xs.push_back(u(rng) * p.scale);
-    for (double x : xs) ASSERT_EQ(f.encode(x), ref_encode(p.n, p.scale, x)) << label(p) << " x=" << x;
+    for (double x : xs)
+      ASSERT_EQ(f.encode(x), ref_encode(p.n, p.scale, x)) << label(p) << " x=" << x;
   }
 }
 
@@ -250,9 +255,8 @@ TEST(IntFastQuantizer, MatchesExactEncoder) {
     const IntFormat f(p);
     std::vector<double> mids;
     for (long k = 0; k < top(p); ++k) mids.push_back((static_cast<double>(k) + 0.5) * p.scale);
-    lpsim::fmt::testing::expect_fast_path_matches_encode(f, mids, p.scale / 64,
-                                                         p.scale * static_cast<double>(4 * top(p)),
-                                                         seed++);
+    lpsim::fmt::testing::expect_fast_path_matches_encode(
+        f, mids, p.scale / 64, p.scale * static_cast<double>(4 * top(p)), seed++);
   }
 }
 

@@ -54,8 +54,8 @@ double ref_decode(int n, int es, Code pattern) {
   for (char c : frac) f = 2 * f + (c - '0');
   // (2^fb + f) * 2^(2^es k + e - fb), exact
   const int fb = static_cast<int>(frac.size());
-  const double v = std::ldexp(static_cast<double>((1L << fb) + f),
-                              (1 << es) * k + static_cast<int>(e) - fb);
+  const double v =
+      std::ldexp(static_cast<double>((1L << fb) + f), (1 << es) * k + static_cast<int>(e) - fb);
   return negative ? -v : v;
 }
 
@@ -82,8 +82,8 @@ Code ref_round(int n, int es, double x) {
   const bool sticky = s.find('1', w + 1) != std::string::npos;
   if (round && (sticky || (head & 1u))) ++head;
   const Code maxpos = (Code{1} << (n - 1)) - 1;
-  if (head == 0) return 1;             // never to zero
-  if (head > maxpos) return maxpos;    // never to NaR
+  if (head == 0) return 1;           // never to zero
+  if (head > maxpos) return maxpos;  // never to NaR
   return head;
 }
 
@@ -101,13 +101,16 @@ std::vector<PositParams> small_formats() {
   return v;
 }
 
-std::string label(const PositParams& p) { return PositFormat(p).name(); }
+std::string label(const PositParams& p) {
+  return PositFormat(p).name();
+}
 
 // Rounding thresholds of posit<n,es>: p's bits followed by a single 1, i.e. pattern 2p+1 of
 // posit<n+1,es>, for p = 1 .. maxpos-1.
 std::vector<double> ref_thresholds(const PositParams& p) {
   std::vector<double> t;
-  for (Code q = 1; q + 1 < (Code{1} << (p.n - 1)); ++q) t.push_back(ref_decode(p.n + 1, p.es, 2 * q + 1));
+  for (Code q = 1; q + 1 < (Code{1} << (p.n - 1)); ++q)
+    t.push_back(ref_decode(p.n + 1, p.es, 2 * q + 1));
   return t;
 }
 
@@ -135,11 +138,11 @@ TEST(PositFormat, KnownValues) {
   const PositFormat p82({8, 2});
   EXPECT_EQ(p82.name(), "posit<8,2>");
   EXPECT_EQ(p82.decode(0x40), 1.0);
-  EXPECT_EQ(p82.decode(0x7f), std::ldexp(1.0, 24));    // maxpos = useed^(n-2)
-  EXPECT_EQ(p82.decode(0x01), std::ldexp(1.0, -24));   // minpos
-  EXPECT_EQ(p82.decode(0x50), 4.0);                    // 0 10 10 000
-  EXPECT_EQ(p82.decode(0x44), 1.5);                    // 0 10 00 100
-  EXPECT_EQ(p82.decode(0x48), 2.0);                    // 0 10 01 000
+  EXPECT_EQ(p82.decode(0x7f), std::ldexp(1.0, 24));   // maxpos = useed^(n-2)
+  EXPECT_EQ(p82.decode(0x01), std::ldexp(1.0, -24));  // minpos
+  EXPECT_EQ(p82.decode(0x50), 4.0);                   // 0 10 10 000
+  EXPECT_EQ(p82.decode(0x44), 1.5);                   // 0 10 00 100
+  EXPECT_EQ(p82.decode(0x48), 2.0);                   // 0 10 01 000
   EXPECT_EQ(p82.decode(0xc0), -1.0);
   const PositFormat p160({16, 1});
   EXPECT_EQ(p160.decode(0x7fff), std::ldexp(1.0, 28));
@@ -203,7 +206,8 @@ TEST(PositFormat, SaturatesAtBothEndsAndNeverRoundsToZeroOrNaR) {
       ASSERT_EQ(f.encode(big), maxpos) << label(p) << " " << big;
       ASSERT_EQ(f.encode(-big), f.negate(maxpos)) << label(p);
     }
-    for (double tiny : {min, min / 1.5, min / 4, 1e-300, std::numeric_limits<double>::denorm_min()}) {
+    for (double tiny :
+         {min, min / 1.5, min / 4, 1e-300, std::numeric_limits<double>::denorm_min()}) {
       ASSERT_EQ(f.encode(tiny), 1u) << label(p) << " " << tiny;
       ASSERT_EQ(f.encode(-tiny), f.negate(1)) << label(p);
     }
@@ -273,8 +277,7 @@ TEST(PositFastQuantizer, MatchesExactEncoder) {
   unsigned seed = 1;
   for (const PositParams& p : small_formats()) {
     const PositFormat f(p);
-    lpsim::fmt::testing::expect_fast_path_matches_encode(f, ref_thresholds(p),
-                                                         f.decode(1) / 16,
+    lpsim::fmt::testing::expect_fast_path_matches_encode(f, ref_thresholds(p), f.decode(1) / 16,
                                                          f.decode(f.nar() - 1) * 16, seed++);
   }
 }
