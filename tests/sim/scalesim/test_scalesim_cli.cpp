@@ -38,20 +38,27 @@ Result run(const std::string& args, const test::TempDir& dir) {
   return r;
 }
 
-void skip_unless_registered(const test::TempDir& dir) {
-  if (!std::filesystem::exists(LPSIM_BIN)) GTEST_SKIP() << "lpsim binary not built";
+// Empty when `lpsim scalesim` can run, else why not.
+std::string unavailable(const test::TempDir& dir) {
+  if (!std::filesystem::exists(LPSIM_BIN)) return "lpsim binary not built";
   const Result h = run("scalesim --help", dir);
   if (h.code != 0)
-    GTEST_SKIP() << "`lpsim scalesim` is not registered in sim/main.cpp yet (integrator: call "
-                    "lpsim::cli::add_scalesim_command(app)); stderr: "
-                 << h.err;
+    return "`lpsim scalesim` is not registered in sim/main.cpp yet (integrator: call "
+           "lpsim::cli::add_scalesim_command(app)); stderr: " + h.err;
+  return "";
 }
+
+#define SKIP_UNLESS_REGISTERED(dir)                              \
+  do {                                                           \
+    const std::string why = unavailable(dir);                    \
+    if (!why.empty()) GTEST_SKIP() << why;                       \
+  } while (0)
 
 class Cli : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Cli, GoldenRun) {
   test::TempDir dir;
-  skip_unless_registered(dir);
+  SKIP_UNLESS_REGISTERED(dir);
   const std::string df = GetParam();
   const Result r = run("scalesim -t '" + data("tiny_4x4/tiny.csv") + "' -c '" +
                            data("tiny_4x4/tiny_" + df + ".cfg") + "' -p '" + dir.file("runs") + "'",
@@ -69,7 +76,7 @@ INSTANTIATE_TEST_SUITE_P(Tiny4x4, Cli, ::testing::Values("os", "ws", "is"));
 
 TEST(CliScaleSim, NativeTimingAndGemm) {
   test::TempDir dir;
-  skip_unless_registered(dir);
+  SKIP_UNLESS_REGISTERED(dir);
   const Result r = run("scalesim --timing native -t '" + data("tiny_4x4/tiny.csv") + "' -c '" +
                            data("tiny_4x4/tiny_ws.cfg") + "' -p '" + dir.path() + "'",
                        dir);
@@ -86,7 +93,7 @@ TEST(CliScaleSim, NativeTimingAndGemm) {
 
 TEST(CliScaleSim, BadInputExitsTwoWithFileLine) {
   test::TempDir dir;
-  skip_unless_registered(dir);
+  SKIP_UNLESS_REGISTERED(dir);
   const std::string bad = data("Resnet50_malformed.csv");
   const Result r = run("scalesim -t '" + bad + "' -c '" + data("scale.cfg") + "' -p '" +
                            dir.file("out") + "'",

@@ -2,6 +2,7 @@
 // shapes and rectangular arrays; GEMM figures; the native schedule's closed forms.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <vector>
 
@@ -274,6 +275,26 @@ TEST(ScaleSimNative, SingleFoldCountsDrainAndPipelinedFoldsOverlap) {
   const FoldGeometry g = fold_geometry(Dataflow::is, thin, 8, 8);
   EXPECT_EQ(g.t, 2);
   EXPECT_EQ(native_total_cycles(g), (g.folds() - 1) * 8 + 16 + 8 + 2 - 2);
+}
+
+}  // namespace
+}  // namespace lpsim::scalesim
+
+namespace lpsim::scalesim {
+namespace {
+
+TEST(ScaleSimSpeed, Resnet18UnderOneSecondPerDataflow) {
+  const Topology topo = read_topology(test::data("Resnet18.csv"));
+  ScaleSimConfig cfg = read_config(test::data("scale.cfg"));
+  for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) {
+    cfg.dataflow = df;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::int64_t total = 0;
+    for (const Layer& l : topo.layers) total += model_layer(cfg, l, Timing::scalesim).total_cycles;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_GT(total, 0);
+    EXPECT_LT(s, 1.0) << to_string(df);
+  }
 }
 
 }  // namespace
