@@ -1,0 +1,66 @@
+// Layer controller: register file TLM target, DMA initiator, tile loop over a ComputeBackend.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "hw/ctrl/compute_backend.hpp"
+#include "hw/ctrl/controller_regs.hpp"
+#include "hw/ctrl/tiler.hpp"
+#include "hw/mem/dma.hpp"
+#include "hw/mem/sram_buffer.hpp"
+
+namespace lpsim::hw {
+
+struct ControllerConfig {
+  double clock_period_ns = 2.0;  // accelerator clock (500 MHz); backend cycles count in it
+  unsigned reg_access_cycles = 1;  // delay annotated per register access
+  TilerConfig tiler;             // array size and WB/IB/OB configs
+  DmaConfig dma;
+  void validate() const;         // throws ConfigError
+};
+
+// Registers: tsock, one 32-bit register per transaction (len 4, 4-byte aligned):
+//   len != 4 or streaming width != 4 -> TLM_BURST_ERROR_RESPONSE, byte enables ->
+//   TLM_BYTE_ENABLE_ERROR_RESPONSE, unaligned/unmapped -> TLM_ADDRESS_ERROR_RESPONSE, write to
+//   a read-only register (or descriptor while BUSY) -> TLM_COMMAND_ERROR_RESPONSE.
+// Writing CTRL.START starts the layer in the execute thread: validate, tile, then per tile
+// DMA loads (i_dma) -> backend->run_tile() -> wait(cycles) -> DMA store on the last K tile.
+// DMA and compute are serial in this model (no overlap across halves yet).
+// irq_o = OR of IRQ_STATUS & IRQ_ENABLE; it follows register writes in the same delta cycle.
+class Controller : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Controller> tsock{"tsock"};
+  sc_core::sc_out<bool> irq_o{"irq_o"};
+  Dma i_dma;  // the top level binds i_dma.isock to the memory router
+
+  Controller(const sc_core::sc_module_name& name, const ControllerConfig& cfg);
+
+  void set_backend(ComputeBackend* backend) { m_backend = backend; }
+  ControllerRegs& registers() { return m_regs; }
+  const ControllerStats& stats() const { return m_regs.stats(); }
+  SramBuffer& wb() { return m_wb; }
+  SramBuffer& ib() { return m_ib; }
+  SramBuffer& ob() { return m_ob; }
+  const TilePlan& last_plan() const { return m_plan; }
+  const std::string& last_error() const { return m_last_error; }  // text of ERROR_CODE
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& gp);
+  void execute();
+  void drive_irq();
+  ErrorCode run_layer();
+
+  ControllerConfig m_cfg;
+  sc_core::sc_time m_period;
+  ControllerRegs m_regs;
+  SramBuffer m_wb, m_ib, m_ob;
+  ComputeBackend* m_backend = nullptr;
+  TilePlan m_plan;
+  std::string m_last_error;
+  sc_core::sc_event m_start_ev, m_irq_ev;
+};
+
+}  // namespace lpsim::hw

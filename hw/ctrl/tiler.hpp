@@ -1,0 +1,50 @@
+// Kernel-free tiler: splits a layer's GEMM into array-sized tiles that fit the buffer halves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hw/ctrl/layer_descriptor.hpp"
+#include "hw/mem/dma_plan.hpp"
+#include "hw/mem/sram_buffer.hpp"
+
+namespace lpsim::hw {
+
+struct TilerConfig {
+  unsigned array_rows = 32;  // R: tile K is a multiple of R (or all of K)
+  unsigned array_cols = 32;  // C: tile N is a multiple of C (or all of N)
+  BufferConfig wb{"wb", 128 * 1024, 8, 8, 1, true};
+  BufferConfig ib{"ib", 256 * 1024, 8, 8, 1, true};
+  BufferConfig ob{"ob", 128 * 1024, 8, 8, 1, true};
+  unsigned psum_bytes = 4;  // bytes of one accumulator kept in the OB across K tiles
+  void validate() const;    // throws ConfigError naming the field
+};
+
+// One tile of group `group`: rows [m0, m0+mt) x reduction [k0, k0+kt) x columns [n0, n0+nt).
+// Byte footprints are of one buffer half. DMA jobs carry DRAM byte ranges (2-D, strided) and
+// the offset inside the half. The OB half holds mt*nt accumulators at offset 0 followed by the
+// encoded output tile at out.local_offset.
+struct Tile {
+  std::uint32_t group = 0;
+  std::uint64_t m0 = 0, mt = 0, k0 = 0, kt = 0, n0 = 0, nt = 0;
+  bool first_k = false, last_k = false;  // accumulation starts / output is written back
+  bool load_weights = false, load_inputs = false;  // false: the block is already in the buffer
+  DmaJob weights, inputs, outputs;       // outputs used only when last_k
+  std::uint64_t wb_bytes = 0, ib_bytes = 0, ob_bytes = 0;
+};
+
+struct TilePlan {
+  GemmShape shape;
+  std::uint64_t mt = 0, kt = 0, nt = 0;  // nominal tile sizes (edge tiles may be smaller)
+  std::vector<Tile> tiles;
+  std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // of all loads / stores
+};
+
+// Loop order: group, n, m, k (k innermost: an output tile is finished before the next starts;
+// with one k tile, consecutive m tiles reuse the weight tile). Throws ConfigError before
+// simulation when the config is invalid or even the minimum tile (1 x min(K,R') x min(N,C'))
+// does not fit a buffer half; the message names the buffer and the bytes.
+TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg);
+
+}  // namespace lpsim::hw

@@ -1,0 +1,281 @@
+// Kernel-free controller tests: layer descriptor, register file rules, tiler coverage and errors.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "hw/ctrl/controller_regs.hpp"
+#include "hw/ctrl/layer_descriptor.hpp"
+#include "hw/ctrl/tiler.hpp"
+#include "hw/mem/config_error.hpp"
+
+namespace lpsim::hw {
+namespace {
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "<no ConfigError>";
+}
+
+LayerDescriptor gemm(std::uint32_t m, std::uint32_t k, std::uint32_t n, int bits = 8) {
+  LayerDescriptor d;
+  d.m = m;
+  d.k = k;
+  d.n = n;
+  d.mode = static_cast<std::uint32_t>(bits);
+  d.fmt_w = {FormatFamily::lp, bits, bits > 2 ? 1 : 0, bits - 1, 0};
+  d.fmt_a = d.fmt_w;
+  d.fmt_o = {FormatFamily::lp, 8, 2, 3, 0};
+  d.w_addr = 0x10000;
+  d.i_addr = 0x20000;
+  d.o_addr = 0x30000;
+  return d;
+}
+
+// ---- LayerDescriptor --------------------------------------------------------------------
+
+TEST(LayerDescriptor, RegisterImageRoundTrips) {
+  LayerDescriptor d;
+  d.op = LayerOp::conv;
+  d.h = 14; d.w = 15; d.c = 32; d.r = 3; d.s = 3; d.stride = 2; d.pad = 1; d.groups = 4; d.n = 64;
+  d.fmt_w = {FormatFamily::lp, 4, 1, 3, -5};
+  d.fmt_a = {FormatFamily::posit, 8, 2, 0, 0};
+  d.fmt_o = {FormatFamily::int_, 16, 0, 0, 7};
+  d.mode = 8;
+  d.dataflow = Dataflow::os;
+  d.pp_flags = pp::BIAS | pp::RELU6 | pp::REQUANT;
+  d.pp_scale = 0.125f;
+  d.w_addr = 0x1'2345'6789ull;
+  d.i_addr = 0x8000'0000;
+  d.o_addr = 0xffff'ffff'0000'0000ull;
+  d.b_addr = 4;
+  d.r_addr = 8;
+  const auto img = d.encode();
+  const auto back = LayerDescriptor::decode(img);
+  EXPECT_EQ(back.encode(), img);
+  EXPECT_EQ(back.fmt_w, d.fmt_w);
+  EXPECT_EQ(back.fmt_w.sf, -5);
+  EXPECT_EQ(back.w_addr, d.w_addr);
+  EXPECT_EQ(back.o_addr, d.o_addr);
+  EXPECT_EQ(back.pp_scale, 0.125f);
+  EXPECT_EQ(back.dataflow, Dataflow::os);
+  EXPECT_NO_THROW(back.validate());
+  const GemmShape g = back.gemm();
+  EXPECT_EQ(g.m, 7u * 8u);  // out 7 x 8
+  EXPECT_EQ(g.k, 8u * 9u);  // 32/4 channels x 3 x 3
+  EXPECT_EQ(g.n, 16u);
+  EXPECT_EQ(g.groups, 4u);
+  EXPECT_EQ(OperandFormat({FormatFamily::lp, 4, 1, 3, -5}).encode(), 0xfb310400u);
+}
+
+TEST(LayerDescriptor, ValidateNamesTheField) {
+  auto d = gemm(4, 4, 4);
+  EXPECT_NO_THROW(d.validate());
+  auto bad = d; bad.m = 0;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: m: must be >= 1");
+  bad = d; bad.mode = 3;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: mode: 3 is not 8, 4 or 2");
+  bad = d; bad.mode = 4;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: fmt_w: n = 8 is wider than mode 4");
+  bad = d; bad.pp_flags = pp::RELU | pp::RELU6;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: pp_flags: RELU and RELU6 are mutually exclusive");
+  bad = d; bad.pp_flags = 0x40;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: pp_flags: unknown bits 0x40");
+  bad = d; bad.pp_flags = pp::REQUANT; bad.pp_scale = 0;
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: pp_scale:"), std::string::npos);
+  bad = d; bad.fmt_a.es = 9;
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: fmt_a: "), std::string::npos);
+  bad = d; bad.fmt_o.family = FormatFamily::fp8_e4m3; bad.fmt_o.n = 6;
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: fmt_o: "), std::string::npos);
+  bad = d; bad.dataflow = static_cast<Dataflow>(3);
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: dataflow:"), std::string::npos);
+  bad = d; bad.groups = 2;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: groups: 2 must be 1 for a GEMM");
+
+  LayerDescriptor c = d;
+  c.op = LayerOp::conv; c.m = 0; c.k = 0; c.h = 8; c.w = 8; c.c = 6; c.r = 3; c.s = 3; c.n = 8; c.groups = 4;
+  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: groups: 4 does not divide c = 6");
+  c.groups = 2; c.pad = 3;
+  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: pad: 3 must be smaller than the kernel (r = 3, s = 3)");
+  c.pad = 1; c.m = 5;
+  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: m: 5 must be 0 or out_h * out_w = 64 for conv");
+  c.m = 64; c.k = 27;
+  EXPECT_NO_THROW(c.validate());
+  c.h = 1; c.pad = 0;
+  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: r: 3 exceeds h + 2 pad = 1");
+}
+
+// ---- ControllerRegs ---------------------------------------------------------------------
+
+TEST(ControllerRegs, AccessRules) {
+  ControllerRegs r;
+  std::uint32_t v = 0;
+  EXPECT_EQ(r.read(regs::ID, v), MemStatus::ok);
+  EXPECT_EQ(v, regs::kIdValue);
+  EXPECT_EQ(r.write(regs::ID, 1), MemStatus::command_error);
+  EXPECT_EQ(r.write(regs::STATUS, 1), MemStatus::command_error);
+  EXPECT_EQ(r.stats().ro_write_errors, 2u);
+  EXPECT_EQ(r.read(regs::ID + 2, v), MemStatus::address_error);
+  EXPECT_EQ(r.read(0x8C, v), MemStatus::address_error);  // hole
+  EXPECT_EQ(r.write(0x3C, 0), MemStatus::address_error);
+  EXPECT_EQ(r.read(regs::DESC_END, v), MemStatus::address_error);
+  EXPECT_EQ(r.stats().address_errors, 4u);
+  EXPECT_EQ(r.write(regs::SHAPE_M, 77), MemStatus::ok);
+  EXPECT_EQ(r.descriptor().m, 77u);
+  EXPECT_EQ(r.read(regs::CTRL, v), MemStatus::ok);
+  EXPECT_EQ(v, 0u);
+}
+
+TEST(ControllerRegs, StartBusyDoneAndW1cInterrupt) {
+  ControllerRegs r;
+  EXPECT_EQ(r.write(regs::IRQ_ENABLE, regs::IRQ_DONE), MemStatus::ok);
+  EXPECT_EQ(r.write(regs::CTRL, regs::CTRL_START), MemStatus::ok);
+  EXPECT_TRUE(r.take_start());
+  r.begin_layer();
+  EXPECT_TRUE(r.busy());
+  EXPECT_EQ(r.write(regs::CTRL, regs::CTRL_START), MemStatus::ok);  // ignored while busy
+  EXPECT_FALSE(r.start_pending());
+  EXPECT_EQ(r.stats().starts_ignored, 1u);
+  EXPECT_EQ(r.write(regs::SHAPE_N, 5), MemStatus::command_error);    // descriptor locked
+  EXPECT_EQ(r.stats().busy_write_errors, 1u);
+  r.tile_done();
+  r.end_layer(ErrorCode::none, 1234);
+  EXPECT_EQ(r.status(), regs::STATUS_DONE);
+  EXPECT_TRUE(r.irq_line());
+  std::uint32_t v = 0;
+  r.read(regs::CYCLES_LO, v);
+  EXPECT_EQ(v, 1234u);
+  r.read(regs::TILES_DONE, v);
+  EXPECT_EQ(v, 1u);
+  EXPECT_EQ(r.write(regs::IRQ_STATUS, regs::IRQ_ERROR), MemStatus::ok);  // other bit: no effect
+  EXPECT_TRUE(r.irq_line());
+  EXPECT_EQ(r.write(regs::IRQ_STATUS, regs::IRQ_DONE), MemStatus::ok);
+  EXPECT_FALSE(r.irq_line());
+  r.begin_layer();
+  r.end_layer(ErrorCode::no_fit, 0);
+  EXPECT_EQ(r.status(), regs::STATUS_ERROR);
+  EXPECT_EQ(r.irq_status(), regs::IRQ_ERROR);
+  EXPECT_FALSE(r.irq_line());  // error interrupt not enabled
+  r.read(regs::ERROR_CODE, v);
+  EXPECT_EQ(v, 2u);
+}
+
+// ---- Tiler ------------------------------------------------------------------------------
+
+TilerConfig small_cfg(std::uint64_t wb, std::uint64_t ib, std::uint64_t ob, unsigned rows = 8, unsigned cols = 8) {
+  TilerConfig c;
+  c.array_rows = rows;
+  c.array_cols = cols;
+  c.wb = {"wb", wb, 2, 4, 1, true};
+  c.ib = {"ib", ib, 2, 4, 1, true};
+  c.ob = {"ob", ob, 2, 4, 1, true};
+  return c;
+}
+
+// Every (group, m, k, n) point is covered exactly once, tiles respect the buffers, and the
+// DRAM ranges are the tile's rows of the packed tensors.
+void check_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
+  const TilePlan p = plan_tiles(d, cfg);
+  const GemmShape g = p.shape;
+  std::vector<int> hits(g.groups * g.m * g.k * g.n, 0);
+  std::uint64_t read = 0;
+  for (const Tile& t : p.tiles) {
+    EXPECT_TRUE(cfg.wb.fits(t.wb_bytes));
+    EXPECT_TRUE(cfg.ib.fits(t.ib_bytes));
+    EXPECT_TRUE(cfg.ob.fits(t.ob_bytes));
+    EXPECT_GE(t.outputs.local_offset + t.outputs.total_bytes(), t.outputs.total_bytes());
+    EXPECT_LE(t.outputs.local_offset + t.outputs.total_bytes(), t.ob_bytes);
+    EXPECT_EQ(t.weights.check(cfg.wb.tile_capacity()), "");
+    EXPECT_EQ(t.inputs.check(cfg.ib.tile_capacity()), "");
+    EXPECT_EQ(t.first_k, t.k0 == 0);
+    EXPECT_EQ(t.last_k, t.k0 + t.kt == g.k);
+    for (std::uint64_t m = t.m0; m < t.m0 + t.mt; ++m)
+      for (std::uint64_t k = t.k0; k < t.k0 + t.kt; ++k)
+        for (std::uint64_t n = t.n0; n < t.n0 + t.nt; ++n) ++hits[((t.group * g.m + m) * g.k + k) * g.n + n];
+    const int wbits = d.fmt_w.storage_bits(), abits = d.fmt_a.storage_bits();
+    const std::uint64_t w_row = (g.n * wbits + 7) / 8, i_row = (g.k * abits + 7) / 8;
+    EXPECT_EQ(t.weights.dram_addr, d.w_addr + (t.group * g.k + t.k0) * w_row + t.n0 * wbits / 8);
+    EXPECT_EQ(t.inputs.dram_addr, d.i_addr + (t.group * g.m + t.m0) * i_row + t.k0 * abits / 8);
+    EXPECT_EQ((t.n0 * wbits) % 8, 0u);
+    EXPECT_EQ((t.k0 * abits) % 8, 0u);
+    if (t.load_weights) read += t.weights.total_bytes();
+    if (t.load_inputs) read += t.inputs.total_bytes();
+  }
+  for (std::size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(hits[i], 1) << "point " << i;
+  EXPECT_EQ(read, p.dram_read_bytes);
+  // Every output element is written exactly once.
+  const int obits = d.fmt_o.storage_bits();
+  std::uint64_t out = 0;
+  for (const Tile& t : p.tiles)
+    if (t.last_k) out += t.outputs.total_bytes();
+  EXPECT_EQ(out, g.m * ((g.n * g.groups * obits + 7) / 8) * 1);
+  EXPECT_EQ(out, p.dram_write_bytes);
+}
+
+TEST(Tiler, CoversGemmExactlyWithSplitsInEveryDimension) {
+  const auto d = gemm(37, 100, 45);
+  const auto cfg = small_cfg(1024, 1024, 1024);
+  const TilePlan p = plan_tiles(d, cfg);
+  EXPECT_GT(p.tiles.size(), 8u);
+  EXPECT_LT(p.kt, 100u);  // K split
+  EXPECT_LT(p.nt, 45u);   // N split
+  EXPECT_LT(p.mt, 37u);   // M split
+  EXPECT_EQ(p.kt % 8, 0u);
+  EXPECT_EQ(p.nt % 8, 0u);
+  check_cover(d, cfg);
+}
+
+TEST(Tiler, WholeLayerInOneTileWhenItFits) {
+  const auto d = gemm(10, 20, 30);
+  const TilePlan p = plan_tiles(d, TilerConfig{});
+  ASSERT_EQ(p.tiles.size(), 1u);
+  EXPECT_EQ(p.tiles[0].mt, 10u);
+  EXPECT_EQ(p.tiles[0].kt, 20u);
+  EXPECT_EQ(p.tiles[0].nt, 30u);
+  EXPECT_TRUE(p.tiles[0].first_k && p.tiles[0].last_k);
+  EXPECT_EQ(p.dram_read_bytes, 10u * 20 + 20u * 30);
+  EXPECT_EQ(p.dram_write_bytes, 10u * 30);
+}
+
+TEST(Tiler, PackedTwoAndFourBitOperandsStayByteAligned) {
+  check_cover(gemm(19, 70, 51, 4), small_cfg(512, 512, 2048, 4, 4));
+  check_cover(gemm(9, 33, 27, 2), small_cfg(256, 256, 2048, 4, 2));
+}
+
+TEST(Tiler, WeightTileReusedAcrossRowsWhenKFits) {
+  const auto d = gemm(64, 16, 8);
+  const auto cfg = small_cfg(1024, 256, 4096);  // IB half 128 bytes: 8 rows of K=16
+  const TilePlan p = plan_tiles(d, cfg);
+  ASSERT_EQ(p.tiles.size(), 8u);
+  EXPECT_TRUE(p.tiles[0].load_weights);
+  for (std::size_t i = 1; i < p.tiles.size(); ++i) EXPECT_FALSE(p.tiles[i].load_weights) << i;
+  EXPECT_EQ(p.dram_read_bytes, 64u * 16 + 16u * 8);
+  check_cover(d, cfg);
+}
+
+TEST(Tiler, GroupedConvolutionCoversEveryGroup) {
+  LayerDescriptor c = gemm(0, 0, 16);
+  c.op = LayerOp::conv;
+  c.h = 6; c.w = 5; c.c = 12; c.r = 3; c.s = 3; c.pad = 1; c.groups = 4;
+  check_cover(c, small_cfg(256, 512, 1024, 4, 4));
+}
+
+TEST(Tiler, ImpossibleConfigsFailBeforeSimulation) {
+  EXPECT_EQ(error_of([] { plan_tiles(gemm(8, 64, 64), small_cfg(64, 1024, 1024)); }),
+            "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: wb: tile of 64 bytes exceeds the 32-byte half of a "
+            "64-byte double buffer");
+  EXPECT_EQ(error_of([] { plan_tiles(gemm(8, 64, 64), small_cfg(1024, 1024, 64)); }),
+            "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: ob: tile of 40 bytes exceeds the 32-byte half of a "
+            "64-byte double buffer");
+  EXPECT_EQ(error_of([] { plan_tiles(gemm(0, 64, 64), TilerConfig{}); }), "layer: m: must be >= 1");
+  auto cfg = TilerConfig{};
+  cfg.array_rows = 0;
+  EXPECT_EQ(error_of([&] { plan_tiles(gemm(8, 8, 8), cfg); }), "tiler: array_rows must be >= 1");
+}
+
+}  // namespace
+}  // namespace lpsim::hw
