@@ -1,0 +1,64 @@
+// Post-processing unit core.
+#include "hw/ppu/ppu.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "hw/ctrl/layer_descriptor.hpp"
+#include "hw/mem/config_error.hpp"
+
+namespace lpsim::hw {
+
+void PpuConfig::validate() const {
+  if (lanes == 0) throw ConfigError("ppu: lanes must be >= 1");
+  if (!(relu6_cap > 0) || !std::isfinite(relu6_cap))
+    throw ConfigError("ppu: relu6_cap = " + std::to_string(relu6_cap) + " must be finite and > 0");
+}
+
+PpuOps PpuOps::from_flags(std::uint32_t f, float scale) {
+  if (f & ~pp::ALL) throw ConfigError("ppu: pp_flags has unknown bits");
+  if ((f & pp::RELU) && (f & pp::RELU6)) throw ConfigError("ppu: pp_flags: RELU and RELU6 are mutually exclusive");
+  PpuOps o;
+  o.bias = f & pp::BIAS;
+  o.residual = f & pp::RESIDUAL;
+  o.act = (f & pp::RELU) ? Activation::relu : (f & pp::RELU6) ? Activation::relu6 : Activation::none;
+  o.requant = f & pp::REQUANT;
+  if (o.requant) {
+    if (!(std::isfinite(scale) && scale > 0))
+      throw ConfigError("ppu: pp_scale = " + std::to_string(scale) + " must be finite and > 0");
+    o.scale = scale;
+  }
+  return o;
+}
+
+Ppu::Ppu(PpuConfig cfg) : m_cfg(cfg) { m_cfg.validate(); }
+
+double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual) const {
+  double y = acc;
+  if (ops.bias) y += bias;
+  if (ops.residual) y += residual;
+  // std::max/min would turn NaN into 0 or the cap depending on argument order; keep NaN.
+  if (ops.act != Activation::none && y < 0) y = 0;
+  if (ops.act == Activation::relu6 && y > m_cfg.relu6_cap) y = m_cfg.relu6_cap;
+  if (ops.requant) y *= ops.scale;
+  return y;
+}
+
+void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias, const double* residual,
+                  const fmt::NumberFormat* out_fmt, double* values, fmt::Code* codes) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = apply(ops, acc[i], bias ? bias[i] : 0.0, residual ? residual[i] : 0.0);
+    if (values) values[i] = y;
+    if (codes && out_fmt) codes[i] = out_fmt->encode(y);
+  }
+  m_stats.elements += n;
+  if (ops.bias) m_stats.bias_adds += n;
+  if (ops.residual) m_stats.residual_adds += n;
+  if (ops.act != Activation::none) m_stats.activations += n;
+  if (ops.requant) m_stats.scale_muls += n;
+  if (codes && out_fmt) m_stats.encodes += n;
+  m_stats.cycles += (n + m_cfg.lanes - 1) / m_cfg.lanes;
+}
+
+}  // namespace lpsim::hw

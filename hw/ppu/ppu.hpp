@@ -1,0 +1,69 @@
+// Post-processing unit core: bias, residual, ReLU/ReLU6, requantize-and-encode, with op counts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sw/formats/number_format.hpp"
+
+namespace lpsim::hw {
+
+struct PpuConfig {
+  unsigned lanes = 32;       // elements processed per cycle (one output row of a 32-wide array)
+  double relu6_cap = 6.0;    // upper clamp of ReLU6
+  void validate() const;     // throws ConfigError naming the field
+};
+
+enum class Activation { none, relu, relu6 };
+
+// What to apply; built from the layer descriptor's PP_FLAGS / PP_SCALE.
+struct PpuOps {
+  bool bias = false;
+  bool residual = false;
+  Activation act = Activation::none;
+  bool requant = false;
+  double scale = 1.0;  // used when requant
+  // Throws ConfigError for RELU together with RELU6, unknown bits, or a bad scale with REQUANT.
+  static PpuOps from_flags(std::uint32_t pp_flags, float pp_scale);
+};
+
+struct PpuStats {
+  std::uint64_t elements = 0;
+  std::uint64_t bias_adds = 0;
+  std::uint64_t residual_adds = 0;
+  std::uint64_t activations = 0;  // ReLU / ReLU6 evaluations
+  std::uint64_t scale_muls = 0;
+  std::uint64_t encodes = 0;
+  std::uint64_t cycles = 0;       // sum over process() calls of ceil(n / lanes)
+};
+
+// Order of operations (fixed, one rounding at the end): for every element
+//   y = acc                      accumulator result, exact (double)
+//   y = y + bias[col]            if ops.bias
+//   y = y + residual[i]          if ops.residual (the skip tensor's decoded value)
+//   y = act(y)                   ReLU: max(y, 0); ReLU6: min(max(y, 0), relu6_cap)
+//   y = y * scale                if ops.requant
+//   code = out_fmt.encode(y)     if an output format is given (the only rounding step)
+// Residual is added before the activation (ResNet: relu(conv + bias + skip)).
+class Ppu {
+ public:
+  explicit Ppu(PpuConfig cfg = {});  // validates
+
+  const PpuConfig& config() const { return m_cfg; }
+  const PpuStats& stats() const { return m_stats; }
+  void reset_stats() { m_stats = {}; }
+
+  // One element without counting (the reference for tests and the array's fast path).
+  double apply(const PpuOps& ops, double acc, double bias, double residual) const;
+
+  // n elements of one output row. bias[i] is the bias of element i's column (null when unused),
+  // residual[i] likewise. values and codes may each be null; codes needs out_fmt.
+  void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias, const double* residual,
+               const fmt::NumberFormat* out_fmt, double* values, fmt::Code* codes);
+
+ private:
+  PpuConfig m_cfg;
+  PpuStats m_stats;
+};
+
+}  // namespace lpsim::hw
