@@ -11,17 +11,18 @@
 namespace lpsim::cli {
 
 void add_scalesim_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "scalesim", "SCALE-Sim v2 drop-in: run a topology CSV on a cfg and write "
-                  "COMPUTE/BANDWIDTH/DETAILED_ACCESS_REPORT.csv to OUTDIR/<run_name>/");
+  auto* cmd =
+      app.add_subcommand("scalesim",
+                         "SCALE-Sim v2 drop-in: run a topology CSV on a cfg and write "
+                         "COMPUTE/BANDWIDTH/DETAILED_ACCESS_REPORT.csv to OUTDIR/<run_name>/");
   auto opt = std::make_shared<scalesim::RunOptions>();
   cmd->add_option("-t,--topology", opt->topology_path, "topology CSV (conv or GEMM form)")
       ->required();
   cmd->add_option("-c,--config", opt->config_path, "SCALE-Sim .cfg file")->required();
   cmd->add_option("-p,--outdir", opt->outdir, "log directory; reports go to OUTDIR/<run_name>/")
       ->capture_default_str();
-  const std::map<std::string, scalesim::Timing> timings = {
-      {"scalesim", scalesim::Timing::scalesim}, {"native", scalesim::Timing::native}};
+  const std::map<std::string, scalesim::Timing> timings = {{"scalesim", scalesim::Timing::scalesim},
+                                                           {"native", scalesim::Timing::native}};
   cmd->add_option("--timing", opt->timing,
                   "scalesim: SCALE-Sim v2's cycle counts; native: lpsim's pipelined schedule")
       ->transform(CLI::CheckedTransformer(timings, CLI::ignore_case))

@@ -8,7 +8,9 @@ namespace lpsim::scalesim {
 
 namespace {
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // SCALE-Sim's estimate-bandwidth read buffer (CALC mode) when the operand's distinct words fit
 // in the active half: the words are grouped in sets of floor(bytes/100) and the sets are all
@@ -43,9 +45,15 @@ FoldGeometry fold_geometry(Dataflow df, const Layer& layer, std::int64_t ar, std
   FoldGeometry g;
   const std::int64_t px = layer.ofmap_px(), w = layer.window(), m = layer.num_filters;
   switch (df) {
-    case Dataflow::os: g.sr = px, g.sc = m, g.t = w; break;
-    case Dataflow::ws: g.sr = w, g.sc = m, g.t = px; break;
-    case Dataflow::is: g.sr = w, g.sc = px, g.t = m; break;
+    case Dataflow::os:
+      g.sr = px, g.sc = m, g.t = w;
+      break;
+    case Dataflow::ws:
+      g.sr = w, g.sc = m, g.t = px;
+      break;
+    case Dataflow::is:
+      g.sr = w, g.sc = px, g.t = m;
+      break;
   }
   g.ar = ar;
   g.ac = ac;
@@ -138,8 +146,7 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
     const DramRead ifm = compat_dram_read(layer.ifmap_footprint(), cfg.ifmap_sram_kb, rd_bw);
     const DramRead fil = compat_dram_read(layer.filter_footprint(), cfg.filter_sram_kb, rd_bw);
     r.ifmap_dram_start = ifm.start, r.ifmap_dram_stop = ifm.stop, r.ifmap_dram_reads = ifm.reads;
-    r.filter_dram_start = fil.start, r.filter_dram_stop = fil.stop,
-    r.filter_dram_reads = fil.reads;
+    r.filter_dram_start = fil.start, r.filter_dram_stop = fil.stop, r.filter_dram_reads = fil.reads;
     // Every valid OFMAP demand is written back (partial sums too: ws/is write once per row
     // fold); the write buffer drains after the last compute cycle, one line per cycle.
     const std::int64_t ofmap_writes = df == Dataflow::os ? px_m : g.row_folds * px_m;
@@ -155,8 +162,8 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
     r.stall_cycles = 0;
     r.compute_util = 0;
     const double mean_used = map_sum / static_cast<double>(folds) * static_cast<double>(pes);
-    r.compute_util = static_cast<double>(layer.macs()) * 100 /
-                     (static_cast<double>(r.total_cycles) * mean_used);
+    r.compute_util =
+        static_cast<double>(layer.macs()) * 100 / (static_cast<double>(r.total_cycles) * mean_used);
     switch (df) {
       case Dataflow::os:
         r.ifmap_sram_reads = g.col_folds * t * g.sr;

@@ -20,8 +20,12 @@ namespace {
 const char* const kFiles[3] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
                                "DETAILED_ACCESS_REPORT.csv"};
 
-std::string f(double v) { return py_float_repr(v); }
-std::string i(std::int64_t v) { return std::to_string(v); }
+std::string f(double v) {
+  return py_float_repr(v);
+}
+std::string i(std::int64_t v) {
+  return std::to_string(v);
+}
 
 }  // namespace
 
@@ -31,8 +35,8 @@ std::string compute_report_csv(const std::vector<LayerReport>& layers) {
         "Util %,\n";
   for (std::size_t id = 0; id < layers.size(); ++id) {
     const LayerReport& r = layers[id];
-    os << id << ", " << i(r.total_cycles) << ", " << i(r.stall_cycles) << ", "
-       << f(r.overall_util) << ", " << f(r.mapping_eff) << ", " << f(r.compute_util) << ",\n";
+    os << id << ", " << i(r.total_cycles) << ", " << i(r.stall_cycles) << ", " << f(r.overall_util)
+       << ", " << f(r.mapping_eff) << ", " << f(r.compute_util) << ",\n";
   }
   return os.str();
 }
@@ -60,14 +64,13 @@ std::string detailed_access_report_csv(const std::vector<LayerReport>& layers) {
   for (std::size_t id = 0; id < layers.size(); ++id) {
     const LayerReport& r = layers[id];
     os << id << ", " << f(r.ifmap_sram_start) << ", " << f(r.ifmap_sram_stop) << ", "
-       << i(r.ifmap_sram_reads) << ", " << f(r.filter_sram_start) << ", "
-       << f(r.filter_sram_stop) << ", " << i(r.filter_sram_reads) << ", "
-       << f(r.ofmap_sram_start) << ", " << f(r.ofmap_sram_stop) << ", "
-       << i(r.ofmap_sram_writes) << ", " << f(r.ifmap_dram_start) << ", "
-       << f(r.ifmap_dram_stop) << ", " << i(r.ifmap_dram_reads) << ", "
-       << f(r.filter_dram_start) << ", " << f(r.filter_dram_stop) << ", "
-       << i(r.filter_dram_reads) << ", " << f(r.ofmap_dram_start) << ", "
-       << f(r.ofmap_dram_stop) << ", " << i(r.ofmap_dram_writes) << ",\n";
+       << i(r.ifmap_sram_reads) << ", " << f(r.filter_sram_start) << ", " << f(r.filter_sram_stop)
+       << ", " << i(r.filter_sram_reads) << ", " << f(r.ofmap_sram_start) << ", "
+       << f(r.ofmap_sram_stop) << ", " << i(r.ofmap_sram_writes) << ", " << f(r.ifmap_dram_start)
+       << ", " << f(r.ifmap_dram_stop) << ", " << i(r.ifmap_dram_reads) << ", "
+       << f(r.filter_dram_start) << ", " << f(r.filter_dram_stop) << ", " << i(r.filter_dram_reads)
+       << ", " << f(r.ofmap_dram_start) << ", " << f(r.ofmap_dram_stop) << ", "
+       << i(r.ofmap_dram_writes) << ",\n";
   }
   return os.str();
 }
@@ -111,7 +114,8 @@ std::string write_reports(const std::string& outdir, const std::string& run_name
   }
   if (!fs::exists(final_dir, ec)) {
     fs::rename(tmp, final_dir, ec);
-    if (ec) throw file_error(final_dir.string(), 0, "cannot move reports into place: " + ec.message());
+    if (ec)
+      throw file_error(final_dir.string(), 0, "cannot move reports into place: " + ec.message());
     cleanup.p.clear();
   } else {
     for (const char* name : kFiles) {

@@ -14,9 +14,12 @@ namespace lpsim::scalesim {
 
 const char* to_string(Dataflow df) {
   switch (df) {
-    case Dataflow::os: return "os";
-    case Dataflow::ws: return "ws";
-    case Dataflow::is: return "is";
+    case Dataflow::os:
+      return "os";
+    case Dataflow::ws:
+      return "ws";
+    case Dataflow::is:
+      return "is";
   }
   return "?";
 }
@@ -88,7 +91,8 @@ ScaleSimConfig read_config(const std::string& path) {
     const std::string line = trim(raw);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
-      if (line.back() != ']') throw file_error(path, line_no, "malformed section header '" + line + "'");
+      if (line.back() != ']')
+        throw file_error(path, line_no, "malformed section header '" + line + "'");
       section = line.substr(1, line.size() - 2);
       if (!schema().count(section))
         throw file_error(path, line_no,
@@ -177,16 +181,21 @@ ScaleSimConfig read_config(const std::string& path) {
   }
   {
     const Entry& e = get(ap, "Dataflow");
-    if (e.value == "os") c.dataflow = Dataflow::os;
-    else if (e.value == "ws") c.dataflow = Dataflow::ws;
-    else if (e.value == "is") c.dataflow = Dataflow::is;
+    if (e.value == "os")
+      c.dataflow = Dataflow::os;
+    else if (e.value == "ws")
+      c.dataflow = Dataflow::ws;
+    else if (e.value == "is")
+      c.dataflow = Dataflow::is;
     else
       throw file_error(path, e.line, "Dataflow '" + e.value + "' is not one of os, ws, is");
   }
   {
     const Entry& e = get("run_presets", "InterfaceBandwidth");
-    if (e.value == "CALC") c.user_bandwidth = false;
-    else if (e.value == "USER") c.user_bandwidth = true;
+    if (e.value == "CALC")
+      c.user_bandwidth = false;
+    else if (e.value == "USER")
+      c.user_bandwidth = true;
     else
       throw file_error(path, e.line, "InterfaceBandwidth '" + e.value + "' is not CALC or USER");
   }

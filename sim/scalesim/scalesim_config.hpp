@@ -15,7 +15,7 @@ const char* to_string(Dataflow df);
 struct ScaleSimConfig {
   std::string path;
   std::string run_name;
-  std::int64_t array_height = 0, array_width = 0;                  // AR, AC
+  std::int64_t array_height = 0, array_width = 0;  // AR, AC
   std::int64_t ifmap_sram_kb = 0, filter_sram_kb = 0, ofmap_sram_kb = 0;
   std::int64_t ifmap_offset = 0, filter_offset = 0, ofmap_offset = 0;
   std::vector<std::int64_t> bandwidth;  // words/cycle; SCALE-Sim accepts a comma list

@@ -26,7 +26,8 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
     for (const auto& r : res.layers) total += r.total_cycles;
     char buf[512];
     std::snprintf(buf, sizeof buf,
-                  "scalesim: %s on %" PRId64 "x%" PRId64 " %s, %zu layers (%s), timing %s: "
+                  "scalesim: %s on %" PRId64 "x%" PRId64
+                  " %s, %zu layers (%s), timing %s: "
                   "%" PRId64 " cycles in total\n",
                   res.topology.name.c_str(), c.array_height, c.array_width, to_string(c.dataflow),
                   res.layers.size(), res.topology.gemm ? "GEMM" : "conv",
@@ -34,7 +35,8 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
     *log << buf;
     if (opt.timing == Timing::scalesim && c.user_bandwidth)
       *log << "scalesim: note: InterfaceBandwidth USER: DRAM stalls are not modelled (Stall "
-              "Cycles 0); DRAM columns use Bandwidth " << c.bandwidth.front() << " words/cycle\n";
+              "Cycles 0); DRAM columns use Bandwidth "
+           << c.bandwidth.front() << " words/cycle\n";
     if (inexact > 0)
       *log << "scalesim: note: " << inexact
            << " layer(s) overflow an SRAM buffer half; their DRAM columns are compulsory-traffic "

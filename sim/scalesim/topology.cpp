@@ -57,9 +57,8 @@ std::int64_t parse_dim(const std::string& path, int line, const std::string& wha
 }
 
 std::string stem(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') == std::string::npos
-                                     ? 0
-                                     : path.find_last_of('/') + 1);
+  std::string base =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   const auto dot = base.find_last_of('.');
   return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
 }
@@ -102,8 +101,9 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
       const auto h = split_fields(line);
       for (std::size_t i = 0; i < h.size(); ++i)
         if (h[i].empty())
-          throw file_error(path, line_no,
-                           "header column " + std::to_string(i + 1) + " is empty (malformed header)");
+          throw file_error(
+              path, line_no,
+              "header column " + std::to_string(i + 1) + " is empty (malformed header)");
       if (kind == TopologyKind::automatic) {
         if (h.size() == 4) {
           kind = TopologyKind::gemm;
@@ -122,8 +122,8 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
         if (h.size() < want_min || h.size() > want_max)
           throw file_error(path, line_no,
                            "header has " + std::to_string(h.size()) + " columns; a " +
-                               (kind == TopologyKind::gemm ? "GEMM" : "conv") +
-                               " topology has " + std::to_string(want_min));
+                               (kind == TopologyKind::gemm ? "GEMM" : "conv") + " topology has " +
+                               std::to_string(want_min));
       }
       if (kind == TopologyKind::conv) conv_cols = h.size();
       topo.gemm = kind == TopologyKind::gemm;
@@ -167,12 +167,12 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
     l.stride_w = conv_cols == 9 ? parse_dim(path, line_no, "Stride Width", f[8]) : l.stride_h;
     if (l.filter_h > l.ifmap_h)
       throw file_error(path, line_no,
-                       "Filter Height " + std::to_string(l.filter_h) + " is larger than IFMAP Height " +
-                           std::to_string(l.ifmap_h));
+                       "Filter Height " + std::to_string(l.filter_h) +
+                           " is larger than IFMAP Height " + std::to_string(l.ifmap_h));
     if (l.filter_w > l.ifmap_w)
       throw file_error(path, line_no,
-                       "Filter Width " + std::to_string(l.filter_w) + " is larger than IFMAP Width " +
-                           std::to_string(l.ifmap_w));
+                       "Filter Width " + std::to_string(l.filter_w) +
+                           " is larger than IFMAP Width " + std::to_string(l.ifmap_w));
     // Keep every count exact in a double (the reports are Python floats of integer ratios).
     if (static_cast<double>(l.ofmap_px()) * static_cast<double>(l.window()) *
             static_cast<double>(l.num_filters) * 100.0 >

@@ -21,7 +21,7 @@ struct Layer {
   // No padding (spec "Inputs"): E = ceil((H - R) / s) + 1, F likewise.
   std::int64_t ofmap_h() const { return (ifmap_h - filter_h + stride_h - 1) / stride_h + 1; }
   std::int64_t ofmap_w() const { return (ifmap_w - filter_w + stride_w - 1) / stride_w + 1; }
-  std::int64_t ofmap_px() const { return ofmap_h() * ofmap_w(); }  // px = E*F
+  std::int64_t ofmap_px() const { return ofmap_h() * ofmap_w(); }         // px = E*F
   std::int64_t window() const { return filter_h * filter_w * channels; }  // R*S*C
   std::int64_t macs() const { return ofmap_px() * window() * num_filters; }
   // Distinct IFMAP words the windows touch (rows/cols beyond H/W are SCALE-Sim's -1 padding).

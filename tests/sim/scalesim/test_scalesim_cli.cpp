@@ -44,14 +44,15 @@ std::string unavailable(const test::TempDir& dir) {
   const Result h = run("scalesim --help", dir);
   if (h.code != 0)
     return "`lpsim scalesim` is not registered in sim/main.cpp yet (integrator: call "
-           "lpsim::cli::add_scalesim_command(app)); stderr: " + h.err;
+           "lpsim::cli::add_scalesim_command(app)); stderr: " +
+           h.err;
   return "";
 }
 
-#define SKIP_UNLESS_REGISTERED(dir)                              \
-  do {                                                           \
-    const std::string why = unavailable(dir);                    \
-    if (!why.empty()) GTEST_SKIP() << why;                       \
+#define SKIP_UNLESS_REGISTERED(dir)           \
+  do {                                        \
+    const std::string why = unavailable(dir); \
+    if (!why.empty()) GTEST_SKIP() << why;    \
   } while (0)
 
 class Cli : public ::testing::TestWithParam<const char*> {};
@@ -83,8 +84,8 @@ TEST(CliScaleSim, NativeTimingAndGemm) {
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string rep = read_text(dir.file("tiny_4x4_ws/COMPUTE_REPORT.csv"));
   EXPECT_NE(rep.find("\n0, 74, 0, "), std::string::npos) << rep;
-  const Result g = run("scalesim -t '" + data("test_mnk_input.csv") + "' -c '" +
-                           data("scale.cfg") + "' -p '" + dir.path() + "'",
+  const Result g = run("scalesim -t '" + data("test_mnk_input.csv") + "' -c '" + data("scale.cfg") +
+                           "' -p '" + dir.path() + "'",
                        dir);
   ASSERT_EQ(g.code, 0) << g.err;
   const std::string grep = read_text(dir.file("scale_example_run_32x32_os/COMPUTE_REPORT.csv"));
@@ -95,9 +96,8 @@ TEST(CliScaleSim, BadInputExitsTwoWithFileLine) {
   test::TempDir dir;
   SKIP_UNLESS_REGISTERED(dir);
   const std::string bad = data("Resnet50_malformed.csv");
-  const Result r = run("scalesim -t '" + bad + "' -c '" + data("scale.cfg") + "' -p '" +
-                           dir.file("out") + "'",
-                       dir);
+  const Result r = run(
+      "scalesim -t '" + bad + "' -c '" + data("scale.cfg") + "' -p '" + dir.file("out") + "'", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "lpsim: error: " + bad + ":1: header column 9 is empty (malformed header)\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("out")));

@@ -81,11 +81,14 @@ TEST(ScaleSimErrors, TopologyCorpus) {
   }
   const std::string empty = dir.put("empty.csv", "");
   EXPECT_EQ(topo_error(empty), empty + ": topology file is empty (no header)");
-  EXPECT_EQ(topo_error(dir.file("missing.csv")), dir.file("missing.csv") + ": cannot open topology file");
+  EXPECT_EQ(topo_error(dir.file("missing.csv")),
+            dir.file("missing.csv") + ": cannot open topology file");
   EXPECT_EQ(topo_error(dir.path()), dir.path() + ": is a directory, not a topology file");
 }
 
-std::string good_cfg() { return test::read_text(data("tiny_4x4/tiny_os.cfg")); }
+std::string good_cfg() {
+  return test::read_text(data("tiny_4x4/tiny_os.cfg"));
+}
 
 std::string replace(std::string s, const std::string& from, const std::string& to) {
   const auto pos = s.find(from);
@@ -105,7 +108,8 @@ TEST(ScaleSimErrors, ConfigCorpus) {
        "IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB, IfmapOffset, FilterOffset, OfmapOffset, "
        "Bandwidth, Dataflow, MemoryBanks)"},
       {"unknown_section", g + "[sparsity]\nSparsitySupport: false\n",
-       "19: unknown section [sparsity] (expected [general], [architecture_presets], [run_presets])"},
+       "19: unknown section [sparsity] (expected [general], [architecture_presets], "
+       "[run_presets])"},
       {"bad_dataflow", replace(g, "Dataflow : os", "Dataflow : xs"),
        "14: Dataflow 'xs' is not one of os, ws, is"},
       {"zero_rows", replace(g, "ArrayHeight:    4", "ArrayHeight: 0"),

@@ -42,7 +42,8 @@ TEST_P(Golden, RunWritesTheSameFilesUnderRunName) {
   const RunResult res = run_scalesim(opt, nullptr);
   EXPECT_EQ(res.run_dir, dir.file("logs/tiny_4x4_" + df));
   for (const char* f : {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"})
-    EXPECT_EQ(read_text(res.run_dir + "/" + f), read_text(data("tiny_4x4/tiny_4x4_" + df + "/" + f)))
+    EXPECT_EQ(read_text(res.run_dir + "/" + f),
+              read_text(data("tiny_4x4/tiny_4x4_" + df + "/" + f)))
         << f;
   // Nothing else is left in OUTDIR (no temporary directory).
   std::size_t entries = 0;

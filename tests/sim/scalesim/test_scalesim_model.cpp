@@ -16,7 +16,8 @@ namespace {
 
 using Mat = std::vector<std::vector<char>>;  // rows x lanes, 1 = a valid request
 
-Mat block(std::int64_t rows, std::int64_t lanes, std::int64_t valid_rows, std::int64_t valid_lanes) {
+Mat block(std::int64_t rows, std::int64_t lanes, std::int64_t valid_rows,
+          std::int64_t valid_lanes) {
   Mat m(static_cast<std::size_t>(rows), std::vector<char>(static_cast<std::size_t>(lanes), 0));
   for (std::int64_t r = 0; r < valid_rows; ++r)
     for (std::int64_t c = 0; c < valid_lanes; ++c) m[r][c] = 1;
@@ -31,7 +32,9 @@ Mat prefix_idle(std::int64_t rows, std::int64_t lanes, const Mat& rest) {
   m.insert(m.end(), rest.begin(), rest.end());
   return m;
 }
-Mat flip(Mat m) { return Mat(m.rbegin(), m.rend()); }
+Mat flip(Mat m) {
+  return Mat(m.rbegin(), m.rend());
+}
 // SCALE-Sim's skew_matrix: lane c delayed by c rows.
 Mat skew(const Mat& m) {
   const std::size_t rows = m.size(), lanes = m[0].size();
@@ -56,7 +59,9 @@ Trace scan(const Mat& m) {
       }
   return t;
 }
-void cat(Mat& a, const Mat& b) { a.insert(a.end(), b.begin(), b.end()); }
+void cat(Mat& a, const Mat& b) {
+  a.insert(a.end(), b.begin(), b.end());
+}
 
 struct Reference {
   Trace ifmap, filter, ofmap;
@@ -138,10 +143,10 @@ TEST(ScaleSimModel, ClosedFormsEqualDemandMatrixRebuild) {
     l.stride_h = l.stride_w = pick(1, 3);
     const std::int64_t ar = pick(1, 7), ac = pick(1, 7);
     for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) {
-      SCOPED_TRACE(testing::Message() << to_string(df) << " " << ar << "x" << ac << " H"
-                                      << l.ifmap_h << " W" << l.ifmap_w << " R" << l.filter_h
-                                      << " S" << l.filter_w << " C" << l.channels << " M"
-                                      << l.num_filters << " s" << l.stride_h);
+      SCOPED_TRACE(testing::Message()
+                   << to_string(df) << " " << ar << "x" << ac << " H" << l.ifmap_h << " W"
+                   << l.ifmap_w << " R" << l.filter_h << " S" << l.filter_w << " C" << l.channels
+                   << " M" << l.num_filters << " s" << l.stride_h);
       const ScaleSimConfig cfg = config(df, ar, ac);
       const FoldGeometry g = fold_geometry(df, l, ar, ac);
       const Reference ref = reference(df, g);

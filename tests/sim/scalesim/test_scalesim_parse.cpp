@@ -99,9 +99,10 @@ TEST(ScaleSimTopology, FootprintSkipsUnusedRowsAndPadding) {
 
 TEST(ScaleSimTopology, DepthwiseDpNamesExpandPerChannel) {
   test::TempDir dir;
-  const std::string p = dir.put("dp.csv",
-                                "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter "
-                                "Width, Channels, Num Filter, Strides,\nDP1, 8, 8, 3, 3, 3, 1, 1,\n");
+  const std::string p =
+      dir.put("dp.csv",
+              "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter "
+              "Width, Channels, Num Filter, Strides,\nDP1, 8, 8, 3, 3, 3, 1, 1,\n");
   const Topology t = read_topology(p);
   ASSERT_EQ(t.layers.size(), 3u);
   EXPECT_EQ(t.layers[2].name, "DP1Channel_2");
