@@ -1,0 +1,62 @@
+// Configuration, statistics and job description of the systolic PE array.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hw/codec/fixed_point.hpp"
+#include "hw/pe/pe_config.hpp"
+
+namespace lpsim::hw {
+
+// ws: weights stationary (preloaded from the top), activations from the left, psums down.
+// os: outputs stationary; activations from the left, weights from the top.
+// is: activations (inputs) stationary, weights from the left, psums down.
+enum class Dataflow { ws, os, is };
+// cycle: step() advances the whole array one clock. tile: results computed directly, cycles
+// from the closed-form schedule. Both give identical cycles and identical output bits.
+enum class Fidelity { cycle, tile };
+
+std::string to_string(Dataflow d);
+std::string to_string(Fidelity f);
+Dataflow dataflow_from_string(const std::string& s);  // "ws", "os", "is"; throws ConfigError
+Fidelity fidelity_from_string(const std::string& s);  // "cycle", "tile"
+
+struct ArrayConfig {
+  int rows = 32;  // R
+  int cols = 32;  // C
+  Dataflow dataflow = Dataflow::ws;
+  PeConfig pe;
+  void validate() const;  // throws ConfigError naming the field
+};
+
+struct ArrayStats {
+  std::uint64_t cycles = 0;          // array clock cycles (all GEMMs)
+  std::uint64_t gemms = 0;
+  std::uint64_t tiles = 0;           // folds executed
+  std::uint64_t word_macs = 0;       // useful PE cycles: M * Kw * N per GEMM
+  std::uint64_t lane_macs = 0;       // word_macs * lanes (padding lanes included)
+  std::uint64_t stationary_words = 0;  // words preloaded into PEs (ws: weights, is: activations)
+  std::uint64_t streamed_words = 0;    // operand words entering the array edges
+  std::uint64_t outputs = 0;           // accumulator values delivered
+  std::uint64_t nar_outputs = 0;
+  // Fraction of PE-cycles doing useful work.
+  double utilization(int rows, int cols) const {
+    return cycles == 0 ? 0.0 : static_cast<double>(word_macs) / (static_cast<double>(cycles) * rows * cols);
+  }
+};
+
+// out[M x N] = A[M x K] x W[K x N] on packed words: lanes_of_mode(mode) values per word,
+// packed along K (lane j of word kw holds element k = kw * lanes + j), so Kw = ceil(K / lanes).
+// a: M x Kw words, row-major; w: Kw x N words, row-major; out: M x N accumulator values on
+// the grid 2^lsb_exp of the array's AccUnit (kAccNaR for NaR).
+struct GemmJob {
+  const std::uint8_t* a = nullptr;
+  const std::uint8_t* w = nullptr;
+  i128* out = nullptr;
+  int m = 0;
+  int kw = 0;
+  int n = 0;
+};
+
+}  // namespace lpsim::hw

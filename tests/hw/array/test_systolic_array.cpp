@@ -1,0 +1,335 @@
+// Systolic array core: both fidelities against each other, the closed forms and a reference GEMM.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "hw/array/systolic_array.hpp"
+#include "hw/pe/lp_pe.hpp"
+
+namespace {
+
+using namespace lpsim::hw;
+using lpsim::fmt::LpFormat;
+using lpsim::fmt::LpParams;
+
+// ---- Reference GEMM, written independently of the array and PE code -------------------
+// Datapath semantics (docs/datapath.md): lane product = +-nearest(2^frac(La+Lw) * 2^W) *
+// 2^(floor(La+Lw) - W); the lanes of a word are summed exactly; the running sum over k
+// (ascending) is exact, clamped (narrow) or rounded to F+1 significant bits (small float).
+struct RefGemm {
+  PeConfig pe;
+  int lsb = 0;  // grid of the result (taken from the array under test: a sizing, not a value)
+  std::shared_ptr<LpFormat> fa, fw;
+  RefGemm(const PeConfig& p, int l) : pe(p), lsb(l) {
+    if (pe.type == PeType::lp) {
+      fa = std::make_shared<LpFormat>(pe.act);
+      fw = std::make_shared<LpFormat>(pe.wgt);
+    }
+  }
+
+  i128 place(bool neg, i128 sig, int exp) const {  // sig * 2^exp on the grid, RNE
+    const int sh = exp - lsb;
+    i128 v;
+    if (sh >= 0) {
+      v = sig << std::min(sh, 100);
+    } else {
+      const i128 q = sig >> -sh, rem = sig - (q << -sh), half = static_cast<i128>(1) << (-sh - 1);
+      v = q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0);
+    }
+    return neg ? -v : v;
+  }
+  // Returns false for NaR.
+  bool lane(std::uint32_t a, std::uint32_t w, i128& out) const {
+    if (pe.type == PeType::integer) {
+      auto val = [&](std::uint32_t c) { return static_cast<int>(c) - ((c >> (pe.mode - 1)) ? (1 << pe.mode) : 0); };
+      const long p = static_cast<long>(val(a)) * val(w);
+      out = p == 0 ? 0 : place(p < 0, p < 0 ? -p : p, 0);
+      return true;
+    }
+    const auto ea = fa->fields(a), ew = fw->fields(w);
+    if (ea.nar || ew.nar) return false;
+    if (ea.zero || ew.zero) {
+      out = 0;
+      return true;
+    }
+    const double L = ea.log2 + ew.log2, fl = std::floor(L);
+    const auto sig = static_cast<i128>(std::nearbyintl(std::pow(2.0L, static_cast<long double>(L - fl)) * std::ldexp(1.0L, pe.lin_frac_bits)));
+    out = place(ea.negative != ew.negative, sig, static_cast<int>(fl) - pe.lin_frac_bits);
+    return true;
+  }
+  i128 accumulate(i128 acc, i128 p) const {
+    const i128 s = acc + p;
+    if (pe.acc_mode == AccMode::narrow) {
+      const i128 mx = (static_cast<i128>(1) << (pe.narrow_bits - 1)) - 1;
+      return std::clamp(s, -mx - 1, mx);
+    }
+    if (pe.acc_mode == AccMode::small_float && s != 0) {
+      i128 m = s < 0 ? -s : s;
+      int msb = 0;
+      while ((m >> (msb + 1)) != 0) ++msb;
+      const int sh = msb - pe.float_frac_bits;
+      if (sh > 0) {
+        const i128 q = m >> sh, rem = m - (q << sh), half = static_cast<i128>(1) << (sh - 1);
+        m = (q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0)) << sh;
+      }
+      return s < 0 ? -m : m;
+    }
+    return s;
+  }
+  // A[M x K], W[K x N] element codes -> out[M x N].
+  std::vector<i128> run(const std::vector<std::uint32_t>& A, const std::vector<std::uint32_t>& W, int M, int K,
+                        int N) const {
+    const int l = 8 / pe.mode, kw = (K + l - 1) / l;
+    std::vector<i128> out(static_cast<std::size_t>(M) * N);
+    // Lane products memoised per code pair (codes are <= 8 bits).
+    std::vector<i128> lp(1 << 16);
+    std::vector<char> lnar(1 << 16);
+    for (std::uint32_t a = 0; a < (1u << pe.mode); ++a)
+      for (std::uint32_t w = 0; w < (1u << pe.mode); ++w) lnar[(a << 8) | w] = !lane(a, w, lp[(a << 8) | w]);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        i128 acc = 0;
+        bool nar = false;
+        for (int k0 = 0; k0 < kw; ++k0) {
+          i128 word = 0;
+          for (int j = 0; j < l; ++j) {
+            const int k = k0 * l + j;
+            if (k >= K) break;
+            const std::uint32_t idx = (A[static_cast<std::size_t>(m) * K + k] << 8) | W[static_cast<std::size_t>(k) * N + n];
+            if (lnar[idx]) nar = true; else word += lp[idx];
+          }
+          acc = accumulate(acc, word);
+        }
+        out[static_cast<std::size_t>(m) * N + n] = nar ? kAccNaR : acc;
+      }
+    return out;
+  }
+};
+
+// Closed forms written out again from docs/datapath.md ("Array timing"), per fold.
+std::uint64_t formula_cycles(const ArrayConfig& c, int M, int Kw, int N) {
+  const int R = c.rows, C = c.cols;
+  std::uint64_t t = 0;
+  if (c.dataflow == Dataflow::ws || c.dataflow == Dataflow::is) {
+    const int Q = c.dataflow == Dataflow::ws ? M : N, P = c.dataflow == Dataflow::ws ? N : M;
+    t = static_cast<std::uint64_t>(R);  // first stationary preload
+    for (int p0 = 0; p0 < P; p0 += C)
+      for (int k0 = 0; k0 < Kw; k0 += R) t += static_cast<std::uint64_t>(Q + R + std::min(C, P - p0) - 2);
+    return t;
+  }
+  bool first = true;
+  for (int m0 = 0; m0 < M; m0 += R)
+    for (int n0 = 0; n0 < N; n0 += C) {
+      const std::uint64_t d = static_cast<std::uint64_t>(Kw + std::min(R, M - m0) + std::min(C, N - n0) - 2);
+      t += first ? d : std::max<std::uint64_t>(d, static_cast<std::uint64_t>(R));
+      first = false;
+    }
+  return t + static_cast<std::uint64_t>(R);
+}
+
+std::uint32_t random_code(std::mt19937& rng, int n, bool allow_nar) {
+  for (;;) {
+    const std::uint32_t c = rng() & ((1u << n) - 1u);
+    if (allow_nar || c != (1u << (n - 1))) return c;
+  }
+}
+
+struct Case {
+  ArrayConfig cfg;
+  int M, K, N;
+};
+
+// Runs one GEMM through both fidelities and the reference; returns the tile output.
+std::vector<i128> check_case(const Case& cs, std::mt19937& rng, double nar_rate = 0.0,
+                             std::vector<std::uint32_t>* A_out = nullptr, std::vector<std::uint32_t>* W_out = nullptr,
+                             const std::vector<std::uint32_t>* A_in = nullptr, const std::vector<std::uint32_t>* W_in = nullptr) {
+  const int mode = cs.cfg.pe.mode, M = cs.M, K = cs.K, N = cs.N;
+  std::vector<std::uint32_t> A(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(K) * N);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (auto& c : A) c = u(rng) < nar_rate ? (1u << (mode - 1)) : random_code(rng, mode, false);
+  for (auto& c : W) c = u(rng) < nar_rate ? (1u << (mode - 1)) : random_code(rng, mode, false);
+  if (A_in) A = *A_in;
+  if (W_in) W = *W_in;
+  if (A_out) *A_out = A;
+  if (W_out) *W_out = W;
+  const auto a = pack_act(A, M, K, mode);
+  const auto w = pack_wgt(W, K, N, mode);
+  const int kw = words_for(K, mode);
+  std::vector<i128> out_tile(static_cast<std::size_t>(M) * N, 7), out_cycle(static_cast<std::size_t>(M) * N, 9);
+  SystolicArray arr(cs.cfg);
+  const std::uint64_t ct = arr.run_tile(GemmJob{a.data(), w.data(), out_tile.data(), M, kw, N});
+  const std::uint64_t cc = arr.run_cycle(GemmJob{a.data(), w.data(), out_cycle.data(), M, kw, N});
+  const std::string what = to_string(cs.cfg.dataflow) + " " + std::to_string(cs.cfg.rows) + "x" +
+                           std::to_string(cs.cfg.cols) + " mode " + std::to_string(mode) + " acc " +
+                           to_string(cs.cfg.pe.acc_mode) + " M=" + std::to_string(M) + " K=" +
+                           std::to_string(K) + " N=" + std::to_string(N);
+  EXPECT_EQ(ct, cc) << what;
+  EXPECT_EQ(ct, formula_cycles(cs.cfg, M, kw, N)) << what;
+  EXPECT_EQ(ct, SystolicArray::gemm_cycles(cs.cfg, M, kw, N)) << what;
+  RefGemm ref{cs.cfg.pe, arr.lsb_exp()};
+  const auto out_ref = ref.run(A, W, M, K, N);
+  std::size_t bad_tile = 0, bad_cycle = 0;
+  for (std::size_t i = 0; i < out_ref.size(); ++i) {
+    bad_tile += out_tile[i] != out_ref[i];
+    bad_cycle += out_cycle[i] != out_ref[i];
+  }
+  EXPECT_EQ(bad_tile, 0u) << what;
+  EXPECT_EQ(bad_cycle, 0u) << what;
+  EXPECT_EQ(arr.stats().gemms, 2u);
+  EXPECT_EQ(arr.stats().cycles, 2 * ct);
+  return out_tile;
+}
+
+ArrayConfig array_cfg(int R, int C, Dataflow df, int mode, AccMode acc = AccMode::exact) {
+  ArrayConfig c;
+  c.rows = R;
+  c.cols = C;
+  c.dataflow = df;
+  c.pe.mode = mode;
+  c.pe.act = LpParams{mode, mode == 8 ? 2 : 1, mode == 2 ? 1 : 3, mode == 8 ? 1 : 0};
+  c.pe.wgt = LpParams{mode, mode == 8 ? 1 : 0, mode - 1, mode == 8 ? -2 : 0};
+  c.pe.acc_mode = acc;
+  return c;
+}
+
+TEST(SystolicArray, RandomRaggedGemmsEveryModeAndDataflow) {
+  std::mt19937 rng(2024);
+  std::uniform_int_distribution<int> dim(1, 23);
+  int cases = 0;
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (int mode : {8, 4, 2})
+      for (auto [R, C] : {std::pair{4, 3}, std::pair{5, 8}, std::pair{1, 1}})
+        for (int t = 0; t < 3; ++t) {
+          check_case(Case{array_cfg(R, C, df, mode), dim(rng), dim(rng) * 2 + 1, dim(rng)}, rng);
+          ++cases;
+        }
+  EXPECT_EQ(cases, 81);
+}
+
+TEST(SystolicArray, NarrowAndSmallFloatAccumulatorsAgreeAcrossFidelities) {
+  std::mt19937 rng(5);
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (AccMode acc : {AccMode::narrow, AccMode::small_float})
+      for (int mode : {8, 4}) {
+        ArrayConfig c = array_cfg(4, 5, df, mode, acc);
+        c.pe.narrow_bits = 16;
+        c.pe.narrow_frac_bits = 2;
+        check_case(Case{c, 9, 37, 7}, rng);
+      }
+}
+
+TEST(SystolicArray, NarrowAccumulatorSaturatesInTheArray) {
+  std::mt19937 rng(11);
+  ArrayConfig c = array_cfg(4, 4, Dataflow::ws, 8, AccMode::narrow);
+  c.pe.act = c.pe.wgt = LpParams{8, 2, 3, 0};
+  c.pe.narrow_bits = 12;
+  c.pe.narrow_frac_bits = 0;  // [-2048, 2047]
+  const int M = 3, K = 9, N = 2;
+  std::vector<std::uint32_t> A(M * K, 0x7F), W(K * N, 0x7F);  // maxpos^2 = 2^23.5 each
+  for (int k = 0; k < K; ++k) W[k * N + 1] = 0xC0;            // column 1: -1 * maxpos
+  const auto out = check_case(Case{c, M, K, N}, rng, 0.0, nullptr, nullptr, &A, &W);
+  for (int m = 0; m < M; ++m) {
+    EXPECT_EQ(out[m * N + 0], 2047);
+    EXPECT_EQ(out[m * N + 1], -2048);
+  }
+}
+
+TEST(SystolicArray, ZeroAndNaROperands) {
+  std::mt19937 rng(13);
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (int mode : {8, 2}) {
+      std::vector<std::uint32_t> A, W;
+      const int M = 11, K = 13, N = 6;
+      const auto out = check_case(Case{array_cfg(4, 4, df, mode), M, K, N}, rng, 0.02, &A, &W);
+      const std::uint32_t nar = 1u << (mode - 1);
+      for (int m = 0; m < M; ++m)
+        for (int n = 0; n < N; ++n) {
+          bool expect_nar = false;
+          for (int k = 0; k < K; ++k) expect_nar |= A[m * K + k] == nar || W[k * N + n] == nar;
+          EXPECT_EQ(out[m * N + n] == kAccNaR, expect_nar);
+        }
+    }
+  // All-zero operands give exact zeros.
+  std::vector<std::uint32_t> Z(5 * 7, 0), Wr(7 * 3);
+  for (auto& c : Wr) c = random_code(rng, 8, false);
+  const auto out = check_case(Case{array_cfg(3, 3, Dataflow::ws, 8), 5, 7, 3}, rng, 0.0, nullptr, nullptr, &Z, &Wr);
+  for (i128 v : out) EXPECT_EQ(v, 0);
+}
+
+TEST(SystolicArray, IntPeArray) {
+  std::mt19937 rng(17);
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (int mode : {8, 4, 2}) {
+      ArrayConfig c = array_cfg(4, 3, df, mode);
+      c.pe.type = PeType::integer;
+      check_case(Case{c, 10, 21, 5}, rng);
+    }
+}
+
+TEST(SystolicArray, ErrorAgainstFp32Gemm) {
+  // LP8 <8,2,3,0> values, W = 8: the array result against an FP32 GEMM of the decoded values.
+  std::mt19937 rng(19);
+  ArrayConfig c = array_cfg(8, 8, Dataflow::ws, 8);
+  c.pe.act = c.pe.wgt = LpParams{8, 2, 3, 0};
+  const int M = 16, K = 64, N = 16;
+  std::normal_distribution<double> g(0, 1);
+  const LpFormat f(c.pe.act);
+  std::vector<std::uint32_t> A(M * K), W(K * N);
+  for (auto& x : A) x = f.encode(g(rng));
+  for (auto& x : W) x = f.encode(g(rng) * 0.1);
+  const auto out = check_case(Case{c, M, K, N}, rng, 0.0, nullptr, nullptr, &A, &W);
+  SystolicArray arr(c);
+  double se = 0, ss = 0, max_rel = 0;
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      float s = 0;
+      for (int k = 0; k < K; ++k)
+        s += static_cast<float>(f.decode(A[m * K + k])) * static_cast<float>(f.decode(W[k * N + n]));
+      const double v = acc_to_double(out[m * N + n], arr.lsb_exp());
+      se += (v - s) * (v - s);
+      ss += static_cast<double>(s) * s;
+      max_rel = std::max(max_rel, std::fabs(v - s) / (std::fabs(s) + 1e-3));
+    }
+  const double rel_rms = std::sqrt(se / ss);
+  RecordProperty("rel_rms_error_vs_fp32", std::to_string(rel_rms));
+  std::printf("array (W=8) vs FP32 GEMM: relative RMS error %.3g, max rel %.3g\n", rel_rms, max_rel);
+  EXPECT_LT(rel_rms, 2e-3);  // converter rounding: <= 2^-9 relative per product
+}
+
+TEST(SystolicArray, PeStateShowsStationaryWeightsAndMovingData) {
+  ArrayConfig c = array_cfg(3, 3, Dataflow::ws, 8);
+  std::vector<std::uint8_t> a(4 * 3, 0x40), w(3 * 3);
+  for (int i = 0; i < 9; ++i) w[i] = static_cast<std::uint8_t>(0x41 + i);
+  std::vector<i128> out(4 * 3);
+  SystolicArray arr(c);
+  arr.start(GemmJob{a.data(), w.data(), out.data(), 4, 3, 3});
+  for (int i = 0; i < 3; ++i) arr.step();  // preload
+  EXPECT_EQ(arr.pe_state(0, 0).vert, 0x41);
+  EXPECT_EQ(arr.pe_state(2, 2).vert, 0x49);
+  arr.step();
+  EXPECT_EQ(arr.pe_state(0, 0).act, 0x40);
+  EXPECT_EQ(arr.pe_state(0, 1).act, 0x00);
+  EXPECT_TRUE(arr.busy());
+  while (arr.busy()) arr.step();
+  EXPECT_EQ(arr.cycle(), SystolicArray::gemm_cycles(c, 4, 3, 3));
+}
+
+TEST(ArrayConfig, Validates) {
+  ArrayConfig c;
+  c.rows = 0;
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+  c = ArrayConfig{};
+  c.pe.mode = 4;  // formats are still LP8
+  EXPECT_THROW(SystolicArray{c}, std::invalid_argument);
+  EXPECT_THROW(dataflow_from_string("rs"), std::invalid_argument);
+  SystolicArray arr(ArrayConfig{});
+  std::vector<std::uint8_t> a(1), w(1);
+  std::vector<i128> o(1);
+  EXPECT_THROW(arr.run_tile(GemmJob{a.data(), w.data(), o.data(), 0, 1, 1}), std::invalid_argument);
+}
+
+}  // namespace
