@@ -11,5 +11,6 @@ namespace lpsim::cli {
 // lpsim::UserError (or fmt::FormatError) for bad input.
 void add_lp_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_scalesim_command(CLI::App& app);
 
 }  // namespace lpsim::cli

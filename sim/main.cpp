@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lpsim::cli::add_lp_command(app);
   lpsim::cli::add_demo_command(app);
+  lpsim::cli::add_scalesim_command(app);
   try {
     check_subcommand_words(app, argc, argv);
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 #include "format_parse.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -84,7 +85,9 @@ FormatPtr parse_format(const std::string& text, const float* calib, std::size_t 
       if (kind == "e5m2") return std::make_shared<Fp8Format>(Fp8Kind::E5M2);
       fail(text, "expected fp8:e4m3 or fp8:e5m2");
     }
-    if (family.rfind("int", 0) == 0) {
+    if (family == "int" ||
+        (family.size() > 3 && family.rfind("int", 0) == 0 &&
+         family.find_first_not_of("0123456789", 3) == std::string::npos)) {
       IntParams p;
       if (family.size() > 3) {  // "int8"
         if (!a.empty()) fail(text, "expected intN or int:N[,SCALE]");
@@ -103,10 +106,12 @@ FormatPtr parse_format(const std::string& text, const float* calib, std::size_t 
       AdaptivFloatParams p{to_int(text, a[0], "n"), to_int(text, a[1], "e"), 0};
       if (a.size() == 3) {
         p.exp_min = to_int(text, a[2], "exp_min");
+      } else if (calib) {
+        p.exp_min = AdaptivFloatFormat::fit_exp_min(p.e, calib, calib_count);
       } else {
-        p.exp_min = 1 - (1 << std::max(0, std::min(p.e, 16) - 1));
-        p.validate();
-        if (calib) p.exp_min = AdaptivFloatFormat::fit_exp_min(p.e, calib, calib_count);
+        // IEEE-like bias, clamped to the legal exp_min range so a wide e is not rejected for a
+        // parameter the user did not give.
+        p.exp_min = std::max(-256, 1 - (1 << std::clamp(p.e - 1, 0, 14)));
       }
       return std::make_shared<AdaptivFloatFormat>(p);
     }

@@ -1,6 +1,8 @@
 // Symmetric INT n codec: exact round-half-even of x / scale, saturating, and scale fitting.
 #include "int_format.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -39,9 +41,11 @@ IntFormat::IntFormat(IntParams p) : m_p(p) {
 }
 
 std::string IntFormat::name() const {
+  // Parseable by parse_format; the scale in its shortest round-trip form, so the name of a
+  // fitted format written beside a run reads back to the same format.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "int%d(scale=%.6g)", m_p.n, m_p.scale);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, m_p.scale);
+  return "int<" + std::to_string(m_p.n) + "," + std::string(buf, r.ptr) + ">";
 }
 
 double IntFormat::decode(Code c) const {

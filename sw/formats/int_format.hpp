@@ -19,7 +19,7 @@ class IntFormat final : public NumberFormat {
  public:
   explicit IntFormat(IntParams p);
   const IntParams& params() const { return m_p; }
-  std::string name() const override;  // "int8(scale=0.0123)"
+  std::string name() const override;  // "int<8,0.0123>" (parseable)
   int bits() const override { return m_p.n; }
   Code encode(double x) const override;  // NaN -> 0, +-inf saturate
   double decode(Code c) const override;

@@ -74,7 +74,7 @@ TEST(FormatParse, IntFormsAndScaleFitting) {
   EXPECT_EQ(as<IntFormat>(parse_format("int16")).params().n, 16);
   const auto& explicit_scale = as<IntFormat>(parse_format("int:8,0.5"));
   EXPECT_EQ(explicit_scale.params().scale, 0.5);
-  EXPECT_EQ(explicit_scale.name(), "int8(scale=0.5)");
+  EXPECT_EQ(explicit_scale.name(), "int<8,0.5>");
   EXPECT_EQ(as<IntFormat>(parse_format("int:8,1e-3")).params().scale, 1e-3);
   const double fitted = static_cast<double>(6.35f) / 127;
   EXPECT_EQ(as<IntFormat>(parse_format("int:8", calib.data(), calib.size())).params().scale,
@@ -160,8 +160,9 @@ TEST(FormatParse, NonIntegerAndNonNumericParametersAreNamed) {
       {"int:8,abc", "scale='abc' is not a number"},
       {"int:8,", "scale='' is not a number"},
       {"int:q", "n='q' is not an integer"},
-      {"intx", "n='x' is not an integer"},
-      {"int8.5", "n='8.5' is not an integer"},
+      {"intx", "unknown format family 'intx'"},
+      {"int8.5", "unknown format family 'int8.5'"},
+      {"integer:8", "unknown format family 'integer'"},
   };
   for (const auto& [text, want] : cases) {
     const std::string m = error_of(text);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fast_path_check.hpp"
+#include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 
 namespace {
@@ -195,10 +196,14 @@ TEST(IntFormat, SaturationNaNAndInfinity) {
   }
 }
 
-TEST(IntFormat, NameUsesSixSignificantDigits) {
-  EXPECT_EQ(IntFormat({8, 0.0123}).name(), "int8(scale=0.0123)");
-  EXPECT_EQ(IntFormat({4, 1.0}).name(), "int4(scale=1)");
-  EXPECT_EQ(IntFormat({16, 1.0 / 3}).name(), "int16(scale=0.333333)");
+TEST(IntFormat, NameIsParseableAndRoundTripsTheScale) {
+  EXPECT_EQ(IntFormat({8, 0.0123}).name(), "int<8,0.0123>");
+  EXPECT_EQ(IntFormat({4, 1.0}).name(), "int<4,1>");
+  EXPECT_EQ(IntFormat({16, 1.0 / 3}).name(), "int<16,0.3333333333333333>");
+  for (double scale : {1.0 / 3, 0.0016954745364001417, 1e-30, 12345.678}) {
+    const auto f = lpsim::fmt::parse_format(IntFormat({8, scale}).name());
+    EXPECT_EQ(dynamic_cast<const IntFormat&>(*f).params().scale, scale);
+  }
 }
 
 TEST(IntFormat, RejectsEveryOutOfRangeParameterByName) {

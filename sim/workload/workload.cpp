@@ -1,0 +1,329 @@
+// Workload-file reader: schema walk with FILE:LINE errors, --set overrides, effective config.
+#include "sim/workload/workload.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "sim/user_error.hpp"
+#include "sw/formats/format_parse.hpp"
+
+namespace lpsim::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// Walks the YAML tree; knows where every key came from.
+class Reader {
+ public:
+  Reader(std::string file, std::map<std::string, std::string> set_origin)
+      : m_file(std::move(file)), m_set(std::move(set_origin)) {}
+
+  // "FILE:LINE" of `n`, or the --set that wrote `key` (or one of its parents).
+  std::string at(const YAML::Node& n, const std::string& key) const {
+    for (std::string k = key;; k = k.substr(0, k.rfind('.'))) {
+      auto it = m_set.find(k);
+      if (it != m_set.end()) return it->second;
+      if (k.find('.') == std::string::npos) break;
+    }
+    const int line = n.IsDefined() ? n.Mark().line : -1;
+    return line >= 0 ? m_file + ":" + std::to_string(line + 1) : m_file;
+  }
+
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& key,
+                         const std::string& what) const {
+    throw UserError(at(n, key) + ": " + key + ": " + what);
+  }
+
+  // `map` must be a mapping whose keys are all in `allowed`, each once.
+  void check_keys(const YAML::Node& map, const std::string& path,
+                  const std::vector<std::string>& allowed) const {
+    if (!map.IsMap()) fail(map, path, "expected a mapping of " + join(allowed));
+    std::set<std::string> seen;
+    for (const auto& kv : map) {
+      const std::string k = kv.first.Scalar();
+      const std::string full = path.empty() ? k : path + "." + k;
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        fail(kv.first, full, "unknown key (expected one of " + join(allowed) + ")");
+      if (!seen.insert(k).second) fail(kv.first, full, "duplicate key");
+    }
+  }
+
+  void record(std::map<std::string, std::string>& origin, const YAML::Node& n,
+              const std::string& key) const {
+    origin[key] = at(n, key);
+  }
+
+  long long get_int(const YAML::Node& parent, const std::string& path, const char* key,
+                    long long lo, long long hi, long long def) const {
+    const YAML::Node n = parent[key];
+    if (!n) return def;
+    const std::string full = path + "." + key;
+    long long v = 0;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+      fail(n, full, "expected an integer, got '" + text(n) + "'");
+    if (v < lo || v > hi)
+      fail(n, full, "value " + std::to_string(v) + " is out of range " + std::to_string(lo) +
+                        ".." + std::to_string(hi));
+    return v;
+  }
+
+  double get_double(const YAML::Node& parent, const std::string& path, const char* key,
+                    double lo, double hi, double def) const {
+    const YAML::Node n = parent[key];
+    if (!n) return def;
+    const std::string full = path + "." + key;
+    double v = 0;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
+      fail(n, full, "expected a number, got '" + text(n) + "'");
+    if (v < lo || v > hi) {
+      std::ostringstream s;
+      s << "value " << v << " is out of range " << lo << ".." << hi;
+      fail(n, full, s.str());
+    }
+    return v;
+  }
+
+  std::string get_string(const YAML::Node& parent, const std::string& path, const char* key,
+                         const std::vector<std::string>& choices, const std::string& def) const {
+    const YAML::Node n = parent[key];
+    if (!n) return def;
+    const std::string full = path.empty() ? key : path + "." + key;
+    if (!n.IsScalar() || n.Scalar().empty()) fail(n, full, "expected a string");
+    const std::string v = n.Scalar();
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end())
+      fail(n, full, "'" + v + "' is not one of " + join(choices));
+    return v;
+  }
+
+  // A file path relative to the workload file; it must exist.
+  std::string get_path(const YAML::Node& parent, const std::string& path, const char* key) const {
+    const std::string v = get_string(parent, path, key, {}, "");
+    fs::path p(v);
+    if (p.is_relative()) p = fs::path(m_file).parent_path() / p;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+      fail(parent[key], path.empty() ? key : path + "." + key,
+           "file '" + p.string() + "' does not exist or is not a regular file");
+    return fs::absolute(p).lexically_normal().string();
+  }
+
+  static std::string text(const YAML::Node& n) {
+    if (n.IsScalar()) return n.Scalar();
+    if (n.IsNull()) return "null";
+    if (n.IsSequence()) return "a sequence";
+    if (n.IsMap()) return "a mapping";
+    return "?";
+  }
+
+  const std::string& file() const { return m_file; }
+
+ private:
+  std::string m_file;
+  std::map<std::string, std::string> m_set;
+};
+
+// Applies "a.b.c=value" to the tree; returns the --set origin of the key.
+void apply_override(YAML::Node& root, const std::string& item,
+                    std::map<std::string, std::string>& set_origin) {
+  const std::string where = "--set " + item;
+  const auto eq = item.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UserError(where + ": expected KEY=VALUE with a dotted KEY, e.g. accelerator.rows=16");
+  const std::string key = item.substr(0, eq);
+  std::vector<std::string> parts;
+  std::stringstream ks(key);
+  for (std::string p; std::getline(ks, p, '.');) {
+    if (p.empty()) throw UserError(where + ": empty component in key '" + key + "'");
+    parts.push_back(p);
+  }
+  if (key.back() == '.') throw UserError(where + ": empty component in key '" + key + "'");
+  YAML::Node value;
+  try {
+    value = YAML::Load(item.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw UserError(where + ": value is not valid YAML: " + e.msg);
+  }
+  YAML::Node cur = root;
+  std::string prefix;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    prefix += (prefix.empty() ? "" : ".") + parts[i];
+    YAML::Node next = cur[parts[i]];
+    if (next && !next.IsMap())
+      throw UserError(where + ": '" + prefix + "' is not a mapping in the workload");
+    if (!next) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = cur[parts[i]];
+    }
+    cur.reset(next);
+  }
+  cur[parts.back()] = value;
+  set_origin[key] = where;
+}
+
+}  // namespace
+
+std::string Workload::where(const std::string& dotted_key) const {
+  auto it = origin.find(dotted_key);
+  return it != origin.end() ? it->second : file;
+}
+
+Workload load_workload(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw UserError(path + ": cannot open workload file");
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    throw UserError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " +
+                    e.msg);
+  }
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  std::map<std::string, std::string> set_origin;
+  if (!root.IsMap())
+    throw UserError(path + ":" + std::to_string(root.Mark().line + 1) +
+                    ": the workload must be a mapping of keys (model, input, quantization, "
+                    "accelerator)");
+  for (const auto& item : overrides) apply_override(root, item, set_origin);
+
+  const Reader r(path, set_origin);
+  Workload w;
+  w.file = path;
+  w.name = fs::path(path).stem().string();
+  r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "quantization",
+                          "accelerator"});
+  w.name = r.get_string(root, "", "name", {}, w.name);
+
+  // Exactly one model source.
+  int sources = 0;
+  for (const char* key : {"model", "onnx", "topology"}) {
+    const YAML::Node n = root[key];
+    if (!n) continue;
+    if (++sources > 1)
+      r.fail(n, key, "give exactly one of 'model', 'onnx' or 'topology'");
+    r.record(w.origin, n, key);
+    if (std::string(key) == "model") {
+      w.source = ModelSource::Zoo;
+      w.model = r.get_string(root, "", key, {}, "");
+    } else {
+      w.source = std::string(key) == "onnx" ? ModelSource::Onnx : ModelSource::Topology;
+      w.model = r.get_path(root, "", key);
+    }
+  }
+  if (sources == 0)
+    throw UserError(path + ": one of 'model' (a zoo name), 'onnx' (a .onnx file) or 'topology' "
+                           "(a SCALE-Sim CSV) is required");
+
+  if (const YAML::Node n = root["input"]) {
+    r.check_keys(n, "input", {"batch", "seed", "npy"});
+    w.input.batch = static_cast<int>(r.get_int(n, "input", "batch", 1, 1024, w.input.batch));
+    w.input.seed = static_cast<std::uint64_t>(
+        r.get_int(n, "input", "seed", 0, std::numeric_limits<long long>::max(), 7));
+    if (n["npy"]) {
+      w.input.npy = r.get_path(n, "input", "npy");
+      r.record(w.origin, n["npy"], "input.npy");
+    }
+  }
+
+  if (const YAML::Node n = root["quantization"]) {
+    r.check_keys(n, "quantization", {"default", "layers"});
+    auto check_format = [&](const YAML::Node& node, const std::string& key) {
+      if (!node.IsScalar()) r.fail(node, key, "expected a format text such as lp<8,2,3,0>");
+      try {
+        fmt::parse_format(node.Scalar());
+      } catch (const fmt::FormatError& e) {
+        r.fail(node, key, e.what());
+      }
+      return node.Scalar();
+    };
+    if (n["default"]) w.quant.default_format = check_format(n["default"], "quantization.default");
+    if (const YAML::Node layers = n["layers"]) {
+      if (!layers.IsMap()) r.fail(layers, "quantization.layers", "expected a mapping name: format");
+      for (const auto& kv : layers) {
+        const std::string key = "quantization.layers." + kv.first.Scalar();
+        if (w.quant.layers.count(kv.first.Scalar())) r.fail(kv.first, key, "duplicate key");
+        w.quant.layers[kv.first.Scalar()] = check_format(kv.second, key);
+        r.record(w.origin, kv.first, key);
+      }
+    }
+  }
+
+  if (const YAML::Node a = root["accelerator"]) {
+    const std::string p = "accelerator";
+    r.check_keys(a, p, {"rows", "cols", "dataflow", "fidelity", "clock_mhz", "buffers", "dram"});
+    AcceleratorSpec& s = w.accel;
+    s.rows = static_cast<int>(r.get_int(a, p, "rows", 1, 1024, s.rows));
+    s.cols = static_cast<int>(r.get_int(a, p, "cols", 1, 1024, s.cols));
+    s.dataflow = r.get_string(a, p, "dataflow", {"ws", "os", "is"}, s.dataflow);
+    s.fidelity = r.get_string(a, p, "fidelity", {"tile", "cycle"}, s.fidelity);
+    s.clock_mhz = r.get_double(a, p, "clock_mhz", 1e-3, 1e5, s.clock_mhz);
+    if (const YAML::Node b = a["buffers"]) {
+      const std::string bp = p + ".buffers";
+      r.check_keys(b, bp, {"weight_kb", "input_kb", "output_kb"});
+      s.buffers.weight_kb = static_cast<int>(r.get_int(b, bp, "weight_kb", 1, 1 << 20, s.buffers.weight_kb));
+      s.buffers.input_kb = static_cast<int>(r.get_int(b, bp, "input_kb", 1, 1 << 20, s.buffers.input_kb));
+      s.buffers.output_kb = static_cast<int>(r.get_int(b, bp, "output_kb", 1, 1 << 20, s.buffers.output_kb));
+      for (const char* k : {"weight_kb", "input_kb", "output_kb"})
+        if (b[k]) r.record(w.origin, b[k], bp + "." + k);
+    }
+    if (const YAML::Node d = a["dram"]) {
+      const std::string dp = p + ".dram";
+      r.check_keys(d, dp, {"bytes_per_cycle", "latency_cycles"});
+      s.dram.bytes_per_cycle = static_cast<int>(r.get_int(d, dp, "bytes_per_cycle", 1, 4096, s.dram.bytes_per_cycle));
+      s.dram.latency_cycles = static_cast<int>(r.get_int(d, dp, "latency_cycles", 0, 1000000, s.dram.latency_cycles));
+    }
+    for (const char* k : {"rows", "cols", "dataflow", "fidelity", "clock_mhz"})
+      if (a[k]) r.record(w.origin, a[k], p + "." + k);
+  }
+  return w;
+}
+
+std::string effective_yaml(const Workload& w) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << w.name;
+  const char* src = w.source == ModelSource::Zoo ? "model" : w.source == ModelSource::Onnx ? "onnx" : "topology";
+  e << YAML::Key << src << YAML::Value << w.model;
+  e << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "batch" << YAML::Value << w.input.batch;
+  e << YAML::Key << "seed" << YAML::Value << w.input.seed;
+  if (!w.input.npy.empty()) e << YAML::Key << "npy" << YAML::Value << w.input.npy;
+  e << YAML::EndMap;
+  e << YAML::Key << "quantization" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "default" << YAML::Value << w.quant.default_format;
+  e << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : w.quant.layers) e << YAML::Key << k << YAML::Value << v;
+  e << YAML::EndMap << YAML::EndMap;
+  const AcceleratorSpec& s = w.accel;
+  e << YAML::Key << "accelerator" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "rows" << YAML::Value << s.rows;
+  e << YAML::Key << "cols" << YAML::Value << s.cols;
+  e << YAML::Key << "dataflow" << YAML::Value << s.dataflow;
+  e << YAML::Key << "fidelity" << YAML::Value << s.fidelity;
+  e << YAML::Key << "clock_mhz" << YAML::Value << s.clock_mhz;
+  e << YAML::Key << "buffers" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  e << YAML::Key << "weight_kb" << YAML::Value << s.buffers.weight_kb;
+  e << YAML::Key << "input_kb" << YAML::Value << s.buffers.input_kb;
+  e << YAML::Key << "output_kb" << YAML::Value << s.buffers.output_kb;
+  e << YAML::EndMap;
+  e << YAML::Key << "dram" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  e << YAML::Key << "bytes_per_cycle" << YAML::Value << s.dram.bytes_per_cycle;
+  e << YAML::Key << "latency_cycles" << YAML::Value << s.dram.latency_cycles;
+  e << YAML::EndMap;
+  e << YAML::EndMap << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace lpsim::sim

@@ -1,0 +1,72 @@
+// The workload file (YAML): what to run and on which accelerator. docs/workload.md is its
+// reference; this is the only place that reads it (house style: files are parsed only in sim/).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lpsim::sim {
+
+enum class ModelSource { Zoo, Onnx, Topology };
+
+struct InputSpec {
+  int batch = 1;
+  std::uint64_t seed = 7;
+  std::string npy;  // absolute path, or empty for a seeded synthetic input
+};
+
+struct QuantSpec {
+  std::string default_format = "lp<8,2,3,0>";
+  std::map<std::string, std::string> layers;  // layer name -> format text
+};
+
+struct BufferSpec {
+  int weight_kb = 128;
+  int input_kb = 256;
+  int output_kb = 128;
+};
+
+struct DramSpec {
+  int bytes_per_cycle = 16;
+  int latency_cycles = 100;
+};
+
+// Defaults follow the ANT simulator's evaluation set-up cited by the LPA paper
+// (../shared/spec/lpa.md): 500 MHz, 32x32, 128/256/128 KB.
+struct AcceleratorSpec {
+  int rows = 32;
+  int cols = 32;
+  std::string dataflow = "ws";  // ws | os | is
+  std::string fidelity = "tile";  // tile | cycle
+  double clock_mhz = 500;
+  BufferSpec buffers;
+  DramSpec dram;
+};
+
+struct Workload {
+  std::string file;  // the workload file as given
+  std::string name;  // its stem, e.g. "resnet18"
+  ModelSource source = ModelSource::Zoo;
+  std::string model;  // zoo name, or absolute path of the .onnx / topology .csv
+  InputSpec input;
+  QuantSpec quant;
+  AcceleratorSpec accel;
+  // Where each key was set: dotted key -> "FILE:LINE" or "--set KEY=VALUE", for errors that
+  // only later stages can detect (an unknown zoo name, a layer name no model has).
+  std::map<std::string, std::string> origin;
+
+  // "FILE:LINE" (or the --set) that set `dotted_key`, or the file name when it was defaulted.
+  std::string where(const std::string& dotted_key) const;
+};
+
+// Reads and validates a workload file, applying `overrides` ("dotted.key=value", parsed as YAML
+// scalars) on top. Throws lpsim::UserError "FILE:LINE: key: what" for unknown keys, wrong
+// types, impossible values, duplicate keys and syntax errors.
+Workload load_workload(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// The effective configuration, every key with its value (defaults included), as YAML.
+std::string effective_yaml(const Workload& w);
+
+}  // namespace lpsim::sim
