@@ -2,6 +2,7 @@
 #include "hw/array/systolic_array.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "hw/mem/config_error.hpp"
 
@@ -201,47 +202,44 @@ std::uint64_t SystolicArray::run_tile(const GemmJob& job) {
   const int M = job.m, K = job.kw, N = job.n;
   const AccUnit& acc = m_pe->acc();
   if (acc.mode() == AccMode::exact) {
-    // Exact sums are order independent: register-blocked loops over an n-major copy of W,
-    // NaR applied afterwards by row/column masks (NaR x anything = NaR, sticky).
-    std::vector<std::uint8_t> wt(static_cast<std::size_t>(N) * K);
-    for (int k = 0; k < K; ++k)
-      for (int n = 0; n < N; ++n) wt[static_cast<std::size_t>(n) * K + k] = job.w[static_cast<std::size_t>(k) * N + n];
+    // Exact sums are order independent: register-blocked loops (4 output columns per pass,
+    // their weight words interleaved so one 32-bit load feeds 4 MACs), NaR applied afterwards
+    // by row/column masks (NaR x anything = NaR, sticky).
+    const int nb = (N + 3) / 4;
+    std::vector<std::uint8_t> wt(static_cast<std::size_t>(nb) * K * 4, 0);
     std::vector<char> col_nar(static_cast<std::size_t>(N), 0);
-    for (int n = 0; n < N; ++n)
-      for (int k = 0; k < K; ++k)
-        if (m_table.wgt_word_nar(wt[static_cast<std::size_t>(n) * K + k])) col_nar[static_cast<std::size_t>(n)] = 1;
+    for (int k = 0; k < K; ++k)
+      for (int n = 0; n < N; ++n) {
+        const std::uint8_t w = job.w[static_cast<std::size_t>(k) * N + n];
+        wt[(static_cast<std::size_t>(n / 4) * K + k) * 4 + (n % 4)] = w;
+        if (m_table.wgt_word_nar(w)) col_nar[static_cast<std::size_t>(n)] = 1;
+      }
     const i128* T = m_table_nonar.data();
+    std::vector<i128> blk(4);
     for (int m = 0; m < M; ++m) {
       const std::uint8_t* ar = job.a + static_cast<std::size_t>(m) * K;
       bool row_nar = false;
       for (int k = 0; k < K; ++k) row_nar |= m_table.act_word_nar(ar[k]);
       i128* o = job.out + static_cast<std::size_t>(m) * N;
-      int n = 0;
-      for (; n + 4 <= N; n += 4) {
-        const std::uint8_t* w0 = wt.data() + static_cast<std::size_t>(n) * K;
-        const std::uint8_t* w1 = w0 + K;
-        const std::uint8_t* w2 = w1 + K;
-        const std::uint8_t* w3 = w2 + K;
+      for (int b = 0; b < nb; ++b) {
+        const std::uint8_t* wb = wt.data() + static_cast<std::size_t>(b) * K * 4;
         i128 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (int k = 0; k < K; ++k) {
           const i128* tr = T + (static_cast<std::size_t>(ar[k]) << 8);
-          s0 += tr[w0[k]];
-          s1 += tr[w1[k]];
-          s2 += tr[w2[k]];
-          s3 += tr[w3[k]];
+          std::uint32_t w4;
+          std::memcpy(&w4, wb + static_cast<std::size_t>(k) * 4, 4);
+          s0 += tr[w4 & 0xFFu];
+          s1 += tr[(w4 >> 8) & 0xFFu];
+          s2 += tr[(w4 >> 16) & 0xFFu];
+          s3 += tr[w4 >> 24];
         }
-        o[n] = s0;
-        o[n + 1] = s1;
-        o[n + 2] = s2;
-        o[n + 3] = s3;
+        blk[0] = s0;
+        blk[1] = s1;
+        blk[2] = s2;
+        blk[3] = s3;
+        for (int j = 0; j < 4 && b * 4 + j < N; ++j) o[b * 4 + j] = blk[static_cast<std::size_t>(j)];
       }
-      for (; n < N; ++n) {
-        const std::uint8_t* w0 = wt.data() + static_cast<std::size_t>(n) * K;
-        i128 s0 = 0;
-        for (int k = 0; k < K; ++k) s0 += T[(static_cast<std::size_t>(ar[k]) << 8) | w0[k]];
-        o[n] = s0;
-      }
-      for (n = 0; n < N; ++n)
+      for (int n = 0; n < N; ++n)
         if (row_nar || col_nar[static_cast<std::size_t>(n)]) o[n] = kAccNaR;
     }
   } else {
