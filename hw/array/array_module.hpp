@@ -1,0 +1,43 @@
+// Thin SystemC shell of the systolic array: one SC_THREAD, cycle- or tile-fidelity timing.
+#pragma once
+
+#include <deque>
+
+#include <systemc>
+
+#include "hw/array/systolic_array.hpp"
+
+namespace lpsim::hw {
+
+// Runs queued GEMM jobs on a SystolicArray core. Fidelity::cycle: the thread calls step()
+// once per clock period (wait(period) between steps); Fidelity::tile: one wait(cycles * period)
+// per GEMM (loosely timed). Both finish a job at the same simulated time with the same bits.
+// Latency is expressed in the array's own clock (`period`).
+class ArrayModule : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(ArrayModule);
+  ArrayModule(const sc_core::sc_module_name& name, const ArrayConfig& cfg, Fidelity fidelity,
+              const sc_core::sc_time& period);
+
+  // Queues a job (operands must stay valid until it completes); done_event() fires after it.
+  void submit(const GemmJob& job);
+  const sc_core::sc_event& done_event() const { return m_done; }
+  std::size_t completed() const { return m_completed; }
+  bool busy() const { return m_busy; }
+  Fidelity fidelity() const { return m_fidelity; }
+  const SystolicArray& core() const { return m_core; }
+
+ private:
+  void run();
+
+  SystolicArray m_core;
+  Fidelity m_fidelity;
+  sc_core::sc_time m_period;
+  std::deque<GemmJob> m_jobs;
+  sc_core::sc_event m_job_added{"job_added"};
+  sc_core::sc_event m_done{"done"};
+  std::size_t m_completed = 0;
+  bool m_busy = false;
+};
+
+}  // namespace lpsim::hw
