@@ -5,21 +5,16 @@
 #include <string>
 
 #include "hw/codec/fixed_point.hpp"
+#include "hw/common/dataflow.hpp"
 #include "hw/pe/pe_config.hpp"
 
 namespace lpsim::hw {
 
-// ws: weights stationary (preloaded from the top), activations from the left, psums down.
-// os: outputs stationary; activations from the left, weights from the top.
-// is: activations (inputs) stationary, weights from the left, psums down.
-enum class Dataflow { ws, os, is };
 // cycle: step() advances the whole array one clock. tile: results computed directly, cycles
 // from the closed-form schedule. Both give identical cycles and identical output bits.
 enum class Fidelity { cycle, tile };
 
-std::string to_string(Dataflow d);
 std::string to_string(Fidelity f);
-Dataflow dataflow_from_string(const std::string& s);  // "ws", "os", "is"; throws ConfigError
 Fidelity fidelity_from_string(const std::string& s);  // "cycle", "tile"
 
 struct ArrayConfig {

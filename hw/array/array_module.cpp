@@ -1,7 +1,7 @@
 // SystemC shell of the systolic array: job queue and the stepping / per-tile-wait thread.
 #include "hw/array/array_module.hpp"
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

@@ -4,18 +4,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 
-std::string to_string(Dataflow d) { return d == Dataflow::ws ? "ws" : d == Dataflow::os ? "os" : "is"; }
 std::string to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "tile"; }
-Dataflow dataflow_from_string(const std::string& s) {
-  if (s == "ws") return Dataflow::ws;
-  if (s == "os") return Dataflow::os;
-  if (s == "is") return Dataflow::is;
-  throw ConfigError("array.dataflow '" + s + "' is not one of ws, os, is");
-}
 Fidelity fidelity_from_string(const std::string& s) {
   if (s == "cycle") return Fidelity::cycle;
   if (s == "tile") return Fidelity::tile;

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/mem/mem_tlm.hpp"
 
 namespace lpsim::hw {

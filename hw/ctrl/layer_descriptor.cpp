@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "hw/ctrl/ctrl_regs.hpp"
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "sw/formats/adaptivfloat_format.hpp"
 #include "sw/formats/fp8_format.hpp"
 #include "sw/formats/int_format.hpp"

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include "hw/common/dataflow.hpp"
 #include "sw/formats/number_format.hpp"
 
 namespace lpsim::hw {
 
 enum class LayerOp : std::uint32_t { gemm = 0, conv = 1 };
-enum class Dataflow : std::uint32_t { ws = 0, os = 1, is = 2 };
 enum class FormatFamily : std::uint32_t { lp = 0, posit = 1, int_ = 2, af = 3, fp8_e4m3 = 4, fp8_e5m2 = 5 };
 
 // One operand's number format as the registers carry it. Meaning per family:

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

@@ -1,7 +1,7 @@
 // DMA engine: burst loop over b_transport with quantum keeping and error propagation.
 #include "hw/mem/dma.hpp"
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

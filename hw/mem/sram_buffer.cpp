@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

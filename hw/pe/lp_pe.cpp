@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 

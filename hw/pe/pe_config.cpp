@@ -2,7 +2,7 @@
 #include "hw/pe/pe_config.hpp"
 
 #include "hw/codec/lp_decoder.hpp"
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/pe/lp_pe.hpp"
 
 namespace lpsim::hw {

@@ -6,7 +6,7 @@
 #include "hw/ctrl/controller_regs.hpp"
 #include "hw/ctrl/layer_descriptor.hpp"
 #include "hw/ctrl/tiler.hpp"
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "hw/mem/address_map.hpp"
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/mem/dma_plan.hpp"
 #include "hw/mem/dram_core.hpp"
 #include "hw/mem/sram_buffer.hpp"

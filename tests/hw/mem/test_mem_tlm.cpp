@@ -9,7 +9,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/mem/dma.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/pe/lp_pe.hpp"
 #include "hw/pe/pe_core.hpp"
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "hw/ctrl/layer_descriptor.hpp"
-#include "hw/mem/config_error.hpp"
+#include "hw/common/config_error.hpp"
 #include "hw/ppu/ppu.hpp"
 #include "sw/formats/lp_format.hpp"
 
