@@ -1,0 +1,162 @@
+// Reference conv == GEMM on the im2col lowering (every accumulator mode and MODE), FP32 conv,
+// and the post-processing order of operations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "sw/formats/int_format.hpp"
+#include "sw/formats/lp_format.hpp"
+#include "sw/ref/ref_conv.hpp"
+#include "sw/ref/ref_post.hpp"
+
+namespace {
+
+using lpsim::fmt::LpFormat;
+using lpsim::fmt::LpParams;
+using namespace lpsim::ref;
+
+std::vector<std::uint32_t> random_codes(std::mt19937& rng, std::size_t n, int bits,
+                                        std::uint32_t avoid) {
+  std::uniform_int_distribution<std::uint32_t> d(0, (1u << bits) - 1);
+  std::vector<std::uint32_t> v(n);
+  for (auto& c : v) do
+      c = d(rng);
+    while (c == avoid);
+  return v;
+}
+
+TEST(RefConv, EqualsGemmOnIm2col) {
+  std::mt19937 rng(11);
+  const ConvShape shapes[] = {
+      {2, 3, 7, 6, 4, 3, 3, 1, 1, 1},  // 3x3, pad 1
+      {1, 4, 9, 9, 6, 3, 3, 2, 1, 2},  // stride 2, groups 2
+      {1, 6, 5, 5, 6, 3, 3, 1, 1, 6},  // depthwise
+      {1, 5, 4, 4, 3, 1, 1, 1, 0, 1},  // 1x1
+      {1, 2, 6, 5, 2, 2, 3, 3, 2, 1},  // ragged stride / pad
+  };
+  struct Case {
+    PeKind pe;
+    int mode;
+    LpParams p;
+    AccKind acc;
+  };
+  const Case cases[] = {
+      {PeKind::lp, 8, {8, 2, 3, 0}, AccKind::exact},
+      {PeKind::lp, 4, {4, 1, 3, 1}, AccKind::exact},
+      {PeKind::lp, 2, {2, 0, 1, 0}, AccKind::exact},
+      {PeKind::lp, 4, {4, 1, 2, 0}, AccKind::small_float},
+      {PeKind::lp, 2, {2, 0, 1, -1}, AccKind::narrow},
+      {PeKind::lp, 8, {8, 1, 4, 0}, AccKind::narrow},
+      {PeKind::integer, 4, {4, 1, 3, 0}, AccKind::exact},
+      {PeKind::integer, 2, {2, 0, 1, 0}, AccKind::small_float},
+  };
+  for (const Case& c : cases) {
+    DatapathSpec spec;
+    spec.pe = c.pe;
+    spec.mode = c.mode;
+    spec.act = spec.wgt = c.p;
+    spec.acc = c.acc;
+    spec.narrow_bits = 12;
+    spec.narrow_frac_bits = 2;
+    spec.float_frac_bits = 3;
+    const RefDatapath dp(spec);
+    const std::uint32_t nar = c.pe == PeKind::lp ? (1u << (c.mode - 1)) : ~0u;
+    for (const ConvShape& s : shapes) {
+      const auto in = random_codes(
+          rng, static_cast<std::size_t>(s.batch) * s.in_c * s.in_h * s.in_w, c.mode, nar);
+      const auto wgt = random_codes(rng, static_cast<std::size_t>(s.out_c) * s.kg(), c.mode, nar);
+      const auto conv = ref_conv2d(dp, s, in.data(), wgt.data());
+      const int oh = s.out_h(), ow = s.out_w();
+      for (int b = 0; b < s.batch; ++b)
+        for (int g = 0; g < s.groups; ++g) {
+          const auto a = im2col_codes(s, in.data(), b, g);
+          const auto w = conv_weight_gemm(s, wgt.data(), g);
+          const auto gm = dp.gemm(a.data(), w.data(), oh * ow, s.kg(), s.ng());
+          for (int o = 0; o < s.ng(); ++o)
+            for (int p = 0; p < oh * ow; ++p) {
+              const auto& x =
+                  conv[((static_cast<std::size_t>(b) * s.out_c + g * s.ng() + o) * oh * ow) + p];
+              ASSERT_EQ(x, gm[static_cast<std::size_t>(p) * s.ng() + o])
+                  << "mode " << c.mode << " b" << b << " g" << g;
+            }
+        }
+    }
+  }
+}
+
+TEST(RefConv, Fp32AndShapeErrors) {
+  // 1 channel 3x3 input, 2x2 kernel of ones, pad 0: window sums.
+  const ConvShape s{1, 1, 3, 3, 1, 2, 2, 1, 0, 1};
+  const float in[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[] = {1, 1, 1, 1};
+  const auto out = fp32_conv2d(s, in, w);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0], 12.0f);
+  EXPECT_EQ(out[3], 28.0f);
+  ConvShape bad = s;
+  bad.groups = 2;
+  EXPECT_THROW(bad.validate(), RefError);
+  bad = s;
+  bad.kh = 5;
+  EXPECT_THROW(bad.validate(), RefError);
+}
+
+TEST(RefConv, PaddingIsZeroCode) {
+  // LP ones everywhere, 3x3 kernel, pad 1 on 2x2: every output sums the 4 inside positions.
+  DatapathSpec spec;
+  const ConvShape s{1, 1, 2, 2, 1, 3, 3, 1, 1, 1};
+  const std::vector<std::uint32_t> in(4, 0x40), w(9, 0x40);
+  for (const auto& v : ref_conv2d(spec, s, in.data(), w.data())) EXPECT_EQ(v.to_double(), 4.0);
+}
+
+TEST(RefPost, OrderOfOperations) {
+  PostOps ops;
+  ops.bias = ops.residual = true;
+  ops.act = PostAct::relu;
+  ops.requant = true;
+  ops.scale = 0.5;
+  // residual is added before ReLU: -2 + 0.5 + 3 = 1.5 -> relu 1.5 -> * 0.5
+  EXPECT_EQ(post_value(ops, -2.0, 0.5, 3.0), 0.75);
+  // ReLU before scale: negative -> 0 whatever the scale sign would do
+  EXPECT_EQ(post_value(ops, -5.0, 0.5, 1.0), 0.0);
+  // ReLU6 clamps before the scale: 10 -> 6 -> 3
+  ops.act = PostAct::relu6;
+  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 3.0);
+  ops.relu6_cap = 4.0;
+  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 2.0);
+  // NaN (NaR accumulator) passes through ReLU / ReLU6
+  EXPECT_TRUE(std::isnan(post_value(ops, std::numeric_limits<double>::quiet_NaN(), 0.5, 0.5)));
+  // Double arithmetic sequence: (acc + bias) + residual, not acc + (bias + residual).
+  PostOps add;
+  add.bias = add.residual = true;
+  EXPECT_EQ(post_value(add, 1.0, 1e-16, 1e-16), (1.0 + 1e-16) + 1e-16);
+  EXPECT_NE(post_value(add, 1.0, 1e-16, 1e-16), 1.0 + (1e-16 + 1e-16));
+  // Disabled steps ignore their operands.
+  EXPECT_EQ(post_value(PostOps{}, -3.0, 100.0, 100.0), -3.0);
+}
+
+TEST(RefPost, EncodesInTheNextLayersFormat) {
+  DatapathSpec spec;
+  const std::uint32_t a[] = {0x32, 0x4d, 0x80, 0x40}, w[] = {0x4d, 0x40};  // 2 x 2 by 2 x 1
+  const auto acc = ref_gemm(spec, a, w, 2, 2, 1);
+  ASSERT_TRUE(acc[1].nar);
+  PostOps ops;
+  ops.bias = true;
+  ops.act = PostAct::relu;
+  const double bias[] = {0.25};
+  const LpFormat out_fmt({8, 2, 3, 0});
+  std::vector<double> values;
+  const auto codes = post_process(ops, acc, 2, 1, bias, nullptr, out_fmt, &values);
+  // row 0: 2^-1.75 * 2^1.625 = 470 * 2^-9, plus 2^1.625 * 1: L = 1.625, sig = nearest(2^0.625 *
+  // 256) = nearest(394.806) = 395, 395 * 2^(1-8); then + bias.
+  EXPECT_EQ(values[0], 0.91796875 + 395.0 / 128 + 0.25);
+  EXPECT_EQ(codes[0], out_fmt.encode(values[0]));
+  EXPECT_EQ(codes[1], out_fmt.nar());
+  const lpsim::fmt::IntFormat int8({8, 0.05});
+  const auto icodes = post_process(ops, acc, 2, 1, bias, nullptr, int8);
+  EXPECT_EQ(icodes[0], int8.encode(values[0]));
+  EXPECT_THROW(post_process(ops, acc, 2, 1, nullptr, nullptr, int8), RefError);
+}
+
+}  // namespace
