@@ -23,6 +23,9 @@ struct ArrayConfig {
   Dataflow dataflow = Dataflow::ws;
   PeConfig pe;
   void validate() const;  // throws ConfigError naming the field
+  bool operator==(const ArrayConfig& o) const {
+    return rows == o.rows && cols == o.cols && dataflow == o.dataflow && pe == o.pe;
+  }
 };
 
 struct ArrayStats {

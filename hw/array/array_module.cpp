@@ -7,9 +7,15 @@ namespace lpsim::hw {
 
 ArrayModule::ArrayModule(const sc_core::sc_module_name& name, const ArrayConfig& cfg, Fidelity fidelity,
                          const sc_core::sc_time& period)
-    : sc_module(name), m_core(cfg), m_fidelity(fidelity), m_period(period) {
+    : sc_module(name), m_core(std::make_unique<SystolicArray>(cfg)), m_fidelity(fidelity), m_period(period) {
   if (period == sc_core::SC_ZERO_TIME) throw ConfigError(std::string(this->name()) + ": clock period must be > 0");
   SC_THREAD(run);
+}
+
+void ArrayModule::reconfigure(const ArrayConfig& cfg) {
+  if (m_busy || !m_jobs.empty())
+    SC_REPORT_ERROR("lpsim/array", (std::string(name()) + ": reconfigure while busy").c_str());
+  if (!(cfg == m_core->config())) m_core = std::make_unique<SystolicArray>(cfg);
 }
 
 void ArrayModule::submit(const GemmJob& job) {
@@ -24,13 +30,13 @@ void ArrayModule::run() {
     m_jobs.pop_front();
     m_busy = true;
     if (m_fidelity == Fidelity::cycle) {
-      m_core.start(job);
-      while (m_core.busy()) {
-        m_core.step();
+      m_core->start(job);
+      while (m_core->busy()) {
+        m_core->step();
         wait(m_period);
       }
     } else {
-      const std::uint64_t cycles = m_core.run_tile(job);
+      const std::uint64_t cycles = m_core->run_tile(job);
       wait(m_period * static_cast<double>(cycles));
     }
     m_busy = false;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 
 #include <systemc>
 
@@ -25,12 +26,16 @@ class ArrayModule : public sc_core::sc_module {
   std::size_t completed() const { return m_completed; }
   bool busy() const { return m_busy; }
   Fidelity fidelity() const { return m_fidelity; }
-  const SystolicArray& core() const { return m_core; }
+  const SystolicArray& core() const { return *m_core; }
+  SystolicArray& core() { return *m_core; }
+  // A new configuration (formats, MODE, dataflow) for the next jobs; only while idle. Keeps the
+  // current core when the configuration is unchanged (its product table is reused).
+  void reconfigure(const ArrayConfig& cfg);
 
  private:
   void run();
 
-  SystolicArray m_core;
+  std::unique_ptr<SystolicArray> m_core;
   Fidelity m_fidelity;
   sc_core::sc_time m_period;
   std::deque<GemmJob> m_jobs;

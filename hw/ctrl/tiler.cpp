@@ -38,9 +38,15 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   cfg.validate();
   const GemmShape g = layer.gemm();
   const int wbits = layer.fmt_w.storage_bits(), abits = layer.fmt_a.storage_bits(), obits = layer.fmt_o.storage_bits();
-  // Granules: array size, and whole bytes at every tile start inside a packed row.
-  const std::uint64_t kgran = std::lcm<std::uint64_t>(cfg.array_rows, per_byte(abits));
+  // Granules: the array's fold sizes, and whole bytes at every tile start inside a packed row.
+  // Along K a PE holds one word of 8/MODE values, so a fold covers R * 8/MODE elements; a K tile
+  // that is a multiple of it fills every PE row of every fold. M is folded by R (os) or C (is).
+  const std::uint64_t lanes = 8 / layer.mode;
+  const std::uint64_t kgran = std::lcm<std::uint64_t>(cfg.array_rows * lanes, per_byte(abits));
   const std::uint64_t ngran = std::lcm(std::lcm<std::uint64_t>(cfg.array_cols, per_byte(wbits)), per_byte(obits));
+  const std::uint64_t mgran = layer.dataflow == Dataflow::os   ? cfg.array_rows
+                              : layer.dataflow == Dataflow::is ? cfg.array_cols
+                                                               : 1;
 
   auto wb = [&](std::uint64_t kt, std::uint64_t nt) { return kt * row_bytes(nt, wbits); };
   auto ib = [&](std::uint64_t mt, std::uint64_t kt) { return mt * row_bytes(kt, abits); };
@@ -55,7 +61,10 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   plan.shape = g;
   plan.kt = largest(g.k, kgran, [&](std::uint64_t kt) { return cfg.wb.fits(wb(kt, nmin)) && cfg.ib.fits(ib(1, kt)); });
   plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(1, nt)); });
-  plan.mt = largest(g.m, 1, [&](std::uint64_t mt) { return cfg.ib.fits(ib(mt, plan.kt)) && cfg.ob.fits(ob(mt, plan.nt)); });
+  const auto fits_m = [&](std::uint64_t mt) { return cfg.ib.fits(ib(mt, plan.kt)) && cfg.ob.fits(ob(mt, plan.nt)); };
+  // M tiles prefer whole folds, but may be smaller than one fold when the buffers are tiny.
+  plan.mt = largest(g.m, mgran, fits_m);
+  if (plan.mt == 0) plan.mt = largest(g.m, 1, fits_m);
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);
   const std::uint64_t o_row = row_bytes(g.n * g.groups, obits);

@@ -1,6 +1,8 @@
 // DMA engine: burst loop over b_transport with quantum keeping and error propagation.
 #include "hw/mem/dma.hpp"
 
+#include <algorithm>
+
 #include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
@@ -64,6 +66,55 @@ DmaResult Dma::run(const DmaJob& job, LocalStore& local) {
     if (m_qk.need_sync()) m_qk.sync();
   }
   if (m_cfg.sync_at_end) m_qk.sync();
+  return res;
+}
+
+DmaResult Dma::run_at(const DmaJob& job, LocalStore& local, const sc_core::sc_time& issue) {
+  DmaResult res;
+  ++m_stats.jobs;
+  const std::string bad = job.check(local.size());
+  if (!bad.empty()) {
+    SC_REPORT_ERROR("lpsim/dma", (std::string(name()) + ": " + bad).c_str());
+    res.status = tlm::TLM_GENERIC_ERROR_RESPONSE;
+    ++m_stats.errors;
+    return res;
+  }
+  const bool to_local = job.dir == DmaDir::to_local;
+  tlm::tlm_generic_payload gp;
+  sc_core::sc_time end = issue;
+  for (const DmaBurst& b : plan_bursts(job, m_cfg.burst_bytes)) {
+    const auto len = static_cast<unsigned>(b.len);
+    if (!to_local) local.read(b.local_offset, m_tmp.data(), len);
+    gp.set_command(to_local ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
+    gp.set_address(b.dram_addr);
+    gp.set_data_ptr(m_tmp.data());
+    gp.set_data_length(len);
+    gp.set_streaming_width(len);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time t = issue;
+    isock->b_transport(gp, t);
+    ++res.bursts;
+    ++m_stats.bursts;
+    end = std::max(end, t);
+    if (gp.is_response_error()) {
+      res.status = gp.get_response_status();
+      res.error_addr = b.dram_addr;
+      ++m_stats.errors;
+      break;
+    }
+    if (to_local) {
+      local.write(b.local_offset, m_tmp.data(), len);
+      m_stats.bytes_read += len;
+    } else {
+      m_stats.bytes_written += len;
+    }
+    res.bytes += len;
+  }
+  res.delay = end - issue;
+  m_stats.busy_time += res.delay;
   return res;
 }
 

@@ -53,6 +53,13 @@ class Dma : public sc_core::sc_module {
   // before simulation): SC_REPORT_ERROR "lpsim/dma", returns TLM_GENERIC_ERROR_RESPONSE.
   DmaResult run(const DmaJob& job, LocalStore& local);
 
+  // Pipelined issue without waiting: every burst of the job is issued at `issue` (an offset
+  // from the current simulation time, as outstanding requests would be) and the target's
+  // channel serialises them. Data moves at once; the result's `delay` is from `issue` to the
+  // completion of the last burst. The caller owns the timing (it waits, or schedules with it).
+  // May be called from any process. Same error handling as run().
+  DmaResult run_at(const DmaJob& job, LocalStore& local, const sc_core::sc_time& issue);
+
   tlm_utils::tlm_quantumkeeper& quantum_keeper() { return m_qk; }
   const DmaConfig& config() const { return m_cfg; }
   const DmaStats& stats() const { return m_stats; }

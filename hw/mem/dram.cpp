@@ -29,7 +29,18 @@ void Dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   r.byte_enable_len = gp.get_byte_enable_length();
   std::uint64_t cycles = 0;
   const MemStatus st = m_core.access(r, cycles);
-  delay += m_period * static_cast<double>(cycles);
+  if (st == MemStatus::ok) {
+    // One data channel: a transfer starts when the request has arrived and the channel is free,
+    // occupies it for ceil(len / bytes_per_cycle) cycles, and its data is complete a fixed
+    // latency later. Requests issued back to back (a pipelining DMA) therefore pay the latency
+    // once; a request issued after the previous one completed pays latency + transfer.
+    const auto& cfg = m_core.config();
+    const sc_core::sc_time arrive = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time start = std::max(arrive, m_channel_free);
+    const sc_core::sc_time transfer = m_period * static_cast<double>(cycles - cfg.latency_cycles);
+    m_channel_free = start + transfer;
+    delay = start + transfer + m_period * static_cast<double>(cfg.latency_cycles) - sc_core::sc_time_stamp();
+  }
   if (st == MemStatus::ok && m_core.config().dmi_enabled) gp.set_dmi_allowed(true);
   gp.set_response_status(to_tlm(st));
 }

@@ -9,7 +9,11 @@
 
 namespace lpsim::hw {
 
-// b_transport annotates delay += (latency_cycles + ceil(len / bytes_per_cycle)) * clock period.
+// Timing: one data channel. A request arriving at t = now + delay starts its transfer at
+// max(t, channel free), holds the channel ceil(len / bytes_per_cycle) cycles, and completes
+// latency_cycles after the transfer ends; delay is set to that completion time - now. A lone
+// request thus costs (latency_cycles + ceil(len / bytes_per_cycle)) clock periods; requests
+// issued together (a DMA keeping bursts in flight) stream at the full bandwidth.
 // Errors (no data moved, no delay added):
 //   address outside [0, capacity)           -> TLM_ADDRESS_ERROR_RESPONSE
 //   len 0, null data, streaming width != len -> TLM_BURST_ERROR_RESPONSE
@@ -34,6 +38,7 @@ class Dram : public sc_core::sc_module {
 
   DramCore m_core;
   sc_core::sc_time m_period;
+  sc_core::sc_time m_channel_free = sc_core::SC_ZERO_TIME;
 };
 
 }  // namespace lpsim::hw

@@ -33,6 +33,12 @@ struct PeConfig {
 
   // Throws ConfigError naming the field; also when the exact accumulator would exceed 126 bits.
   void validate() const;
+  bool operator==(const PeConfig& o) const {
+    return type == o.type && mode == o.mode && act == o.act && wgt == o.wgt &&
+           lin_frac_bits == o.lin_frac_bits && acc_mode == o.acc_mode &&
+           narrow_bits == o.narrow_bits && narrow_frac_bits == o.narrow_frac_bits &&
+           float_frac_bits == o.float_frac_bits && max_k == o.max_k;
+  }
 };
 
 // Counters of a stand-alone PE (PeCore). The array keeps its own ArrayStats.
