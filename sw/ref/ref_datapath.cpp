@@ -264,8 +264,9 @@ RefDatapath::RefDatapath(const DatapathSpec& spec) : m_spec(spec) {
     m_emin = floor_div(m_a_val[1] + m_w_val[1], 1 << kLogFrac);
     const int emax = floor_div(m_a_val[maxpos] + m_w_val[maxpos], 1 << kLogFrac);
     m_nbucket = emax - m_emin + 1;
+    // The exact grid (exact and small_float modes) must fit the i128 word; narrow has its own.
     const int bits = (emax - m_emin) + m_spec.lin_frac_bits + kbits + 3;
-    if (bits > 127)
+    if (m_spec.acc != AccKind::narrow && bits > 127)
       throw RefError("ref: exact accumulator for " + fmt::lp_name(m_spec.act) + " x " +
                      fmt::lp_name(m_spec.wgt) + " needs " + std::to_string(bits) +
                      " bits (more than 127)");

@@ -42,8 +42,9 @@ struct DatapathSpec {
   std::int64_t max_k = 65536;  // longest dot product the exact sizing covers
 
   int lanes() const { return 8 / mode; }
-  // Throws RefError naming the field. Also rejects an LP pair whose exact accumulator needs
-  // more than 127 bits (the hardware's i128 limit, docs/datapath.md "Exact sizing").
+  // Throws RefError naming the field. RefDatapath also rejects (exact and small_float modes)
+  // an LP pair whose exact grid needs more than 127 bits (the hardware's i128 limit,
+  // docs/datapath.md "Exact sizing").
   void validate() const;
 };
 

@@ -281,6 +281,12 @@ TEST(RefSpec, Errors) {
   }
   EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 3, 3, 0}, {8, 3, 3, 0})));
   EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 2, 7, 0}, {8, 2, 7, 0})));
+  // narrow has its own grid: any LP pair is accepted; small_float uses the exact grid.
+  s = lp_spec({8, 3, 4, 0}, {8, 3, 4, 0});
+  s.acc = AccKind::narrow;
+  EXPECT_NO_THROW((void)acc_lsb_exp(s));
+  s.acc = AccKind::small_float;
+  EXPECT_THROW((void)acc_lsb_exp(s), RefError);
   s = lp_spec({8, 2, 3, 0}, {8, 2, 3, 0});
   s.acc = AccKind::narrow;
   s.narrow_bits = 65;
