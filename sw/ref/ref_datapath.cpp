@@ -272,6 +272,9 @@ RefDatapath::RefDatapath(const DatapathSpec& spec) : m_spec(spec) {
                      " bits (more than 127)");
     m_lin = &lin_table(m_spec.lin_frac_bits);
     m_lsb = m_emin - m_spec.lin_frac_bits;
+    m_fast = m_spec.acc == AccKind::exact;
+    m_a_off = m_a_val;
+    for (auto& v : m_a_off) v -= m_emin * (1 << kLogFrac);
   } else {
     fill(nullptr, m_a_val, m_a_flag);
     fill(nullptr, m_w_val, m_w_flag);
@@ -296,6 +299,18 @@ RefDatapath::Dot::Dot(const RefDatapath& dp)
 void RefDatapath::Dot::add(std::uint32_t a, std::uint32_t w) {
   const RefDatapath& dp = m_dp;
   const std::uint8_t fa = dp.m_a_flag[a], fw = dp.m_w_flag[w];
+  if (dp.m_fast) {
+    // Exact LP: lanes do not matter; l = L_a + L_w - 256 emin >= 0 in Q.8, so its integer part
+    // is the bucket and its low 8 bits the converter input.
+    if (!((fa | fw) & (kZero | kNar))) {
+      const auto l = static_cast<std::uint32_t>(dp.m_a_off[a] + dp.m_w_val[w]);
+      const std::int64_t sig = (*dp.m_lin)[l & 0xffu];
+      m_bucket[l >> kLogFrac] += ((fa ^ fw) & kNeg) ? -sig : sig;
+    } else if ((fa | fw) & kNar) {
+      m_word_nar = true;
+    }
+    return;
+  }
   if ((fa | fw) & kNar) {
     m_word_nar = true;
   } else if (!((fa | fw) & kZero)) {
@@ -356,7 +371,7 @@ void RefDatapath::Dot::flush_word() {
 }
 
 AccValue RefDatapath::Dot::finish() {
-  if (m_lane != 0) flush_word();  // ragged last word: the missing lanes are zero
+  if (m_lane != 0 || m_word_nar) flush_word();  // ragged last word: the missing lanes are zero
   AccValue r;
   r.lsb_exp = m_dp.m_lsb;
   r.nar = m_nar;

@@ -124,6 +124,8 @@ class RefDatapath {
   // Per code: log2 in Q.8 with sf folded in (LP) or the signed integer (INT), and flags.
   std::vector<std::int32_t> m_a_val, m_w_val;
   std::vector<std::uint8_t> m_a_flag, m_w_flag;  // bit0 zero, bit1 NaR, bit2 negative
+  std::vector<std::int32_t> m_a_off;             // LP: m_a_val - 256 emin (exact-mode fast path)
+  bool m_fast = false;                           // LP PE with the exact accumulator
   const std::vector<std::uint32_t>* m_lin = nullptr;
 };
 

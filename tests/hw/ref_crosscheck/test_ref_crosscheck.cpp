@@ -118,6 +118,7 @@ const Case kCases[] = {
     {true, {8, 2, 3, 0}, {8, 2, 3, 0}, hw::AccMode::exact, 1},
     {true, {8, 2, 3, 0}, {8, 1, 3, 0}, hw::AccMode::narrow},
     {true, {8, 2, 3, 0}, {8, 2, 3, 0}, hw::AccMode::small_float},
+    {true, {8, 3, 4, 0}, {8, 3, 4, 0}, hw::AccMode::narrow},  // too wide for exact, fine for narrow
     {true, {8, 3, 3, 1}, {8, 3, 3, -1}, hw::AccMode::small_float, 10},
     {true, {4, 1, 3, 0}, {4, 1, 3, 0}, hw::AccMode::exact},
     {true, {4, 0, 2, 1}, {4, 2, 3, -2}, hw::AccMode::exact, 5},
