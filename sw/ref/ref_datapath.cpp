@@ -1,6 +1,7 @@
 // Software reference of the LPA datapath (docs/datapath.md), independent of hw/.
 #include "sw/ref/ref_datapath.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
