@@ -25,12 +25,18 @@ struct TileJob {
   unsigned wb_half = 0, ib_half = 0, ob_half = 0;
   unsigned psum_bytes = 4;
   std::uint64_t index = 0;  // position in the plan
+  // Post-processing operands fetched by the controller: bias[groups * Ng] (global output
+  // column g * Ng + n; null without pp::BIAS) and, on a last K tile with pp::RESIDUAL, the
+  // residual tile in the output format: tile.mt rows of tile.outputs.row_bytes.
+  const float* bias = nullptr;
+  const std::uint8_t* residual = nullptr;
 };
 
 struct TileResult {
   std::uint64_t cycles = 0;  // compute cycles of the tile, in controller clock cycles
   bool ok = true;
   std::string error;         // why, when !ok
+  bool timed = false;        // run_tile already waited for the cycles (a clocked backend)
 };
 
 class ComputeBackend {
@@ -38,6 +44,9 @@ class ComputeBackend {
   virtual ~ComputeBackend() = default;
   // Called once per layer before the first tile (formats, mode, dataflow are in `layer`).
   virtual void begin_layer(const LayerDescriptor& /*layer*/) {}
+  // Bytes of one accumulator the OB must hold for this layer; 0: the tiler's default.
+  virtual unsigned psum_bytes(const LayerDescriptor& /*layer*/) const { return 0; }
+  // Called from the controller's thread; may wait() (then it sets TileResult::timed).
   virtual TileResult run_tile(const TileJob& job) = 0;
 };
 

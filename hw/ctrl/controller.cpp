@@ -1,8 +1,10 @@
 // Layer controller: register transport, interrupt line, and the tile loop.
 #include "hw/ctrl/controller.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "hw/common/config_error.hpp"
 #include "hw/mem/mem_tlm.hpp"
@@ -100,6 +102,7 @@ void Controller::execute() {
 ErrorCode Controller::run_layer() {
   m_last_error.clear();
   m_plan = TilePlan{};
+  m_timeline.clear();
   const LayerDescriptor layer = m_regs.descriptor();
   try {
     layer.validate();
@@ -107,66 +110,178 @@ ErrorCode Controller::run_layer() {
     m_last_error = e.what();
     return ErrorCode::bad_descriptor;
   }
-  try {
-    m_plan = plan_tiles(layer, m_cfg.tiler);
-  } catch (const ConfigError& e) {
-    m_last_error = e.what();
-    return ErrorCode::no_fit;
-  }
   if (m_backend == nullptr) {
     // A top level that starts layers without an array is miswired.
     SC_REPORT_ERROR("lpsim/ctrl", (std::string(name()) + ": no compute backend attached").c_str());
     m_last_error = "no compute backend";
     return ErrorCode::backend_error;
   }
+  TilerConfig tiler = m_cfg.tiler;
+  if (const unsigned pb = m_backend->psum_bytes(layer)) tiler.psum_bytes = pb;
+  try {
+    m_plan = plan_tiles(layer, tiler);
+  } catch (const ConfigError& e) {
+    m_last_error = e.what();
+    return ErrorCode::no_fit;
+  }
   m_backend->begin_layer(layer);
   auto& st = m_regs.stats();
-  auto dma = [&](const DmaJob& job, SramBuffer& buf, unsigned half) {
-    auto view = buf.half(half);
-    const DmaResult r = i_dma.run(job, view);
+  const std::vector<Tile>& tiles = m_plan.tiles;
+  const std::size_t count = tiles.size();
+  using sc_core::sc_time;
+  using sc_core::sc_time_stamp;
+  const sc_time t0 = sc_time_stamp();
+
+  // The schedule (docs/architecture.md, "Layer schedule"): one DMA engine serves its jobs in
+  // the order issued; a job starts when the engine is free and the buffer half it overwrites is
+  // no longer read. With double-buffered WB and IB the loads of tile i+1 are issued as soon as
+  // tile i-1 has finished computing, so they overlap the compute of tile i; the store of a
+  // finished output tile overlaps the next tiles' compute. Data moves when a job is issued
+  // (Dma::run_at); time is kept here, and the thread waits until each compute may start.
+  sc_time dma_free = t0;
+  auto issue = [&](const DmaJob& job, LocalStore& store, sc_time not_before, const char* what,
+                   sc_time& begin, sc_time& end) {
+    const sc_time at = std::max({dma_free, not_before, sc_time_stamp()});
+    const DmaResult r = i_dma.run_at(job, store, at - sc_time_stamp());
     st.dma_bytes += r.bytes;
     if (!r.ok()) {
-      m_last_error = std::string("dma: ") + (job.dir == DmaDir::to_local ? "load" : "store") + " of " + buf.config().name +
-                     " at 0x" + [&] { char b[24]; std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(r.error_addr)); return std::string(b); }() +
-                     " failed";
+      char addr[24];
+      std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(r.error_addr));
+      m_last_error = std::string("dma: ") + what + " at 0x" + addr + " failed";
+      return false;
     }
-    return r.ok();
+    begin = at;
+    end = dma_free = at + r.delay;
+    return true;
   };
-  for (std::size_t i = 0; i < m_plan.tiles.size(); ++i) {
-    const Tile& t = m_plan.tiles[i];
+
+  // Bias (float32 per output column) goes to the post-processing unit once per layer.
+  const GemmShape g = m_plan.shape;
+  m_bias.clear();
+  if (layer.pp_flags & pp::BIAS) {
+    std::vector<std::uint8_t> raw(g.groups * g.n * sizeof(float));
+    VectorStore store(raw);
+    DmaJob job;
+    job.dir = DmaDir::to_local;
+    job.dram_addr = layer.b_addr;
+    job.rows = 1;
+    job.row_bytes = raw.size();
+    sc_time b, e;
+    if (!issue(job, store, t0, "load of bias", b, e)) return ErrorCode::bus_error;
+    m_bias.resize(g.groups * g.n);
+    std::memcpy(m_bias.data(), raw.data(), raw.size());
+  }
+
+  // Buffer halves: a buffer's loads alternate halves; a tile reads the half of the latest load.
+  const bool prefetch = m_wb.config().double_buffered && m_ib.config().double_buffered;
+  std::vector<unsigned> whalf(count), ihalf(count), ohalf(count);
+  {
+    unsigned w = prefetch ? 1u : 0u, in = w, o = w;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (tiles[i].load_weights && prefetch) w ^= 1u;
+      if (tiles[i].load_inputs && prefetch) in ^= 1u;
+      if (tiles[i].first_k && m_ob.config().double_buffered) o ^= 1u;
+      whalf[i] = w;
+      ihalf[i] = in;
+      ohalf[i] = o;
+    }
+  }
+  const bool residual = (layer.pp_flags & pp::RESIDUAL) != 0;
+  std::vector<std::uint8_t> resid[2];
+  m_timeline.assign(count, TileTiming{});
+  std::vector<bool> loaded(count, false);
+  auto load = [&](std::size_t j, sc_time not_before) {
+    const Tile& t = tiles[j];
+    TileTiming& tt = m_timeline[j];
+    tt.load_start = tt.load_end = not_before;
+    bool any = false;
+    auto one = [&](const DmaJob& job, LocalStore& store, const char* what) {
+      sc_time b, e;
+      if (!issue(job, store, not_before, what, b, e)) return false;
+      if (!any) tt.load_start = b;
+      any = true;
+      tt.load_end = e;
+      tt.load_bytes += job.total_bytes();
+      return true;
+    };
     if (t.load_weights) {
-      if (!dma(t.weights, m_wb, m_wb.fill_half())) return ErrorCode::bus_error;
-      m_wb.swap();
+      auto view = m_wb.half(whalf[j]);
+      if (!one(t.weights, view, "load of wb")) return false;
     }
     if (t.load_inputs) {
-      if (!dma(t.inputs, m_ib, m_ib.fill_half())) return ErrorCode::bus_error;
-      m_ib.swap();
+      auto view = m_ib.half(ihalf[j]);
+      if (!one(t.inputs, view, "load of ib")) return false;
     }
+    if (residual && t.last_k) {
+      DmaJob job = t.outputs;
+      job.dir = DmaDir::to_local;
+      job.dram_addr = t.outputs.dram_addr - layer.o_addr + layer.r_addr;
+      job.local_offset = 0;
+      job.local_stride = 0;
+      std::vector<std::uint8_t>& r = resid[j % 2];
+      r.assign(job.total_bytes(), 0);
+      VectorStore store(r);
+      if (!one(job, store, "load of residual")) return false;
+    }
+    if (!any) tt.load_start = tt.load_end = sc_time_stamp();
+    loaded[j] = true;
+    return true;
+  };
+  sc_time ob_free[2] = {t0, t0};
+  auto store = [&](std::size_t j) {
+    const Tile& t = tiles[j];
+    TileTiming& tt = m_timeline[j];
+    auto view = m_ob.half(ohalf[j]);
+    if (!issue(t.outputs, view, tt.compute_end, "store of ob", tt.store_start, tt.store_end))
+      return false;
+    tt.store_bytes = t.outputs.total_bytes();
+    ob_free[ohalf[j]] = tt.store_end;
+    return true;
+  };
+
+  if (count > 0 && !load(0, t0)) return ErrorCode::bus_error;
+  sc_time compute_free = t0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Tile& t = tiles[i];
+    TileTiming& tt = m_timeline[i];
+    // DMA work that may start now that tile i-1 has finished computing.
+    if (i > 0 && tiles[i - 1].last_k && !store(i - 1)) return ErrorCode::bus_error;
+    if (!loaded[i] && !load(i, compute_free)) return ErrorCode::bus_error;
+    if (prefetch && i + 1 < count && !load(i + 1, compute_free)) return ErrorCode::bus_error;
+    // Compute waits for its operands and, when it opens an output tile, for the OB half's
+    // previous store.
+    sc_time begin = std::max(tt.load_end, compute_free);
+    if (t.first_k) begin = std::max(begin, ob_free[ohalf[i]]);
+    st.stall_cycles += static_cast<std::uint64_t>((begin - compute_free) / m_period + 0.5);
+    if (begin > sc_time_stamp()) sc_core::wait(begin - sc_time_stamp());
+    tt.compute_start = begin;
+
     TileJob job;
     job.layer = &layer;
     job.tile = &t;
     job.wb = &m_wb;
     job.ib = &m_ib;
     job.ob = &m_ob;
-    job.wb_half = m_wb.drain_half();
-    job.ib_half = m_ib.drain_half();
-    job.ob_half = m_ob.fill_half();
-    job.psum_bytes = m_cfg.tiler.psum_bytes;
+    job.wb_half = whalf[i];
+    job.ib_half = ihalf[i];
+    job.ob_half = ohalf[i];
+    job.psum_bytes = tiler.psum_bytes;
     job.index = i;
+    job.bias = m_bias.empty() ? nullptr : m_bias.data();
+    job.residual = residual && t.last_k ? resid[i % 2].data() : nullptr;
     const TileResult r = m_backend->run_tile(job);
     if (!r.ok) {
       m_last_error = "backend: " + r.error;
       return ErrorCode::backend_error;
     }
     st.compute_cycles += r.cycles;
-    if (r.cycles) sc_core::wait(m_period * static_cast<double>(r.cycles));
-    if (t.last_k) {
-      if (!dma(t.outputs, m_ob, m_ob.fill_half())) return ErrorCode::bus_error;
-      m_ob.swap();
-    }
+    if (!r.timed && r.cycles) sc_core::wait(m_period * static_cast<double>(r.cycles));
+    tt.compute_end = compute_free = sc_time_stamp();
     ++st.tiles;
     m_regs.tile_done();
   }
+  if (count > 0 && tiles.back().last_k && !store(count - 1)) return ErrorCode::bus_error;
+  if (dma_free > sc_time_stamp()) sc_core::wait(dma_free - sc_time_stamp());
   return ErrorCode::none;
 }
 

@@ -1,6 +1,8 @@
 // Layer controller: register file TLM target, DMA initiator, tile loop over a ComputeBackend.
 #pragma once
 
+#include <vector>
+
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -25,10 +27,19 @@ struct ControllerConfig {
 //   len != 4 or streaming width != 4 -> TLM_BURST_ERROR_RESPONSE, byte enables ->
 //   TLM_BYTE_ENABLE_ERROR_RESPONSE, unaligned/unmapped -> TLM_ADDRESS_ERROR_RESPONSE, write to
 //   a read-only register (or descriptor while BUSY) -> TLM_COMMAND_ERROR_RESPONSE.
-// Writing CTRL.START starts the layer in the execute thread: validate, tile, then per tile
-// DMA loads (i_dma) -> backend->run_tile() -> wait(cycles) -> DMA store on the last K tile.
-// DMA and compute are serial in this model (no overlap across halves yet).
+// Writing CTRL.START starts the layer in the execute thread: validate, tile, fetch the bias,
+// then run the tiles on the backend with the DMA loads of tile i+1 (weights, inputs, residual)
+// overlapping the compute of tile i, and each output tile's store overlapping later compute
+// (double-buffered WB/IB/OB; docs/architecture.md, "Layer schedule").
 // irq_o = OR of IRQ_STATUS & IRQ_ENABLE; it follows register writes in the same delta cycle.
+// When each tile's DMA and compute ran (absolute simulation times).
+struct TileTiming {
+  sc_core::sc_time load_start, load_end;        // its loads (equal when it loaded nothing)
+  sc_core::sc_time compute_start, compute_end;  // on the backend
+  sc_core::sc_time store_start, store_end;      // its output store (last K tile only)
+  std::uint64_t load_bytes = 0, store_bytes = 0;
+};
+
 class Controller : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Controller> tsock{"tsock"};
@@ -44,6 +55,8 @@ class Controller : public sc_core::sc_module {
   SramBuffer& ib() { return m_ib; }
   SramBuffer& ob() { return m_ob; }
   const TilePlan& last_plan() const { return m_plan; }
+  // Per tile of the last layer, in plan order.
+  const std::vector<TileTiming>& last_timeline() const { return m_timeline; }
   const std::string& last_error() const { return m_last_error; }  // text of ERROR_CODE
 
  private:
@@ -59,6 +72,8 @@ class Controller : public sc_core::sc_module {
   SramBuffer m_wb, m_ib, m_ob;
   ComputeBackend* m_backend = nullptr;
   TilePlan m_plan;
+  std::vector<TileTiming> m_timeline;
+  std::vector<float> m_bias;
   std::string m_last_error;
   sc_core::sc_event m_start_ev, m_irq_ev;
 };

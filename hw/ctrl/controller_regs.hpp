@@ -29,6 +29,7 @@ struct ControllerStats {
   std::uint64_t layers_failed = 0;
   std::uint64_t tiles = 0;
   std::uint64_t compute_cycles = 0;     // sum of backend tile cycles
+  std::uint64_t stall_cycles = 0;       // compute waiting for DMA (operands or a free OB half)
   std::uint64_t dma_bytes = 0;
 };
 
