@@ -7,6 +7,7 @@
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "hw/common/config_error.hpp"
+#include "sw/formats/packing.hpp"
 #include "sw/formats/adaptivfloat_format.hpp"
 #include "sw/formats/fp8_format.hpp"
 #include "sw/formats/int_format.hpp"
@@ -47,7 +48,7 @@ fmt::FormatPtr OperandFormat::make() const {
   throw fmt::FormatError("family = " + std::to_string(static_cast<unsigned>(family)) + " is not a format family");
 }
 
-int OperandFormat::storage_bits() const { return n <= 2 ? 2 : n <= 4 ? 4 : n <= 8 ? 8 : 16; }
+int OperandFormat::storage_bits() const { return fmt::storage_bits(n); }
 
 namespace {
 [[noreturn]] void fail(const std::string& field, const std::string& why) {

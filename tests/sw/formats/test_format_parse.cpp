@@ -204,3 +204,32 @@ TEST(FormatParse, OutOfRangeParametersAreNamed) {
 }
 
 }  // namespace
+
+// Row packing of codes (sw/formats/packing.hpp): lane 0 in the low bits, whole-byte padding.
+#include "sw/formats/packing.hpp"
+
+TEST(Packing, TwoAndFourBitElementsSitLowBitsFirst) {
+  using namespace lpsim::fmt;
+  const std::uint32_t c4[3] = {0x1, 0xa, 0xf};
+  std::uint8_t row[2] = {0xff, 0xff};
+  pack_codes(c4, 3, 4, row);
+  EXPECT_EQ(row[0], 0xa1);
+  EXPECT_EQ(row[1], 0x0f);
+  const std::uint32_t c2[5] = {1, 2, 3, 0, 2};
+  std::uint8_t row2[2];
+  pack_codes(c2, 5, 2, row2);
+  EXPECT_EQ(row2[0], 0b00111001);
+  EXPECT_EQ(row2[1], 0b10);
+  std::uint32_t back[5];
+  unpack_codes(row2, 5, 2, back);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(back[i], c2[i]);
+  const std::uint32_t c16[2] = {0xbeef, 0x1234};
+  std::uint8_t row16[4];
+  pack_codes(c16, 2, 16, row16);
+  EXPECT_EQ(row16[0], 0xef);
+  EXPECT_EQ(row16[3], 0x12);
+  EXPECT_EQ(packed_bytes(5, 2), 2u);
+  EXPECT_EQ(storage_bits(3), 4);
+  EXPECT_EQ(storage_bits(5), 8);
+  EXPECT_THROW(storage_bits(17), FormatError);
+}

@@ -1,0 +1,82 @@
+// LPA top level: configuration and wiring.
+#include "hw/top/accelerator.hpp"
+
+#include "hw/common/config_error.hpp"
+
+namespace lpsim::hw {
+namespace {
+
+ArrayConfig base_array(const AcceleratorConfig& c) {
+  ArrayConfig a;
+  a.rows = c.rows;
+  a.cols = c.cols;
+  return a;
+}
+
+PpuConfig ppu_config(const AcceleratorConfig& c) {
+  PpuConfig p;
+  p.lanes = c.ppu_lanes ? c.ppu_lanes : static_cast<unsigned>(c.cols);
+  return p;
+}
+
+const AcceleratorConfig& validated(const AcceleratorConfig& c) {
+  c.validate();
+  return c;
+}
+
+}  // namespace
+
+void AcceleratorConfig::validate() const {
+  if (rows < 1 || rows > 1024) throw ConfigError("accelerator: rows=" + std::to_string(rows) + " is out of range 1..1024");
+  if (cols < 1 || cols > 1024) throw ConfigError("accelerator: cols=" + std::to_string(cols) + " is out of range 1..1024");
+  if (!(clock_mhz > 0)) throw ConfigError("accelerator: clock_mhz must be > 0");
+  for (auto [name, kb] : {std::pair{"weight_kb", weight_kb}, {"input_kb", input_kb}, {"output_kb", output_kb}})
+    if (kb == 0) throw ConfigError(std::string("accelerator: buffers.") + name + " must be > 0");
+  if (dram_bytes == 0 || kDramBase + dram_bytes > kCtrlBase)
+    throw ConfigError("accelerator: dram_bytes must be in 1.." + std::to_string(kCtrlBase));
+  controller().validate();
+  dram().validate();
+}
+
+ControllerConfig AcceleratorConfig::controller() const {
+  ControllerConfig c;
+  c.clock_period_ns = clock_period_ns();
+  c.tiler.array_rows = static_cast<unsigned>(rows);
+  c.tiler.array_cols = static_cast<unsigned>(cols);
+  c.tiler.wb = BufferConfig{"wb", weight_kb * 1024, 8, 8, 1, true};
+  c.tiler.ib = BufferConfig{"ib", input_kb * 1024, 8, 8, 1, true};
+  c.tiler.ob = BufferConfig{"ob", output_kb * 1024, 8, 8, 1, true};
+  c.dma.burst_bytes = dma_burst_bytes;
+  c.dma.sync_at_end = true;
+  return c;
+}
+
+DramConfig AcceleratorConfig::dram() const {
+  DramConfig d;
+  d.capacity_bytes = dram_bytes;
+  d.bytes_per_cycle = dram_bytes_per_cycle;
+  d.latency_cycles = dram_latency_cycles;
+  d.clock_period_ns = clock_period_ns();
+  return d;
+}
+
+Accelerator::Accelerator(const sc_core::sc_module_name& name, const AcceleratorConfig& cfg)
+    : sc_module(name),
+      i_bus("i_bus"),
+      i_router("i_router", RouterConfig{{MapEntry{kDramBase, validated(cfg).dram_bytes, 0, "dram"},
+                                         MapEntry{kCtrlBase, regs::kWindowBytes, 1, "ctrl"}}}),
+      i_dram("i_dram", cfg.dram()),
+      i_ctrl("i_ctrl", cfg.controller()),
+      i_array("i_array", base_array(cfg), cfg.fidelity, sc_core::sc_time(cfg.clock_period_ns(), sc_core::SC_NS)),
+      m_cfg(cfg),
+      m_period(cfg.clock_period_ns(), sc_core::SC_NS),
+      m_backend(i_array, cfg.datapath, ppu_config(cfg), m_period) {
+  i_bus.isock.bind(i_router.tsock);
+  i_ctrl.i_dma.isock.bind(i_bus.tsock);
+  i_router.isock.bind(i_dram.tsock);  // target 0
+  i_router.isock.bind(i_ctrl.tsock);  // target 1
+  i_ctrl.irq_o(s_irq);
+  i_ctrl.set_backend(&m_backend);
+}
+
+}  // namespace lpsim::hw

@@ -1,0 +1,64 @@
+// The LPA top level: controller, DMA, buffers, systolic array, PPU, router and DRAM, wired.
+#pragma once
+
+#include <cstdint>
+
+#include <systemc>
+
+#include "hw/array/array_module.hpp"
+#include "hw/ctrl/controller.hpp"
+#include "hw/mem/dram.hpp"
+#include "hw/mem/router.hpp"
+#include "hw/top/array_backend.hpp"
+#include "hw/top/bus.hpp"
+
+namespace lpsim::hw {
+
+// Address map seen by the host and the DMA (docs/architecture.md, "Address map").
+inline constexpr std::uint64_t kDramBase = 0x0;
+inline constexpr std::uint64_t kCtrlBase = 0xF000'0000;
+
+struct AcceleratorConfig {
+  int rows = 32;
+  int cols = 32;
+  Fidelity fidelity = Fidelity::tile;
+  double clock_mhz = 500;          // one clock for controller, array, PPU and DRAM interface
+  std::uint64_t weight_kb = 128;   // WB, double-buffered (each half holds one tile)
+  std::uint64_t input_kb = 256;    // IB
+  std::uint64_t output_kb = 128;   // OB
+  unsigned dram_bytes_per_cycle = 16;
+  unsigned dram_latency_cycles = 100;
+  std::uint64_t dram_bytes = 1ull << 30;  // address space (sparse backing store)
+  std::uint64_t dma_burst_bytes = 256;
+  DatapathOptions datapath;
+  unsigned ppu_lanes = 0;          // 0: one output row of the array per cycle (= cols)
+
+  // Throws ConfigError naming the field.
+  void validate() const;
+  double clock_period_ns() const { return 1000.0 / clock_mhz; }
+  ControllerConfig controller() const;
+  DramConfig dram() const;
+};
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  Bus i_bus;  // the host binds its initiator to i_bus.tsock
+  Router i_router;
+  Dram i_dram;
+  Controller i_ctrl;
+  ArrayModule i_array;
+  sc_core::sc_signal<bool> s_irq{"s_irq"};
+
+  Accelerator(const sc_core::sc_module_name& name, const AcceleratorConfig& cfg);
+
+  const AcceleratorConfig& config() const { return m_cfg; }
+  const ArrayBackend& backend() const { return m_backend; }
+  sc_core::sc_time clock_period() const { return m_period; }
+
+ private:
+  AcceleratorConfig m_cfg;
+  sc_core::sc_time m_period;
+  ArrayBackend m_backend;
+};
+
+}  // namespace lpsim::hw

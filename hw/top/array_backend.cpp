@@ -1,0 +1,211 @@
+// Compute backend: operand unpacking, array GEMM, OB accumulation, post-processing, encoding.
+#include "hw/top/array_backend.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "hw/common/config_error.hpp"
+#include "sw/formats/packing.hpp"
+
+namespace lpsim::hw {
+namespace {
+
+fmt::LpParams lp_of(const OperandFormat& f) { return {f.n, f.es, f.rs, f.sf}; }
+
+const char* family_name(FormatFamily f) {
+  switch (f) {
+    case FormatFamily::lp: return "lp";
+    case FormatFamily::posit: return "posit";
+    case FormatFamily::int_: return "int";
+    case FormatFamily::af: return "af";
+    case FormatFamily::fp8_e4m3: return "fp8_e4m3";
+    case FormatFamily::fp8_e5m2: return "fp8_e5m2";
+  }
+  return "?";
+}
+
+// Two's complement little-endian of `bytes` bytes; NaR is the most negative value.
+void store_acc(i128 v, unsigned bytes, std::uint8_t* p) {
+  u128 u = v == kAccNaR ? static_cast<u128>(1) << (8 * bytes - 1) : static_cast<u128>(v);
+  for (unsigned b = 0; b < bytes; ++b, u >>= 8) p[b] = static_cast<std::uint8_t>(u);
+}
+
+i128 load_acc(const std::uint8_t* p, unsigned bytes) {
+  u128 u = 0;
+  for (unsigned b = bytes; b-- > 0;) u = (u << 8) | p[b];
+  const unsigned bits = 8 * bytes;
+  if (bits < 128) {
+    const u128 sign = static_cast<u128>(1) << (bits - 1);
+    if (u == sign) return kAccNaR;
+    if (u & sign) u |= ~((static_cast<u128>(1) << bits) - 1);  // sign-extend
+  } else if (u == static_cast<u128>(kAccNaR)) {
+    return kAccNaR;
+  }
+  return static_cast<i128>(u);
+}
+
+}  // namespace
+
+ArrayBackend::ArrayBackend(ArrayModule& array, const DatapathOptions& dp, const PpuConfig& ppu,
+                           const sc_core::sc_time& period)
+    : m_array(array), m_base(array.core().config()), m_dp(dp), m_ppu(ppu), m_period(period) {}
+
+ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescriptor& layer,
+                                       const DatapathOptions& dp) {
+  ArrayConfig c = base;
+  c.dataflow = layer.dataflow;
+  PeConfig& pe = c.pe;
+  pe.mode = static_cast<int>(layer.mode);
+  pe.lin_frac_bits = dp.lin_frac_bits;
+  pe.acc_mode = dp.acc_mode;
+  pe.narrow_bits = dp.narrow_bits;
+  pe.narrow_frac_bits = dp.narrow_frac_bits;
+  pe.float_frac_bits = dp.float_frac_bits;
+  const FormatFamily fw = layer.fmt_w.family, fa = layer.fmt_a.family;
+  if (fw == FormatFamily::lp && fa == FormatFamily::lp) {
+    pe.type = PeType::lp;
+    pe.act = lp_of(layer.fmt_a);
+    pe.wgt = lp_of(layer.fmt_w);
+    if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
+      throw ConfigError("layer: LP operands must be MODE bits wide (weights n=" +
+                        std::to_string(layer.fmt_w.n) + ", activations n=" +
+                        std::to_string(layer.fmt_a.n) + ", MODE=" + std::to_string(pe.mode) + ")");
+  } else if (fw == FormatFamily::int_ && fa == FormatFamily::int_) {
+    pe.type = PeType::integer;
+    if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
+      throw ConfigError("layer: INT operands must be MODE bits wide");
+  } else {
+    throw ConfigError(std::string("layer: the array has no PE type for ") + family_name(fw) +
+                      " weights with " + family_name(fa) +
+                      " activations (PE types: lp x lp, int x int)");
+  }
+  c.validate();
+  return c;
+}
+
+unsigned ArrayBackend::psum_bytes(const LayerDescriptor& layer) const {
+  const ArrayConfig c = array_config(m_base, layer, m_dp);
+  const int bits = make_pe_arith(c.pe)->acc().bits();
+  // One spare bit so the most negative value of the width is free to mark NaR.
+  return static_cast<unsigned>(std::min(16, (bits + 1 + 7) / 8));
+}
+
+void ArrayBackend::begin_layer(const LayerDescriptor& layer) {
+  m_layer = &layer;
+  m_array.reconfigure(array_config(m_base, layer, m_dp));
+  m_ops = PpuOps::from_flags(layer.pp_flags, layer.pp_scale);
+  m_out_fmt = layer.fmt_o.make();
+}
+
+TileResult ArrayBackend::run_tile(const TileJob& job) {
+  try {
+    return compute(job);
+  } catch (const std::exception& e) {
+    return {0, false, e.what()};
+  }
+}
+
+TileResult ArrayBackend::compute(const TileJob& job) {
+  const LayerDescriptor& layer = *job.layer;
+  const Tile& t = *job.tile;
+  const int mode = static_cast<int>(layer.mode);
+  const int abits = layer.fmt_a.storage_bits(), wbits = layer.fmt_w.storage_bits();
+  const int obits = layer.fmt_o.storage_bits();
+  const std::size_t mt = t.mt, kt = t.kt, nt = t.nt;
+
+  // Operands from the buffer halves (dense rows), packed into MODE words along K.
+  const std::size_t a_row = fmt::packed_bytes(kt, abits), w_row = fmt::packed_bytes(nt, wbits);
+  m_bytes.resize(std::max(mt * a_row, kt * w_row));
+  m_codes.resize(std::max(mt * kt, kt * nt));
+  job.ib->read(job.ib_half, 0, m_bytes.data(), mt * a_row);
+  for (std::size_t r = 0; r < mt; ++r)
+    fmt::unpack_codes(m_bytes.data() + r * a_row, kt, abits, m_codes.data() + r * kt);
+  const std::vector<std::uint8_t> a = pack_act(
+      std::vector<std::uint32_t>(m_codes.begin(), m_codes.begin() + mt * kt), static_cast<int>(mt),
+      static_cast<int>(kt), mode);
+  job.wb->read(job.wb_half, 0, m_bytes.data(), kt * w_row);
+  for (std::size_t r = 0; r < kt; ++r)
+    fmt::unpack_codes(m_bytes.data() + r * w_row, nt, wbits, m_codes.data() + r * nt);
+  const std::vector<std::uint8_t> w = pack_wgt(
+      std::vector<std::uint32_t>(m_codes.begin(), m_codes.begin() + kt * nt), static_cast<int>(kt),
+      static_cast<int>(nt), mode);
+
+  // The GEMM on the array, timed by its module (per clock in cycle fidelity).
+  m_out.assign(mt * nt, 0);
+  GemmJob g;
+  g.a = a.data();
+  g.w = w.data();
+  g.out = m_out.data();
+  g.m = static_cast<int>(mt);
+  g.kw = words_for(static_cast<int>(kt), mode);
+  g.n = static_cast<int>(nt);
+  const ArrayStats before = m_array.core().stats();
+  m_array.submit(g);
+  sc_core::wait(m_array.done_event());
+  const ArrayStats& after = m_array.core().stats();
+  const std::uint64_t array_cycles = after.cycles - before.cycles;
+  ArrayStats& s = m_stats.array;
+  s.cycles += array_cycles;
+  s.gemms += after.gemms - before.gemms;
+  s.tiles += after.tiles - before.tiles;
+  s.word_macs += after.word_macs - before.word_macs;
+  s.lane_macs += after.lane_macs - before.lane_macs;
+  s.stationary_words += after.stationary_words - before.stationary_words;
+  s.streamed_words += after.streamed_words - before.streamed_words;
+  s.outputs += after.outputs - before.outputs;
+  s.nar_outputs += after.nar_outputs - before.nar_outputs;
+
+  // K tiles accumulate in the OB with the PE's accumulator adder.
+  const unsigned pb = job.psum_bytes;
+  const AccUnit& acc = m_array.core().pe().acc();
+  if (!t.first_k) {
+    m_bytes.resize(mt * nt * pb);
+    job.ob->read(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
+    for (std::size_t i = 0; i < mt * nt; ++i)
+      m_out[i] = acc.add(load_acc(m_bytes.data() + i * pb, pb), m_out[i]);
+  }
+  std::uint64_t ppu_cycles = 0;
+  if (!t.last_k) {
+    m_bytes.resize(mt * nt * pb);
+    for (std::size_t i = 0; i < mt * nt; ++i) store_acc(m_out[i], pb, m_bytes.data() + i * pb);
+    job.ob->write(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
+  } else {
+    // Post-processing, row by row, then the encoded rows go to the OB for the store DMA.
+    const int lsb = m_array.core().lsb_exp();
+    const std::size_t o_row = fmt::packed_bytes(nt, obits);
+    const std::uint64_t ppu_before = m_ppu.stats().cycles;
+    m_vals.resize(nt);
+    m_resid.resize(nt);
+    m_out_codes.resize(nt);
+    m_codes.resize(nt);
+    m_bytes.resize(mt * o_row);
+    const float* bias = job.bias ? job.bias + std::size_t{t.group} * layer.gemm().n + t.n0 : nullptr;
+    std::vector<double> bias_d;
+    if (bias) bias_d.assign(bias, bias + nt);
+    for (std::size_t r = 0; r < mt; ++r) {
+      for (std::size_t c = 0; c < nt; ++c) m_vals[c] = acc_to_double(m_out[r * nt + c], lsb);
+      if (job.residual) {
+        fmt::unpack_codes(job.residual + r * o_row, nt, obits, m_codes.data());
+        for (std::size_t c = 0; c < nt; ++c) m_resid[c] = m_out_fmt->decode(m_codes[c]);
+      }
+      m_ppu.process(m_ops, m_vals.data(), nt, bias ? bias_d.data() : nullptr,
+                    job.residual ? m_resid.data() : nullptr, m_out_fmt.get(), nullptr,
+                    m_out_codes.data());
+      std::vector<std::uint32_t> row(m_out_codes.begin(), m_out_codes.end());
+      fmt::pack_codes(row.data(), nt, obits, m_bytes.data() + r * o_row);
+    }
+    job.ob->write(job.ob_half, t.outputs.local_offset, m_bytes.data(), mt * o_row);
+    ppu_cycles = m_ppu.stats().cycles - ppu_before;
+    if (ppu_cycles) sc_core::wait(m_period * static_cast<double>(ppu_cycles));
+  }
+  ++m_stats.tiles;
+  m_stats.array_cycles += array_cycles;
+  m_stats.ppu_cycles += ppu_cycles;
+  TileResult r;
+  r.cycles = array_cycles + ppu_cycles;
+  r.timed = true;
+  return r;
+}
+
+}  // namespace lpsim::hw

@@ -1,0 +1,75 @@
+// The controller's compute backend: the systolic array plus the post-processing unit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+
+#include "hw/array/array_module.hpp"
+#include "hw/ctrl/compute_backend.hpp"
+#include "hw/ppu/ppu.hpp"
+
+namespace lpsim::hw {
+
+// Datapath choices that are not in the layer descriptor (docs/datapath.md).
+struct DatapathOptions {
+  int lin_frac_bits = 8;
+  AccMode acc_mode = AccMode::exact;
+  int narrow_bits = 32;
+  int narrow_frac_bits = 16;
+  int float_frac_bits = 8;
+};
+
+struct BackendStats {
+  std::uint64_t tiles = 0;
+  std::uint64_t array_cycles = 0;  // sum of the array's GEMM cycles
+  std::uint64_t ppu_cycles = 0;    // exposed post-processing cycles (last K tiles)
+  ArrayStats array;                // summed over every layer's array configuration
+};
+
+// Per tile: reads the operand rows from the WB/IB halves, packs them into MODE words, runs the
+// GEMM on the array (cycle fidelity: stepped every clock by the ArrayModule's thread; tile
+// fidelity: one wait), accumulates K tiles in the OB (accumulators of psum_bytes, stored
+// two's complement; the most negative value of that width marks NaR), and on the last K tile
+// post-processes (bias, residual, activation, requantize) and encodes the output rows into
+// the OB. The PPU handles `lanes` elements per cycle after the array has drained.
+class ArrayBackend final : public ComputeBackend {
+ public:
+  ArrayBackend(ArrayModule& array, const DatapathOptions& dp, const PpuConfig& ppu,
+               const sc_core::sc_time& period);
+
+  void begin_layer(const LayerDescriptor& layer) override;
+  unsigned psum_bytes(const LayerDescriptor& layer) const override;
+  TileResult run_tile(const TileJob& job) override;
+
+  // The array configuration a layer needs; throws ConfigError for operand formats the array
+  // has no PE type for, or LP operands whose n differs from MODE.
+  static ArrayConfig array_config(const ArrayConfig& base, const LayerDescriptor& layer,
+                                  const DatapathOptions& dp);
+
+  const BackendStats& stats() const { return m_stats; }
+  const PpuStats& ppu_stats() const { return m_ppu.stats(); }
+  const ArrayModule& array() const { return m_array; }
+
+ private:
+  TileResult compute(const TileJob& job);
+
+  ArrayModule& m_array;
+  ArrayConfig m_base;
+  DatapathOptions m_dp;
+  Ppu m_ppu;
+  sc_core::sc_time m_period;
+  const LayerDescriptor* m_layer = nullptr;
+  PpuOps m_ops;
+  fmt::FormatPtr m_out_fmt;
+  BackendStats m_stats;
+  // Scratch rows, reused across tiles.
+  std::vector<std::uint32_t> m_codes;
+  std::vector<std::uint8_t> m_bytes;
+  std::vector<i128> m_out, m_psum;
+  std::vector<double> m_vals, m_resid;
+  std::vector<fmt::Code> m_out_codes;
+};
+
+}  // namespace lpsim::hw

@@ -1,0 +1,297 @@
+// End to end through TLM: a host loads a layer into DRAM, programs the controller, waits for
+// the interrupt and reads the result; checked bit-exactly against sw/ref, tile == cycle fidelity,
+// and against the closed-form schedule when memory is not the bottleneck.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <random>
+#include <vector>
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "hw/ctrl/ctrl_regs.hpp"
+#include "hw/top/accelerator.hpp"
+#include "sw/formats/lp_format.hpp"
+#include "sw/formats/packing.hpp"
+#include "sw/ref/ref_datapath.hpp"
+#include "sw/ref/ref_post.hpp"
+
+namespace {
+
+using namespace lpsim::hw;
+using namespace sc_core;
+using lpsim::fmt::LpParams;
+
+// A host CPU: TLM accesses to DRAM and controller registers, and the interrupt line.
+struct Host : sc_module {
+  tlm_utils::simple_initiator_socket<Host> isock{"isock"};
+  sc_in<bool> irq_i{"irq_i"};
+  std::function<void(Host&)> body;
+  sc_time t_local = SC_ZERO_TIME;
+
+  SC_HAS_PROCESS(Host);
+  Host(const sc_module_name& n, std::function<void(Host&)> b) : sc_module(n), body(std::move(b)) {
+    SC_THREAD(run);
+  }
+  void run() { body(*this); }
+
+  void access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, unsigned len) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(data);
+    gp.set_data_length(len);
+    gp.set_streaming_width(len);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_time d = SC_ZERO_TIME;
+    isock->b_transport(gp, d);
+    ASSERT_EQ(gp.get_response_status(), tlm::TLM_OK_RESPONSE) << "host access at 0x" << std::hex << addr;
+    wait(d);
+  }
+  void write(std::uint64_t addr, const std::vector<std::uint8_t>& bytes) {
+    for (std::size_t o = 0; o < bytes.size(); o += 4096) {
+      std::vector<std::uint8_t> chunk(bytes.begin() + o, bytes.begin() + std::min(bytes.size(), o + 4096));
+      access(tlm::TLM_WRITE_COMMAND, addr + o, chunk.data(), static_cast<unsigned>(chunk.size()));
+    }
+  }
+  std::vector<std::uint8_t> read(std::uint64_t addr, std::size_t n) {
+    std::vector<std::uint8_t> out(n);
+    for (std::size_t o = 0; o < n; o += 4096)
+      access(tlm::TLM_READ_COMMAND, addr + o, out.data() + o, static_cast<unsigned>(std::min<std::size_t>(4096, n - o)));
+    return out;
+  }
+  void wr32(std::uint32_t off, std::uint32_t v) {
+    access(tlm::TLM_WRITE_COMMAND, kCtrlBase + off, reinterpret_cast<std::uint8_t*>(&v), 4);
+  }
+  std::uint32_t rd32(std::uint32_t off) {
+    std::uint32_t v = 0;
+    access(tlm::TLM_READ_COMMAND, kCtrlBase + off, reinterpret_cast<std::uint8_t*>(&v), 4);
+    return v;
+  }
+};
+
+// A random GEMM layer with bias, ReLU and requantization into an LP output format.
+struct Layer {
+  LayerDescriptor d;
+  std::vector<std::uint32_t> a, w;  // M x K, K x N codes
+  std::vector<float> bias;
+  std::vector<lpsim::fmt::Code> expected;  // M x N output codes from sw/ref
+};
+
+LpParams lp(const OperandFormat& f) { return {f.n, f.es, f.rs, f.sf}; }
+
+Layer make_layer(std::uint32_t M, std::uint32_t K, std::uint32_t N, int mode, Dataflow df, unsigned seed) {
+  Layer L;
+  LayerDescriptor& d = L.d;
+  d.op = LayerOp::gemm;
+  d.m = M;
+  d.k = K;
+  d.n = N;
+  d.mode = static_cast<std::uint32_t>(mode);
+  d.dataflow = df;
+  const int es = mode == 2 ? 0 : 1;
+  d.fmt_a = OperandFormat{FormatFamily::lp, mode, es, mode - 1, 0};
+  d.fmt_w = OperandFormat{FormatFamily::lp, mode, es, std::min(3, mode - 1), 2};
+  d.fmt_o = OperandFormat{FormatFamily::lp, 8, 2, 3, 0};
+  d.pp_flags = pp::BIAS | pp::RELU | pp::REQUANT;
+  d.pp_scale = 0.375f;
+  const std::uint64_t a_row = lpsim::fmt::packed_bytes(K, lpsim::fmt::storage_bits(mode));
+  const std::uint64_t w_row = lpsim::fmt::packed_bytes(N, lpsim::fmt::storage_bits(mode));
+  d.w_addr = 0x10000;
+  d.i_addr = d.w_addr + K * w_row + 0x1000;
+  d.b_addr = d.i_addr + M * a_row + 0x1000;
+  d.o_addr = d.b_addr + N * 4 + 0x1000;
+  std::mt19937 rng(seed);
+  const std::uint32_t nar = 1u << (mode - 1);
+  auto code = [&] {
+    std::uint32_t c = rng() & ((1u << mode) - 1);
+    return c == nar ? 0u : c;  // no NaR operands here (tested in the array and ref suites)
+  };
+  L.a.resize(std::size_t{M} * K);
+  L.w.resize(std::size_t{K} * N);
+  for (auto& c : L.a) c = code();
+  for (auto& c : L.w) c = code();
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  L.bias.resize(N);
+  for (auto& b : L.bias) b = nd(rng);
+
+  lpsim::ref::DatapathSpec spec;
+  spec.mode = mode;
+  spec.act = lp(d.fmt_a);
+  spec.wgt = lp(d.fmt_w);
+  const auto acc = lpsim::ref::ref_gemm(spec, L.a.data(), L.w.data(), static_cast<int>(M), static_cast<int>(K), static_cast<int>(N));
+  lpsim::ref::PostOps ops;
+  ops.bias = true;
+  ops.act = lpsim::ref::PostAct::relu;
+  ops.requant = true;
+  ops.scale = static_cast<double>(d.pp_scale);
+  const std::vector<double> bias_d(L.bias.begin(), L.bias.end());
+  const lpsim::fmt::LpFormat out(lp(d.fmt_o));
+  L.expected = lpsim::ref::post_process(ops, acc, static_cast<int>(M), static_cast<int>(N), bias_d.data(), nullptr, out);
+  return L;
+}
+
+std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows, std::size_t cols, int bits) {
+  const std::size_t rb = lpsim::fmt::packed_bytes(cols, bits);
+  std::vector<std::uint8_t> out(rows * rb);
+  for (std::size_t r = 0; r < rows; ++r) lpsim::fmt::pack_codes(codes.data() + r * cols, cols, bits, out.data() + r * rb);
+  return out;
+}
+
+struct RunResult {
+  std::vector<std::uint32_t> out;
+  sc_time irq_at;
+  std::uint64_t cycles = 0;
+  std::uint32_t status = 0, error = 0;
+};
+
+// Loads the layer, starts it, waits for the interrupt, reads the outputs back.
+void drive(Host& h, const Layer& L, RunResult& r) {
+  const LayerDescriptor& d = L.d;
+  const int bits = lpsim::fmt::storage_bits(static_cast<int>(d.mode));
+  h.write(d.w_addr, pack_rows(L.w, d.k, d.n, bits));
+  h.write(d.i_addr, pack_rows(L.a, d.m, d.k, bits));
+  std::vector<std::uint8_t> b(L.bias.size() * 4);
+  std::memcpy(b.data(), L.bias.data(), b.size());
+  h.write(d.b_addr, b);
+  const LayerDescriptor::Image img = d.encode();
+  for (std::size_t i = 0; i < img.size(); ++i)
+    if (LayerDescriptor::is_desc_reg(static_cast<std::uint32_t>(regs::DESC_BASE + 4 * i)))
+      h.wr32(static_cast<std::uint32_t>(regs::DESC_BASE + 4 * i), img[i]);
+  h.wr32(regs::IRQ_ENABLE, regs::IRQ_DONE | regs::IRQ_ERROR);
+  h.wr32(regs::CTRL, regs::CTRL_START);
+  wait(h.irq_i.posedge_event());
+  r.irq_at = sc_time_stamp();
+  r.status = h.rd32(regs::STATUS);
+  r.error = h.rd32(regs::ERROR_CODE);
+  r.cycles = h.rd32(regs::CYCLES_LO) | (std::uint64_t{h.rd32(regs::CYCLES_HI)} << 32);
+  const std::size_t o_row = lpsim::fmt::packed_bytes(d.n, 8);
+  const auto bytes = h.read(d.o_addr, d.m * o_row);
+  r.out.resize(std::size_t{d.m} * d.n);
+  for (std::uint32_t m = 0; m < d.m; ++m) lpsim::fmt::unpack_codes(bytes.data() + m * o_row, d.n, 8, r.out.data() + m * d.n);
+}
+
+AcceleratorConfig small_config(Fidelity f) {
+  AcceleratorConfig c;
+  c.rows = 4;
+  c.cols = 3;
+  c.fidelity = f;
+  c.weight_kb = 1;  // small buffers: many tiles, K tiling, prefetch and stalls
+  c.input_kb = 1;
+  c.output_kb = 1;
+  c.dram_bytes_per_cycle = 8;
+  c.dram_latency_cycles = 20;
+  c.dram_bytes = 1 << 22;
+  c.dma_burst_bytes = 32;
+  return c;
+}
+
+struct Case {
+  Dataflow df;
+  int mode;
+};
+
+class TopLevel : public ::testing::TestWithParam<Case> {};
+
+// The same layer on a tile-fidelity and a cycle-fidelity accelerator: identical output bits,
+// equal to the independent reference, and identical cycle counts and interrupt times.
+TEST_P(TopLevel, TileAndCycleFidelityAgreeWithTheReferenceAndEachOther) {
+  const Case c = GetParam();
+  const Layer L = make_layer(23, 150, 13, c.mode, c.df, 11u + static_cast<unsigned>(c.mode));
+  Accelerator tile_acc("tile_acc", small_config(Fidelity::tile));
+  Accelerator cycle_acc("cycle_acc", small_config(Fidelity::cycle));
+  RunResult rt, rc;
+  Host ht("ht", [&](Host& h) { drive(h, L, rt); });
+  Host hc("hc", [&](Host& h) { drive(h, L, rc); });
+  ht.isock.bind(tile_acc.i_bus.tsock);
+  hc.isock.bind(cycle_acc.i_bus.tsock);
+  ht.irq_i(tile_acc.s_irq);
+  hc.irq_i(cycle_acc.s_irq);
+  sc_start();
+
+  ASSERT_EQ(rt.error, 0u) << tile_acc.i_ctrl.last_error();
+  ASSERT_EQ(rc.error, 0u) << cycle_acc.i_ctrl.last_error();
+  EXPECT_EQ(rt.status, regs::STATUS_DONE);
+  ASSERT_EQ(rt.out.size(), L.expected.size());
+  for (std::size_t i = 0; i < rt.out.size(); ++i) ASSERT_EQ(rt.out[i], L.expected[i]) << "tile fidelity, output " << i;
+  EXPECT_EQ(rc.out, rt.out);
+  // Not a vacuous match: ReLU leaves about half the outputs, and they take many codes.
+  std::set<std::uint32_t> distinct(rt.out.begin(), rt.out.end());
+  EXPECT_GT(std::count_if(rt.out.begin(), rt.out.end(), [](std::uint32_t v) { return v != 0; }),
+            static_cast<long>(rt.out.size() / 4));
+  EXPECT_GT(distinct.size(), 10u);
+  EXPECT_EQ(rc.cycles, rt.cycles);
+  EXPECT_EQ(rc.irq_at, rt.irq_at);
+  EXPECT_GT(tile_acc.i_ctrl.last_plan().tiles.size(), 4u);  // the small buffers force tiling
+  EXPECT_EQ(tile_acc.backend().stats().array.word_macs, cycle_acc.backend().stats().array.word_macs);
+}
+
+INSTANTIATE_TEST_SUITE_P(DataflowsAndModes, TopLevel,
+                         ::testing::Values(Case{Dataflow::ws, 8}, Case{Dataflow::os, 8}, Case{Dataflow::is, 8},
+                                           Case{Dataflow::ws, 4}, Case{Dataflow::os, 4}, Case{Dataflow::is, 2},
+                                           Case{Dataflow::ws, 2}),
+                         [](const ::testing::TestParamInfo<Case>& pinfo) {
+                           return to_string(pinfo.param.df) + "_mode" + std::to_string(pinfo.param.mode);
+                         });
+
+// With DRAM far faster than compute, the layer takes exactly: the bias and first loads, the
+// sum of every tile's array cycles (closed form) and exposed PPU cycles, and the last store.
+TEST(TopLevelTiming, LayerCyclesEqualTheClosedFormWhenMemoryIsNotTheBottleneck) {
+  AcceleratorConfig cfg = small_config(Fidelity::tile);
+  cfg.dram_bytes_per_cycle = 4096;
+  cfg.dram_latency_cycles = 0;
+  cfg.dma_burst_bytes = 4096;
+  const Layer L = make_layer(40, 96, 9, 8, Dataflow::ws, 5);
+  Accelerator acc("acc", cfg);
+  RunResult r;
+  Host h("h", [&](Host& host) { drive(host, L, r); });
+  h.isock.bind(acc.i_bus.tsock);
+  h.irq_i(acc.s_irq);
+  sc_start();
+  ASSERT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
+
+  const TilePlan& p = acc.i_ctrl.last_plan();
+  ArrayConfig ac = ArrayBackend::array_config(acc.i_array.core().config(), L.d, cfg.datapath);
+  auto rows = [](const DmaJob& j) { return j.rows; };  // one burst of one cycle per row
+  std::uint64_t head = 1;  // the bias: one burst of one cycle
+  if (p.tiles.front().load_weights) head += rows(p.tiles.front().weights);
+  if (p.tiles.front().load_inputs) head += rows(p.tiles.front().inputs);
+  std::uint64_t body = 0;
+  for (const Tile& t : p.tiles) {
+    body += SystolicArray::gemm_cycles(ac, static_cast<int>(t.mt), words_for(static_cast<int>(t.kt), 8),
+                                       static_cast<int>(t.nt));
+    if (t.last_k) body += t.mt * ((t.nt + static_cast<unsigned>(cfg.cols) - 1) / static_cast<unsigned>(cfg.cols));
+  }
+  const std::uint64_t tail = rows(p.tiles.back().outputs);
+  EXPECT_GT(p.tiles.size(), 4u);
+  EXPECT_EQ(r.cycles, head + body + tail);
+  EXPECT_EQ(acc.i_ctrl.stats().compute_cycles, body);
+  EXPECT_EQ(acc.i_ctrl.stats().stall_cycles, head);  // only the first tile waits
+  for (std::size_t i = 0; i < r.out.size(); ++i) ASSERT_EQ(r.out[i], L.expected[i]) << i;
+}
+
+// Slow DRAM: the array waits for operands; the wait shows up as stall cycles and the layer
+// takes longer than its compute.
+TEST(TopLevelTiming, SlowDramStallsTheArray) {
+  AcceleratorConfig cfg = small_config(Fidelity::tile);
+  cfg.dram_bytes_per_cycle = 1;
+  cfg.dram_latency_cycles = 200;
+  const Layer L = make_layer(16, 64, 6, 8, Dataflow::ws, 9);
+  Accelerator acc("acc", cfg);
+  RunResult r;
+  Host h("h", [&](Host& host) { drive(host, L, r); });
+  h.isock.bind(acc.i_bus.tsock);
+  h.irq_i(acc.s_irq);
+  sc_start();
+  ASSERT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
+  const auto& s = acc.i_ctrl.stats();
+  EXPECT_GT(s.stall_cycles, 0u);
+  EXPECT_GT(r.cycles, s.compute_cycles + s.stall_cycles);  // + first loads' latency and last store
+  for (std::size_t i = 0; i < r.out.size(); ++i) ASSERT_EQ(r.out[i], L.expected[i]) << i;
+}
+
+}  // namespace
