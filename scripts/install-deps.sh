@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  chromium
+  gtkwave
 )
 
 missing=()

@@ -7,14 +7,22 @@ namespace lpsim::energy {
 
 const char* mac_kind_name(MacKind k) {
   switch (k) {
-    case MacKind::lp8: return "lp8";
-    case MacKind::lp4: return "lp4";
-    case MacKind::lp2: return "lp2";
-    case MacKind::int8: return "int8";
-    case MacKind::int4: return "int4";
-    case MacKind::int2: return "int2";
-    case MacKind::fp16: return "fp16";
-    case MacKind::fp32: return "fp32";
+    case MacKind::lp8:
+      return "lp8";
+    case MacKind::lp4:
+      return "lp4";
+    case MacKind::lp2:
+      return "lp2";
+    case MacKind::int8:
+      return "int8";
+    case MacKind::int4:
+      return "int4";
+    case MacKind::int2:
+      return "int2";
+    case MacKind::fp16:
+      return "fp16";
+    case MacKind::fp32:
+      return "fp32";
   }
   return "?";
 }
@@ -34,9 +42,12 @@ MacKind mac_kind(const std::string& family, unsigned mode) {
 
 const char* pe_kind_name(PeKind k) {
   switch (k) {
-    case PeKind::lp: return "lp";
-    case PeKind::int_: return "int";
-    case PeKind::fp: return "fp";
+    case PeKind::lp:
+      return "lp";
+    case PeKind::int_:
+      return "int";
+    case PeKind::fp:
+      return "fp";
   }
   return "?";
 }

@@ -33,9 +33,10 @@ struct BufferTraffic {
 // Everything the accelerator did in a run (or a layer; counts add with +=).
 struct ActionCounts {
   std::array<std::uint64_t, kMacKinds> macs{};  // lane MACs by kind (ArrayStats::lane_macs)
-  std::uint64_t decoder_words = 0;      // 8-bit words through the unified LP decoders (WB + IB side)
-  std::uint64_t encoder_words = 0;      // 8-bit words produced by the unified LP encoder
-  std::uint64_t pe_reg_write_bytes = 0; // PE pipeline-register bytes written (activity: operand,
+  std::uint64_t decoder_words = 0;  // 8-bit words through the unified LP decoders (WB + IB side)
+  std::uint64_t encoder_words = 0;  // 8-bit words produced by the unified LP encoder
+  std::uint64_t pe_reg_write_bytes =
+      0;                                // PE pipeline-register bytes written (activity: operand,
                                         // shadow, psum registers; a psum counts its width in bytes)
   BufferTraffic wb, ib, ob;             // weight, input, output buffers
   std::uint64_t dram_read_bytes = 0;    // DramStats bytes read

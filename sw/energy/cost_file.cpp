@@ -18,7 +18,9 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int line_of(const YAML::Node& n) {
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
                        const std::string& what) {
@@ -59,8 +61,7 @@ void load_section(const std::string& file, const YAML::Node& sec, const std::str
       std::set<std::string> seen_fields;
       for (const auto& f : v) {
         const std::string fk = f.first.Scalar();
-        if (!seen_fields.insert(fk).second)
-          fail(file, f.first, full + "." + fk, "duplicate key");
+        if (!seen_fields.insert(fk).second) fail(file, f.first, full + "." + fk, "duplicate key");
         if (fk == "value") {
           value = parse_number(file, f.second, full + ".value");
           have_value = true;

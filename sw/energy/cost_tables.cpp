@@ -57,8 +57,8 @@ void CostTable::set(const std::string& key, double value, const std::string& sou
 
 void CostTable::add(std::string key, double value, std::string unit, std::string source,
                     bool derived) {
-  m_entries.push_back(CostEntry{std::move(key), value, std::move(unit), std::move(source),
-                                derived, false});
+  m_entries.push_back(
+      CostEntry{std::move(key), value, std::move(unit), std::move(source), derived, false});
 }
 
 void CostTable::set_derived(const std::string& key, double value) {
@@ -84,26 +84,39 @@ EnergyTable::EnergyTable() {
   add("dram_access_64b", 1950.0, "pJ/64b",
       std::string(kHorowitz) + ": DRAM 1.3-2.6 nJ per 64 bits, midpoint", false);
   // Building blocks derived from them.
-  add("int_add_16b", 0, "pJ", "derived: int_add_8b + (int_add_32b - int_add_8b) * 8/24 (linear in width)", true);
+  add("int_add_16b", 0, "pJ",
+      "derived: int_add_8b + (int_add_32b - int_add_8b) * 8/24 (linear in width)", true);
   add("int_add_4b", 0, "pJ", "derived: int_add_8b * 4/8 (linear in width)", true);
   add("int_mult_4b", 0, "pJ", "derived: int_mult_8b * (4/8)^2 (array multiplier ~ n^2)", true);
   add("int_mult_2b", 0, "pJ", "derived: int_mult_8b * (2/8)^2 (array multiplier ~ n^2)", true);
   add("log2lin_converter", 0, "pJ",
-      "derived: 4 * int_add_8b (256-entry 2^f truth table as gates, ~4 8-bit adders of logic)", true);
-  add("align_shifter", 0, "pJ", "derived: int_add_32b (32-bit barrel shifter ~ one 32-bit add)", true);
+      "derived: 4 * int_add_8b (256-entry 2^f truth table as gates, ~4 8-bit adders of logic)",
+      true);
+  add("align_shifter", 0, "pJ", "derived: int_add_32b (32-bit barrel shifter ~ one 32-bit add)",
+      true);
   add("acc_add", 0, "pJ", "derived: int_add_32b (32-bit accumulator add)", true);
   add("pe_reg_write_byte", 0, "pJ", "derived: int_add_8b (8 flip-flops ~ one 8-bit adder)", true);
   add("leakage_pe_cycle", 0, "pJ",
       "derived: 0.1 * (int_mult_8b + int_add_32b) (assumed 10% of an INT8 MAC per PE-cycle)", true);
   // Codec, MACs, PPU.
   add("decoder_word", 0, "pJ",
-      "derived: 2 * int_add_8b (two's complement, LZC) + 2 * int_add_16b (regime shift, ulfx)", true);
+      "derived: 2 * int_add_8b (two's complement, LZC) + 2 * int_add_16b (regime shift, ulfx)",
+      true);
   add("encoder_word", 0, "pJ",
       "derived: int_add_32b (LOD) + align_shifter + log2lin_converter (lin->log table) + "
-      "int_add_16b (regime, rounding) + int_add_8b (two's complement)", true);
-  add("mac_lp8", 0, "pJ", "derived: (2*int_add_16b + log2lin_converter + int_add_8b + align_shifter + acc_add) / 1", true);
-  add("mac_lp4", 0, "pJ", "derived: (2*int_add_16b + log2lin_converter + int_add_8b + 1*int_add_16b + align_shifter + acc_add) / 2", true);
-  add("mac_lp2", 0, "pJ", "derived: (2*int_add_16b + log2lin_converter + int_add_8b + 3*int_add_16b + align_shifter + acc_add) / 4", true);
+      "int_add_16b (regime, rounding) + int_add_8b (two's complement)",
+      true);
+  add("mac_lp8", 0, "pJ",
+      "derived: (2*int_add_16b + log2lin_converter + int_add_8b + align_shifter + acc_add) / 1",
+      true);
+  add("mac_lp4", 0, "pJ",
+      "derived: (2*int_add_16b + log2lin_converter + int_add_8b + 1*int_add_16b + align_shifter + "
+      "acc_add) / 2",
+      true);
+  add("mac_lp2", 0, "pJ",
+      "derived: (2*int_add_16b + log2lin_converter + int_add_8b + 3*int_add_16b + align_shifter + "
+      "acc_add) / 4",
+      true);
   add("mac_int8", 0, "pJ", "derived: int_mult_8b + acc_add", true);
   add("mac_int4", 0, "pJ", "derived: (2*int_mult_4b + int_add_8b + acc_add) / 2", true);
   add("mac_int2", 0, "pJ", "derived: (4*int_mult_2b + 3*int_add_4b + acc_add) / 4", true);
@@ -141,9 +154,12 @@ double EnergyTable::derive_lp_mac_pj(unsigned mode) const {
 double EnergyTable::derive_int_mac_pj(unsigned mode) const {
   const double acc = value("acc_add");
   switch (mode) {
-    case 8: return value("int_mult_8b") + acc;
-    case 4: return (2 * value("int_mult_4b") + value("int_add_8b") + acc) / 2;
-    case 2: return (4 * value("int_mult_2b") + 3 * value("int_add_4b") + acc) / 4;
+    case 8:
+      return value("int_mult_8b") + acc;
+    case 4:
+      return (2 * value("int_mult_4b") + value("int_add_8b") + acc) / 2;
+    case 2:
+      return (4 * value("int_mult_2b") + 3 * value("int_add_4b") + acc) / 4;
     default:
       throw std::invalid_argument("energy: INT MODE must be 8, 4 or 2, got " +
                                   std::to_string(mode));
@@ -165,8 +181,7 @@ void EnergyTable::rederive() {
   set_derived("leakage_pe_cycle", 0.1 * (m8 + a32));
   const double a16 = value("int_add_16b");
   set_derived("decoder_word", 2 * a8 + 2 * a16);
-  set_derived("encoder_word",
-              a32 + value("align_shifter") + value("log2lin_converter") + a16 + a8);
+  set_derived("encoder_word", a32 + value("align_shifter") + value("log2lin_converter") + a16 + a8);
   set_derived("mac_lp8", derive_lp_mac_pj(8));
   set_derived("mac_lp4", derive_lp_mac_pj(4));
   set_derived("mac_lp2", derive_lp_mac_pj(2));
@@ -218,12 +233,11 @@ AreaTable::AreaTable() {
   add("pe_int", 0.0051e6 / 44.0, "um2", b, false);
   std::snprintf(b, sizeof b, chart, "AdaptivFloat 0.0234 mm2 at 64 GOPS");
   add("pe_fp", 0.0234e6 / 64.0, "um2", b, false);
-  add("sram_bitcell", 0.346, "um2",
-      "Mistry et al., IEDM 2007: Intel 45 nm 6T SRAM cell 0.346 um2", false);
+  add("sram_bitcell", 0.346, "um2", "Mistry et al., IEDM 2007: Intel 45 nm 6T SRAM cell 0.346 um2",
+      false);
   add("sram_array_efficiency", 0.5, "fraction",
       "assumption: cell area / macro area of small (8-256 KB) SRAM macros, CACTI-like", false);
-  add("sram_um2_per_kb", 0, "um2",
-      "derived: 8192 * sram_bitcell / sram_array_efficiency", true);
+  add("sram_um2_per_kb", 0, "um2", "derived: 8192 * sram_bitcell / sram_array_efficiency", true);
   rederive();
 }
 
@@ -238,7 +252,9 @@ void AreaTable::check_value(const CostEntry& e, double v) const {
     throw std::invalid_argument("value " + fmt(v) + " must be a fraction in (0, 1]");
 }
 
-double AreaTable::pe_um2(PeKind k) const { return value(std::string("pe_") + pe_kind_name(k)); }
+double AreaTable::pe_um2(PeKind k) const {
+  return value(std::string("pe_") + pe_kind_name(k));
+}
 
 double AreaTable::sram_mm2(std::uint64_t size_bytes) const {
   return static_cast<double>(size_bytes) / 1024.0 * value("sram_um2_per_kb") / 1e6;

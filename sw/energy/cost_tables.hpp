@@ -12,11 +12,11 @@ namespace lpsim::energy {
 // One table entry. `derived` entries are computed from other entries (docs/energy.md) and
 // follow them when a file changes those, unless the file sets the derived entry itself.
 struct CostEntry {
-  std::string key;      // e.g. "int_add_8b", "mac_lp8", "pe_lp"
-  double value = 0.0;   // in `unit`
-  std::string unit;     // "pJ", "pJ/64b", "um2", "fraction"
-  std::string source;   // citation or derivation formula
-  bool derived = false; // computed from other entries
+  std::string key;           // e.g. "int_add_8b", "mac_lp8", "pe_lp"
+  double value = 0.0;        // in `unit`
+  std::string unit;          // "pJ", "pJ/64b", "um2", "fraction"
+  std::string source;        // citation or derivation formula
+  bool derived = false;      // computed from other entries
   bool set_by_user = false;  // overridden by a file or set(): never re-derived
 };
 
@@ -80,8 +80,8 @@ class AreaTable : public CostTable {
  public:
   AreaTable();  // the defaults
 
-  double pe_um2(PeKind k) const;                      // entry "pe_<kind>"
-  double sram_mm2(std::uint64_t size_bytes) const;    // size/1024 * sram_um2_per_kb / 1e6
+  double pe_um2(PeKind k) const;                    // entry "pe_<kind>"
+  double sram_mm2(std::uint64_t size_bytes) const;  // size/1024 * sram_um2_per_kb / 1e6
 
  protected:
   void rederive() override;

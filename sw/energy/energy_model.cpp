@@ -25,9 +25,9 @@ EnergyReport evaluate(const ActionCounts& c, const RunInfo& run, const EnergyTab
   r.breakdown_pj["sram_ib"] = sram(c.ib);
   r.breakdown_pj["sram_ob"] = sram(c.ob);
   r.breakdown_pj["dram"] = d(c.dram_read_bytes + c.dram_write_bytes) * e.dram_pj_per_byte();
-  r.breakdown_pj["ppu"] = d(c.ppu_adds) * e.value("ppu_add") + d(c.ppu_mults) * e.value("ppu_mult") +
-                          d(c.ppu_activations) * e.value("ppu_activation") +
-                          d(c.ppu_encodes) * e.value("ppu_encode");
+  r.breakdown_pj["ppu"] =
+      d(c.ppu_adds) * e.value("ppu_add") + d(c.ppu_mults) * e.value("ppu_mult") +
+      d(c.ppu_activations) * e.value("ppu_activation") + d(c.ppu_encodes) * e.value("ppu_encode");
   r.breakdown_pj["leakage"] = d(c.leakage_pe_cycles) * e.value("leakage_pe_cycle");
   // The total is defined as this fixed-order sum, so summing the breakdown the same way
   // reproduces it bit for bit.

@@ -22,22 +22,22 @@ struct RunInfo {
 
 // Breakdown components, in the fixed order in which they are summed.
 inline constexpr std::array<const char*, 10> kEnergyComponents = {
-    "pe_mac", "decoder", "encoder", "pe_regs", "sram_wb",
-    "sram_ib", "sram_ob", "dram",   "ppu",     "leakage"};
+    "pe_mac",  "decoder", "encoder", "pe_regs", "sram_wb",
+    "sram_ib", "sram_ob", "dram",    "ppu",     "leakage"};
 
 struct EnergyReport {
   // pJ per component (every name of kEnergyComponents is present).
   std::map<std::string, double> breakdown_pj;
   // Defined as the sum of breakdown_pj in kEnergyComponents order: it equals that sum exactly.
   double total_pj = 0.0;
-  double pe_area_mm2 = 0.0;     // pe_count x PE area
-  double sram_area_mm2 = 0.0;   // WB + IB + OB
-  double area_mm2 = 0.0;        // pe_area_mm2 + sram_area_mm2
-  double ops = 0.0;             // 2 x lane MACs
-  double seconds = 0.0;         // cycles x clock period
-  double tops_per_w = 0.0;      // ops / total energy (= ops / pJ); 0 without energy
-  double tops_per_mm2 = 0.0;    // ops / s / 1e12 / area_mm2; 0 without cycles
-  double compute_tops_per_mm2 = 0.0;  // the same over the PE area only (paper's "compute area")
+  double pe_area_mm2 = 0.0;              // pe_count x PE area
+  double sram_area_mm2 = 0.0;            // WB + IB + OB
+  double area_mm2 = 0.0;                 // pe_area_mm2 + sram_area_mm2
+  double ops = 0.0;                      // 2 x lane MACs
+  double seconds = 0.0;                  // cycles x clock period
+  double tops_per_w = 0.0;               // ops / total energy (= ops / pJ); 0 without energy
+  double tops_per_mm2 = 0.0;             // ops / s / 1e12 / area_mm2; 0 without cycles
+  double compute_tops_per_mm2 = 0.0;     // the same over the PE area only (paper's "compute area")
   double energy_per_inference_pj = 0.0;  // total_pj / inferences
   double average_power_w = 0.0;          // total / seconds; 0 without cycles
 };

@@ -156,9 +156,7 @@ TEST(CostFile, DumpRoundTrips) {
 
 TEST(CostFile, LoadFromDiskAndUnreadableFile) {
   const auto p = std::filesystem::temp_directory_path() / "lpsim_test_energy.yaml";
-  {
-    std::ofstream(p) << "energy:\n  mac_lp8: 0.25\n";
-  }
+  { std::ofstream(p) << "energy:\n  mac_lp8: 0.25\n"; }
   EXPECT_DOUBLE_EQ(load_cost_tables(p.string()).energy.mac_pj(MacKind::lp8), 0.25);
   std::filesystem::remove(p);
   try {

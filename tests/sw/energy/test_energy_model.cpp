@@ -66,8 +66,8 @@ TEST(EnergyModel, EachComponentIsCountTimesCost) {
   c.leakage_pe_cycles = 1024;
   const EnergyReport r = evaluate(c, RunInfo{}, t);
   const auto& b = r.breakdown_pj;
-  EXPECT_DOUBLE_EQ(b.at("pe_mac"), 1000 * e.mac_pj(MacKind::lp8) + 4000 * e.mac_pj(MacKind::lp2) +
-                                       10 * 0.3);
+  EXPECT_DOUBLE_EQ(b.at("pe_mac"),
+                   1000 * e.mac_pj(MacKind::lp8) + 4000 * e.mac_pj(MacKind::lp2) + 10 * 0.3);
   EXPECT_DOUBLE_EQ(b.at("decoder"), 300 * e.value("decoder_word"));
   EXPECT_DOUBLE_EQ(b.at("encoder"), 20 * e.value("encoder_word"));
   EXPECT_DOUBLE_EQ(b.at("pe_regs"), 5000 * 0.03);
