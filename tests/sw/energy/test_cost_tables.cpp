@@ -230,3 +230,34 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace lpsim::energy
+
+namespace lpsim::energy {
+namespace {
+
+// The complete example file in docs/energy.md parses and means what the doc says.
+TEST(CostFile, DocumentedExampleParses) {
+  std::ifstream in(std::string(LPSIM_SOURCE_DIR) + "/docs/energy.md");
+  ASSERT_TRUE(in) << "docs/energy.md";
+  std::string line, yaml;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```yaml") {
+      inside = true;
+    } else if (inside && line == "```") {
+      break;
+    } else if (inside) {
+      yaml += line + "\n";
+    }
+  }
+  ASSERT_FALSE(yaml.empty());
+  const CostTables t = parse_cost_tables(yaml, "docs/energy.md");
+  EXPECT_DOUBLE_EQ(t.energy.value("dram_access_64b"), 1300);
+  EXPECT_DOUBLE_EQ(t.energy.mac_pj(MacKind::lp8), 0.42);
+  EXPECT_DOUBLE_EQ(t.energy.value("acc_add"), 0.231);
+  EXPECT_NEAR(t.energy.int_add_pj(74), 0.231, 0.001);
+  EXPECT_DOUBLE_EQ(t.energy.mac_pj(MacKind::int8), 0.2 + 0.231);  // follows acc_add
+  EXPECT_DOUBLE_EQ(t.area.pe_um2(PeKind::lp), 59.6);
+}
+
+}  // namespace
+}  // namespace lpsim::energy
