@@ -71,7 +71,7 @@ void LayerDescriptor::validate() const {
     if (m == 0) fail("m", "must be >= 1");
     if (n == 0) fail("n", "must be >= 1");
     if (k == 0) fail("k", "must be >= 1");
-    if (groups != 1) fail("groups", num(groups) + " must be 1 for a GEMM");
+    if (groups == 0) fail("groups", "must be >= 1");
   } else {
     if (h == 0) fail("h", "must be >= 1");
     if (w == 0) fail("w", "must be >= 1");
@@ -113,7 +113,7 @@ void LayerDescriptor::validate() const {
 }
 
 GemmShape LayerDescriptor::gemm() const {
-  if (op == LayerOp::gemm) return {m, k, n, 1};
+  if (op == LayerOp::gemm) return {m, k, n, groups};  // groups independent M x K x N products
   return {std::uint64_t{out_h()} * out_w(), std::uint64_t{c / groups} * r * s, n / groups, groups};
 }
 

@@ -58,7 +58,7 @@ struct GemmShape {
 //   bias     [groups * Ng] float32
 struct LayerDescriptor {
   LayerOp op = LayerOp::gemm;
-  std::uint32_t m = 0, n = 0, k = 0;  // GEMM shape; conv: n = output channels, m/k 0 or derived
+  std::uint32_t m = 0, n = 0, k = 0;  // GEMM shape per group (groups products); conv: n = output channels, m/k 0 or derived
   std::uint32_t h = 0, w = 0, c = 0, r = 0, s = 0, stride = 1, pad = 0, groups = 1;  // conv only
   OperandFormat fmt_w, fmt_a, fmt_o;
   std::uint32_t mode = 8;  // 8, 4 or 2 bits per lane

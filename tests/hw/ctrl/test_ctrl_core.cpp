@@ -93,8 +93,13 @@ TEST(LayerDescriptor, ValidateNamesTheField) {
   EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: fmt_o: "), std::string::npos);
   bad = d; bad.dataflow = static_cast<Dataflow>(3);
   EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: dataflow:"), std::string::npos);
-  bad = d; bad.groups = 2;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: groups: 2 must be 1 for a GEMM");
+  bad = d; bad.groups = 0;
+  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: groups: must be >= 1");
+  LayerDescriptor grouped = d;  // a grouped GEMM: groups independent M x K x N products
+  grouped.groups = 3;
+  EXPECT_NO_THROW(grouped.validate());
+  EXPECT_EQ(grouped.gemm().groups, 3u);
+  EXPECT_EQ(grouped.gemm().m, d.m);
 
   LayerDescriptor c = d;
   c.op = LayerOp::conv; c.m = 0; c.k = 0; c.h = 8; c.w = 8; c.c = 6; c.r = 3; c.s = 3; c.n = 8; c.groups = 4;
