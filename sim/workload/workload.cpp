@@ -202,7 +202,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
   Workload w;
   w.file = path;
   w.name = fs::path(path).stem().string();
-  r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "quantization",
+  r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "zoo", "quantization",
                           "accelerator"});
   w.name = r.get_string(root, "", "name", {}, w.name);
 
@@ -235,6 +235,19 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
       w.input.npy = r.get_path(n, "input", "npy");
       r.record(w.origin, n["npy"], "input.npy");
     }
+  }
+
+  if (const YAML::Node n = root["zoo"]) {
+    if (w.source != ModelSource::Zoo)
+      r.fail(n, "zoo", "applies to zoo models only (this workload uses '" +
+                           std::string(w.source == ModelSource::Onnx ? "onnx" : "topology") + "')");
+    r.check_keys(n, "zoo", {"input_size", "width_divisor", "max_blocks", "num_classes"});
+    w.zoo.input_size = static_cast<int>(r.get_int(n, "zoo", "input_size", 0, 4096, 0));
+    w.zoo.width_divisor = static_cast<int>(r.get_int(n, "zoo", "width_divisor", 1, 64, 1));
+    w.zoo.max_blocks = static_cast<int>(r.get_int(n, "zoo", "max_blocks", 0, 64, 0));
+    w.zoo.num_classes = static_cast<int>(r.get_int(n, "zoo", "num_classes", 1, 100000, 1000));
+    for (const char* k : {"input_size", "width_divisor", "max_blocks", "num_classes"})
+      if (n[k]) r.record(w.origin, n[k], std::string("zoo.") + k);
   }
 
   if (const YAML::Node n = root["quantization"]) {
@@ -301,6 +314,14 @@ std::string effective_yaml(const Workload& w) {
   e << YAML::Key << "seed" << YAML::Value << w.input.seed;
   if (!w.input.npy.empty()) e << YAML::Key << "npy" << YAML::Value << w.input.npy;
   e << YAML::EndMap;
+  if (w.source == ModelSource::Zoo) {
+    e << YAML::Key << "zoo" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "input_size" << YAML::Value << w.zoo.input_size;
+    e << YAML::Key << "width_divisor" << YAML::Value << w.zoo.width_divisor;
+    e << YAML::Key << "max_blocks" << YAML::Value << w.zoo.max_blocks;
+    e << YAML::Key << "num_classes" << YAML::Value << w.zoo.num_classes;
+    e << YAML::EndMap;
+  }
   e << YAML::Key << "quantization" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "default" << YAML::Value << w.quant.default_format;
   e << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;

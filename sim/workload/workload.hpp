@@ -17,6 +17,14 @@ struct InputSpec {
   std::string npy;  // absolute path, or empty for a seeded synthetic input
 };
 
+// Reduced zoo variants (fast studies and tests); zoo models only. 0 = the model's default.
+struct ZooSpec {
+  int input_size = 0;     // square input side (default 224)
+  int width_divisor = 1;  // every channel / feature width divided by this
+  int max_blocks = 0;     // cap on blocks per stage (ResNet, MobileNetV2) / ViT depth
+  int num_classes = 1000;
+};
+
 struct QuantSpec {
   std::string default_format = "lp<8,2,3,0>";
   std::map<std::string, std::string> layers;  // layer name -> format text
@@ -51,6 +59,7 @@ struct Workload {
   ModelSource source = ModelSource::Zoo;
   std::string model;  // zoo name, or absolute path of the .onnx / topology .csv
   InputSpec input;
+  ZooSpec zoo;
   QuantSpec quant;
   AcceleratorSpec accel;
   // Where each key was set: dotted key -> "FILE:LINE" or "--set KEY=VALUE", for errors that

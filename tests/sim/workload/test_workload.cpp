@@ -149,7 +149,7 @@ TEST_F(WorkloadTest, BadWorkloadsNameFileLineKeyAndWhatIsWrong) {
       {"", {}, "W: one of 'model' (a zoo name), 'onnx' (a .onnx file) or 'topology' (a SCALE-Sim CSV) is required"},
       {"- a\n- b\n", {}, "W:1: the workload must be a mapping of keys (model, input, quantization, accelerator)"},
       {"model: [resnet18\n", {}, "W:2: YAML syntax error: end of sequence flow not found"},
-      {"model: resnet18\nmodle: x\n", {}, "W:2: modle: unknown key (expected one of name, model, onnx, topology, input, quantization, accelerator)"},
+      {"model: resnet18\nmodle: x\n", {}, "W:2: modle: unknown key (expected one of name, model, onnx, topology, input, zoo, quantization, accelerator)"},
       {"model: resnet18\nonnx: x.onnx\n", {}, "W:2: onnx: give exactly one of 'model', 'onnx' or 'topology'"},
       {"onnx: missing.onnx\n", {}, "W:1: onnx: file '"},
       {"model: resnet18\naccelerator:\n  rows: abc\n", {}, "W:3: accelerator.rows: expected an integer, got 'abc'"},
@@ -175,12 +175,25 @@ TEST_F(WorkloadTest, BadWorkloadsNameFileLineKeyAndWhatIsWrong) {
       {"model: resnet18\n", {"model.x=3"}, "--set model.x=3: 'model' is not a mapping in the workload"},
       {"model: resnet18\n", {"accelerator.rows=[1"}, "--set accelerator.rows=[1: value is not valid YAML"},
       {"model: resnet18\n", {"accelerator.colour=red"}, "--set accelerator.colour=red: accelerator.colour: unknown key"},
+      {"model: resnet18\nzoo: {width_divisor: 0}\n", {}, "W:2: zoo.width_divisor: value 0 is out of range 1..64"},
+      {"model: resnet18\nzoo: {depth: 3}\n", {}, "W:2: zoo.depth: unknown key (expected one of input_size, width_divisor, max_blocks, num_classes)"},
   };
   for (const Bad& b : corpus) {
     const std::string got = error_of(b.text, b.sets);
     EXPECT_EQ(got.substr(0, b.error.size()), b.error) << "workload:\n" << b.text;
   }
   EXPECT_NE(error_of("onnx: missing.onnx\n").find("missing.onnx' does not exist"), std::string::npos);
+}
+
+TEST_F(WorkloadTest, ZooSectionReducesTheModelAndIsRejectedForOtherSources) {
+  const Workload w = load_workload(write("z.yaml", "model: resnet18\nzoo: {input_size: 32, width_divisor: 4, max_blocks: 1, num_classes: 10}\n"));
+  EXPECT_EQ(w.zoo.input_size, 32);
+  EXPECT_EQ(w.zoo.width_divisor, 4);
+  EXPECT_EQ(w.zoo.max_blocks, 1);
+  EXPECT_EQ(w.zoo.num_classes, 10);
+  write("t.csv", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n");
+  EXPECT_EQ(error_of("topology: t.csv\nzoo: {input_size: 32}\n"),
+            "W:2: zoo: applies to zoo models only (this workload uses 'topology')");
 }
 
 TEST_F(WorkloadTest, MissingFileIsAnError) {

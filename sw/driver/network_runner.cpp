@@ -1,0 +1,384 @@
+// Network execution on the accelerator with per-layer reference checks (see network_runner.hpp).
+#include "sw/driver/network_runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+
+#include "hw/ctrl/ctrl_regs.hpp"
+#include "sim/user_error.hpp"
+#include "sw/compiler/lowering.hpp"
+#include "sw/formats/format_parse.hpp"
+#include "sw/formats/int_format.hpp"
+#include "sw/formats/lp_format.hpp"
+#include "sw/formats/packing.hpp"
+#include "sw/ref/ref_conv.hpp"
+#include "sw/ref/ref_datapath.hpp"
+#include "sw/ref/ref_post.hpp"
+
+namespace lpsim::driver {
+
+// A tensor held as codes of one format (an accelerator layer's output).
+struct NetworkRunner::QTensor {
+  model::Shape shape;
+  std::string text;
+  fmt::FormatPtr format;
+  std::vector<std::uint32_t> codes;
+};
+
+// A format as the hardware runs it: the codec and its register encoding.
+struct NetworkRunner::HwFormat {
+  std::string text;
+  fmt::FormatPtr format;
+  hw::OperandFormat op;
+  double scale = 1.0;  // INT: the value of code 1 (a power of two)
+  bool is_int = false;
+};
+
+namespace {
+
+std::uint64_t align(std::uint64_t v) { return (v + 4095) & ~std::uint64_t{4095}; }
+
+std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
+                                    std::size_t cols, int bits) {
+  const std::size_t rb = fmt::packed_bytes(cols, bits);
+  std::vector<std::uint8_t> out(rows * rb);
+  for (std::size_t r = 0; r < rows; ++r)
+    fmt::pack_codes(codes.data() + r * cols, cols, bits, out.data() + r * rb);
+  return out;
+}
+
+std::string hex(std::uint32_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+
+// Everything a layer check needs, owned by the checking thread.
+struct CheckJob {
+  ref::DatapathSpec spec;
+  bool conv_direct = false;  // reference by direct convolution on the NCHW input
+  ref::ConvShape conv;
+  std::vector<std::uint32_t> in_nchw, w_oihw;  // conv_direct operands
+  std::vector<std::uint32_t> a, w;             // otherwise: [G][M][K], [G][K][N]
+  std::int64_t G = 1, M = 0, K = 0, N = 0;
+  ref::PostOps ops;
+  std::vector<double> bias, residual;  // [G*N], [M][G*N] (empty when unused)
+  fmt::FormatPtr out;
+  std::vector<std::uint32_t> got;  // hardware output [M][G*N]
+};
+
+std::string check_layer(const CheckJob& j) {
+  const std::int64_t cols = j.G * j.N;
+  std::vector<ref::AccValue> acc(static_cast<std::size_t>(j.M * cols));
+  if (j.conv_direct) {
+    const auto nchw = ref::ref_conv2d(j.spec, j.conv, j.in_nchw.data(), j.w_oihw.data());
+    const std::int64_t HW = j.conv.out_h() * j.conv.out_w(), F = j.conv.out_c;
+    for (std::int64_t b = 0; b < j.conv.batch; ++b)
+      for (std::int64_t f = 0; f < F; ++f)
+        for (std::int64_t p = 0; p < HW; ++p)
+          acc[static_cast<std::size_t>((b * HW + p) * F + f)] = nchw[static_cast<std::size_t>((b * F + f) * HW + p)];
+  } else {
+    for (std::int64_t g = 0; g < j.G; ++g) {
+      const auto part = ref::ref_gemm(j.spec, j.a.data() + g * j.M * j.K, j.w.data() + g * j.K * j.N,
+                                      static_cast<int>(j.M), static_cast<int>(j.K), static_cast<int>(j.N));
+      for (std::int64_t m = 0; m < j.M; ++m)
+        for (std::int64_t n = 0; n < j.N; ++n)
+          acc[static_cast<std::size_t>(m * cols + g * j.N + n)] = part[static_cast<std::size_t>(m * j.N + n)];
+    }
+  }
+  const auto want = ref::post_process(j.ops, acc, static_cast<int>(j.M), static_cast<int>(cols),
+                                      j.bias.empty() ? nullptr : j.bias.data(),
+                                      j.residual.empty() ? nullptr : j.residual.data(), *j.out);
+  for (std::size_t i = 0; i < want.size(); ++i)
+    if (want[i] != j.got[i])
+      return "output mismatch at index " + std::to_string(i) + " (row " + std::to_string(i / cols) +
+             ", column " + std::to_string(i % cols) + "): expected " + hex(want[i]) + ", got " +
+             hex(j.got[i]);
+  return "";
+}
+
+}  // namespace
+
+NetworkRunner::NetworkRunner(const model::Graph& graph, const compiler::Program& program,
+                             const model::TensorValues& fp32, hw::Accelerator& acc, RunnerOptions opt)
+    : m_graph(graph), m_program(program), m_fp32(fp32), m_acc(acc), m_opt(opt) {}
+
+NetworkRunner::~NetworkRunner() {
+  if (m_pending.valid()) m_pending.wait();
+}
+
+NetworkRunner::HwFormat NetworkRunner::hw_format(const std::string& text, const std::vector<float>& calib,
+                                                 int mode) const {
+  HwFormat h;
+  h.text = text;
+  h.format = fmt::parse_format(text, calib.data(), calib.size());
+  if (const auto* lp = dynamic_cast<const fmt::LpFormat*>(h.format.get())) {
+    const fmt::LpParams& p = lp->params();
+    h.op = hw::OperandFormat{hw::FormatFamily::lp, p.n, p.es, p.rs, p.sf};
+  } else if (const auto* in = dynamic_cast<const fmt::IntFormat*>(h.format.get())) {
+    // The INT PE's scales are powers of two (the register carries sf, scale = 2^-sf):
+    // round the fitted scale up so nothing that fitted saturates.
+    const int sf = -static_cast<int>(std::ceil(std::log2(in->params().scale)));
+    h.scale = std::ldexp(1.0, -sf);
+    h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{in->params().n, h.scale});
+    h.op = hw::OperandFormat{hw::FormatFamily::int_, in->params().n, 0, 0, sf};
+    h.is_int = true;
+  } else {
+    throw UserError("format '" + text + "' has no PE type on this accelerator");
+  }
+  (void)mode;
+  return h;
+}
+
+const model::FloatTensor& NetworkRunner::float_of(const std::string& tensor) {
+  auto it = m_f.find(tensor);
+  if (it != m_f.end()) return it->second;
+  model::FloatTensor t;
+  auto q = m_q.find(tensor);
+  if (q != m_q.end()) {
+    t.shape = q->second->shape;
+    t.data.resize(q->second->codes.size());
+    for (std::size_t i = 0; i < t.data.size(); ++i)
+      t.data[i] = static_cast<float>(q->second->format->decode(q->second->codes[i]));
+  } else {
+    const model::TensorInfo& info = m_graph.tensor(tensor);
+    if (info.kind == model::TensorKind::Constant) {
+      t.shape = info.shape;
+      t.data = info.data;
+    } else {
+      t = m_fp32.at(tensor);  // a graph input
+    }
+  }
+  return m_f.emplace(tensor, std::move(t)).first->second;
+}
+
+std::vector<std::uint32_t> NetworkRunner::codes_of(const std::string& tensor, const HwFormat& f) {
+  auto q = m_q.find(tensor);
+  if (q != m_q.end() && q->second->text == f.text && q->second->format->name() == f.format->name())
+    return q->second->codes;
+  const model::FloatTensor& t = float_of(tensor);
+  std::vector<std::uint32_t> codes(t.data.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = f.format->encode(t.data[i]);
+  return codes;
+}
+
+void NetworkRunner::collect_check() {
+  if (!m_pending.valid()) return;
+  const std::string err = m_pending.get();
+  LayerResult& l = m_result.layers[m_pending_layer];
+  l.checked = true;
+  l.verified = err.empty();
+  l.mismatch = err;
+  if (!err.empty() && m_result.verified) {
+    m_result.verified = false;
+    m_result.first_mismatch = "layer " + l.name + ": " + err;
+  }
+}
+
+void NetworkRunner::run(Driver& d) {
+  for (const compiler::Step& s : m_program.steps) {
+    if (s.compute)
+      run_compute(d, s.layer);
+    else
+      run_host(*s.host);
+  }
+  collect_check();
+  m_result.output_tensor = m_graph.outputs().at(0);
+  m_result.output = float_of(m_result.output_tensor).data;
+  m_result.fp32_output = m_fp32.at(m_result.output_tensor).data;
+}
+
+void NetworkRunner::run_host(const model::Node& n) {
+  std::vector<const model::FloatTensor*> in;
+  for (const std::string& t : n.inputs) in.push_back(&float_of(t));
+  m_f[n.outputs[0]] = model::eval_node_fp32(n, in);
+}
+
+void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
+  const model::Node& node = *s.node;
+  const model::GemmView& v = s.view;
+  const std::int64_t G = v.groups, M = v.m, K = v.k, N = v.n;
+
+  // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
+  const HwFormat fa = hw_format(s.act_format, m_fp32.at(s.input).data, s.mode);
+  const HwFormat fw = s.input_b.empty() ? hw_format(s.wgt_format, node.weights, s.mode)
+                                        : hw_format(s.wgt_format, m_fp32.at(s.input_b).data, s.mode);
+  const HwFormat fo = hw_format(s.out_format, m_fp32.at(s.output).data, 8);
+
+  // Operands in the grouped GEMM layouts.
+  const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
+  const model::Shape& in_shape = m_graph.shape(s.input);
+  std::vector<std::uint32_t> a, w, w_node;
+  if (node.op == model::OpKind::Conv) {
+    a = compiler::im2col(node, in_shape, in_codes, v);
+  } else {
+    a = in_codes;
+  }
+  if (s.input_b.empty()) {
+    w_node.resize(node.weights.size());
+    for (std::size_t i = 0; i < w_node.size(); ++i) w_node[i] = fw.format->encode(node.weights[i]);
+    w = compiler::weights_to_gemm(node, w_node, v);
+  } else {
+    w = codes_of(s.input_b, fw);
+  }
+
+  hw::LayerDescriptor desc;
+  desc.op = hw::LayerOp::gemm;
+  desc.m = static_cast<std::uint32_t>(M);
+  desc.k = static_cast<std::uint32_t>(K);
+  desc.n = static_cast<std::uint32_t>(N);
+  desc.groups = static_cast<std::uint32_t>(G);
+  desc.fmt_a = fa.op;
+  desc.fmt_w = fw.op;
+  desc.fmt_o = fo.op;
+  desc.mode = static_cast<std::uint32_t>(s.mode);
+  desc.dataflow = m_opt.dataflow;
+  // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
+  // given in those units).
+  const double unit = fa.is_int ? fa.scale * fw.scale : 1.0;
+  std::vector<float> bias;
+  if (node.has_bias) {
+    desc.pp_flags |= hw::pp::BIAS;
+    bias.resize(static_cast<std::size_t>(G * N));
+    for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = static_cast<float>(node.bias[i] / unit);
+  }
+  if (fa.is_int) {
+    desc.pp_flags |= hw::pp::REQUANT;
+    desc.pp_scale = static_cast<float>(unit);
+  }
+  if (s.fusion.relu) desc.pp_flags |= hw::pp::RELU;
+  if (s.fusion.relu6) desc.pp_flags |= hw::pp::RELU6;
+  std::vector<std::uint32_t> residual;
+  const model::Shape& out_shape = m_graph.shape(s.output);
+  if (!s.fusion.residual.empty()) {
+    desc.pp_flags |= hw::pp::RESIDUAL;
+    residual = compiler::output_to_gemm(node, out_shape, codes_of(s.fusion.residual, fo), v);
+  }
+
+  // DRAM layout of this layer (regions reused by every layer).
+  const int abits = fa.op.storage_bits(), wbits = fw.op.storage_bits(), obits = fo.op.storage_bits();
+  const std::vector<std::uint8_t> w_bytes = pack_rows(w, static_cast<std::size_t>(G * K), static_cast<std::size_t>(N), wbits);
+  const std::vector<std::uint8_t> a_bytes = pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
+  const std::size_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
+  desc.w_addr = hw::kDramBase;
+  desc.i_addr = align(desc.w_addr + w_bytes.size());
+  desc.b_addr = align(desc.i_addr + a_bytes.size());
+  desc.r_addr = align(desc.b_addr + bias.size() * 4);
+  desc.o_addr = align(desc.r_addr + (residual.empty() ? 0 : M * o_row));
+  const std::uint64_t top = desc.o_addr + M * o_row;
+  if (top > m_acc.config().dram_bytes)
+    throw UserError("layer '" + node.name + "' needs " + std::to_string(top) +
+                    " bytes of DRAM; the accelerator has " + std::to_string(m_acc.config().dram_bytes));
+  d.write(desc.w_addr, w_bytes.data(), w_bytes.size());
+  d.write(desc.i_addr, a_bytes.data(), a_bytes.size());
+  if (!bias.empty()) d.write(desc.b_addr, reinterpret_cast<const std::uint8_t*>(bias.data()), bias.size() * 4);
+  if (!residual.empty()) {
+    const auto r_bytes = pack_rows(residual, static_cast<std::size_t>(M), static_cast<std::size_t>(G * N), obits);
+    d.write(desc.r_addr, r_bytes.data(), r_bytes.size());
+  }
+
+  const hw::ControllerStats before = m_acc.i_ctrl.stats();
+  const hw::DmaStats dma_before = m_acc.i_ctrl.i_dma.stats();
+  const LayerStatus st = d.run_layer(desc);
+  if (st.error_code != 0)
+    throw UserError("layer '" + node.name + "': the accelerator reported error " +
+                    std::to_string(st.error_code) + ": " + m_acc.i_ctrl.last_error());
+  std::vector<std::uint8_t> o_bytes(static_cast<std::size_t>(M) * o_row);
+  d.read(desc.o_addr, o_bytes.data(), o_bytes.size());
+  std::vector<std::uint32_t> out(static_cast<std::size_t>(M * G * N));
+  for (std::int64_t m = 0; m < M; ++m)
+    fmt::unpack_codes(o_bytes.data() + m * o_row, static_cast<std::size_t>(G * N), obits, out.data() + m * G * N);
+
+  auto q = std::make_unique<QTensor>();
+  q->shape = out_shape;
+  q->text = fo.text;
+  q->format = fo.format;
+  q->codes = compiler::output_from_gemm(node, out_shape, out, v);
+  m_f.erase(s.output);
+  m_q[s.output] = std::move(q);
+
+  LayerResult r;
+  r.name = node.name;
+  r.op = model::op_name(node.op);
+  for (const std::string& f : s.fusion.nodes) {
+    const model::Node& fn = m_graph.node(f);
+    const std::string part = fn.op == model::OpKind::Add ? "add" : fn.op == model::OpKind::Relu ? "relu" : "relu6";
+    r.fused += (r.fused.empty() ? "" : "+") + part;
+  }
+  r.view = v;
+  r.act_format = fa.format->name();
+  r.wgt_format = fw.format->name();
+  r.out_format = fo.format->name();
+  r.mode = s.mode;
+  r.macs = static_cast<std::uint64_t>(v.macs());
+  r.cycles = st.cycles;
+  const hw::ControllerStats& after = m_acc.i_ctrl.stats();
+  r.compute_cycles = after.compute_cycles - before.compute_cycles;
+  r.stall_cycles = after.stall_cycles - before.stall_cycles;
+  r.tiles = after.tiles - before.tiles;
+  const hw::DmaStats& dma_after = m_acc.i_ctrl.i_dma.stats();
+  r.dram_read_bytes = dma_after.bytes_read - dma_before.bytes_read;
+  r.dram_write_bytes = dma_after.bytes_written - dma_before.bytes_written;
+  const double peak = static_cast<double>(m_acc.config().rows) * m_acc.config().cols * (8.0 / s.mode);
+  r.utilization = st.cycles ? static_cast<double>(r.macs) / (static_cast<double>(st.cycles) * peak) : 0.0;
+  r.start = st.start;
+  r.end = st.end;
+  m_result.layers.push_back(r);
+
+  if (!m_opt.check) return;
+  // The check of this layer runs on the other core while the next layers simulate; at most
+  // one is in flight, so results and their order do not depend on timing.
+  collect_check();
+  CheckJob j;
+  j.spec.pe = fa.is_int ? ref::PeKind::integer : ref::PeKind::lp;
+  j.spec.mode = s.mode;
+  if (!fa.is_int) {
+    j.spec.act = {fa.op.n, fa.op.es, fa.op.rs, fa.op.sf};
+    j.spec.wgt = {fw.op.n, fw.op.es, fw.op.rs, fw.op.sf};
+  }
+  j.spec.lin_frac_bits = m_acc.config().datapath.lin_frac_bits;
+  j.G = G;
+  j.M = M;
+  j.K = K;
+  j.N = N;
+  const auto& at = node.attrs;
+  if (node.op == model::OpKind::Conv && at.dilation[0] == 1 && at.dilation[1] == 1 &&
+      at.stride[0] == at.stride[1] && at.pads[0] == at.pads[1] && at.pads[1] == at.pads[2] &&
+      at.pads[2] == at.pads[3]) {
+    j.conv_direct = true;
+    j.conv.batch = static_cast<int>(in_shape[0]);
+    j.conv.in_c = static_cast<int>(in_shape[1]);
+    j.conv.in_h = static_cast<int>(in_shape[2]);
+    j.conv.in_w = static_cast<int>(in_shape[3]);
+    j.conv.out_c = static_cast<int>(node.weight_shape[0]);
+    j.conv.kh = static_cast<int>(node.weight_shape[2]);
+    j.conv.kw = static_cast<int>(node.weight_shape[3]);
+    j.conv.stride = static_cast<int>(at.stride[0]);
+    j.conv.pad = static_cast<int>(at.pads[0]);
+    j.conv.groups = static_cast<int>(at.groups);
+    j.in_nchw = in_codes;
+    j.w_oihw = std::move(w_node);
+  } else {
+    j.a = std::move(a);
+    j.w = std::move(w);
+  }
+  j.ops.bias = !bias.empty();
+  j.ops.residual = !residual.empty();
+  j.ops.act = s.fusion.relu ? ref::PostAct::relu : s.fusion.relu6 ? ref::PostAct::relu6 : ref::PostAct::none;
+  j.ops.requant = fa.is_int;
+  j.ops.scale = static_cast<double>(desc.pp_scale);
+  j.bias.assign(bias.begin(), bias.end());
+  if (!residual.empty()) {
+    j.residual.resize(residual.size());
+    for (std::size_t i = 0; i < residual.size(); ++i) j.residual[i] = fo.format->decode(residual[i]);
+  }
+  j.out = fo.format;
+  j.got = std::move(out);
+  m_pending_layer = m_result.layers.size() - 1;
+  m_pending = std::async(std::launch::async, [job = std::move(j)] { return check_layer(job); });
+}
+
+}  // namespace lpsim::driver

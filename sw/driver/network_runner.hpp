@@ -1,0 +1,87 @@
+// Runs a compiled network on the accelerator through the driver, layer by layer, and checks
+// every accelerator layer bit-exactly against the independent reference (sw/ref).
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hw/ctrl/layer_descriptor.hpp"
+#include "hw/top/accelerator.hpp"
+#include "sw/compiler/program.hpp"
+#include "sw/driver/driver.hpp"
+#include "sw/model/fp32_forward.hpp"
+
+namespace lpsim::driver {
+
+struct LayerResult {
+  std::string name;   // the compute node
+  std::string op;     // Conv, Gemm or MatMul
+  std::string fused;  // what the PPU fused: "", "relu", "relu6", "add", "add+relu", ...
+  model::GemmView view;
+  std::string act_format, wgt_format, out_format;  // canonical names of the formats used
+  int mode = 8;
+  std::uint64_t macs = 0;
+  std::uint64_t cycles = 0;          // START to done (controller's CYCLES register)
+  std::uint64_t compute_cycles = 0;  // array + exposed PPU cycles
+  std::uint64_t stall_cycles = 0;    // compute waiting for DMA
+  std::uint64_t tiles = 0;
+  std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // by the accelerator's DMA
+  double utilization = 0;            // MACs / (cycles x rows x cols x 8/MODE)
+  sc_core::sc_time start, end;       // simulated times of START and done
+  bool checked = false;
+  bool verified = false;             // equal to the reference bit for bit
+  std::string mismatch;              // the first difference, when checked && !verified
+};
+
+struct NetworkResult {
+  std::vector<LayerResult> layers;
+  std::string output_tensor;
+  std::vector<float> output;       // the network output, decoded
+  std::vector<float> fp32_output;  // the FP32 reference output
+  bool verified = true;            // every checked layer matched
+  std::string first_mismatch;      // "layer X: ..." of the first failing layer
+};
+
+struct RunnerOptions {
+  bool check = true;                     // compare every layer with sw/ref
+  hw::Dataflow dataflow = hw::Dataflow::ws;
+};
+
+class NetworkRunner {
+ public:
+  // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and
+  // the error figures).
+  NetworkRunner(const model::Graph& graph, const compiler::Program& program,
+                const model::TensorValues& fp32, hw::Accelerator& acc, RunnerOptions opt);
+  ~NetworkRunner();
+
+  // Executes every step; call from the driver's thread.
+  void run(Driver& d);
+  const NetworkResult& result() const { return m_result; }
+
+ private:
+  struct QTensor;
+  struct HwFormat;
+  HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int mode) const;
+  const model::FloatTensor& float_of(const std::string& tensor);
+  std::vector<std::uint32_t> codes_of(const std::string& tensor, const HwFormat& f);
+  void run_compute(Driver& d, const compiler::ComputeStep& s);
+  void run_host(const model::Node& n);
+  void collect_check();
+
+  const model::Graph& m_graph;
+  const compiler::Program& m_program;
+  const model::TensorValues& m_fp32;
+  hw::Accelerator& m_acc;
+  RunnerOptions m_opt;
+  std::unordered_map<std::string, std::unique_ptr<QTensor>> m_q;
+  std::unordered_map<std::string, model::FloatTensor> m_f;
+  std::future<std::string> m_pending;  // the check of the previous layer
+  std::size_t m_pending_layer = 0;
+  NetworkResult m_result;
+};
+
+}  // namespace lpsim::driver
