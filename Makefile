@@ -11,7 +11,7 @@ endif
 .PHONY: run test deps build bench clean format
 
 run: build
-	./$(BUILD_DIR)/sim/lpsim demo
+	./$(BUILD_DIR)/sim/lpsim run examples/resnet18.yaml
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

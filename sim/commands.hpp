@@ -12,5 +12,6 @@ namespace lpsim::cli {
 void add_lp_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_scalesim_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace lpsim::cli

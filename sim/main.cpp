@@ -1,7 +1,10 @@
-// lpsim: command-line entry point. Turns every bad-input error into one line and exit code 2.
+// lpsim: command-line entry point (sc_main). Turns every bad-input error into one line and exit code 2.
 #include <CLI/CLI.hpp>
 
+#include <systemc>  // declares sc_main extern "C"
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <iostream>
@@ -38,9 +41,17 @@ void check_subcommand_words(CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
+// The program's own main: the kernel's banner would otherwise land on stdout, which the
+// subcommands' output owns; then the usual SystemC start-up, which calls sc_main.
 int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+
+int sc_main(int argc, char** argv) {
   CLI::App app{"lpsim: simulator of the Logarithmic-Posit Accelerator (LPA)", "lpsim"};
   app.require_subcommand(1);
+  lpsim::cli::add_run_command(app);
   lpsim::cli::add_lp_command(app);
   lpsim::cli::add_demo_command(app);
   lpsim::cli::add_scalesim_command(app);
@@ -51,6 +62,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // the subcommand already said why
   } catch (const CLI::ParseError& e) {
     std::fflush(stdout);
     std::cerr << "lpsim: error: " << e.what() << "\n";

@@ -117,14 +117,20 @@ ErrorCode Controller::run_layer() {
     return ErrorCode::backend_error;
   }
   TilerConfig tiler = m_cfg.tiler;
-  if (const unsigned pb = m_backend->psum_bytes(layer)) tiler.psum_bytes = pb;
+  try {
+    // A descriptor can be valid yet ask for what the backend cannot run (a PE type it lacks).
+    if (const unsigned pb = m_backend->psum_bytes(layer)) tiler.psum_bytes = pb;
+    m_backend->begin_layer(layer);
+  } catch (const std::exception& e) {
+    m_last_error = e.what();
+    return ErrorCode::bad_descriptor;
+  }
   try {
     m_plan = plan_tiles(layer, tiler);
   } catch (const ConfigError& e) {
     m_last_error = e.what();
     return ErrorCode::no_fit;
   }
-  m_backend->begin_layer(layer);
   auto& st = m_regs.stats();
   const std::vector<Tile>& tiles = m_plan.tiles;
   const std::size_t count = tiles.size();

@@ -31,7 +31,7 @@ struct PeConfig {
   int float_frac_bits = 8;                // small_float: fraction bits, 1..32
   std::int64_t max_k = 65536;             // longest dot product (elements) the exact sizing covers
 
-  // Throws ConfigError naming the field; also when the exact accumulator would exceed 126 bits.
+  // Throws ConfigError naming the field; also when the exact accumulator would exceed 127 bits.
   void validate() const;
   bool operator==(const PeConfig& o) const {
     return type == o.type && mode == o.mode && act == o.act && wgt == o.wgt &&

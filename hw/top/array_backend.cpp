@@ -84,11 +84,16 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
   return c;
 }
 
-unsigned ArrayBackend::psum_bytes(const LayerDescriptor& layer) const {
-  const ArrayConfig c = array_config(m_base, layer, m_dp);
+unsigned ArrayBackend::psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
+                                      const DatapathOptions& dp) {
+  const ArrayConfig c = array_config(base, layer, dp);
   const int bits = make_pe_arith(c.pe)->acc().bits();
   // One spare bit so the most negative value of the width is free to mark NaR.
   return static_cast<unsigned>(std::min(16, (bits + 1 + 7) / 8));
+}
+
+unsigned ArrayBackend::psum_bytes(const LayerDescriptor& layer) const {
+  return psum_bytes_for(m_base, layer, m_dp);
 }
 
 void ArrayBackend::begin_layer(const LayerDescriptor& layer) {

@@ -47,6 +47,9 @@ class ArrayBackend final : public ComputeBackend {
   // has no PE type for, or LP operands whose n differs from MODE.
   static ArrayConfig array_config(const ArrayConfig& base, const LayerDescriptor& layer,
                                   const DatapathOptions& dp);
+  // Bytes of one OB accumulator for a layer: the accumulator width plus a NaR marker bit.
+  static unsigned psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
+                                 const DatapathOptions& dp);
 
   const BackendStats& stats() const { return m_stats; }
   const PpuStats& ppu_stats() const { return m_ppu.stats(); }

@@ -74,12 +74,18 @@ std::string check_layer(const CheckJob& j) {
   const std::int64_t cols = j.G * j.N;
   std::vector<ref::AccValue> acc(static_cast<std::size_t>(j.M * cols));
   if (j.conv_direct) {
-    const auto nchw = ref::ref_conv2d(j.spec, j.conv, j.in_nchw.data(), j.w_oihw.data());
-    const std::int64_t HW = j.conv.out_h() * j.conv.out_w(), F = j.conv.out_c;
-    for (std::int64_t b = 0; b < j.conv.batch; ++b)
-      for (std::int64_t f = 0; f < F; ++f)
+    // The reference's own lowering (sw/ref's im2col, not the compiler's) and GEMM.
+    const ref::RefDatapath dp(j.spec);
+    const std::int64_t HW = j.conv.out_h() * j.conv.out_w(), F = j.conv.out_c, Ng = j.conv.ng();
+    for (int b = 0; b < j.conv.batch; ++b)
+      for (int g = 0; g < j.conv.groups; ++g) {
+        const auto a = ref::im2col_codes(j.conv, j.in_nchw.data(), b, g);
+        const auto w = ref::conv_weight_gemm(j.conv, j.w_oihw.data(), g);
+        const auto part = dp.gemm(a.data(), w.data(), static_cast<int>(HW), j.conv.kg(), static_cast<int>(Ng));
         for (std::int64_t p = 0; p < HW; ++p)
-          acc[static_cast<std::size_t>((b * HW + p) * F + f)] = nchw[static_cast<std::size_t>((b * F + f) * HW + p)];
+          for (std::int64_t n = 0; n < Ng; ++n)
+            acc[static_cast<std::size_t>((b * HW + p) * F + g * Ng + n)] = part[static_cast<std::size_t>(p * Ng + n)];
+      }
   } else {
     for (std::int64_t g = 0; g < j.G; ++g) {
       const auto part = ref::ref_gemm(j.spec, j.a.data() + g * j.M * j.K, j.w.data() + g * j.K * j.N,
