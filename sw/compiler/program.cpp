@@ -91,9 +91,13 @@ Program plan_program(const model::Graph& graph, const std::string& default_forma
 
     // PPU fusion: Add(residual) -> Relu / Clip(0, 6), each only when this layer's output
     // feeds nothing else and the residual was computed before this layer.
+    // INT layers accumulate in units of s_a * s_w and the PPU rescales after the add, so a
+    // residual (a real value) cannot be added there: the host adds it.
+    const bool int_layer =
+        dynamic_cast<const fmt::IntFormat*>(fmt::parse_format(c.act_format).get()) != nullptr;
     std::string out = n.outputs[0];
     const model::Node* next = only_consumer(out);
-    if (next && next->op == model::OpKind::Add && next->inputs.size() == 2) {
+    if (next && !int_layer && next->op == model::OpKind::Add && next->inputs.size() == 2) {
       const std::string other = next->inputs[0] == out ? next->inputs[1] : next->inputs[0];
       auto p = produced_at.find(other);
       const bool ready = p != produced_at.end() ? p->second < i
