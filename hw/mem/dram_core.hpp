@@ -42,8 +42,8 @@ struct DramRequest {
   std::size_t byte_enable_len = 0;           // pattern repeats; must be > 0 when byte_enable set
 };
 
-// Timing model: every transaction costs latency_cycles + ceil(len / bytes_per_cycle) cycles,
-// independent of other traffic (loosely timed; no bank/row modelling, no contention).
+// Timing of one transaction in isolation: latency_cycles + ceil(len / bytes_per_cycle) cycles
+// (access_cycles). The TLM shell (dram.hpp) adds the shared data channel across transactions.
 // Unwritten memory reads as zero.
 class DramCore {
  public:
