@@ -17,6 +17,7 @@
 #include "sw/ref/ref_conv.hpp"
 #include "sw/ref/ref_datapath.hpp"
 #include "sw/ref/ref_post.hpp"
+#include "sw/driver/layer_check.hpp"
 
 namespace lpsim::driver {
 
@@ -48,62 +49,6 @@ std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std
   for (std::size_t r = 0; r < rows; ++r)
     fmt::pack_codes(codes.data() + r * cols, cols, bits, out.data() + r * rb);
   return out;
-}
-
-std::string hex(std::uint32_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
-
-// Everything a layer check needs, owned by the checking thread.
-struct CheckJob {
-  ref::DatapathSpec spec;
-  bool conv_direct = false;  // reference by direct convolution on the NCHW input
-  ref::ConvShape conv;
-  std::vector<std::uint32_t> in_nchw, w_oihw;  // conv_direct operands
-  std::vector<std::uint32_t> a, w;             // otherwise: [G][M][K], [G][K][N]
-  std::int64_t G = 1, M = 0, K = 0, N = 0;
-  ref::PostOps ops;
-  std::vector<double> bias, residual;  // [G*N], [M][G*N] (empty when unused)
-  fmt::FormatPtr out;
-  std::vector<std::uint32_t> got;  // hardware output [M][G*N]
-};
-
-std::string check_layer(const CheckJob& j) {
-  const std::int64_t cols = j.G * j.N;
-  std::vector<ref::AccValue> acc(static_cast<std::size_t>(j.M * cols));
-  if (j.conv_direct) {
-    // The reference's own lowering (sw/ref's im2col, not the compiler's) and GEMM.
-    const ref::RefDatapath dp(j.spec);
-    const std::int64_t HW = j.conv.out_h() * j.conv.out_w(), F = j.conv.out_c, Ng = j.conv.ng();
-    for (int b = 0; b < j.conv.batch; ++b)
-      for (int g = 0; g < j.conv.groups; ++g) {
-        const auto a = ref::im2col_codes(j.conv, j.in_nchw.data(), b, g);
-        const auto w = ref::conv_weight_gemm(j.conv, j.w_oihw.data(), g);
-        const auto part = dp.gemm(a.data(), w.data(), static_cast<int>(HW), j.conv.kg(), static_cast<int>(Ng));
-        for (std::int64_t p = 0; p < HW; ++p)
-          for (std::int64_t n = 0; n < Ng; ++n)
-            acc[static_cast<std::size_t>((b * HW + p) * F + g * Ng + n)] = part[static_cast<std::size_t>(p * Ng + n)];
-      }
-  } else {
-    for (std::int64_t g = 0; g < j.G; ++g) {
-      const auto part = ref::ref_gemm(j.spec, j.a.data() + g * j.M * j.K, j.w.data() + g * j.K * j.N,
-                                      static_cast<int>(j.M), static_cast<int>(j.K), static_cast<int>(j.N));
-      for (std::int64_t m = 0; m < j.M; ++m)
-        for (std::int64_t n = 0; n < j.N; ++n)
-          acc[static_cast<std::size_t>(m * cols + g * j.N + n)] = part[static_cast<std::size_t>(m * j.N + n)];
-    }
-  }
-  const auto want = ref::post_process(j.ops, acc, static_cast<int>(j.M), static_cast<int>(cols),
-                                      j.bias.empty() ? nullptr : j.bias.data(),
-                                      j.residual.empty() ? nullptr : j.residual.data(), *j.out);
-  for (std::size_t i = 0; i < want.size(); ++i)
-    if (want[i] != j.got[i])
-      return "output mismatch at index " + std::to_string(i) + " (row " + std::to_string(i / cols) +
-             ", column " + std::to_string(i % cols) + "): expected " + hex(want[i]) + ", got " +
-             hex(j.got[i]);
-  return "";
 }
 
 }  // namespace
