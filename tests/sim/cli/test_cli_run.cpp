@@ -98,9 +98,7 @@ TEST_F(RunTest, FidelitiesAgreeForEveryDataflowAndDataflowsDiffer) {
       total[out] = s["total_cycles"].get<std::uint64_t>();
       // Identical per-layer results whatever the fidelity.
       if (std::string(fid) == "cycle") {
-        auto t = nlohmann::json::parse(slurp(m_dir / (std::string(df) + "_tile") / "layers.csv").empty()
-                                           ? "{}" : slurp(m_dir / (std::string(df) + "_tile") / "summary.json"));
-        EXPECT_EQ(t["layers"], s["layers"]) << df;
+        EXPECT_EQ(summary(std::string(df) + "_tile")["layers"], s["layers"]) << df;
       }
     }
     EXPECT_EQ(total[std::string(df) + "_tile"], total[std::string(df) + "_cycle"]) << df;
@@ -166,11 +164,7 @@ TEST_F(RunTest, OnnxModelBuiltInTheTestRunsVerified) {
   auto& gemm = b.node("Gemm", "fc", {"f", "w2", "b2"}, {"y"});
   OnnxBuilder::int1(gemm, "transB", 1);
   b.output("y");
-  std::ofstream onnx_file(m_dir / "tiny.onnx", std::ios::binary);
-  onnx::ModelProto m;  // written through the builder's save for its checks, then copied here
-  const std::string saved = b.save("run_tiny.onnx");
-  onnx_file << slurp(saved);
-  onnx_file.close();
+  std::ofstream(m_dir / "tiny.onnx", std::ios::binary) << slurp(b.save("run_tiny.onnx"));
   const auto r = run("onnx: tiny.onnx\ninput: {batch: 2}\naccelerator: {rows: 4, cols: 4}\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto s = summary();
@@ -190,6 +184,22 @@ TEST_F(RunTest, ScaleSimTopologyRunsAsIndependentLayers) {
   EXPECT_TRUE(s["verified"].get<bool>());
   ASSERT_EQ(s["layers"].size(), 1u);
   EXPECT_EQ(s["layers"][0]["macs"], 4 * 4 * 8 * 6);  // 4x4 outputs, 2x2x2 window, 6 filters
+}
+
+TEST_F(RunTest, OnnxWithAnUnsupportedOpNamesTheNodeAndExitsTwo) {
+  using lpsim::test::OnnxBuilder;
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  b.init("w", {3, 4}, std::vector<float>(12, 0.5f));
+  auto& gemm = b.node("Gemm", "fc", {"x", "w"}, {"h"});
+  OnnxBuilder::int1(gemm, "transB", 1);
+  b.node("Sigmoid", "gate", {"h"}, {"y"});
+  b.output("y");
+  std::ofstream(m_dir / "sig.onnx", std::ios::binary) << slurp(b.save("run_sigmoid.onnx"));
+  const auto r = run("onnx: sig.onnx\n", "", "sig_out");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("node 'gate' has unsupported op type 'Sigmoid'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "sig_out"));
 }
 
 struct Bad {
