@@ -65,6 +65,11 @@ class Dma : public sc_core::sc_module {
   const DmaStats& stats() const { return m_stats; }
 
  private:
+  // Counts the job and checks it against `local`; false (and res set) when it is malformed.
+  bool begin_job(const DmaJob& job, LocalStore& local, DmaResult& res);
+  // One transaction issued at offset t (t becomes its completion); false on an error response.
+  bool burst(const DmaBurst& b, DmaDir dir, LocalStore& local, sc_core::sc_time& t, DmaResult& res);
+
   DmaConfig m_cfg;
   DmaStats m_stats;
   tlm_utils::tlm_quantumkeeper m_qk;
