@@ -238,6 +238,22 @@ INSTANTIATE_TEST_SUITE_P(DataflowsAndModes, TopLevel,
                            return to_string(pinfo.param.df) + "_mode" + std::to_string(pinfo.param.mode);
                          });
 
+// One accelerator driven by one host through one layer; checks the run ended without error
+// and its outputs equal the reference.
+struct SingleRun {
+  Accelerator acc;
+  RunResult r;
+  Host h;
+  SingleRun(const AcceleratorConfig& cfg, const Layer& L)
+      : acc("acc", cfg), h("h", [this, &L](Host& host) { drive(host, L, r); }) {
+    h.isock.bind(acc.i_bus.tsock);
+    h.irq_i(acc.s_irq);
+    sc_start();
+    EXPECT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
+    EXPECT_EQ(r.out, std::vector<std::uint32_t>(L.expected.begin(), L.expected.end()));
+  }
+};
+
 // With DRAM far faster than compute, the layer takes exactly: the bias and first loads, the
 // sum of every tile's array cycles (closed form) and exposed PPU cycles, and the last store.
 TEST(TopLevelTiming, LayerCyclesEqualTheClosedFormWhenMemoryIsNotTheBottleneck) {
@@ -246,13 +262,9 @@ TEST(TopLevelTiming, LayerCyclesEqualTheClosedFormWhenMemoryIsNotTheBottleneck) 
   cfg.dram_latency_cycles = 0;
   cfg.dma_burst_bytes = 4096;
   const Layer L = make_layer(40, 96, 9, 8, Dataflow::ws, 5);
-  Accelerator acc("acc", cfg);
-  RunResult r;
-  Host h("h", [&](Host& host) { drive(host, L, r); });
-  h.isock.bind(acc.i_bus.tsock);
-  h.irq_i(acc.s_irq);
-  sc_start();
-  ASSERT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
+  SingleRun run(cfg, L);
+  const Accelerator& acc = run.acc;
+  const RunResult& r = run.r;
 
   const TilePlan& p = acc.i_ctrl.last_plan();
   ArrayConfig ac = ArrayBackend::array_config(acc.i_array.core().config(), L.d, cfg.datapath);
@@ -271,7 +283,6 @@ TEST(TopLevelTiming, LayerCyclesEqualTheClosedFormWhenMemoryIsNotTheBottleneck) 
   EXPECT_EQ(r.cycles, head + body + tail);
   EXPECT_EQ(acc.i_ctrl.stats().compute_cycles, body);
   EXPECT_EQ(acc.i_ctrl.stats().stall_cycles, head);  // only the first tile waits
-  for (std::size_t i = 0; i < r.out.size(); ++i) ASSERT_EQ(r.out[i], L.expected[i]) << i;
 }
 
 // Slow DRAM: the array waits for operands; the wait shows up as stall cycles and the layer
@@ -281,17 +292,10 @@ TEST(TopLevelTiming, SlowDramStallsTheArray) {
   cfg.dram_bytes_per_cycle = 1;
   cfg.dram_latency_cycles = 200;
   const Layer L = make_layer(16, 64, 6, 8, Dataflow::ws, 9);
-  Accelerator acc("acc", cfg);
-  RunResult r;
-  Host h("h", [&](Host& host) { drive(host, L, r); });
-  h.isock.bind(acc.i_bus.tsock);
-  h.irq_i(acc.s_irq);
-  sc_start();
-  ASSERT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
-  const auto& s = acc.i_ctrl.stats();
+  SingleRun run(cfg, L);
+  const auto& s = run.acc.i_ctrl.stats();
   EXPECT_GT(s.stall_cycles, 0u);
-  EXPECT_GT(r.cycles, s.compute_cycles + s.stall_cycles);  // + first loads' latency and last store
-  for (std::size_t i = 0; i < r.out.size(); ++i) ASSERT_EQ(r.out[i], L.expected[i]) << i;
+  EXPECT_GT(run.r.cycles, s.compute_cycles + s.stall_cycles);  // + first loads' latency and last store
 }
 
 }  // namespace
