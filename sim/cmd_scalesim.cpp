@@ -24,7 +24,7 @@ void add_scalesim_command(CLI::App& app) {
   const std::map<std::string, scalesim::Timing> timings = {{"scalesim", scalesim::Timing::scalesim},
                                                            {"native", scalesim::Timing::native}};
   cmd->add_option("--timing", opt->timing,
-                  "scalesim: SCALE-Sim v2's cycle counts; native: lpsim's pipelined schedule")
+                  "scalesim: SCALE-Sim v2's cycle counts; native: lpsim's own layer schedule (tiler, array, PPU, DMA)")
       ->transform(CLI::CheckedTransformer(timings, CLI::ignore_case))
       ->default_str("scalesim");
   const std::map<std::string, scalesim::TopologyKind> kinds = {

@@ -1,8 +1,10 @@
 // SCALE-Sim v2 compatible closed forms (derived from its demand matrices and validated on the
-// tiny_4x4 golden traces) and lpsim's native pipelined schedule.
+// tiny_4x4 golden traces); --timing native delegates to native_model.cpp.
 #include "sim/scalesim/layer_model.hpp"
 
 #include <algorithm>
+
+#include "sim/scalesim/native_model.hpp"
 
 namespace lpsim::scalesim {
 
@@ -60,10 +62,6 @@ FoldGeometry fold_geometry(Dataflow df, const Layer& layer, std::int64_t ar, std
   g.row_folds = ceil_div(g.sr, ar);
   g.col_folds = ceil_div(g.sc, ac);
   return g;
-}
-
-std::int64_t native_total_cycles(const FoldGeometry& g) {
-  return (g.folds() - 1) * std::max(g.t, g.ar) + 2 * g.ar + g.ac + g.t - 2;
 }
 
 LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing timing) {
@@ -157,47 +155,32 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
     const std::int64_t drain_buf = ofmap_sram - ceil_div(ofmap_sram, 2);
     r.dram_exact = ifm.exact && fil.exact && ofmap_writes <= drain_buf;
   } else {
-    // Native schedule: counts (not 0-based), output drain included, folds pipelined.
-    r.total_cycles = native_total_cycles(g);
-    r.stall_cycles = 0;
-    r.compute_util = 0;
-    const double mean_used = map_sum / static_cast<double>(folds) * static_cast<double>(pes);
-    r.compute_util =
-        static_cast<double>(layer.macs()) * 100 / (static_cast<double>(r.total_cycles) * mean_used);
-    switch (df) {
-      case Dataflow::os:
-        r.ifmap_sram_reads = g.col_folds * t * g.sr;
-        r.filter_sram_reads = g.row_folds * t * g.sc;
-        r.ofmap_sram_writes = g.sr * g.sc;
-        break;
-      case Dataflow::ws:
-        r.ifmap_sram_reads = g.col_folds * t * g.sr;
-        r.filter_sram_reads = g.sr * g.sc;
-        r.ofmap_sram_writes = g.row_folds * t * g.sc;
-        break;
-      case Dataflow::is:
-        r.ifmap_sram_reads = g.sr * g.sc;
-        r.filter_sram_reads = g.col_folds * t * g.sr;
-        r.ofmap_sram_writes = g.row_folds * t * g.sc;
-        break;
-    }
-    // SRAM columns give the busy window of the layer, cycles 0 .. total - 1.
-    const double last = static_cast<double>(r.total_cycles - 1);
-    r.ifmap_sram_start = r.filter_sram_start = r.ofmap_sram_start = 0;
-    r.ifmap_sram_stop = r.filter_sram_stop = r.ofmap_sram_stop = last;
-    // DRAM: compulsory traffic; inputs prefetched before cycle 0 at the cfg Bandwidth, the
-    // final OFMAP drained after the last cycle at AC words/cycle.
-    const std::int64_t bw = cfg.bandwidth.front();
-    const std::int64_t ifp = layer.ifmap_footprint(), ffp = layer.filter_footprint();
-    r.ifmap_dram_reads = ifp;
-    r.ifmap_dram_start = static_cast<double>(-ceil_div(ifp, bw));
-    r.ifmap_dram_stop = -1;
-    r.filter_dram_reads = ffp;
-    r.filter_dram_start = static_cast<double>(-ceil_div(ffp, bw));
-    r.filter_dram_stop = -1;
-    r.ofmap_dram_writes = px_m;
-    r.ofmap_dram_start = static_cast<double>(r.total_cycles);
-    r.ofmap_dram_stop = static_cast<double>(r.total_cycles + ceil_div(px_m, ac) - 1);
+    // lpsim's own schedule (native_model.hpp, docs/scalesim.md "--timing native").
+    const NativeSchedule n = native_schedule(cfg, layer);
+    r.total_cycles = n.total;
+    r.stall_cycles = n.stall;
+    // PE utilisation while the array computes (stalls, PPU and DMA-only cycles excluded).
+    r.compute_util = static_cast<double>(layer.macs()) * 100 /
+                     (static_cast<double>(std::max<std::int64_t>(1, n.array_cycles)) *
+                      static_cast<double>(pes));
+    // SRAM: the backend's buffer accesses, during the compute window [S_0, C_{T-1}).
+    r.ifmap_sram_reads = n.ib_reads;
+    r.filter_sram_reads = n.wb_reads;
+    r.ofmap_sram_writes = n.ob_writes;
+    r.ifmap_sram_start = r.filter_sram_start = r.ofmap_sram_start =
+        static_cast<double>(n.compute_start);
+    r.ifmap_sram_stop = r.filter_sram_stop = r.ofmap_sram_stop =
+        static_cast<double>(n.compute_end - 1);
+    // DRAM: the DMA jobs of the schedule (bytes = words), first start to last completion - 1.
+    r.ifmap_dram_reads = n.inputs.bytes;
+    r.ifmap_dram_start = static_cast<double>(n.inputs.start);
+    r.ifmap_dram_stop = static_cast<double>(n.inputs.stop);
+    r.filter_dram_reads = n.weights.bytes;
+    r.filter_dram_start = static_cast<double>(n.weights.start);
+    r.filter_dram_stop = static_cast<double>(n.weights.stop);
+    r.ofmap_dram_writes = n.outputs.bytes;
+    r.ofmap_dram_start = static_cast<double>(n.outputs.start);
+    r.ofmap_dram_stop = static_cast<double>(n.outputs.stop);
   }
 
   // A 1x1 array running a single 1-cycle fold reports 0 cycles (0-based); SCALE-Sim divides by

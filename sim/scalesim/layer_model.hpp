@@ -1,5 +1,5 @@
-// Per-layer timing and access model: SCALE-Sim v2 compatible closed forms, and lpsim's native
-// pipelined schedule (docs/scalesim.md defines both).
+// Per-layer timing and access model: SCALE-Sim v2 compatible closed forms, and lpsim's own
+// layer schedule (native_model.hpp); docs/scalesim.md defines both.
 #pragma once
 
 #include <cstdint>
@@ -52,10 +52,7 @@ struct LayerReport {
   bool dram_exact = true;
 };
 
+// Native timing throws lpsim::UserError when lpsim cannot run the layer (native_model.hpp).
 LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing timing);
-
-// Cycle count of the native schedule (docs/scalesim.md "Native timing"):
-// (folds - 1) * max(T, AR) + 2*AR + AC + T - 2.
-std::int64_t native_total_cycles(const FoldGeometry& g);
 
 }  // namespace lpsim::scalesim

@@ -83,7 +83,7 @@ TEST(CliScaleSim, NativeTimingAndGemm) {
                        dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string rep = read_text(dir.file("tiny_4x4_ws/COMPUTE_REPORT.csv"));
-  EXPECT_NE(rep.find("\n0, 74, 0, "), std::string::npos) << rep;
+  EXPECT_NE(rep.find("\n0, 160, 24, "), std::string::npos) << rep;  // model test: 160, stall 24
   const Result g = run("scalesim -t '" + data("test_mnk_input.csv") + "' -c '" + data("scale.cfg") +
                            "' -p '" + dir.path() + "'",
                        dir);
