@@ -18,6 +18,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--set", opt->sets, "override a key: dotted.key=value (repeatable)");
   cmd->add_flag("!--no-check", opt->check, "skip the per-layer reference check");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress or timing on stderr");
+  cmd->add_option("--energy", opt->energy_file, "energy/area cost tables (YAML, docs/energy.md); default: built-in");
+  cmd->add_flag("--vcd", opt->vcd, "write waveform.vcd with block-level signals (docs/outputs.md)");
+  cmd->add_option("--vcd-pe", opt->vcd_pe,
+                  "ROWSxCOLS: also PE registers of that top-left sub-array (cycle fidelity, with --vcd-window)");
+  cmd->add_option("--vcd-window", opt->vcd_window, "START:END: cycles [START, END) of the PE-level signals");
   cmd->callback([opt] {
     const int rc = sim::run_workload(*opt, std::cout);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -33,6 +33,7 @@ void ArrayModule::run() {
       m_core->start(job);
       while (m_core->busy()) {
         m_core->step();
+        if (m_step_observer) m_step_observer(*m_core);
         wait(m_period);
       }
     } else {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include <systemc>
@@ -31,6 +32,11 @@ class ArrayModule : public sc_core::sc_module {
   // A new configuration (formats, MODE, dataflow) for the next jobs; only while idle. Keeps the
   // current core when the configuration is unchanged (its product table is reused).
   void reconfigure(const ArrayConfig& cfg);
+  // Cycle fidelity only: called after every step() of the core, at the simulated time of that
+  // clock edge, with the core (PE registers via pe_state()); for PE-level waveforms. Empty by
+  // default (one test of an empty std::function per clock). Tile fidelity never calls it.
+  using StepObserver = std::function<void(const SystolicArray&)>;
+  void set_step_observer(StepObserver f) { m_step_observer = std::move(f); }
 
  private:
   void run();
@@ -43,6 +49,7 @@ class ArrayModule : public sc_core::sc_module {
   sc_core::sc_event m_done{"done"};
   std::size_t m_completed = 0;
   bool m_busy = false;
+  StepObserver m_step_observer;
 };
 
 }  // namespace lpsim::hw

@@ -37,6 +37,7 @@ struct TileResult {
   bool ok = true;
   std::string error;         // why, when !ok
   bool timed = false;        // run_tile already waited for the cycles (a clocked backend)
+  std::uint64_t post_cycles = 0;  // of `cycles`, the post-processing tail (after the array)
 };
 
 class ComputeBackend {

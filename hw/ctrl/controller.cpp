@@ -94,6 +94,10 @@ void Controller::execute() {
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     const ErrorCode err = run_layer();
     const auto cycles = static_cast<std::uint64_t>((sc_core::sc_time_stamp() - start) / m_period);
+    if (m_layer_observer) {
+      const LayerDescriptor layer = m_regs.descriptor();
+      m_layer_observer(LayerEnd{&layer, start, sc_core::sc_time_stamp(), err});
+    }
     m_regs.end_layer(err, cycles);
     m_irq_ev.notify(sc_core::SC_ZERO_TIME);
   }
@@ -213,10 +217,12 @@ ErrorCode Controller::run_layer() {
     if (t.load_weights) {
       auto view = m_wb.half(whalf[j]);
       if (!one(t.weights, view, "load of wb")) return false;
+      tt.wb_bytes = t.weights.total_bytes();
     }
     if (t.load_inputs) {
       auto view = m_ib.half(ihalf[j]);
       if (!one(t.inputs, view, "load of ib")) return false;
+      tt.ib_bytes = t.inputs.total_bytes();
     }
     if (residual && t.last_k) {
       DmaJob job = t.outputs;
@@ -283,6 +289,9 @@ ErrorCode Controller::run_layer() {
     st.compute_cycles += r.cycles;
     if (!r.timed && r.cycles) sc_core::wait(m_period * static_cast<double>(r.cycles));
     tt.compute_end = compute_free = sc_time_stamp();
+    tt.post_start = tt.compute_end - m_period * static_cast<double>(std::min(r.post_cycles, r.cycles));
+    tt.macs = t.mt * t.kt * t.nt;
+    tt.last_k = t.last_k;
     ++st.tiles;
     m_regs.tile_done();
   }

@@ -1,6 +1,7 @@
 // Layer controller: register file TLM target, DMA initiator, tile loop over a ComputeBackend.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <systemc>
@@ -36,8 +37,20 @@ struct ControllerConfig {
 struct TileTiming {
   sc_core::sc_time load_start, load_end;        // its loads (equal when it loaded nothing)
   sc_core::sc_time compute_start, compute_end;  // on the backend
+  sc_core::sc_time post_start;                  // the post-processing tail [post_start,
+                                                // compute_end); == compute_end when none
   sc_core::sc_time store_start, store_end;      // its output store (last K tile only)
   std::uint64_t load_bytes = 0, store_bytes = 0;
+  std::uint64_t wb_bytes = 0, ib_bytes = 0;     // of load_bytes: into the WB, into the IB
+  std::uint64_t macs = 0;                       // mt x kt x nt of the tile
+  bool last_k = false;                          // the tile finishes an output tile
+};
+
+// What a layer-end observer gets (Controller::set_layer_observer).
+struct LayerEnd {
+  const LayerDescriptor* layer = nullptr;
+  sc_core::sc_time start, end;  // START and done
+  ErrorCode error = ErrorCode::none;
 };
 
 class Controller : public sc_core::sc_module {
@@ -58,6 +71,11 @@ class Controller : public sc_core::sc_module {
   // Per tile of the last layer, in plan order.
   const std::vector<TileTiming>& last_timeline() const { return m_timeline; }
   const std::string& last_error() const { return m_last_error; }  // text of ERROR_CODE
+  // Called in the execute thread when a layer ends, before the interrupt is raised, while
+  // last_timeline() and the block stats still describe that layer (traces, energy counts,
+  // progress). Empty by default: no cost when nobody observes.
+  using LayerObserver = std::function<void(const LayerEnd&)>;
+  void set_layer_observer(LayerObserver f) { m_layer_observer = std::move(f); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -76,6 +94,7 @@ class Controller : public sc_core::sc_module {
   std::vector<float> m_bias;
   std::string m_last_error;
   sc_core::sc_event m_start_ev, m_irq_ev;
+  LayerObserver m_layer_observer;
 };
 
 }  // namespace lpsim::hw

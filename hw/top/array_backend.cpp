@@ -209,6 +209,7 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   m_stats.ppu_cycles += ppu_cycles;
   TileResult r;
   r.cycles = array_cycles + ppu_cycles;
+  r.post_cycles = ppu_cycles;
   r.timed = true;
   return r;
 }

@@ -11,19 +11,28 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <functional>
 #include <iostream>
+#include <optional>
+#include <regex>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "hw/top/accelerator.hpp"
 #include "sim/run/npy.hpp"
+#include "sim/run/recorder.hpp"
+#include "sim/run/trace_files.hpp"
 #include "sim/scalesim/topology.hpp"
 #include "sim/user_error.hpp"
 #include "sim/workload/workload.hpp"
 #include "sw/compiler/program.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/driver/network_runner.hpp"
+#include "sw/energy/cost_tables.hpp"
+#include "sw/energy/energy_model.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
@@ -31,6 +40,8 @@
 #include "sw/model/normal_rng.hpp"
 #include "sw/model/onnx_import.hpp"
 #include "sw/model/zoo.hpp"
+#include "traces/csv_writer.hpp"
+#include "traces/html_report.hpp"
 
 namespace lpsim::sim {
 namespace {
@@ -220,27 +231,67 @@ std::string shape_text(const model::GemmView& v) {
 }
 
 // Writes the run's files into a fresh directory next to `dir`, then moves it into place, so
-// a directory named `dir` is always complete.
-void write_outputs(const std::string& dir, const std::string& effective, const nlohmann::json& summary,
-                   const std::string& layers_csv) {
+// a directory named `dir` is always complete. `extra` writes the files made by writers that
+// take a path (trace.json, waveform.vcd, report.html) into the fresh directory.
+void write_outputs(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files,
+                   const std::function<void(const fs::path&)>& extra) {
   const fs::path final_dir(dir);
   const fs::path tmp = final_dir.string() + ".partial";
   std::error_code ec;
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) throw UserError(tmp.string() + ": cannot create output directory: " + ec.message());
-  auto put = [&](const char* name, const std::string& text) {
+  for (const auto& [name, text] : files) {
     std::ofstream f(tmp / name, std::ios::binary);
     f << text;
     if (!f) throw UserError((tmp / name).string() + ": cannot write");
-  };
-  put("effective.yaml", effective);
-  put("layers.csv", layers_csv);
-  put("summary.json", summary.dump(2) + "\n");
+  }
+  try {
+    extra(tmp);
+  } catch (const std::runtime_error& e) {
+    throw UserError(tmp.string() + ": " + e.what());
+  }
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   if (ec) throw UserError(final_dir.string() + ": cannot move the output directory into place: " + ec.message());
 }
+
+// --vcd-pe ROWSxCOLS and --vcd-window START:END, checked against the accelerator.
+constexpr std::uint64_t kMaxPeSamples = 4'000'000;  // PEs x window cycles (about 100 MB of VCD)
+
+std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
+  if (opt.vcd_pe.empty() && opt.vcd_window.empty()) return std::nullopt;
+  if (opt.vcd_pe.empty()) throw UserError("--vcd-window " + opt.vcd_window + ": needs --vcd-pe ROWSxCOLS");
+  if (opt.vcd_window.empty()) throw UserError("--vcd-pe " + opt.vcd_pe + ": needs --vcd-window START:END");
+  if (w.accel.fidelity != "cycle")
+    throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" + w.accel.fidelity +
+                    "'; add --set accelerator.fidelity=cycle)");
+  std::smatch m;
+  PeProbe p;
+  if (!std::regex_match(opt.vcd_pe, m, std::regex("([0-9]{1,6})x([0-9]{1,6})")))
+    throw UserError("--vcd-pe " + opt.vcd_pe + ": expected ROWSxCOLS, e.g. 4x4");
+  p.rows = std::stoi(m[1]);
+  p.cols = std::stoi(m[2]);
+  if (p.rows < 1 || p.cols < 1 || p.rows > w.accel.rows || p.cols > w.accel.cols)
+    throw UserError("--vcd-pe " + opt.vcd_pe + ": the sub-array must be 1x1 to " + std::to_string(w.accel.rows) + "x" +
+                    std::to_string(w.accel.cols) + " (the array)");
+  if (!std::regex_match(opt.vcd_window, m, std::regex("([0-9]{1,18}):([0-9]{1,18})")))
+    throw UserError("--vcd-window " + opt.vcd_window + ": expected START:END in cycles, e.g. 1000:1200");
+  p.start = std::stoull(m[1]);
+  p.end = std::stoull(m[2]);
+  if (p.start >= p.end) throw UserError("--vcd-window " + opt.vcd_window + ": START must be below END");
+  const std::uint64_t pes = static_cast<std::uint64_t>(p.rows) * static_cast<std::uint64_t>(p.cols);
+  if (p.end - p.start > kMaxPeSamples / pes)
+    throw UserError("--vcd-window " + opt.vcd_window + ": " + std::to_string(pes) + " PEs x " +
+                    std::to_string(p.end - p.start) + " cycles is more than " + std::to_string(kMaxPeSamples) +
+                    " PE-cycles; narrow the window or the sub-array");
+  return p;
+}
+
+// Energies are rounded to a grid of 2^-10 pJ, so that sums of them are exact in any order
+// (below 2^43 pJ = 8.8 J): the layers' components add up to the run's, and the components to
+// the total, bit for bit, whoever adds them.
+double grid_pj(double v) { return std::round(v * 1024.0) / 1024.0; }
 
 }  // namespace
 
@@ -248,6 +299,11 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const auto wall0 = std::chrono::steady_clock::now();
   const Workload w = load_workload(opt.workload, opt.sets);
   const std::string out_dir = opt.out_dir.empty() ? "runs/" + w.name : opt.out_dir;
+  // Output options and the cost tables are checked before anything runs.
+  const std::optional<PeProbe> probe = pe_probe(opt, w);
+  const bool want_vcd = opt.vcd || probe.has_value();
+  const energy::CostTables tables =
+      opt.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(opt.energy_file);
 
   // Model, inputs and the FP32 reference (which also calibrates fitted formats).
   model::Graph graph = build_graph(w);
@@ -272,6 +328,13 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   ro.check = opt.check;
   ro.dataflow = hw::dataflow_from_string(w.accel.dataflow);
   driver::NetworkRunner runner(graph, prog, fp32, acc, ro);
+  RunRecorder::Options rec_opt;
+  rec_opt.progress = !opt.quiet && isatty(STDERR_FILENO);
+  rec_opt.total_layers = prog.compute_layers();
+  for (const compiler::Step& s : prog.steps)
+    if (s.compute) rec_opt.total_macs += static_cast<std::uint64_t>(s.layer.view.macs());
+  rec_opt.probe = probe ? &*probe : nullptr;
+  RunRecorder recorder(acc, rec_opt);
   std::exception_ptr failure;
   // The simulation ends by itself when the driver's thread returns (no more events).
   driver::Driver host("host", hw::kCtrlBase, [&](driver::Driver& d) {
@@ -284,8 +347,13 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   host.isock.bind(acc.i_bus.tsock);
   host.irq_i(acc.s_irq);
   sc_core::sc_start();
+  recorder.finish_progress();
   if (failure) std::rethrow_exception(failure);
   const driver::NetworkResult& res = runner.result();
+  const std::vector<LayerRecord>& records = recorder.layers();
+  if (records.size() != res.layers.size())
+    throw std::logic_error("lpsim run: " + std::to_string(records.size()) + " layer records for " +
+                           std::to_string(res.layers.size()) + " layers");
 
   // Totals.
   std::uint64_t cycles = 0, macs = 0, stalls = 0;
@@ -301,6 +369,37 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const double tops = latency_ms > 0 ? 2.0 * static_cast<double>(macs) / (latency_ms * 1e-3) / 1e12 : 0;
   const Accuracy acc_fp32 = accuracy(res.output, res.fp32_output, graph.shape(res.output_tensor));
   const bool verified = opt.check && all_checked && res.verified;
+
+  // Energy: per layer from its action counts, rounded to the 2^-10 pJ grid; the run's
+  // components are the sums of the layers' and the total the sum of the components.
+  bool all_int = true;
+  for (const LayerRecord& r : records) all_int = all_int && r.is_int;
+  energy::RunInfo info;
+  info.pe_kind = all_int ? energy::PeKind::int_ : energy::PeKind::lp;
+  info.pe_count = static_cast<std::uint64_t>(cfg.rows) * static_cast<std::uint64_t>(cfg.cols);
+  info.clock_period_ns = period_ns;
+  info.inferences = static_cast<std::uint64_t>(std::max(1, w.input.batch));
+  const std::size_t kComp = energy::kEnergyComponents.size();
+  std::vector<std::vector<double>> layer_pj(records.size(), std::vector<double>(kComp, 0.0));
+  std::vector<double> layer_total(records.size(), 0.0), comp_pj(kComp, 0.0);
+  energy::ActionCounts counts;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    energy::RunInfo li = info;
+    li.cycles = res.layers[i].cycles;
+    const energy::EnergyReport er = energy::evaluate(records[i].counts, li, tables);
+    for (std::size_t c = 0; c < kComp; ++c) {
+      layer_pj[i][c] = grid_pj(er.breakdown_pj.at(energy::kEnergyComponents[c]));
+      layer_total[i] += layer_pj[i][c];
+      comp_pj[c] += layer_pj[i][c];
+    }
+    counts += records[i].counts;
+  }
+  double energy_pj = 0.0;
+  for (double v : comp_pj) energy_pj += v;
+  info.cycles = cycles;
+  const energy::EnergyReport run_er = energy::evaluate(counts, info, tables);
+  const double tops_per_w = energy_pj > 0 ? run_er.ops / energy_pj : 0.0;
+  const double power_w = run_er.seconds > 0 ? energy_pj * 1e-12 / run_er.seconds : 0.0;
 
   // The per-layer table.
   out << "lpsim run: " << w.name << " (" << graph.name() << ", " << res.layers.size() << " accelerator layers) on "
@@ -320,6 +419,9 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   }
   out << "total: " << cycles << " cycles, " << fixed(latency_ms, 3) << " ms at " << w.accel.clock_mhz << " MHz, "
       << macs << " MACs, " << fixed(tops, 3) << " effective TOPS, " << stalls << " stall cycles\n";
+  out << "energy: " << fixed(energy_pj * 1e-6, 3) << " uJ (" << fixed(energy_pj * 1e-6 / static_cast<double>(info.inferences), 3)
+      << " uJ per inference), " << fixed(tops_per_w, 3) << " TOPS/W, " << fixed(run_er.area_mm2, 3) << " mm2, "
+      << fixed(run_er.tops_per_mm2, 4) << " TOPS/mm2\n";
   out << "vs FP32: rmse " << std::setprecision(6) << acc_fp32.rmse << ", cosine " << fixed(acc_fp32.cosine, 6);
   if (acc_fp32.top1_agreement >= 0) out << ", top-1 agreement " << fixed(100 * acc_fp32.top1_agreement, 1) << "%";
   out << "\n";
@@ -341,25 +443,127 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   if (acc_fp32.top1_agreement >= 0) j["accuracy_vs_fp32"]["top1_agreement"] = acc_fp32.top1_agreement;
   j["accelerator"] = {{"rows", cfg.rows}, {"cols", cfg.cols}, {"dataflow", w.accel.dataflow},
                       {"fidelity", w.accel.fidelity}, {"clock_mhz", w.accel.clock_mhz}};
+  // Energy and area (docs/outputs.md): the breakdown adds up to energy_pj exactly.
+  j["energy_pj"] = energy_pj;
+  nlohmann::json breakdown = nlohmann::json::object();
+  for (std::size_t c = 0; c < kComp; ++c) breakdown[energy::kEnergyComponents[c]] = comp_pj[c];
+  j["energy_breakdown_pj"] = breakdown;
+  j["energy_per_inference_pj"] = energy_pj / static_cast<double>(info.inferences);
+  j["inferences"] = info.inferences;
+  j["tops_per_w"] = tops_per_w;
+  j["area_mm2"] = run_er.area_mm2;
+  j["pe_area_mm2"] = run_er.pe_area_mm2;
+  j["sram_area_mm2"] = run_er.sram_area_mm2;
+  j["tops_per_mm2"] = run_er.tops_per_mm2;
+  j["compute_tops_per_mm2"] = run_er.compute_tops_per_mm2;
+  j["average_power_w"] = power_w;
+  j["energy_tables"] = opt.energy_file.empty() ? std::string("built-in defaults (docs/energy.md), see energy.yaml")
+                                               : opt.energy_file + ", see energy.yaml";
+  {
+    nlohmann::json ac;
+    nlohmann::json by_kind = nlohmann::json::object();
+    for (std::size_t k = 0; k < energy::kMacKinds; ++k)
+      if (counts.macs[k]) by_kind[energy::mac_kind_name(energy::MacKind(k))] = counts.macs[k];
+    ac["lane_macs"] = by_kind;
+    ac["decoder_words"] = counts.decoder_words;
+    ac["encoder_words"] = counts.encoder_words;
+    ac["pe_reg_write_bytes"] = counts.pe_reg_write_bytes;
+    for (const auto& [name, b] : {std::pair<const char*, const energy::BufferTraffic*>{"sram_wb", &counts.wb},
+                                  {"sram_ib", &counts.ib}, {"sram_ob", &counts.ob}})
+      ac[name] = {{"size_bytes", b->size_bytes}, {"read_bytes", b->read_bytes}, {"write_bytes", b->write_bytes}};
+    ac["dram_read_bytes"] = counts.dram_read_bytes;
+    ac["dram_write_bytes"] = counts.dram_write_bytes;
+    ac["ppu_adds"] = counts.ppu_adds;
+    ac["ppu_mults"] = counts.ppu_mults;
+    ac["ppu_activations"] = counts.ppu_activations;
+    ac["leakage_pe_cycles"] = counts.leakage_pe_cycles;
+    j["action_counts"] = ac;
+  }
   nlohmann::json layers = nlohmann::json::array();
   std::ostringstream csv;
   csv << "layer,op,fused,m,k,n,groups,act_format,wgt_format,out_format,mode,macs,cycles,compute_cycles,stall_cycles,"
-         "utilization,tiles,dram_read_bytes,dram_write_bytes,verified\n";
-  for (const auto& l : res.layers) {
+         "utilization,tiles,dram_read_bytes,dram_write_bytes,verified,sram_wb_bytes,sram_ib_bytes,sram_ob_bytes,"
+         "energy_pj";
+  for (const char* c : energy::kEnergyComponents) csv << ",energy_" << c << "_pj";
+  csv << "\n";
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < res.layers.size(); ++i) {
+    const auto& l = res.layers[i];
+    const energy::ActionCounts& lc = records[i].counts;
+    names.push_back(l.name);
     layers.push_back({{"name", l.name}, {"op", l.op}, {"fused", l.fused}, {"m", l.view.m}, {"k", l.view.k},
                       {"n", l.view.n}, {"groups", l.view.groups}, {"format", l.act_format}, {"mode", l.mode},
                       {"macs", l.macs}, {"cycles", l.cycles}, {"stall_cycles", l.stall_cycles},
                       {"utilization", l.utilization}, {"tiles", l.tiles}, {"dram_read_bytes", l.dram_read_bytes},
-                      {"dram_write_bytes", l.dram_write_bytes}, {"verified", l.checked && l.verified}});
+                      {"dram_write_bytes", l.dram_write_bytes}, {"verified", l.checked && l.verified},
+                      {"energy_pj", layer_total[i]}});
     csv << '"' << l.name << "\"," << l.op << ',' << l.fused << ',' << l.view.m << ',' << l.view.k << ',' << l.view.n
         << ',' << l.view.groups << ",\"" << l.act_format << "\",\"" << l.wgt_format << "\",\"" << l.out_format << "\","
         << l.mode << ',' << l.macs << ',' << l.cycles << ',' << l.compute_cycles << ',' << l.stall_cycles << ','
         << fixed(l.utilization, 6) << ',' << l.tiles << ',' << l.dram_read_bytes << ',' << l.dram_write_bytes << ','
-        << (l.checked && l.verified ? "true" : "false") << "\n";
+        << (l.checked && l.verified ? "true" : "false") << ',' << lc.wb.read_bytes + lc.wb.write_bytes << ','
+        << lc.ib.read_bytes + lc.ib.write_bytes << ',' << lc.ob.read_bytes + lc.ob.write_bytes << ','
+        << traces::csv_number(layer_total[i]);
+    for (std::size_t c = 0; c < kComp; ++c) csv << ',' << traces::csv_number(layer_pj[i][c]);
+    csv << "\n";
   }
   j["layers"] = layers;
-  write_outputs(out_dir, effective_yaml(w), j, csv.str());
-  out << "outputs: " << out_dir << "/{summary.json,layers.csv,effective.yaml}\n";
+
+  // The report.
+  traces::ReportData rd;
+  rd.title = "lpsim run: " + w.name + " (" + graph.name() + ")";
+  rd.summary = {
+      {"workload", w.name + " (" + graph.name() + ", " + std::to_string(res.layers.size()) + " accelerator layers)"},
+      {"accelerator", std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) + " " + w.accel.dataflow + ", " +
+                          w.accel.fidelity + " fidelity, " + fixed(w.accel.clock_mhz, 0) + " MHz"},
+      {"cycles", std::to_string(cycles) + " (" + fixed(latency_ms, 3) + " ms), " + std::to_string(stalls) +
+                     " stall cycles"},
+      {"MACs", std::to_string(macs) + " (" + fixed(tops, 3) + " effective TOPS)"},
+      {"energy", fixed(energy_pj * 1e-6, 3) + " uJ, " +
+                     fixed(energy_pj * 1e-6 / static_cast<double>(info.inferences), 3) + " uJ per inference, " +
+                     fixed(power_w * 1e3, 1) + " mW average"},
+      {"efficiency", fixed(tops_per_w, 3) + " TOPS/W, " + fixed(run_er.tops_per_mm2, 4) + " TOPS/mm2 (" +
+                         fixed(run_er.compute_tops_per_mm2, 3) + " over the PE area)"},
+      {"area", fixed(run_er.area_mm2, 3) + " mm2 (PEs " + fixed(run_er.pe_area_mm2, 3) + ", SRAM " +
+                   fixed(run_er.sram_area_mm2, 3) + ")"},
+      {"cost tables", opt.energy_file.empty()
+                          ? std::string("built-in: Horowitz ISSCC 2014 (45 nm) energies, LPA DAC 2024 PE areas, "
+                                        "Mistry IEDM 2007 SRAM cell (sources in the configuration below)")
+                          : opt.energy_file + " (sources in the configuration below)"},
+      {"verified", verified ? "yes, every layer bit-exact against the reference" : opt.check ? "NO" : "not checked"},
+      {"accuracy vs FP32", "cosine " + fixed(acc_fp32.cosine, 6) + ", rmse " + fixed(acc_fp32.rmse, 6)}};
+  for (std::size_t i = 0; i < res.layers.size(); ++i) {
+    const auto& l = res.layers[i];
+    traces::ReportLayer rl;
+    rl.name = l.name + (l.fused.empty() ? "" : "+" + l.fused);
+    rl.kind = l.op + " " + shape_text(l.view);
+    rl.mode = (records[i].is_int ? "int" : "lp") + std::to_string(l.mode);
+    rl.cycles = l.cycles;
+    rl.utilization = l.utilization;
+    rl.macs = l.macs;
+    rl.energy_pj = layer_total[i];
+    rd.layers.push_back(rl);
+  }
+  for (std::size_t c = 0; c < kComp; ++c) rd.energy_breakdown_pj.emplace_back(energy::kEnergyComponents[c], comp_pj[c]);
+  rd.tracks = {"controller", "dma", "array", "ppu"};
+  rd.timeline = timeline_events(records, names);
+  const std::string effective = effective_yaml(w);
+  const std::string energy_yaml = energy::to_yaml(tables);
+  rd.config_text = "# effective.yaml\n" + effective + "\n# energy.yaml (cost tables with sources)\n" + energy_yaml;
+
+  std::vector<std::pair<std::string, std::string>> files = {{"effective.yaml", effective},
+                                                            {"energy.yaml", energy_yaml},
+                                                            {"layers.csv", csv.str()},
+                                                            {"summary.json", j.dump(2) + "\n"},
+                                                            {"tiles.csv", tiles_csv(records, names)}};
+  write_outputs(out_dir, files, [&](const fs::path& dir) {
+    write_trace_json((dir / "trace.json").string(), records, names, period_ns, "lpsim " + w.name);
+    traces::write_html_report((dir / "report.html").string(), rd);
+    if (want_vcd)
+      write_vcd((dir / "waveform.vcd").string(), records, period_ns, probe ? &*probe : nullptr, recorder.pe_samples());
+  });
+  out << "outputs: " << out_dir << "/{summary.json,layers.csv,tiles.csv,trace.json,report.html,effective.yaml,energy.yaml"
+      << (want_vcd ? ",waveform.vcd" : "") << "}\n";
   if (!opt.quiet) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::cerr << "lpsim: simulated " << macs << " MACs in " << fixed(wall, 2) << " s\n";

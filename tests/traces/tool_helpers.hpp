@@ -1,4 +1,5 @@
-// Test helpers: temp dirs, running external tools (vcd2fst, chromium), CI-aware skipping.
+// Test helpers: temp dirs, running external tools (vcd2fst, headless chromium: render, console
+// errors, screenshot size), CI-aware skipping.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +10,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lpsim::traces::test {
 
@@ -42,6 +45,58 @@ inline std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+inline const char* const kChromium = "/usr/bin/chromium";
+
+// Runs headless Chromium on `html_path`; returns its stderr and the exit code.
+struct ChromiumRun {
+  int rc = -1;
+  std::string stderr_text, stdout_text;
+};
+
+inline ChromiumRun run_chromium(const std::filesystem::path& dir, const std::string& html_path,
+                         const std::string& mode_flag) {
+  const auto profile = dir / ("profile" + std::to_string(std::rand()));
+  std::filesystem::create_directories(profile);
+  const auto err = dir / "chromium.err", out = dir / "chromium.out";
+  const std::string cmd =
+      std::string("timeout 120 ") + kChromium +
+      " --headless --no-sandbox --disable-gpu --disable-background-networking"
+      " --disable-component-update --disable-sync --no-first-run --user-data-dir=" +
+      quote(profile.string()) + " --enable-logging=stderr --v=0 " + mode_flag +
+      " --window-size=1280,2000 " + quote("file://" + html_path) + " >" +
+      quote(out.string()) + " 2>" + quote(err.string());
+  ChromiumRun r;
+  r.rc = run(cmd);
+  r.stderr_text = slurp(err);
+  r.stdout_text = slurp(out);
+  std::filesystem::remove_all(profile);
+  return r;
+}
+
+// Page console messages and uncaught exceptions in Chromium's stderr. Chromium logs every
+// console message as "INFO:CONSOLE..." whatever its level, and the report has no scripts, so
+// any console line is an error (a failed load, a parse error, a CSP violation).
+inline std::vector<std::string> console_errors(const std::string& err) {
+  std::vector<std::string> bad;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("CONSOLE") != std::string::npos || line.find("Uncaught") != std::string::npos)
+      bad.push_back(line);
+  return bad;
+}
+
+// PNG width and height from the IHDR chunk (0 when not a PNG).
+inline std::pair<unsigned, unsigned> png_size(const std::string& png) {
+  if (png.size() < 24 || png.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return {0, 0};
+  auto be32 = [&](std::size_t o) {
+    return (unsigned(static_cast<unsigned char>(png[o])) << 24) |
+           (unsigned(static_cast<unsigned char>(png[o + 1])) << 16) |
+           (unsigned(static_cast<unsigned char>(png[o + 2])) << 8) |
+           unsigned(static_cast<unsigned char>(png[o + 3]));
+  };
+  return {be32(16), be32(20)};
 }
 
 }  // namespace lpsim::traces::test

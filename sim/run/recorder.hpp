@@ -1,0 +1,87 @@
+// What `lpsim run` records while the accelerator runs: per-layer action counts from the block
+// stats, the per-tile timeline, PE registers for waveforms, and the progress line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hw/array/systolic_array.hpp"
+#include "hw/top/accelerator.hpp"
+#include "sw/energy/action_counts.hpp"
+
+namespace lpsim::sim {
+
+// One tile of a layer, times in accelerator clock cycles since the start of the simulation
+// (t = 0, when the host begins; the same origin for tiles.csv, trace.json and waveform.vcd).
+struct TileSpan {
+  std::uint64_t load_start = 0, load_end = 0;  // equal: it loaded nothing
+  std::uint64_t compute_start = 0;             // array: [compute_start, post_start)
+  std::uint64_t post_start = 0;                // PPU: [post_start, compute_end) (may be empty)
+  std::uint64_t compute_end = 0;
+  std::uint64_t store_start = 0, store_end = 0;  // last K tile only (has_store)
+  std::uint64_t load_bytes = 0, store_bytes = 0, wb_bytes = 0, ib_bytes = 0, macs = 0;
+  bool has_store = false;
+};
+
+// One accelerator layer as the hardware saw it.
+struct LayerRecord {
+  std::uint64_t start = 0, end = 0;  // START and done, cycles since t = 0
+  int mode = 8;
+  bool is_int = false;               // INT PE (else LP PE)
+  int wb_halves = 2, ib_halves = 2;  // 2: double-buffered
+  std::vector<TileSpan> tiles;       // in plan order
+  energy::ActionCounts counts;       // this layer's actions
+};
+
+// The sub-array and cycle window of PE-level waveforms (--vcd-pe, --vcd-window).
+struct PeProbe {
+  int rows = 0, cols = 0;            // top-left sub-array
+  std::uint64_t start = 0, end = 0;  // [start, end) in cycles since t = 0
+};
+
+// PE registers of the probed sub-array at one clock edge (row-major over the sub-array).
+struct PeSample {
+  std::uint64_t cycle = 0;
+  int mode = 8;
+  std::vector<hw::PeState> pes;
+};
+
+// Attaches to the accelerator's observers before sc_start; all hooks stay empty (no cost)
+// unless asked for.
+class RunRecorder {
+ public:
+  struct Options {
+    bool progress = false;           // the progress line on stderr (a terminal)
+    std::size_t total_layers = 0;    // for progress
+    std::uint64_t total_macs = 0;    // for the ETA
+    const PeProbe* probe = nullptr;  // PE-level sampling (cycle fidelity)
+  };
+  RunRecorder(hw::Accelerator& acc, Options opt);
+  ~RunRecorder();
+
+  const std::vector<LayerRecord>& layers() const { return m_layers; }
+  const std::vector<PeSample>& pe_samples() const { return m_samples; }
+  // Clears the progress line if one was shown.
+  void finish_progress();
+
+ private:
+  struct Snapshot;
+  void on_layer_end(const hw::LayerEnd& e);
+  void on_step(const hw::SystolicArray& core);
+  void progress();
+  std::uint64_t cycle_of(const sc_core::sc_time& t) const;
+
+  hw::Accelerator& m_acc;
+  Options m_opt;
+  std::vector<LayerRecord> m_layers;
+  std::vector<PeSample> m_samples;
+  std::unique_ptr<Snapshot> m_prev;
+  std::chrono::steady_clock::time_point m_wall0;
+  std::uint64_t m_macs_done = 0, m_tiles_done = 0;
+  bool m_progress_shown = false;
+};
+
+}  // namespace lpsim::sim
