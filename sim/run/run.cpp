@@ -293,6 +293,19 @@ std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
 // the total, bit for bit, whoever adds them.
 double grid_pj(double v) { return std::round(v * 1024.0) / 1024.0; }
 
+// "18.688 mJ", "35.736 uJ": pJ in the largest unit that keeps the number >= 1.
+std::string energy_text(double pj) {
+  const char* units[] = {"pJ", "nJ", "uJ", "mJ", "J"};
+  int u = 0;
+  while (u < 4 && std::fabs(pj) >= 1000.0) {
+    pj /= 1000.0;
+    ++u;
+  }
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << pj << " " << units[u];
+  return s.str();
+}
+
 }  // namespace
 
 int run_workload(const RunOptions& opt, std::ostream& out) {
@@ -419,9 +432,9 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   }
   out << "total: " << cycles << " cycles, " << fixed(latency_ms, 3) << " ms at " << w.accel.clock_mhz << " MHz, "
       << macs << " MACs, " << fixed(tops, 3) << " effective TOPS, " << stalls << " stall cycles\n";
-  out << "energy: " << fixed(energy_pj * 1e-6, 3) << " uJ (" << fixed(energy_pj * 1e-6 / static_cast<double>(info.inferences), 3)
-      << " uJ per inference), " << fixed(tops_per_w, 3) << " TOPS/W, " << fixed(run_er.area_mm2, 3) << " mm2, "
-      << fixed(run_er.tops_per_mm2, 4) << " TOPS/mm2\n";
+  out << "energy: " << energy_text(energy_pj) << " ("
+      << energy_text(energy_pj / static_cast<double>(info.inferences)) << " per inference), " << fixed(tops_per_w, 3)
+      << " TOPS/W, " << fixed(run_er.area_mm2, 3) << " mm2, " << fixed(run_er.tops_per_mm2, 4) << " TOPS/mm2\n";
   out << "vs FP32: rmse " << std::setprecision(6) << acc_fp32.rmse << ", cosine " << fixed(acc_fp32.cosine, 6);
   if (acc_fp32.top1_agreement >= 0) out << ", top-1 agreement " << fixed(100 * acc_fp32.top1_agreement, 1) << "%";
   out << "\n";
@@ -519,9 +532,8 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
       {"cycles", std::to_string(cycles) + " (" + fixed(latency_ms, 3) + " ms), " + std::to_string(stalls) +
                      " stall cycles"},
       {"MACs", std::to_string(macs) + " (" + fixed(tops, 3) + " effective TOPS)"},
-      {"energy", fixed(energy_pj * 1e-6, 3) + " uJ, " +
-                     fixed(energy_pj * 1e-6 / static_cast<double>(info.inferences), 3) + " uJ per inference, " +
-                     fixed(power_w * 1e3, 1) + " mW average"},
+      {"energy", energy_text(energy_pj) + ", " + energy_text(energy_pj / static_cast<double>(info.inferences)) +
+                     " per inference, " + fixed(power_w * 1e3, 1) + " mW average"},
       {"efficiency", fixed(tops_per_w, 3) + " TOPS/W, " + fixed(run_er.tops_per_mm2, 4) + " TOPS/mm2 (" +
                          fixed(run_er.compute_tops_per_mm2, 3) + " over the PE area)"},
       {"area", fixed(run_er.area_mm2, 3) + " mm2 (PEs " + fixed(run_er.pe_area_mm2, 3) + ", SRAM " +
@@ -535,8 +547,8 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   for (std::size_t i = 0; i < res.layers.size(); ++i) {
     const auto& l = res.layers[i];
     traces::ReportLayer rl;
-    rl.name = l.name + (l.fused.empty() ? "" : "+" + l.fused);
-    rl.kind = l.op + " " + shape_text(l.view);
+    rl.name = l.name;  // short enough for the chart's labels; the fused ops go with the kind
+    rl.kind = l.op + " " + shape_text(l.view) + (l.fused.empty() ? "" : " +" + l.fused);
     rl.mode = (records[i].is_int ? "int" : "lp") + std::to_string(l.mode);
     rl.cycles = l.cycles;
     rl.utilization = l.utilization;
@@ -562,7 +574,8 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
     if (want_vcd)
       write_vcd((dir / "waveform.vcd").string(), records, period_ns, probe ? &*probe : nullptr, recorder.pe_samples());
   });
-  out << "outputs: " << out_dir << "/{summary.json,layers.csv,tiles.csv,trace.json,report.html,effective.yaml,energy.yaml"
+  out << "outputs: " << out_dir
+      << "/{summary.json,layers.csv,tiles.csv,trace.json,report.html,effective.yaml,energy.yaml"
       << (want_vcd ? ",waveform.vcd" : "") << "}\n";
   if (!opt.quiet) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
