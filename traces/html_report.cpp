@@ -96,6 +96,15 @@ std::string truncate(const std::string& s, std::size_t n) {
   return s.substr(0, cut) + "\xE2\x80\xA6";
 }
 
+// Keeps the end: hierarchical layer names ("encoder.layers.encoder_layer_3.mlp.0") differ there.
+std::string truncate_front(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  std::size_t cut = s.size() - (n - 1);
+  while (cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    ++cut;  // UTF-8 safe
+  return "\xE2\x80\xA6" + s.substr(cut);
+}
+
 std::string layer_chart(const ReportData& d, int width) {
   if (d.layers.empty()) return "<p class=\"note\">No layers.</p>\n";
   const double label_w = 210, value_w = 190, row_h = 20, top = 26;
@@ -117,7 +126,7 @@ std::string layer_chart(const ReportData& d, int width) {
     o << "<g><title>" << html_escape(l.name) << ": " << group_digits(l.cycles) << " cycles, "
       << num(100 * l.utilization) << " % utilization</title>";
     o << "<text x=\"" << px(label_w - 8) << "\" y=\"" << px(y + 14) << "\" text-anchor=\"end\">"
-      << html_escape(truncate(l.name, 30)) << "</text>";
+      << html_escape(truncate_front(l.name, 30)) << "</text>";
     o << "<rect x=\"" << px(label_w) << "\" y=\"" << px(y + 3) << "\" width=\"" << px(w)
       << "\" height=\"" << px(row_h - 6) << "\" class=\"cyc\"/>";
     o << "<rect x=\"" << px(label_w) << "\" y=\"" << px(y + 3) << "\" width=\"" << px(w * u)

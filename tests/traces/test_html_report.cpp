@@ -11,11 +11,11 @@
 namespace lpsim::traces {
 namespace {
 
+using test::ChromiumRun;
 using test::console_errors;
 using test::kChromium;
 using test::png_size;
 using test::run_chromium;
-using test::ChromiumRun;
 
 ReportData sample(std::size_t array_events) {
   ReportData d;
@@ -92,6 +92,19 @@ TEST(HtmlReport, SelfContainedAndEscaped) {
   for (const char* section :
        {"id=\"summary\"", "id=\"layers\"", "id=\"energy\"", "id=\"timeline\"", "id=\"config\""})
     EXPECT_NE(h.find(section), std::string::npos) << section;
+}
+
+TEST(HtmlReport, LongLayerNamesKeepTheirEndInTheChart) {
+  ReportData d;
+  d.layers.push_back(
+      {"encoder.layers.encoder_layer_11.self_attention.out_proj", "gemm", "lp8", 10, 0.5, 5, 1});
+  const std::string h = render_html_report(d);
+  // 29 characters of the end after an ellipsis; the whole name stays in the tooltip and table.
+  EXPECT_NE(h.find("\xE2\x80\xA6"
+                   "er_11.self_attention.out_proj</text>"),
+            std::string::npos);
+  EXPECT_NE(h.find("<title>encoder.layers.encoder_layer_11.self_attention.out_proj:"),
+            std::string::npos);
 }
 
 TEST(HtmlReport, EmptyDataRenders) {
