@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "run_command.hpp"
+#include "run_fixture.hpp"
 #include "sw/model/normal_rng.hpp"
 #include "tests/support/onnx_builder.hpp"
 
@@ -18,39 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using lpsim::test::run_lpsim;
+using lpsim::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-class RunTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("lpsim-run-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
-  std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(m_dir / name) << text;
-    return (m_dir / name).string();
-  }
-  // Runs `lpsim run` on a workload text; the outputs go to <dir>/<out>.
-  lpsim::test::CommandResult run(const std::string& yaml, const std::string& extra = "",
-                                 const std::string& out = "out") {
-    const std::string wl = write("w.yaml", yaml);
-    return run_lpsim("run " + wl + " -q -o " + (m_dir / out).string() + " " + extra);
-  }
-  nlohmann::json summary(const std::string& out = "out") {
-    return nlohmann::json::parse(slurp(m_dir / out / "summary.json"));
-  }
-  fs::path m_dir;
-};
+class RunTest : public lpsim::test::RunFixture {};
 
 const std::string kSmall = "zoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n";
 

@@ -16,20 +16,15 @@
 #include <vector>
 
 #include "run_command.hpp"
+#include "run_fixture.hpp"
 #include "tests/traces/tool_helpers.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using lpsim::test::run_lpsim;
+using lpsim::test::slurp;
 namespace tt = lpsim::traces::test;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> split(const std::string& line, char sep = ',') {
   // Enough CSV for these files: quoted fields hold commas (formats), never quotes or newlines.
@@ -137,30 +132,7 @@ Vcd read_vcd(const fs::path& p) {
   return v;
 }
 
-class RunOutputs : public ::testing::Test {
- protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("lpsim-out-" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-  std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(m_dir / name) << text;
-    return (m_dir / name).string();
-  }
-  lpsim::test::CommandResult run(const std::string& yaml, const std::string& extra = "",
-                                 const std::string& out = "out") {
-    const std::string wl = write("w.yaml", yaml);
-    return run_lpsim("run " + wl + " -q -o " + (m_dir / out).string() + " " + extra);
-  }
-  nlohmann::json summary(const std::string& out = "out") {
-    return nlohmann::json::parse(slurp(m_dir / out / "summary.json"));
-  }
-  fs::path m_dir;
-};
+class RunOutputs : public lpsim::test::RunFixture {};
 
 const std::string kSmall =
     "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n";

@@ -56,13 +56,19 @@ CheckJob base_job(const ConvCase& c) {
   return j;
 }
 
+// The job as the run builds it for a convolution: the reference lowers it itself.
+CheckJob direct_job(const ConvCase& c) {
+  CheckJob j = base_job(c);
+  j.conv_direct = true;
+  j.conv = {2, 6, 7, 5, 4, 3, 2, 2, 1, 2};
+  j.in_nchw = c.in;
+  j.w_oihw = c.w;
+  return j;
+}
+
 TEST(LayerCheck, CompilerLoweringAgreesWithTheReferenceConvolution) {
   const ConvCase c = make_case();
-  CheckJob direct = base_job(c);
-  direct.conv_direct = true;
-  direct.conv = {2, 6, 7, 5, 4, 3, 2, 2, 1, 2};
-  direct.in_nchw = c.in;
-  direct.w_oihw = c.w;
+  const CheckJob direct = direct_job(c);
   CheckJob lowered = base_job(c);
   lowered.a = lpsim::compiler::im2col(c.node, c.in_shape, c.in, c.view);
   lowered.w = lpsim::compiler::weights_to_gemm(c.node, c.w, c.view);
@@ -79,17 +85,11 @@ TEST(LayerCheck, CompilerLoweringAgreesWithTheReferenceConvolution) {
 }
 
 TEST(LayerCheck, OneWrongCodeIsReportedWithItsPosition) {
-  const ConvCase c = make_case();
-  CheckJob j = base_job(c);
-  j.conv_direct = true;
-  j.conv = {2, 6, 7, 5, 4, 3, 2, 2, 1, 2};
-  j.in_nchw = c.in;
-  j.w_oihw = c.w;
+  CheckJob j = direct_job(make_case());
   const auto want = expected_codes(j);
   j.got.assign(want.begin(), want.end());
   EXPECT_EQ(check_layer(j), "");
   j.got[13] ^= 1u;
-  const std::string cols = std::to_string(j.G * j.N);
   char expect[160];
   std::snprintf(expect, sizeof expect, "output mismatch at index 13 (row %d, column %d): expected 0x%x, got 0x%x",
                 static_cast<int>(13 / (j.G * j.N)), static_cast<int>(13 % (j.G * j.N)), want[13], j.got[13]);

@@ -1,0 +1,53 @@
+// A GoogleTest fixture for `lpsim run` end-to-end tests: a fresh temp directory per test, a
+// workload written into it, the binary run on it, and the outputs read back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "run_command.hpp"
+
+namespace lpsim::test {
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+class RunFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    m_dir = std::filesystem::temp_directory_path() /
+            ("lpsim-" + std::string(info->test_suite_name()) + "-" + info->name());
+    std::filesystem::remove_all(m_dir);
+    std::filesystem::create_directories(m_dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(m_dir / name) << text;
+    return (m_dir / name).string();
+  }
+  // Runs `lpsim run` on a workload text (written to w.yaml); outputs go to <dir>/<out>.
+  CommandResult run(const std::string& yaml, const std::string& extra = "",
+                    const std::string& out = "out") {
+    const std::string wl = write("w.yaml", yaml);
+    return run_lpsim("run " + wl + " -q -o " + (m_dir / out).string() + " " + extra);
+  }
+  nlohmann::json summary(const std::string& out = "out") {
+    return nlohmann::json::parse(slurp(m_dir / out / "summary.json"));
+  }
+
+  std::filesystem::path m_dir;
+};
+
+}  // namespace lpsim::test
