@@ -181,6 +181,8 @@ std::string Workload::where(const std::string& dotted_key) const {
 }
 
 Workload load_workload(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw UserError(path + ": cannot open workload file (not a regular file)");
   std::ifstream in(path);
   if (!in) throw UserError(path + ": cannot open workload file");
   YAML::Node root;

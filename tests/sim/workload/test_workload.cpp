@@ -203,6 +203,7 @@ TEST_F(WorkloadTest, MissingFileIsAnError) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("none.yaml: cannot open workload file"), std::string::npos);
   }
+  EXPECT_THROW(load_workload(m_dir.string()), UserError);  // a directory
 }
 
 }  // namespace
