@@ -12,7 +12,8 @@ namespace lpsim::hw {
 
 // Everything a backend needs for one tile. When run_tile() is called the tile's weights are in
 // wb->half(wb_half) at offset 0 (tile.kt rows of tile.weights.row_bytes, dense), its inputs in
-// ib->half(ib_half) at offset 0 (tile.mt rows of tile.inputs.row_bytes, dense), and the OB half
+// ib->half(ib_half) at offset 0 (gemm: tile.mt rows of tile.inputs.row_bytes, dense; conv: the
+// input band, tile.band: [rows][w][pix_bytes]), and the OB half
 // ob_half holds mt*nt accumulators of psum_bytes at offset 0 (undefined when tile.first_k: the
 // backend initialises them). When tile.last_k the backend must leave the encoded output tile
 // (after post-processing) at tile.outputs.local_offset: mt rows of tile.outputs.row_bytes.

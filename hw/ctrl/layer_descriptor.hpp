@@ -53,9 +53,12 @@ struct GemmShape {
 };
 
 // DRAM layouts (all row-major, rows padded to whole bytes, elements of storage_bits()):
-//   weights  [groups][Kg][Ng]          inputs [groups][M][Kg] (conv: im2col, lowered by the compiler)
+//   weights  [groups][Kg][Ng]          inputs gemm: [groups][M][Kg]
+//                                             conv: one image NHWC [h][w][c] (rows of c elements);
+//                                             the accelerator generates the im2col rows on chip
 //   outputs  [M][groups * Ng]          residual: same as outputs, in the output format
 //   bias     [groups * Ng] float32
+// A conv descriptor is one image: a batch is one descriptor per image (the host loops).
 struct LayerDescriptor {
   LayerOp op = LayerOp::gemm;
   std::uint32_t m = 0, n = 0, k = 0;  // GEMM shape per group (groups products); conv: n = output channels, m/k 0 or derived
@@ -69,7 +72,7 @@ struct LayerDescriptor {
 
   // Throws ConfigError("layer: <field>: <why>") for the first impossible value.
   void validate() const;
-  GemmShape gemm() const;  // conv lowered via im2col; assumes validate() passed
+  GemmShape gemm() const;  // conv: the im2col GEMM (M = out_h out_w, Kg = c/groups r s); assumes validate() passed
   std::uint32_t out_h() const { return (h + 2 * pad - r) / stride + 1; }
   std::uint32_t out_w() const { return (w + 2 * pad - s) / stride + 1; }
 

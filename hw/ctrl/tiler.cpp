@@ -31,6 +31,38 @@ std::uint64_t largest(std::uint64_t total, std::uint64_t gran, Ok ok) {
   return 0;
 }
 
+// The input band of conv tile t (ConvBand) and the DMA job that fetches it from the NHWC image:
+// one DMA row per pixel of the band (kc channels of a pixel row of c elements), or one row per
+// image row when the range is every channel of the pixel (the band is then contiguous).
+void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int abits) {
+  const std::uint64_t ow = layer.out_w(), rs = std::uint64_t{layer.r} * layer.s;
+  const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt) / ow);
+  const std::int64_t stride = layer.stride, pad = layer.pad, h = layer.h;
+  const std::int64_t lo = std::max<std::int64_t>(0, oy0 * stride - pad);
+  const std::int64_t hi = std::min<std::int64_t>(h - 1, (oy1 - 1) * stride - pad + layer.r - 1);
+  ConvBand& b = t.band;
+  b.y0 = static_cast<std::uint64_t>(lo);
+  b.rows = static_cast<std::uint64_t>(hi - lo + 1);
+  b.c0 = t.k0 / rs;
+  b.kc = t.kt / rs;
+  const std::uint64_t c_abs = std::uint64_t{t.group} * cg + b.c0;
+  const std::uint64_t byte_lo = c_abs * abits / 8, byte_hi = row_bytes(c_abs + b.kc, abits);
+  b.skip = abits >= 8 ? 0 : (c_abs * abits % 8) / abits;
+  b.pix_bytes = byte_hi - byte_lo;
+  const std::uint64_t pitch = row_bytes(layer.c, abits);  // one NHWC pixel row
+  t.inputs.dram_addr = layer.i_addr + b.y0 * layer.w * pitch + byte_lo;
+  if (b.pix_bytes == pitch) {
+    t.inputs.rows = b.rows;
+    t.inputs.row_bytes = layer.w * pitch;
+    t.inputs.dram_stride = layer.w * pitch;
+  } else {
+    t.inputs.rows = b.rows * layer.w;
+    t.inputs.row_bytes = b.pix_bytes;
+    t.inputs.dram_stride = pitch;
+  }
+  t.ib_bytes = b.rows * layer.w * b.pix_bytes;
+}
+
 }  // namespace
 
 TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
@@ -49,22 +81,58 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
                                                                : 1;
 
   auto wb = [&](std::uint64_t kt, std::uint64_t nt) { return kt * row_bytes(nt, wbits); };
-  auto ib = [&](std::uint64_t mt, std::uint64_t kt) { return mt * row_bytes(kt, abits); };
   auto ob = [&](std::uint64_t mt, std::uint64_t nt) { return mt * nt * cfg.psum_bytes + mt * row_bytes(nt, obits); };
-
-  const std::uint64_t kmin = std::min(g.k, kgran), nmin = std::min(g.n, ngran);
-  const std::string min_tile = "minimum tile (M 1 x K " + std::to_string(kmin) + " x N " + std::to_string(nmin) + ")";
-  for (auto [buf, bytes] : {std::pair{&cfg.wb, wb(kmin, nmin)}, {&cfg.ib, ib(1, kmin)}, {&cfg.ob, ob(1, nmin)}})
-    if (!buf->fits(bytes)) throw ConfigError("tiler: " + min_tile + " does not fit: " + buf->fit_error(bytes));
+  const bool conv = layer.op == LayerOp::conv;
+  const std::uint64_t nmin = std::min(g.n, ngran);
+  auto fail_min = [&](std::uint64_t m, std::uint64_t k, std::uint64_t ib_min) {
+    const std::string min_tile = "minimum tile (M " + std::to_string(m) + " x K " + std::to_string(k) + " x N " +
+                                 std::to_string(nmin) + ")";
+    for (auto [buf, bytes] : {std::pair{&cfg.wb, wb(k, nmin)}, {&cfg.ib, ib_min}, {&cfg.ob, ob(m, nmin)}})
+      if (!buf->fits(bytes)) throw ConfigError("tiler: " + min_tile + " does not fit: " + buf->fit_error(bytes));
+  };
 
   TilePlan plan;
   plan.shape = g;
-  plan.kt = largest(g.k, kgran, [&](std::uint64_t kt) { return cfg.wb.fits(wb(kt, nmin)) && cfg.ib.fits(ib(1, kt)); });
-  plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(1, nt)); });
-  const auto fits_m = [&](std::uint64_t mt) { return cfg.ib.fits(ib(mt, plan.kt)) && cfg.ob.fits(ob(mt, plan.nt)); };
-  // M tiles prefer whole folds, but may be smaller than one fold when the buffers are tiny.
-  plan.mt = largest(g.m, mgran, fits_m);
-  if (plan.mt == 0) plan.mt = largest(g.m, 1, fits_m);
+  // Op conv: the IB holds the input band of whole output rows and a channel range
+  // (band bytes; see ConvBand). rt output rows need min(h, (rt-1)·stride + r) input rows.
+  const std::uint64_t rs = std::uint64_t{layer.r} * layer.s, cg = layer.c / std::max(layer.groups, 1u);
+  const std::uint64_t ow = conv ? layer.out_w() : 1, oh = conv ? layer.out_h() : 1;
+  auto band_rows = [&](std::uint64_t rt) { return std::min<std::uint64_t>(layer.h, (rt - 1) * layer.stride + layer.r); };
+  // Bytes of one pixel's channel range in the band: whole bytes of kc elements, plus one when
+  // 2-/4-bit ranges can start inside a byte (the DMA then fetches the enclosing bytes).
+  auto pix_bytes = [&](std::uint64_t kc) {
+    const bool aligned = abits >= 8 || ((kc == cg || kc * abits % 8 == 0) && (layer.groups == 1 || cg * abits % 8 == 0));
+    return row_bytes(kc, abits) + (aligned ? 0 : 1);
+  };
+  auto ib_conv = [&](std::uint64_t rt, std::uint64_t kc) { return band_rows(rt) * layer.w * pix_bytes(kc); };
+  if (!conv) {
+    auto ib = [&](std::uint64_t mt, std::uint64_t kt) { return mt * row_bytes(kt, abits); };
+    const std::uint64_t kmin = std::min(g.k, kgran);
+    fail_min(1, kmin, ib(1, kmin));
+    plan.kt = largest(g.k, kgran, [&](std::uint64_t kt) { return cfg.wb.fits(wb(kt, nmin)) && cfg.ib.fits(ib(1, kt)); });
+    plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(1, nt)); });
+    const auto fits_m = [&](std::uint64_t mt) { return cfg.ib.fits(ib(mt, plan.kt)) && cfg.ob.fits(ob(mt, plan.nt)); };
+    // M tiles prefer whole folds, but may be smaller than one fold when the buffers are tiny.
+    plan.mt = largest(g.m, mgran, fits_m);
+    if (plan.mt == 0) plan.mt = largest(g.m, 1, fits_m);
+  } else {
+    // Channel granule: kc·r·s a multiple of the fold (R·8/MODE) and kc whole bytes of
+    // activations; when even that minimum does not fit, single channels (folds then split).
+    const std::uint64_t fold = std::uint64_t{cfg.array_rows} * lanes;
+    std::uint64_t cgran = std::lcm(fold / std::gcd(fold, rs), per_byte(abits));
+    auto fits_min = [&](std::uint64_t kc) {
+      return cfg.wb.fits(wb(kc * rs, nmin)) && cfg.ib.fits(ib_conv(1, kc)) && cfg.ob.fits(ob(ow, nmin));
+    };
+    if (!fits_min(std::min(cg, cgran))) cgran = 1;
+    const std::uint64_t kcmin = std::min(cg, cgran);
+    fail_min(ow, kcmin * rs, ib_conv(1, kcmin));
+    const std::uint64_t kc =
+        largest(cg, cgran, [&](std::uint64_t c) { return cfg.wb.fits(wb(c * rs, nmin)) && cfg.ib.fits(ib_conv(1, c)); });
+    plan.kt = kc * rs;
+    plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(ow, nt)); });
+    const std::uint64_t rt = largest(oh, 1, [&](std::uint64_t t) { return cfg.ib.fits(ib_conv(t, kc)) && cfg.ob.fits(ob(t * ow, plan.nt)); });
+    plan.mt = rt * ow;
+  }
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);
   const std::uint64_t o_row = row_bytes(g.n * g.groups, obits);
@@ -98,10 +166,15 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
           t.weights.row_bytes = row_bytes(t.nt, wbits);
           t.weights.dram_stride = w_row;
           t.inputs.dir = DmaDir::to_local;
-          t.inputs.dram_addr = layer.i_addr + (std::uint64_t{gi} * g.m + m0) * i_row + row_bytes(k0, abits);
-          t.inputs.rows = t.mt;
-          t.inputs.row_bytes = row_bytes(t.kt, abits);
-          t.inputs.dram_stride = i_row;
+          if (!conv) {
+            t.inputs.dram_addr = layer.i_addr + (std::uint64_t{gi} * g.m + m0) * i_row + row_bytes(k0, abits);
+            t.inputs.rows = t.mt;
+            t.inputs.row_bytes = row_bytes(t.kt, abits);
+            t.inputs.dram_stride = i_row;
+            t.ib_bytes = t.mt * t.inputs.row_bytes;
+          } else {
+            conv_inputs(layer, t, cg, abits);
+          }
           t.outputs.dir = DmaDir::to_dram;
           t.outputs.dram_addr = layer.o_addr + m0 * o_row + row_bytes(std::uint64_t{gi} * g.n + n0, obits);
           t.outputs.rows = t.mt;
@@ -109,7 +182,6 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
           t.outputs.dram_stride = o_row;
           t.outputs.local_offset = t.mt * t.nt * cfg.psum_bytes;
           t.wb_bytes = wb(t.kt, t.nt);
-          t.ib_bytes = ib(t.mt, t.kt);
           t.ob_bytes = ob(t.mt, t.nt);
           if (t.load_weights) plan.dram_read_bytes += t.weights.total_bytes();
           if (t.load_inputs) plan.dram_read_bytes += t.inputs.total_bytes();

@@ -21,6 +21,14 @@ struct TilerConfig {
   void validate() const;    // throws ConfigError naming the field
 };
 
+// Op conv: the input band a tile reads (docs/architecture.md, "Tiling"): input rows [y0, y0+rows)
+// of the image (clipped to [0, h)), all w columns, channels [c0, c0+kc) of the tile's group.
+// In the IB half as [rows][w][pix_bytes]; a pixel's first channel is element `skip` of its bytes
+// (non-zero only when 2- or 4-bit channel ranges do not start on a byte).
+struct ConvBand {
+  std::uint64_t y0 = 0, rows = 0, c0 = 0, kc = 0, skip = 0, pix_bytes = 0;
+};
+
 // One tile of group `group`: rows [m0, m0+mt) x reduction [k0, k0+kt) x columns [n0, n0+nt).
 // Byte footprints are of one buffer half. DMA jobs carry DRAM byte ranges (2-D, strided) and
 // the offset inside the half. The OB half holds mt*nt accumulators at offset 0 followed by the
@@ -32,6 +40,7 @@ struct Tile {
   bool load_weights = false, load_inputs = false;  // false: the block is already in the buffer
   DmaJob weights, inputs, outputs;       // outputs used only when last_k
   std::uint64_t wb_bytes = 0, ib_bytes = 0, ob_bytes = 0;
+  ConvBand band;  // op conv only: `inputs` fetches this band, the backend builds the A rows from it
 };
 
 struct TilePlan {
@@ -41,6 +50,9 @@ struct TilePlan {
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // of all loads / stores
 };
 
+// Op conv (NHWC input, on-chip im2col): M tiles are whole output rows (mt = rows x out_w) and
+// K tiles whole channel ranges (kt = kc x r x s, k = (c r + r') s + s'); the inputs job fetches
+// the tile's input band, and ib_bytes is the band's size.
 // Loop order: group, n, m, k (k innermost: an output tile is finished before the next starts;
 // with one k tile, consecutive m tiles reuse the weight tile). Throws ConfigError before
 // simulation when the config is invalid or even the minimum tile (1 x min(K,R') x min(N,C'))

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "hw/common/config_error.hpp"
 #include "sw/formats/packing.hpp"
@@ -111,6 +112,40 @@ TileResult ArrayBackend::run_tile(const TileJob& job) {
   }
 }
 
+// The on-chip im2col address generator (docs/architecture.md, "Tiling"). For each output pixel
+// of the tile and each kernel tap (r', s') inside the image it reads that input pixel's channel
+// range from the band (one SramBuffer::read of pix_bytes, so the IB read bytes count every band
+// byte once per tap that uses it) and scatters the kc codes to k = (c r + r') s + s'.
+void ArrayBackend::im2col_rows(const TileJob& job) {
+  const LayerDescriptor& l = *job.layer;
+  const Tile& t = *job.tile;
+  const ConvBand& b = t.band;
+  const int abits = l.fmt_a.storage_bits();
+  const std::size_t kt = t.kt, kc = b.kc, R = l.r, S = l.s;
+  const std::int64_t ow = l.out_w(), h = l.h, w = l.w, stride = l.stride, pad = l.pad;
+  const std::int64_t y0 = static_cast<std::int64_t>(b.y0), rows = static_cast<std::int64_t>(b.rows);
+  std::fill(m_codes.begin(), m_codes.begin() + static_cast<std::ptrdiff_t>(t.mt * kt), 0u);
+  m_bytes.resize(std::max<std::size_t>(m_bytes.size(), b.pix_bytes));
+  m_pix.resize(b.skip + kc);
+  for (std::size_t i = 0; i < t.mt; ++i) {
+    const std::int64_t m = static_cast<std::int64_t>(t.m0 + i), oy = m / ow, ox = m % ow;
+    std::uint32_t* row = m_codes.data() + i * kt;
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::int64_t iy = oy * stride - pad + static_cast<std::int64_t>(r);
+      if (iy < 0 || iy >= h) continue;
+      if (iy < y0 || iy >= y0 + rows) throw std::logic_error("im2col: input row outside the tile's band");
+      for (std::size_t s = 0; s < S; ++s) {
+        const std::int64_t ix = ox * stride - pad + static_cast<std::int64_t>(s);
+        if (ix < 0 || ix >= w) continue;
+        const std::uint64_t off = (static_cast<std::uint64_t>((iy - y0) * w + ix)) * b.pix_bytes;
+        job.ib->read(job.ib_half, off, m_bytes.data(), b.pix_bytes);
+        fmt::unpack_codes(m_bytes.data(), b.skip + kc, abits, m_pix.data());
+        for (std::size_t c = 0; c < kc; ++c) row[(c * R + r) * S + s] = m_pix[b.skip + c];
+      }
+    }
+  }
+}
+
 TileResult ArrayBackend::compute(const TileJob& job) {
   const LayerDescriptor& layer = *job.layer;
   const Tile& t = *job.tile;
@@ -123,9 +158,13 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   const std::size_t a_row = fmt::packed_bytes(kt, abits), w_row = fmt::packed_bytes(nt, wbits);
   m_bytes.resize(std::max(mt * a_row, kt * w_row));
   m_codes.resize(std::max(mt * kt, kt * nt));
-  job.ib->read(job.ib_half, 0, m_bytes.data(), mt * a_row);
-  for (std::size_t r = 0; r < mt; ++r)
-    fmt::unpack_codes(m_bytes.data() + r * a_row, kt, abits, m_codes.data() + r * kt);
+  if (layer.op == LayerOp::conv) {
+    im2col_rows(job);
+  } else {
+    job.ib->read(job.ib_half, 0, m_bytes.data(), mt * a_row);
+    for (std::size_t r = 0; r < mt; ++r)
+      fmt::unpack_codes(m_bytes.data() + r * a_row, kt, abits, m_codes.data() + r * kt);
+  }
   const std::vector<std::uint8_t> a = pack_act(
       std::vector<std::uint32_t>(m_codes.begin(), m_codes.begin() + mt * kt), static_cast<int>(mt),
       static_cast<int>(kt), mode);

@@ -28,7 +28,8 @@ struct BackendStats {
   ArrayStats array;                // summed over every layer's array configuration
 };
 
-// Per tile: reads the operand rows from the WB/IB halves, packs them into MODE words, runs the
+// Per tile: reads the operand rows from the WB/IB halves (op conv: the im2col address generator
+// builds the A rows from the input band, see im2col_rows), packs them into MODE words, runs the
 // GEMM on the array (cycle fidelity: stepped every clock by the ArrayModule's thread; tile
 // fidelity: one wait), accumulates K tiles in the OB (accumulators of psum_bytes, stored
 // two's complement; the most negative value of that width marks NaR), and on the last K tile
@@ -57,6 +58,9 @@ class ArrayBackend final : public ComputeBackend {
 
  private:
   TileResult compute(const TileJob& job);
+  // Op conv: the tile's A rows [mt][kt] (codes, k = (c r + r') s + s') into m_codes from the
+  // input band in the IB half; padding positions get code 0.
+  void im2col_rows(const TileJob& job);
 
   ArrayModule& m_array;
   ArrayConfig m_base;
@@ -68,7 +72,7 @@ class ArrayBackend final : public ComputeBackend {
   fmt::FormatPtr m_out_fmt;
   BackendStats m_stats;
   // Scratch rows, reused across tiles.
-  std::vector<std::uint32_t> m_codes;
+  std::vector<std::uint32_t> m_codes, m_pix;
   std::vector<std::uint8_t> m_bytes;
   std::vector<i128> m_out, m_psum;
   std::vector<double> m_vals, m_resid;

@@ -116,6 +116,25 @@ void RunRecorder::on_layer_end(const hw::LayerEnd& e) {
   if (m_opt.progress) progress();
 }
 
+void RunRecorder::merge_runs(const std::vector<std::uint32_t>& runs) {
+  std::vector<LayerRecord> merged;
+  std::size_t next = 0;
+  for (const std::uint32_t n : runs) {
+    if (n == 0 || next + n > m_layers.size()) return;  // counts disagree: left for the caller's check
+    LayerRecord rec = std::move(m_layers[next]);
+    for (std::size_t j = next + 1; j < next + n; ++j) {
+      LayerRecord& o = m_layers[j];
+      rec.end = o.end;
+      rec.tiles.insert(rec.tiles.end(), o.tiles.begin(), o.tiles.end());
+      rec.counts += o.counts;
+    }
+    merged.push_back(std::move(rec));
+    next += n;
+  }
+  if (next != m_layers.size()) return;
+  m_layers = std::move(merged);
+}
+
 void RunRecorder::on_step(const hw::SystolicArray& core) {
   const PeProbe& pr = *m_opt.probe;
   const std::uint64_t cyc = cycle_of(sc_core::sc_time_stamp());

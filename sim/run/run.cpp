@@ -158,19 +158,15 @@ hw::OperandFormat operand_of(const std::string& text) {
 }
 
 // Every layer must tile into the buffers before anything is simulated.
-void check_fits(const compiler::Program& prog, const hw::AcceleratorConfig& cfg, const Workload& w) {
+void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, const hw::AcceleratorConfig& cfg,
+                const Workload& w) {
   hw::ArrayConfig base;
   base.rows = cfg.rows;
   base.cols = cfg.cols;
   for (const compiler::Step& s : prog.steps) {
     if (!s.compute) continue;
     const compiler::ComputeStep& c = s.layer;
-    hw::LayerDescriptor d;
-    d.op = hw::LayerOp::gemm;
-    d.m = static_cast<std::uint32_t>(c.view.m);
-    d.k = static_cast<std::uint32_t>(c.view.k);
-    d.n = static_cast<std::uint32_t>(c.view.n);
-    d.groups = static_cast<std::uint32_t>(c.view.groups);
+    hw::LayerDescriptor d = driver::layer_shape(prog_graph, c);
     d.fmt_a = operand_of(c.act_format);
     d.fmt_w = operand_of(c.wgt_format);
     d.fmt_o = operand_of(c.out_format);
@@ -333,7 +329,7 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   } catch (const hw::ConfigError& e) {
     throw UserError(w.where("accelerator.rows") + ": accelerator: " + e.what());
   }
-  check_fits(prog, cfg, w);
+  check_fits(graph, prog, cfg, w);
 
   // Elaborate once and simulate the whole network.
   hw::Accelerator acc("lpa", cfg);
@@ -363,6 +359,11 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   recorder.finish_progress();
   if (failure) std::rethrow_exception(failure);
   const driver::NetworkResult& res = runner.result();
+  {
+    std::vector<std::uint32_t> runs;
+    for (const driver::LayerResult& l : res.layers) runs.push_back(l.runs);
+    recorder.merge_runs(runs);
+  }
   const std::vector<LayerRecord>& records = recorder.layers();
   if (records.size() != res.layers.size())
     throw std::logic_error("lpsim run: " + std::to_string(records.size()) + " layer records for " +

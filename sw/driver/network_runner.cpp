@@ -53,6 +53,40 @@ std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std
 
 }  // namespace
 
+bool conv_on_chip(const model::Node& node) {
+  if (node.op != model::OpKind::Conv) return false;
+  const auto& at = node.attrs;
+  return at.dilation[0] == 1 && at.dilation[1] == 1 && at.stride[0] == at.stride[1] && at.pads[0] == at.pads[1] &&
+         at.pads[1] == at.pads[2] && at.pads[2] == at.pads[3] && at.pads[0] < node.weight_shape[2] &&
+         at.pads[0] < node.weight_shape[3] && at.stride[0] <= node.weight_shape[2] &&
+         at.stride[0] <= node.weight_shape[3];
+}
+
+hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s) {
+  const model::Node& node = *s.node;
+  hw::LayerDescriptor d;
+  if (conv_on_chip(node)) {
+    const model::Shape& in = graph.shape(s.input);  // NCHW
+    d.op = hw::LayerOp::conv;
+    d.c = static_cast<std::uint32_t>(in[1]);
+    d.h = static_cast<std::uint32_t>(in[2]);
+    d.w = static_cast<std::uint32_t>(in[3]);
+    d.n = static_cast<std::uint32_t>(node.weight_shape[0]);
+    d.r = static_cast<std::uint32_t>(node.weight_shape[2]);
+    d.s = static_cast<std::uint32_t>(node.weight_shape[3]);
+    d.stride = static_cast<std::uint32_t>(node.attrs.stride[0]);
+    d.pad = static_cast<std::uint32_t>(node.attrs.pads[0]);
+    d.groups = static_cast<std::uint32_t>(node.attrs.groups);
+  } else {
+    d.op = hw::LayerOp::gemm;
+    d.m = static_cast<std::uint32_t>(s.view.m);
+    d.k = static_cast<std::uint32_t>(s.view.k);
+    d.n = static_cast<std::uint32_t>(s.view.n);
+    d.groups = static_cast<std::uint32_t>(s.view.groups);
+  }
+  return d;
+}
+
 NetworkRunner::NetworkRunner(const model::Graph& graph, const compiler::Program& program,
                              const model::TensorValues& fp32, hw::Accelerator& acc, RunnerOptions opt)
     : m_graph(graph), m_program(program), m_fp32(fp32), m_acc(acc), m_opt(opt) {}
@@ -163,7 +197,19 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
   const model::Shape& in_shape = m_graph.shape(s.input);
   std::vector<std::uint32_t> a, w, w_node;
-  if (node.op == model::OpKind::Conv) {
+  hw::LayerDescriptor desc = layer_shape(m_graph, s);
+  const bool on_chip = desc.op == hw::LayerOp::conv;
+  // Images per descriptor run: a conv descriptor is one image (op conv, on-chip im2col).
+  const std::int64_t images = on_chip ? in_shape[0] : 1;
+  if (on_chip) {
+    // NCHW -> NHWC: each pixel a row of C codes (docs/architecture.md, "Memory layout").
+    const std::int64_t C = in_shape[1], HW = in_shape[2] * in_shape[3];
+    a.resize(in_codes.size());
+    for (std::int64_t b = 0; b < images; ++b)
+      for (std::int64_t c = 0; c < C; ++c)
+        for (std::int64_t p = 0; p < HW; ++p)
+          a[static_cast<std::size_t>((b * HW + p) * C + c)] = in_codes[static_cast<std::size_t>((b * C + c) * HW + p)];
+  } else if (node.op == model::OpKind::Conv) {
     a = compiler::im2col(node, in_shape, in_codes, v);
   } else {
     a = in_codes;
@@ -176,12 +222,6 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     w = codes_of(s.input_b, fw);
   }
 
-  hw::LayerDescriptor desc;
-  desc.op = hw::LayerOp::gemm;
-  desc.m = static_cast<std::uint32_t>(M);
-  desc.k = static_cast<std::uint32_t>(K);
-  desc.n = static_cast<std::uint32_t>(N);
-  desc.groups = static_cast<std::uint32_t>(G);
   desc.fmt_a = fa.op;
   desc.fmt_w = fw.op;
   desc.fmt_o = fo.op;
@@ -212,7 +252,9 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   // DRAM layout of this layer (regions reused by every layer).
   const int abits = fa.op.storage_bits(), wbits = fw.op.storage_bits(), obits = fo.op.storage_bits();
   const std::vector<std::uint8_t> w_bytes = pack_rows(w, static_cast<std::size_t>(G * K), static_cast<std::size_t>(N), wbits);
-  const std::vector<std::uint8_t> a_bytes = pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
+  const std::vector<std::uint8_t> a_bytes =
+      on_chip ? pack_rows(a, a.size() / in_shape[1], static_cast<std::size_t>(in_shape[1]), abits)
+              : pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
   const std::size_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
   desc.w_addr = hw::kDramBase;
   desc.i_addr = align(desc.w_addr + w_bytes.size());
@@ -233,10 +275,27 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
 
   const hw::ControllerStats before = m_acc.i_ctrl.stats();
   const hw::DmaStats dma_before = m_acc.i_ctrl.i_dma.stats();
-  const LayerStatus st = d.run_layer(desc);
-  if (st.error_code != 0)
-    throw UserError("layer '" + node.name + "': the accelerator reported error " +
-                    std::to_string(st.error_code) + ": " + m_acc.i_ctrl.last_error());
+  // One run per image for on-chip convs (inputs, outputs and residual advance by one image);
+  // cycles add up, start/end span the runs.
+  LayerStatus st;
+  const std::uint64_t i_image = a_bytes.size() / static_cast<std::size_t>(images);
+  const std::uint64_t o_image = static_cast<std::uint64_t>(M / images) * o_row;
+  for (std::int64_t b = 0; b < images; ++b) {
+    hw::LayerDescriptor di = desc;
+    di.i_addr += static_cast<std::uint64_t>(b) * i_image;
+    di.o_addr += static_cast<std::uint64_t>(b) * o_image;
+    di.r_addr += residual.empty() ? 0 : static_cast<std::uint64_t>(b) * o_image;
+    const LayerStatus sb = d.run_layer(di);
+    if (sb.error_code != 0)
+      throw UserError("layer '" + node.name + "': the accelerator reported error " +
+                      std::to_string(sb.error_code) + ": " + m_acc.i_ctrl.last_error());
+    if (b == 0) st = sb;
+    else {
+      st.cycles += sb.cycles;
+      st.tiles += sb.tiles;
+      st.end = sb.end;
+    }
+  }
   std::vector<std::uint8_t> o_bytes(static_cast<std::size_t>(M) * o_row);
   d.read(desc.o_addr, o_bytes.data(), o_bytes.size());
   std::vector<std::uint32_t> out(static_cast<std::size_t>(M * G * N));
@@ -266,6 +325,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   r.mode = s.mode;
   r.macs = static_cast<std::uint64_t>(v.macs());
   r.cycles = st.cycles;
+  r.runs = static_cast<std::uint32_t>(images);
   const hw::ControllerStats& after = m_acc.i_ctrl.stats();
   r.compute_cycles = after.compute_cycles - before.compute_cycles;
   r.stall_cycles = after.stall_cycles - before.stall_cycles;

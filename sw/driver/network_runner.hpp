@@ -28,6 +28,7 @@ struct LayerResult {
   std::uint64_t compute_cycles = 0;  // array + exposed PPU cycles
   std::uint64_t stall_cycles = 0;    // compute waiting for DMA
   std::uint64_t tiles = 0;
+  std::uint32_t runs = 1;            // accelerator layer runs (an on-chip conv: one per image)
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // by the accelerator's DMA
   double utilization = 0;            // MACs / (cycles x rows x cols x 8/MODE)
   sc_core::sc_time start, end;       // simulated times of START and done
@@ -49,6 +50,18 @@ struct RunnerOptions {
   bool check = true;                     // compare every layer with sw/ref
   hw::Dataflow dataflow = hw::Dataflow::ws;
 };
+
+// True for a Conv the accelerator runs with on-chip im2col (op conv, NHWC input): dilation 1,
+// equal pads on all four sides (smaller than the kernel) and equal strides in h and w, no
+// larger than the kernel. Other convolutions are lowered to a GEMM on the host (im2col'd
+// input); with a stride above the kernel (a 1x1 stride-2 downsample) the input band would
+// carry rows and columns no window uses, so the strided im2col rows are fewer bytes.
+bool conv_on_chip(const model::Node& node);
+
+// The descriptor's op and shape fields (op, m/k/n, conv fields, groups) for one accelerator
+// run of a compute step: a conv_on_chip() Conv is one image (the host issues one descriptor per
+// batch image), everything else the step's GEMM view.
+hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s);
 
 class NetworkRunner {
  public:

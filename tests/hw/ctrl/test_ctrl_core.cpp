@@ -1,11 +1,15 @@
 // Kernel-free controller tests: layer descriptor, register file rules, tiler coverage and errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
+#include <set>
 #include <vector>
 
 #include "hw/ctrl/controller_regs.hpp"
 #include "hw/ctrl/layer_descriptor.hpp"
 #include "hw/ctrl/tiler.hpp"
+#include "sw/formats/packing.hpp"
 #include "hw/common/config_error.hpp"
 
 namespace lpsim::hw {
@@ -262,11 +266,145 @@ TEST(Tiler, WeightTileReusedAcrossRowsWhenKFits) {
   check_cover(d, cfg);
 }
 
+// Op conv (on-chip im2col): every (group, m, k, n) point once; M tiles are whole output rows
+// and K tiles whole channel ranges; each band is exactly the input rows its output rows need
+// (clipped to the image); and the inputs job, run over a packed NHWC image, leaves every
+// needed pixel's channel range where the address generator looks for it.
+void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
+  const TilePlan p = plan_tiles(d, cfg);
+  const GemmShape g = p.shape;
+  const std::uint64_t ow = d.out_w(), rs = std::uint64_t{d.r} * d.s, cg = d.c / d.groups;
+  const int abits = d.fmt_a.storage_bits();
+  // A packed NHWC image of distinct-ish codes.
+  const std::uint64_t pitch = (std::uint64_t{d.c} * abits + 7) / 8;
+  std::vector<std::uint32_t> img(std::size_t{d.h} * d.w * d.c);
+  for (std::size_t i = 0; i < img.size(); ++i) img[i] = static_cast<std::uint32_t>((i * 7 + 3) % (1u << abits));
+  std::vector<std::uint8_t> dram(std::size_t{d.h} * d.w * pitch);
+  for (std::size_t px = 0; px < std::size_t{d.h} * d.w; ++px)
+    lpsim::fmt::pack_codes(img.data() + px * d.c, d.c, abits, dram.data() + px * pitch);
+  std::vector<int> hits(g.groups * g.m * g.k * g.n, 0);
+  std::uint64_t read = 0;
+  for (const Tile& t : p.tiles) {
+    EXPECT_TRUE(cfg.wb.fits(t.wb_bytes));
+    EXPECT_TRUE(cfg.ib.fits(t.ib_bytes));
+    EXPECT_TRUE(cfg.ob.fits(t.ob_bytes));
+    EXPECT_EQ(t.inputs.check(cfg.ib.tile_capacity()), "");
+    EXPECT_EQ(t.m0 % ow, 0u);
+    EXPECT_EQ(t.mt % ow, 0u);
+    EXPECT_EQ(t.k0 % rs, 0u);
+    EXPECT_EQ(t.kt % rs, 0u);
+    const ConvBand& b = t.band;
+    EXPECT_EQ(b.c0, t.k0 / rs);
+    EXPECT_EQ(b.kc, t.kt / rs);
+    for (std::uint64_t m = t.m0; m < t.m0 + t.mt; ++m)
+      for (std::uint64_t k = t.k0; k < t.k0 + t.kt; ++k)
+        for (std::uint64_t n = t.n0; n < t.n0 + t.nt; ++n) ++hits[((t.group * g.m + m) * g.k + k) * g.n + n];
+    // The band: rows [oy0 stride - pad, (oy1-1) stride - pad + r - 1] clipped to [0, h).
+    const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt) / ow);
+    const std::int64_t lo = std::max<std::int64_t>(0, oy0 * d.stride - d.pad);
+    const std::int64_t hi = std::min<std::int64_t>(d.h - 1, (oy1 - 1) * std::int64_t{d.stride} - d.pad + d.r - 1);
+    EXPECT_EQ(b.y0, static_cast<std::uint64_t>(lo));
+    EXPECT_EQ(b.y0 + b.rows - 1, static_cast<std::uint64_t>(hi));
+    EXPECT_EQ(t.ib_bytes, b.rows * d.w * b.pix_bytes);
+    EXPECT_EQ(t.inputs.total_bytes(), t.ib_bytes);
+    // Run the job: DRAM rows to dense local rows.
+    std::vector<std::uint8_t> local(t.ib_bytes, 0);
+    for (std::uint64_t r = 0; r < t.inputs.rows; ++r) {
+      const std::uint64_t src = t.inputs.dram_addr - d.i_addr + r * t.inputs.dram_pitch();
+      ASSERT_LE(src + t.inputs.row_bytes, dram.size());
+      std::copy_n(dram.begin() + static_cast<std::ptrdiff_t>(src), t.inputs.row_bytes,
+                  local.begin() + static_cast<std::ptrdiff_t>(r * t.inputs.row_bytes));
+    }
+    std::vector<std::uint32_t> pix(b.skip + b.kc);
+    for (std::int64_t oy = oy0; oy < oy1; ++oy)
+      for (std::uint32_t r = 0; r < d.r; ++r) {
+        const std::int64_t iy = oy * d.stride - d.pad + r;
+        if (iy < 0 || iy >= std::int64_t{d.h}) continue;
+        ASSERT_GE(iy, static_cast<std::int64_t>(b.y0));
+        ASSERT_LT(iy, static_cast<std::int64_t>(b.y0 + b.rows));
+        for (std::uint32_t ix = 0; ix < d.w; ++ix) {
+          lpsim::fmt::unpack_codes(local.data() + ((iy - b.y0) * d.w + ix) * b.pix_bytes, pix.size(), abits, pix.data());
+          for (std::uint64_t c = 0; c < b.kc; ++c)
+            ASSERT_EQ(pix[b.skip + c], img[(iy * d.w + ix) * d.c + t.group * cg + b.c0 + c])
+                << "tile m0 " << t.m0 << " k0 " << t.k0 << " group " << t.group << " pixel " << iy << "," << ix;
+        }
+      }
+    if (t.load_weights) read += t.weights.total_bytes();
+    if (t.load_inputs) read += t.inputs.total_bytes();
+  }
+  for (std::size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(hits[i], 1) << "point " << i;
+  EXPECT_EQ(read, p.dram_read_bytes);
+}
+
 TEST(Tiler, GroupedConvolutionCoversEveryGroup) {
   LayerDescriptor c = gemm(0, 0, 16);
   c.op = LayerOp::conv;
   c.h = 6; c.w = 5; c.c = 12; c.r = 3; c.s = 3; c.pad = 1; c.groups = 4;
-  check_cover(c, small_cfg(256, 512, 1024, 4, 4));
+  check_conv_cover(c, small_cfg(256, 512, 1024, 4, 4));
+}
+
+TEST(Tiler, ConvolutionTilesAreOutputRowBandsAndChannelRanges) {
+  LayerDescriptor c = gemm(0, 0, 24);
+  c.op = LayerOp::conv;
+  c.h = 13; c.w = 11; c.c = 20; c.r = 3; c.s = 3; c.pad = 1;
+  const auto cfg = small_cfg(1024, 1024, 2048, 4, 4);
+  check_conv_cover(c, cfg);
+  const TilePlan p = plan_tiles(c, cfg);
+  std::set<std::uint64_t> m0s, k0s;
+  for (const Tile& t : p.tiles) {
+    m0s.insert(t.m0);
+    k0s.insert(t.k0);
+  }
+  EXPECT_GT(m0s.size(), 1u);  // several output-row bands
+  EXPECT_GT(k0s.size(), 1u);  // several channel ranges
+  EXPECT_EQ(p.kt % (4 * 9 / std::gcd(4, 9)), 0u);  // kc x 9 whole folds of 4 PE rows
+  c.stride = 2;
+  check_conv_cover(c, cfg);
+  c.r = c.s = 1; c.pad = 0;  // 1x1 stride 2: the band skips no row inside it, covers every second
+  check_conv_cover(c, cfg);
+  c.r = c.s = 5; c.pad = 2; c.stride = 1; c.groups = 4; c.n = 8;
+  check_conv_cover(c, cfg);
+}
+
+TEST(Tiler, PackedDepthwiseConvolutionChannelsStartInsideBytes) {
+  LayerDescriptor c = gemm(0, 0, 6, 4);  // 4-bit activations and weights
+  c.op = LayerOp::conv;
+  c.h = 7; c.w = 6; c.c = 6; c.r = 3; c.s = 3; c.pad = 1; c.groups = 6;
+  c.fmt_o = {FormatFamily::lp, 8, 2, 3, 0};
+  check_conv_cover(c, small_cfg(512, 512, 2048, 4, 4));
+  c.n = 12; c.groups = 3;  // 2 channels per group: group 1 starts at channel 2 (byte 1)
+  check_conv_cover(c, small_cfg(512, 512, 2048, 4, 4));
+}
+
+TEST(Tiler, ConvolutionBandsReadFarFewerDramBytesThanIm2colRows) {
+  LayerDescriptor c = gemm(0, 0, 64);
+  c.op = LayerOp::conv;
+  c.h = 28; c.w = 28; c.c = 64; c.r = 3; c.s = 3; c.pad = 1;
+  LayerDescriptor lowered = c;  // the same layer as an im2col GEMM
+  lowered.op = LayerOp::gemm;
+  const GemmShape g = c.gemm();
+  lowered.m = static_cast<std::uint32_t>(g.m);
+  lowered.k = static_cast<std::uint32_t>(g.k);
+  lowered.n = static_cast<std::uint32_t>(g.n);
+  const TilePlan pc = plan_tiles(c, TilerConfig{}), pg = plan_tiles(lowered, TilerConfig{});
+  const std::uint64_t weights = g.k * g.n;
+  EXPECT_EQ(pg.dram_read_bytes, weights + g.m * g.k);  // every window written out
+  // The image once plus the halo rows shared by neighbouring bands (r - stride per boundary).
+  std::uint64_t band_rows = 0;
+  for (const Tile& t : pc.tiles) band_rows += t.load_inputs ? t.band.rows : 0;
+  EXPECT_EQ(band_rows, c.h + (pc.tiles.size() - 1) * (c.r - 1));
+  EXPECT_EQ(pc.dram_read_bytes, weights + band_rows * c.w * c.c);
+  EXPECT_LT((pc.dram_read_bytes - weights) * 7, pg.dram_read_bytes - weights);  // 9x less, minus the halo
+  EXPECT_EQ(pc.dram_write_bytes, pg.dram_write_bytes);
+}
+
+TEST(Tiler, ConvolutionMinimumTileIsOneOutputRow) {
+  LayerDescriptor c = gemm(0, 0, 8);
+  c.op = LayerOp::conv;
+  c.h = 8; c.w = 40; c.c = 8; c.r = 3; c.s = 3; c.pad = 1;
+  EXPECT_EQ(error_of([&] { plan_tiles(c, small_cfg(4096, 128, 4096)); }),
+            "tiler: minimum tile (M 40 x K 9 x N 8) does not fit: ib: tile of 120 bytes exceeds the 64-byte half of a "
+            "128-byte double buffer");
 }
 
 TEST(Tiler, ImpossibleConfigsFailBeforeSimulation) {
