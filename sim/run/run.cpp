@@ -302,6 +302,21 @@ std::string energy_text(double pj) {
   return s.str();
 }
 
+// A run keeps every FP32 intermediate plus, per tensor, its codes and decoded copy: about
+// 12 bytes per activation element. Refuse a run that cannot fit in memory before it starts.
+void check_memory(const model::Graph& g, const Workload& w) {
+  std::uint64_t elements = 0;
+  for (const model::TensorInfo& t : g.tensors())
+    if (t.kind != model::TensorKind::Constant) elements += static_cast<std::uint64_t>(model::num_elements(t.shape));
+  const std::uint64_t need = elements * 12;
+  const std::uint64_t have = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                             static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));
+  if (have > 0 && need > have / 4 * 3)
+    throw UserError(w.where("input.batch") + ": input.batch: this run needs about " +
+                    std::to_string(need >> 20) + " MiB for its activations; the machine has " +
+                    std::to_string(have >> 20) + " MiB (reduce input.batch or zoo.input_size)");
+}
+
 }  // namespace
 
 int run_workload(const RunOptions& opt, std::ostream& out) {
@@ -314,8 +329,19 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const energy::CostTables tables =
       opt.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(opt.energy_file);
 
+  // The output directory must be creatable before hours of simulation are spent.
+  {
+    const fs::path probe_dir = out_dir + ".partial";
+    std::error_code ec;
+    fs::create_directories(probe_dir, ec);
+    if (ec || !fs::is_directory(probe_dir))
+      throw UserError(out_dir + ": cannot create the output directory" + (ec ? ": " + ec.message() : std::string()));
+    fs::remove_all(probe_dir, ec);
+  }
+
   // Model, inputs and the FP32 reference (which also calibrates fitted formats).
   model::Graph graph = build_graph(w);
+  check_memory(graph, w);
   model::TensorValues inputs = make_inputs(graph, w);
   model::TensorValues fp32 = model::forward_fp32(graph, inputs, true);
   for (auto& [k, v] : inputs) fp32[k] = v;

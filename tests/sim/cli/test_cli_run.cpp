@@ -157,6 +157,15 @@ TEST_F(RunTest, ScaleSimTopologyRunsAsIndependentLayers) {
   EXPECT_EQ(s["layers"][0]["macs"], 4 * 4 * 8 * 6);  // 4x4 outputs, 2x2x2 window, 6 filters
 }
 
+TEST_F(RunTest, UnwritableOutputDirectoryIsAnErrorBeforeSimulating) {
+  const std::string wl = write("w.yaml", "model: resnet18\n" + kSmall);
+  const auto r = run_lpsim("run " + wl + " -q -o /proc/lpsim-cannot-write-here");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");  // nothing simulated, nothing printed
+  EXPECT_NE(r.err.find("lpsim: error: /proc/lpsim-cannot-write-here: cannot create the output directory"),
+            std::string::npos) << r.err;
+}
+
 TEST_F(RunTest, OnnxWithAnUnsupportedOpNamesTheNodeAndExitsTwo) {
   using lpsim::test::OnnxBuilder;
   OnnxBuilder b;
@@ -191,6 +200,7 @@ TEST_F(RunTest, BadWorkloadsExitTwoWithOneLineAndNoOutputDirectory) {
       {"onnx: nowhere.onnx\n", "", "w.yaml:1: onnx: file '"},
       {"model: resnet18\n", "--set accelerator.rows=0", "--set accelerator.rows=0: accelerator.rows: value 0 is out of range"},
       {"model: resnet18\ninput: {npy: bad.npy}\n", "", "bad.npy: not a .npy file"},
+      {"model: resnet18\ninput: {batch: 1024}\n", "", "input.batch: this run needs about"},
   };
   write("bad.npy", "this is not numpy");
   for (const Bad& b : corpus) {
