@@ -171,9 +171,14 @@ void NetworkRunner::run(Driver& d) {
       run_host(*s.host);
   }
   collect_check();
+  // Every graph output, concatenated in graph order (a topology workload has one per layer).
   m_result.output_tensor = m_graph.outputs().at(0);
-  m_result.output = float_of(m_result.output_tensor).data;
-  m_result.fp32_output = m_fp32.at(m_result.output_tensor).data;
+  for (const std::string& t : m_graph.outputs()) {
+    const auto& q = float_of(t).data;
+    const auto& f = m_fp32.at(t).data;
+    m_result.output.insert(m_result.output.end(), q.begin(), q.end());
+    m_result.fp32_output.insert(m_result.fp32_output.end(), f.begin(), f.end());
+  }
 }
 
 void NetworkRunner::run_host(const model::Node& n) {

@@ -39,9 +39,9 @@ struct LayerResult {
 
 struct NetworkResult {
   std::vector<LayerResult> layers;
-  std::string output_tensor;
-  std::vector<float> output;       // the network output, decoded
-  std::vector<float> fp32_output;  // the FP32 reference output
+  std::string output_tensor;       // the first graph output
+  std::vector<float> output;       // every graph output, decoded, concatenated in graph order
+  std::vector<float> fp32_output;  // the same from the FP32 reference
   bool verified = true;            // every checked layer matched
   std::string first_mismatch;      // "layer X: ..." of the first failing layer
 };
