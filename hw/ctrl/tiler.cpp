@@ -81,7 +81,13 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
                                                                : 1;
 
   auto wb = [&](std::uint64_t kt, std::uint64_t nt) { return kt * row_bytes(nt, wbits); };
-  auto ob = [&](std::uint64_t mt, std::uint64_t nt) { return mt * nt * cfg.psum_bytes + mt * row_bytes(nt, obits); };
+  // OB: accumulators of the output tile (only while K is split across tiles: with a single K
+  // tile the sums leave the array complete and go straight through the PPU), then the encoded
+  // output rows.
+  bool split_k = true;
+  auto ob = [&](std::uint64_t mt, std::uint64_t nt) {
+    return (split_k ? mt * nt * cfg.psum_bytes : 0) + mt * row_bytes(nt, obits);
+  };
   const bool conv = layer.op == LayerOp::conv;
   const std::uint64_t nmin = std::min(g.n, ngran);
   auto fail_min = [&](std::uint64_t m, std::uint64_t k, std::uint64_t ib_min) {
@@ -110,6 +116,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     const std::uint64_t kmin = std::min(g.k, kgran);
     fail_min(1, kmin, ib(1, kmin));
     plan.kt = largest(g.k, kgran, [&](std::uint64_t kt) { return cfg.wb.fits(wb(kt, nmin)) && cfg.ib.fits(ib(1, kt)); });
+    split_k = plan.kt < g.k;
     plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(1, nt)); });
     const auto fits_m = [&](std::uint64_t mt) { return cfg.ib.fits(ib(mt, plan.kt)) && cfg.ob.fits(ob(mt, plan.nt)); };
     // M tiles prefer whole folds, but may be smaller than one fold when the buffers are tiny.
@@ -129,6 +136,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     const std::uint64_t kc =
         largest(cg, cgran, [&](std::uint64_t c) { return cfg.wb.fits(wb(c * rs, nmin)) && cfg.ib.fits(ib_conv(1, c)); });
     plan.kt = kc * rs;
+    split_k = kc < cg;
     plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(ow, nt)); });
     const std::uint64_t rt = largest(oh, 1, [&](std::uint64_t t) { return cfg.ib.fits(ib_conv(t, kc)) && cfg.ob.fits(ob(t * ow, plan.nt)); });
     plan.mt = rt * ow;
@@ -180,7 +188,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
           t.outputs.rows = t.mt;
           t.outputs.row_bytes = row_bytes(t.nt, obits);
           t.outputs.dram_stride = o_row;
-          t.outputs.local_offset = t.mt * t.nt * cfg.psum_bytes;
+          t.outputs.local_offset = split_k ? t.mt * t.nt * cfg.psum_bytes : 0;
           t.wb_bytes = wb(t.kt, t.nt);
           t.ob_bytes = ob(t.mt, t.nt);
           if (t.load_weights) plan.dram_read_bytes += t.weights.total_bytes();

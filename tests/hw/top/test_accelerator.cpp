@@ -232,7 +232,8 @@ TEST_P(TopLevel, TileAndCycleFidelityAgreeWithTheReferenceAndEachOther) {
   EXPECT_GT(distinct.size(), 10u);
   EXPECT_EQ(rc.cycles, rt.cycles);
   EXPECT_EQ(rc.irq_at, rt.irq_at);
-  EXPECT_GT(tile_acc.i_ctrl.last_plan().tiles.size(), 4u);  // the small buffers force tiling
+  // The small buffers force tiling: at least three tiles exercise prefetch and OB-half reuse.
+  EXPECT_GE(tile_acc.i_ctrl.last_plan().tiles.size(), 3u);
   EXPECT_EQ(tile_acc.backend().stats().array.word_macs, cycle_acc.backend().stats().array.word_macs);
 }
 
@@ -438,7 +439,7 @@ INSTANTIATE_TEST_SUITE_P(
         // 3x3, pad 1, stride 1; channel ranges of 4 + 2 (K tiles) and bands of output rows
         ConvCase{"pad1_mode8_ws", conv_shape(6, 9, 7, 10, 3, 1, 1, 1), 8, Dataflow::ws},
         // stride 2, ragged output rows and width, 4-bit lanes, os
-        ConvCase{"stride2_ragged_mode4_os", conv_shape(10, 11, 9, 7, 3, 2, 1, 1), 4, Dataflow::os},
+        ConvCase{"stride2_ragged_mode4_os", conv_shape(10, 21, 17, 7, 3, 2, 1, 1), 4, Dataflow::os},
         // depthwise: one 4-bit channel per group, so group channels start inside a byte
         ConvCase{"depthwise_mode4_ws", conv_shape(9, 8, 6, 9, 3, 1, 1, 9), 4, Dataflow::ws},
         // grouped 5x5, pad 2, stride 2, 2-bit lanes, is
