@@ -144,62 +144,73 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);
   const std::uint64_t o_row = row_bytes(g.n * g.groups, obits);
-  std::uint32_t last_group = ~0u;
-  std::uint64_t last_wk = ~0ull, last_wn = ~0ull, last_im = ~0ull, last_ik = ~0ull;
-  for (std::uint32_t gi = 0; gi < g.groups; ++gi) {
-    for (std::uint64_t n0 = 0; n0 < g.n; n0 += plan.nt) {
-      for (std::uint64_t m0 = 0; m0 < g.m; m0 += plan.mt) {
-        for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) {
-          Tile t;
-          t.group = gi;
-          t.m0 = m0;
-          t.k0 = k0;
-          t.n0 = n0;
-          t.mt = std::min(plan.mt, g.m - m0);
-          t.kt = std::min(plan.kt, g.k - k0);
-          t.nt = std::min(plan.nt, g.n - n0);
-          t.first_k = k0 == 0;
-          t.last_k = k0 + t.kt == g.k;
-          t.load_weights = !(gi == last_group && k0 == last_wk && n0 == last_wn);
-          t.load_inputs = !(gi == last_group && m0 == last_im && k0 == last_ik);
-          last_group = gi;
-          last_wk = k0;
-          last_wn = n0;
-          last_im = m0;
-          last_ik = k0;
+  // Tiles in loop order group -> (n -> m, or m -> n) -> k. A block already resident from the
+  // previous tile is not loaded again (weights across m tiles, inputs across n tiles, when K is
+  // one tile), so the order decides which operand is re-fetched.
+  auto build = [&](bool m_outer) {
+    TilePlan out = plan;
+    std::uint32_t last_group = ~0u;
+    std::uint64_t last_wk = ~0ull, last_wn = ~0ull, last_im = ~0ull, last_ik = ~0ull;
+    auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t n0, std::uint64_t k0) {
+      Tile t;
+      t.group = gi;
+      t.m0 = m0;
+      t.k0 = k0;
+      t.n0 = n0;
+      t.mt = std::min(plan.mt, g.m - m0);
+      t.kt = std::min(plan.kt, g.k - k0);
+      t.nt = std::min(plan.nt, g.n - n0);
+      t.first_k = k0 == 0;
+      t.last_k = k0 + t.kt == g.k;
+      t.load_weights = !(gi == last_group && k0 == last_wk && n0 == last_wn);
+      t.load_inputs = !(gi == last_group && m0 == last_im && k0 == last_ik);
+      last_group = gi;
+      last_wk = k0;
+      last_wn = n0;
+      last_im = m0;
+      last_ik = k0;
 
-          t.weights.dir = DmaDir::to_local;
-          t.weights.dram_addr = layer.w_addr + (std::uint64_t{gi} * g.k + k0) * w_row + row_bytes(n0, wbits);
-          t.weights.rows = t.kt;
-          t.weights.row_bytes = row_bytes(t.nt, wbits);
-          t.weights.dram_stride = w_row;
-          t.inputs.dir = DmaDir::to_local;
-          if (!conv) {
-            t.inputs.dram_addr = layer.i_addr + (std::uint64_t{gi} * g.m + m0) * i_row + row_bytes(k0, abits);
-            t.inputs.rows = t.mt;
-            t.inputs.row_bytes = row_bytes(t.kt, abits);
-            t.inputs.dram_stride = i_row;
-            t.ib_bytes = t.mt * t.inputs.row_bytes;
-          } else {
-            conv_inputs(layer, t, cg, abits);
-          }
-          t.outputs.dir = DmaDir::to_dram;
-          t.outputs.dram_addr = layer.o_addr + m0 * o_row + row_bytes(std::uint64_t{gi} * g.n + n0, obits);
-          t.outputs.rows = t.mt;
-          t.outputs.row_bytes = row_bytes(t.nt, obits);
-          t.outputs.dram_stride = o_row;
-          t.outputs.local_offset = split_k ? t.mt * t.nt * cfg.psum_bytes : 0;
-          t.wb_bytes = wb(t.kt, t.nt);
-          t.ob_bytes = ob(t.mt, t.nt);
-          if (t.load_weights) plan.dram_read_bytes += t.weights.total_bytes();
-          if (t.load_inputs) plan.dram_read_bytes += t.inputs.total_bytes();
-          if (t.last_k) plan.dram_write_bytes += t.outputs.total_bytes();
-          plan.tiles.push_back(t);
-        }
+      t.weights.dir = DmaDir::to_local;
+      t.weights.dram_addr = layer.w_addr + (std::uint64_t{gi} * g.k + k0) * w_row + row_bytes(n0, wbits);
+      t.weights.rows = t.kt;
+      t.weights.row_bytes = row_bytes(t.nt, wbits);
+      t.weights.dram_stride = w_row;
+      t.inputs.dir = DmaDir::to_local;
+      if (!conv) {
+        t.inputs.dram_addr = layer.i_addr + (std::uint64_t{gi} * g.m + m0) * i_row + row_bytes(k0, abits);
+        t.inputs.rows = t.mt;
+        t.inputs.row_bytes = row_bytes(t.kt, abits);
+        t.inputs.dram_stride = i_row;
+        t.ib_bytes = t.mt * t.inputs.row_bytes;
+      } else {
+        conv_inputs(layer, t, cg, abits);
       }
-    }
+      t.outputs.dir = DmaDir::to_dram;
+      t.outputs.dram_addr = layer.o_addr + m0 * o_row + row_bytes(std::uint64_t{gi} * g.n + n0, obits);
+      t.outputs.rows = t.mt;
+      t.outputs.row_bytes = row_bytes(t.nt, obits);
+      t.outputs.dram_stride = o_row;
+      t.outputs.local_offset = split_k ? t.mt * t.nt * cfg.psum_bytes : 0;
+      t.wb_bytes = wb(t.kt, t.nt);
+      t.ob_bytes = ob(t.mt, t.nt);
+      if (t.load_weights) out.dram_read_bytes += t.weights.total_bytes();
+      if (t.load_inputs) out.dram_read_bytes += t.inputs.total_bytes();
+      if (t.last_k) out.dram_write_bytes += t.outputs.total_bytes();
+      out.tiles.push_back(t);
+    };
+    for (std::uint32_t gi = 0; gi < g.groups; ++gi)
+      for (std::uint64_t a = 0; a < (m_outer ? g.m : g.n); a += (m_outer ? plan.mt : plan.nt))
+        for (std::uint64_t b = 0; b < (m_outer ? g.n : g.m); b += (m_outer ? plan.nt : plan.mt))
+          for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m_outer ? a : b, m_outer ? b : a, k0);
+    return out;
+  };
+  // n outer (weights stay, inputs re-fetched per n tile) unless m outer reads fewer DRAM bytes.
+  TilePlan n_outer = build(false);
+  if (!split_k) {
+    TilePlan m_outer = build(true);
+    if (m_outer.dram_read_bytes < n_outer.dram_read_bytes) return m_outer;
   }
-  return plan;
+  return n_outer;
 }
 
 }  // namespace lpsim::hw

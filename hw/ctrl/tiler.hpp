@@ -54,7 +54,8 @@ struct TilePlan {
 // K tiles whole channel ranges (kt = kc x r x s, k = (c r + r') s + s'); the inputs job fetches
 // the tile's input band, and ib_bytes is the band's size.
 // Loop order: group, n, m, k (k innermost: an output tile is finished before the next starts;
-// with one k tile, consecutive m tiles reuse the weight tile). Throws ConfigError before
+// with one k tile, consecutive m tiles reuse the weight tile); with one k tile, group, m, n, k
+// instead (inputs reused across n tiles) when that reads fewer DRAM bytes. Throws ConfigError before
 // simulation when the config is invalid or even the minimum tile (1 x min(K,R') x min(N,C'))
 // does not fit a buffer half; the message names the buffer and the bytes.
 TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg);
