@@ -203,22 +203,33 @@ struct Case {
 
 class TopLevel : public ::testing::TestWithParam<Case> {};
 
+// One layer on a tile-fidelity and a cycle-fidelity accelerator, each driven by its own host,
+// simulated together.
+struct DualRun {
+  Accelerator tile_acc, cycle_acc;
+  RunResult rt, rc;
+  Host ht, hc;
+  explicit DualRun(const Layer& L)
+      : tile_acc("tile_acc", small_config(Fidelity::tile)),
+        cycle_acc("cycle_acc", small_config(Fidelity::cycle)),
+        ht("ht", [this, &L](Host& h) { drive(h, L, rt); }),
+        hc("hc", [this, &L](Host& h) { drive(h, L, rc); }) {
+    ht.isock.bind(tile_acc.i_bus.tsock);
+    hc.isock.bind(cycle_acc.i_bus.tsock);
+    ht.irq_i(tile_acc.s_irq);
+    hc.irq_i(cycle_acc.s_irq);
+    sc_start();
+  }
+};
+
 // The same layer on a tile-fidelity and a cycle-fidelity accelerator: identical output bits,
 // equal to the independent reference, and identical cycle counts and interrupt times.
 TEST_P(TopLevel, TileAndCycleFidelityAgreeWithTheReferenceAndEachOther) {
   const Case c = GetParam();
   const Layer L = make_layer(23, 150, 13, c.mode, c.df, 11u + static_cast<unsigned>(c.mode));
-  Accelerator tile_acc("tile_acc", small_config(Fidelity::tile));
-  Accelerator cycle_acc("cycle_acc", small_config(Fidelity::cycle));
-  RunResult rt, rc;
-  Host ht("ht", [&](Host& h) { drive(h, L, rt); });
-  Host hc("hc", [&](Host& h) { drive(h, L, rc); });
-  ht.isock.bind(tile_acc.i_bus.tsock);
-  hc.isock.bind(cycle_acc.i_bus.tsock);
-  ht.irq_i(tile_acc.s_irq);
-  hc.irq_i(cycle_acc.s_irq);
-  sc_start();
-
+  DualRun run(L);
+  const Accelerator &tile_acc = run.tile_acc, &cycle_acc = run.cycle_acc;
+  const RunResult &rt = run.rt, &rc = run.rc;
   ASSERT_EQ(rt.error, 0u) << tile_acc.i_ctrl.last_error();
   ASSERT_EQ(rc.error, 0u) << cycle_acc.i_ctrl.last_error();
   EXPECT_EQ(rt.status, regs::STATUS_DONE);
@@ -398,17 +409,9 @@ class TopLevelConv : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(TopLevelConv, OnChipIm2colMatchesTheDirectConvolutionInBothFidelities) {
   const ConvCase c = GetParam();
   const Layer L = make_conv(c.shape, c.mode, c.df, 31u + static_cast<unsigned>(c.mode));
-  Accelerator tile_acc("tile_acc", small_config(Fidelity::tile));
-  Accelerator cycle_acc("cycle_acc", small_config(Fidelity::cycle));
-  RunResult rt, rc;
-  Host ht("ht", [&](Host& h) { drive(h, L, rt); });
-  Host hc("hc", [&](Host& h) { drive(h, L, rc); });
-  ht.isock.bind(tile_acc.i_bus.tsock);
-  hc.isock.bind(cycle_acc.i_bus.tsock);
-  ht.irq_i(tile_acc.s_irq);
-  hc.irq_i(cycle_acc.s_irq);
-  sc_start();
-
+  DualRun run(L);
+  const Accelerator &tile_acc = run.tile_acc, &cycle_acc = run.cycle_acc;
+  const RunResult &rt = run.rt, &rc = run.rc;
   ASSERT_EQ(rt.error, 0u) << tile_acc.i_ctrl.last_error();
   ASSERT_EQ(rc.error, 0u) << cycle_acc.i_ctrl.last_error();
   ASSERT_EQ(rt.out.size(), L.expected.size());
