@@ -1,6 +1,8 @@
 // Kernel-free controller tests: layer descriptor, register file rules, tiler coverage and errors.
 #include <gtest/gtest.h>
 
+#include "tests/support/error_of.hpp"
+
 #include <algorithm>
 #include <numeric>
 #include <set>
@@ -15,15 +17,7 @@
 namespace lpsim::hw {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
+using lpsim::test::error_of;
 
 LayerDescriptor gemm(std::uint32_t m, std::uint32_t k, std::uint32_t n, int bits = 8) {
   LayerDescriptor d;
@@ -80,25 +74,25 @@ TEST(LayerDescriptor, ValidateNamesTheField) {
   auto d = gemm(4, 4, 4);
   EXPECT_NO_THROW(d.validate());
   auto bad = d; bad.m = 0;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: m: must be >= 1");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: m: must be >= 1");
   bad = d; bad.mode = 3;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: mode: 3 is not 8, 4 or 2");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: mode: 3 is not 8, 4 or 2");
   bad = d; bad.mode = 4;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: fmt_w: n = 8 is wider than mode 4");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: fmt_w: n = 8 is wider than mode 4");
   bad = d; bad.pp_flags = pp::RELU | pp::RELU6;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: pp_flags: RELU and RELU6 are mutually exclusive");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: pp_flags: RELU and RELU6 are mutually exclusive");
   bad = d; bad.pp_flags = 0x40;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: pp_flags: unknown bits 0x40");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: pp_flags: unknown bits 0x40");
   bad = d; bad.pp_flags = pp::REQUANT; bad.pp_scale = 0;
-  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: pp_scale:"), std::string::npos);
+  EXPECT_NE(error_of<ConfigError>([&] { bad.validate(); }).find("layer: pp_scale:"), std::string::npos);
   bad = d; bad.fmt_a.es = 9;
-  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: fmt_a: "), std::string::npos);
+  EXPECT_NE(error_of<ConfigError>([&] { bad.validate(); }).find("layer: fmt_a: "), std::string::npos);
   bad = d; bad.fmt_o.family = FormatFamily::fp8_e4m3; bad.fmt_o.n = 6;
-  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: fmt_o: "), std::string::npos);
+  EXPECT_NE(error_of<ConfigError>([&] { bad.validate(); }).find("layer: fmt_o: "), std::string::npos);
   bad = d; bad.dataflow = static_cast<Dataflow>(3);
-  EXPECT_NE(error_of([&] { bad.validate(); }).find("layer: dataflow:"), std::string::npos);
+  EXPECT_NE(error_of<ConfigError>([&] { bad.validate(); }).find("layer: dataflow:"), std::string::npos);
   bad = d; bad.groups = 0;
-  EXPECT_EQ(error_of([&] { bad.validate(); }), "layer: groups: must be >= 1");
+  EXPECT_EQ(error_of<ConfigError>([&] { bad.validate(); }), "layer: groups: must be >= 1");
   LayerDescriptor grouped = d;  // a grouped GEMM: groups independent M x K x N products
   grouped.groups = 3;
   EXPECT_NO_THROW(grouped.validate());
@@ -107,15 +101,15 @@ TEST(LayerDescriptor, ValidateNamesTheField) {
 
   LayerDescriptor c = d;
   c.op = LayerOp::conv; c.m = 0; c.k = 0; c.h = 8; c.w = 8; c.c = 6; c.r = 3; c.s = 3; c.n = 8; c.groups = 4;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: groups: 4 does not divide c = 6");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: groups: 4 does not divide c = 6");
   c.groups = 2; c.pad = 3;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: pad: 3 must be smaller than the kernel (r = 3, s = 3)");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: pad: 3 must be smaller than the kernel (r = 3, s = 3)");
   c.pad = 1; c.m = 5;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: m: 5 must be 0 or out_h * out_w = 64 for conv");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: m: 5 must be 0 or out_h * out_w = 64 for conv");
   c.m = 64; c.k = 27;
   EXPECT_NO_THROW(c.validate());
   c.h = 1; c.pad = 0;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "layer: r: 3 exceeds h + 2 pad = 1");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: r: 3 exceeds h + 2 pad = 1");
 }
 
 // ---- ControllerRegs ---------------------------------------------------------------------
@@ -402,22 +396,22 @@ TEST(Tiler, ConvolutionMinimumTileIsOneOutputRow) {
   LayerDescriptor c = gemm(0, 0, 8);
   c.op = LayerOp::conv;
   c.h = 8; c.w = 40; c.c = 8; c.r = 3; c.s = 3; c.pad = 1;
-  EXPECT_EQ(error_of([&] { plan_tiles(c, small_cfg(4096, 128, 4096)); }),
+  EXPECT_EQ(error_of<ConfigError>([&] { plan_tiles(c, small_cfg(4096, 128, 4096)); }),
             "tiler: minimum tile (M 40 x K 9 x N 8) does not fit: ib: tile of 120 bytes exceeds the 64-byte half of a "
             "128-byte double buffer");
 }
 
 TEST(Tiler, ImpossibleConfigsFailBeforeSimulation) {
-  EXPECT_EQ(error_of([] { plan_tiles(gemm(8, 64, 64), small_cfg(64, 1024, 1024)); }),
+  EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(8, 64, 64), small_cfg(64, 1024, 1024)); }),
             "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: wb: tile of 64 bytes exceeds the 32-byte half of a "
             "64-byte double buffer");
-  EXPECT_EQ(error_of([] { plan_tiles(gemm(8, 64, 64), small_cfg(1024, 1024, 64)); }),
+  EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(8, 64, 64), small_cfg(1024, 1024, 64)); }),
             "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: ob: tile of 40 bytes exceeds the 32-byte half of a "
             "64-byte double buffer");
-  EXPECT_EQ(error_of([] { plan_tiles(gemm(0, 64, 64), TilerConfig{}); }), "layer: m: must be >= 1");
+  EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(0, 64, 64), TilerConfig{}); }), "layer: m: must be >= 1");
   auto cfg = TilerConfig{};
   cfg.array_rows = 0;
-  EXPECT_EQ(error_of([&] { plan_tiles(gemm(8, 8, 8), cfg); }), "tiler: array_rows must be >= 1");
+  EXPECT_EQ(error_of<ConfigError>([&] { plan_tiles(gemm(8, 8, 8), cfg); }), "tiler: array_rows must be >= 1");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Kernel-free tests of the memory cores: SRAM buffer, DRAM core, address map, DMA burst plan.
 #include <gtest/gtest.h>
 
+#include "tests/support/error_of.hpp"
+
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -14,15 +16,7 @@
 namespace lpsim::hw {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
+using lpsim::test::error_of;
 
 // ---- SramBuffer -------------------------------------------------------------------------
 
@@ -30,15 +24,15 @@ TEST(BufferConfig, ValidateNamesTheField) {
   BufferConfig c;
   c.name = "wb";
   c.capacity_bytes = 0;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "wb: capacity_bytes must be > 0");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "wb: capacity_bytes must be > 0");
   c.capacity_bytes = 1000;
   c.banks = 8;
   c.bank_width_bytes = 8;
-  EXPECT_NE(error_of([&] { c.validate(); }).find("not a multiple of banks * bank_width_bytes = 64"),
+  EXPECT_NE(error_of<ConfigError>([&] { c.validate(); }).find("not a multiple of banks * bank_width_bytes = 64"),
             std::string::npos);
   c.capacity_bytes = 1024;
   c.ports = 0;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "wb: ports must be > 0");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "wb: ports must be > 0");
 }
 
 TEST(BufferConfig, FitCheckBeforeSimulation) {
@@ -214,10 +208,10 @@ TEST(DramCore, ByteEnablesMaskWritesAndReads) {
 TEST(DramConfig, ValidateNamesTheField) {
   DramConfig c;
   c.bytes_per_cycle = 0;
-  EXPECT_EQ(error_of([&] { c.validate(); }), "dram: bytes_per_cycle must be > 0");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "dram: bytes_per_cycle must be > 0");
   c = DramConfig{};
   c.page_bytes = 1000;
-  EXPECT_EQ(error_of([&] { DramCore d(c); }), "dram: page_bytes = 1000 must be a power of two");
+  EXPECT_EQ(error_of<ConfigError>([&] { DramCore d(c); }), "dram: page_bytes = 1000 must be a power of two");
 }
 
 // ---- AddressMap -------------------------------------------------------------------------
@@ -241,10 +235,10 @@ TEST(AddressMap, DecodesAndRebases) {
 }
 
 TEST(AddressMap, OverlapRejectedWithBothNames) {
-  EXPECT_EQ(error_of([] { AddressMap m({{0x1000, 0x1000, 0, "a"}, {0x1800, 0x10, 1, "b"}}); }),
+  EXPECT_EQ(error_of<ConfigError>([] { AddressMap m({{0x1000, 0x1000, 0, "a"}, {0x1800, 0x10, 1, "b"}}); }),
             "router: map entry 'b' [0x1800, 0x1810) overlaps 'a' [0x1000, 0x2000)");
-  EXPECT_EQ(error_of([] { AddressMap m({{0x0, 0x0, 0, "z"}}); }), "router: map entry 'z' has size 0");
-  EXPECT_NE(error_of([] { AddressMap m({{~0ull - 10, 100, 0, "w"}}); }).find("wraps"), std::string::npos);
+  EXPECT_EQ(error_of<ConfigError>([] { AddressMap m({{0x0, 0x0, 0, "z"}}); }), "router: map entry 'z' has size 0");
+  EXPECT_NE(error_of<ConfigError>([] { AddressMap m({{~0ull - 10, 100, 0, "w"}}); }).find("wraps"), std::string::npos);
   // Adjacent windows are fine; a window may end exactly at 2^64.
   AddressMap ok({{0x0, 0x1000, 0, "a"}, {0x1000, 0x1000, 1, "b"}, {~0ull - 0xfff, 0x1000, 2, "top"}});
   EXPECT_EQ(ok.decode(~0ull)->target, 2u);

@@ -2,6 +2,8 @@
 // GEMM views.
 #include <gtest/gtest.h>
 
+#include "tests/support/error_of.hpp"
+
 #include <string>
 
 #include "sim/user_error.hpp"
@@ -9,6 +11,8 @@
 
 namespace lpsim::model {
 namespace {
+
+using lpsim::test::error_of;
 
 Node make(OpKind op, const std::string& name, std::vector<std::string> in) {
   Node n;
@@ -27,17 +31,6 @@ Node conv(const std::string& name, const std::string& in, Shape w, int64_t strid
   n.attrs.pads = {pad, pad, pad, pad};
   n.attrs.groups = groups;
   return n;
-}
-
-// Runs f and returns the UserError message ("" when nothing was thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Graph, ConvShapeAndGemmView) {
@@ -165,14 +158,14 @@ TEST(Graph, AddBroadcastConcatSlice) {
 TEST(Graph, MisfitNamesTheNode) {
   Graph g("t");
   g.add_input("x", {1, 3, 8, 8});
-  const std::string msg = error_of([&] { g.add_node(conv("stem", "x", {8, 4, 3, 3}, 1, 1)); });
+  const std::string msg = error_of<UserError>([&] { g.add_node(conv("stem", "x", {8, 4, 3, 3}, 1, 1)); });
   EXPECT_NE(msg.find("node 'stem' (Conv)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("3 channels"), std::string::npos) << msg;
 
   Graph h("t");
   h.add_input("a", {2, 3});
   h.add_input("b", {2, 4});
-  const std::string m2 = error_of([&] { h.add_node(make(OpKind::Add, "res", {"a", "b"})); });
+  const std::string m2 = error_of<UserError>([&] { h.add_node(make(OpKind::Add, "res", {"a", "b"})); });
   EXPECT_NE(m2.find("node 'res' (Add)"), std::string::npos) << m2;
   EXPECT_NE(m2.find("do not broadcast"), std::string::npos) << m2;
 
@@ -180,23 +173,23 @@ TEST(Graph, MisfitNamesTheNode) {
   k.add_input("a", {2, 3});
   Node fc = make(OpKind::Gemm, "fc", {"a"});
   fc.weight_shape = {5, 4};
-  EXPECT_NE(error_of([&] { k.add_node(fc); }).find("node 'fc' (Gemm)"), std::string::npos);
+  EXPECT_NE(error_of<UserError>([&] { k.add_node(fc); }).find("node 'fc' (Gemm)"), std::string::npos);
   Node w = make(OpKind::Gemm, "fc2", {"a"});
   w.weight_shape = {5, 3};
   w.weights.assign(14, 0.0f);
-  EXPECT_NE(error_of([&] { k.add_node(w); }).find("weight values"), std::string::npos);
+  EXPECT_NE(error_of<UserError>([&] { k.add_node(w); }).find("weight values"), std::string::npos);
 }
 
 TEST(Graph, DuplicateNamesAndMissingInputs) {
   Graph g("t");
   g.add_input("x", {1, 4});
   g.add_node(make(OpKind::Relu, "r", {"x"}));
-  EXPECT_NE(error_of([&] { g.add_node(make(OpKind::Relu, "r", {"x"})); }).find("used twice"),
+  EXPECT_NE(error_of<UserError>([&] { g.add_node(make(OpKind::Relu, "r", {"x"})); }).find("used twice"),
             std::string::npos);
   Node n = make(OpKind::Relu, "r2", {"nowhere"});
   g.add_node(n);
   g.add_output("r2");
-  const std::string msg = error_of([&] { g.finalize(); });
+  const std::string msg = error_of<UserError>([&] { g.finalize(); });
   EXPECT_NE(msg.find("node 'r2'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'nowhere'"), std::string::npos) << msg;
 }
@@ -223,7 +216,7 @@ TEST(Graph, CycleIsReported) {
   g.add_node(make(OpKind::Add, "a", {"x", "b"}));
   g.add_node(make(OpKind::Relu, "b", {"a"}));
   g.add_output("b");
-  EXPECT_NE(error_of([&] { g.finalize(); }).find("cycle"), std::string::npos);
+  EXPECT_NE(error_of<UserError>([&] { g.finalize(); }).find("cycle"), std::string::npos);
 }
 
 TEST(Graph, ReshapeRules) {
@@ -235,7 +228,7 @@ TEST(Graph, ReshapeRules) {
   EXPECT_EQ(g.shape("r"), (Shape{2, 12}));
   Node bad = make(OpKind::Reshape, "bad", {"x"});
   bad.attrs.shape = {5, -1};
-  EXPECT_NE(error_of([&] { g.add_node(bad); }).find("node 'bad' (Reshape)"), std::string::npos);
+  EXPECT_NE(error_of<UserError>([&] { g.add_node(bad); }).find("node 'bad' (Reshape)"), std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // and the named errors for bad files.
 #include <gtest/gtest.h>
 
+#include "tests/support/error_of.hpp"
 #include "tests/support/onnx_builder.hpp"
 
 #include <cmath>
@@ -20,6 +21,8 @@
 namespace lpsim::model {
 namespace {
 
+using lpsim::test::error_of;
+
 using lpsim::test::OnnxBuilder;
 
 std::vector<float> randn(std::size_t n, uint64_t seed, double std = 1.0) {
@@ -29,16 +32,6 @@ std::vector<float> randn(std::size_t n, uint64_t seed, double std = 1.0) {
   return v;
 }
 
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // conv(3x3, no bias) -> BN -> relu -> maxpool 2x2 -> flatten -> gemm(transB, alpha 0.5).
 struct ConvBnModel {
@@ -257,7 +250,7 @@ TEST(OnnxImport, UnsupportedOpNamesNodeAndType) {
   b.node("Sigmoid", "gate_7", {"a"}, {"y"});
   b.output("y");
   const std::string path = b.save("sigmoid.onnx");
-  const std::string msg = error_of([&] { import_onnx(path); });
+  const std::string msg = error_of<UserError>([&] { import_onnx(path); });
   EXPECT_EQ(msg, path + ": node 'gate_7' has unsupported op type 'Sigmoid'");
 }
 
@@ -267,7 +260,7 @@ TEST(OnnxImport, CorruptAndMissingFiles) {
     std::ofstream out(corrupt, std::ios::binary);
     out << "this is not an ONNX model\xff\xff\xff";
   }
-  std::string msg = error_of([&] { import_onnx(corrupt); });
+  std::string msg = error_of<UserError>([&] { import_onnx(corrupt); });
   EXPECT_EQ(msg.rfind(corrupt + ": ", 0), 0u) << msg;
   EXPECT_NE(msg.find("not a valid ONNX model"), std::string::npos) << msg;
 
@@ -277,11 +270,11 @@ TEST(OnnxImport, CorruptAndMissingFiles) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string cut = ::testing::TempDir() + "lpsim_model_truncated.onnx";
   std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  msg = error_of([&] { import_onnx(cut); });
+  msg = error_of<UserError>([&] { import_onnx(cut); });
   EXPECT_EQ(msg.rfind(cut + ": ", 0), 0u) << msg;
 
   const std::string missing = ::testing::TempDir() + "lpsim_model_does_not_exist.onnx";
-  msg = error_of([&] { import_onnx(missing); });
+  msg = error_of<UserError>([&] { import_onnx(missing); });
   EXPECT_EQ(msg, missing + ": cannot open ONNX model");
 }
 
@@ -291,7 +284,7 @@ TEST(OnnxImport, MissingInitializerIsNamed) {
   b.node("Conv", "conv_a", {"x", "conv_a.weight"}, {"y"});
   b.output("y");
   const std::string path = b.save("missing_init.onnx");
-  const std::string msg = error_of([&] { import_onnx(path); });
+  const std::string msg = error_of<UserError>([&] { import_onnx(path); });
   EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << msg;
   EXPECT_NE(msg.find("node 'conv_a' (Conv)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'conv_a.weight'"), std::string::npos) << msg;
@@ -311,7 +304,7 @@ TEST(OnnxImport, BadDtypeNamesTheTensor) {
   OnnxBuilder::int1(g, "transB", 1);
   b.output("y");
   const std::string path = b.save("f64.onnx");
-  const std::string msg = error_of([&] { import_onnx(path); });
+  const std::string msg = error_of<UserError>([&] { import_onnx(path); });
   EXPECT_EQ(
       msg,
       path + ": tensor 'fc.weight_f64' has data type DOUBLE, only FLOAT (float32) is supported");
@@ -326,7 +319,7 @@ TEST(OnnxImport, UnfoldableBatchNorm) {
   b.node("Relu", "relu", {"c"}, {"r"});
   b.node("BatchNormalization", "bn_after_relu", {"r", "s", "b", "m", "v"}, {"y"});
   b.output("y");
-  const std::string msg = error_of([&] { import_onnx(b.save("bn_relu.onnx")); });
+  const std::string msg = error_of<UserError>([&] { import_onnx(b.save("bn_relu.onnx")); });
   EXPECT_NE(msg.find("node 'bn_after_relu' (BatchNormalization): cannot be folded"),
             std::string::npos)
       << msg;
@@ -340,7 +333,7 @@ TEST(OnnxImport, UnfoldableBatchNorm) {
   c.node("BatchNormalization", "bn", {"c", "s", "b", "m", "v"}, {"n"});
   c.node("Add", "add", {"n", "c"}, {"y"});
   c.output("y");
-  const std::string m2 = error_of([&] { import_onnx(c.save("bn_shared.onnx")); });
+  const std::string m2 = error_of<UserError>([&] { import_onnx(c.save("bn_shared.onnx")); });
   EXPECT_NE(m2.find("node 'bn' (BatchNormalization): cannot be folded"), std::string::npos) << m2;
 }
 
@@ -351,7 +344,7 @@ TEST(OnnxImport, ShapeMisfitNamesFileAndNode) {
   b.node("Conv", "stem", {"x", "w"}, {"y"});
   b.output("y");
   const std::string path = b.save("misfit.onnx");
-  const std::string msg = error_of([&] { import_onnx(path); });
+  const std::string msg = error_of<UserError>([&] { import_onnx(path); });
   EXPECT_EQ(msg.rfind(path + ": node 'stem' (Conv): input has 3 channels", 0), 0u) << msg;
 }
 
