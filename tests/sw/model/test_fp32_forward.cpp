@@ -7,20 +7,14 @@
 #include <string>
 
 #include "sim/user_error.hpp"
+#include "tests/sw/model/node_builder.hpp"
 #include "sw/model/fp32_forward.hpp"
 #include "sw/model/normal_rng.hpp"
 
 namespace lpsim::model {
 namespace {
 
-Node make(OpKind op, const std::string& name, std::vector<std::string> in) {
-  Node n;
-  n.name = name;
-  n.op = op;
-  n.inputs = std::move(in);
-  n.outputs = {name};
-  return n;
-}
+using test::make;
 
 FloatTensor iota_tensor(Shape shape, float start = 1.0f) {
   FloatTensor t{shape, std::vector<float>(static_cast<std::size_t>(num_elements(shape)))};

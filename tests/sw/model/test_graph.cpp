@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/user_error.hpp"
+#include "tests/sw/model/node_builder.hpp"
 #include "sw/model/graph.hpp"
 
 namespace lpsim::model {
@@ -14,14 +15,7 @@ namespace {
 
 using lpsim::test::error_of;
 
-Node make(OpKind op, const std::string& name, std::vector<std::string> in) {
-  Node n;
-  n.name = name;
-  n.op = op;
-  n.inputs = std::move(in);
-  n.outputs = {name};
-  return n;
-}
+using test::make;
 
 Node conv(const std::string& name, const std::string& in, Shape w, int64_t stride, int64_t pad,
           int64_t groups = 1) {
