@@ -33,9 +33,6 @@
 #include "sw/driver/network_runner.hpp"
 #include "sw/energy/cost_tables.hpp"
 #include "sw/energy/energy_model.hpp"
-#include "sw/formats/format_parse.hpp"
-#include "sw/formats/int_format.hpp"
-#include "sw/formats/lp_format.hpp"
 #include "sw/model/fp32_forward.hpp"
 #include "sw/model/normal_rng.hpp"
 #include "sw/model/onnx_import.hpp"
@@ -147,16 +144,6 @@ hw::AcceleratorConfig accel_config(const Workload& w) {
   return c;
 }
 
-// The register view of a format text (storage width and PE family are what tiling needs).
-hw::OperandFormat operand_of(const std::string& text) {
-  const fmt::FormatPtr f = fmt::parse_format(text);
-  if (const auto* lp = dynamic_cast<const fmt::LpFormat*>(f.get())) {
-    const auto& p = lp->params();
-    return {hw::FormatFamily::lp, p.n, p.es, p.rs, p.sf};
-  }
-  return {hw::FormatFamily::int_, f->bits(), 0, 0, 0};
-}
-
 // Every layer must tile into the buffers before anything is simulated.
 void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, const hw::AcceleratorConfig& cfg,
                 const Workload& w) {
@@ -167,9 +154,10 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, c
     if (!s.compute) continue;
     const compiler::ComputeStep& c = s.layer;
     hw::LayerDescriptor d = driver::layer_shape(prog_graph, c);
-    d.fmt_a = operand_of(c.act_format);
-    d.fmt_w = operand_of(c.wgt_format);
-    d.fmt_o = operand_of(c.out_format);
+    // Storage width and PE family are what tiling needs; fitted scales do not matter here.
+    d.fmt_a = driver::hw_format(c.act_format, {}).op;
+    d.fmt_w = driver::hw_format(c.wgt_format, {}).op;
+    d.fmt_o = driver::hw_format(c.out_format, {}).op;
     d.mode = static_cast<std::uint32_t>(c.mode);
     d.dataflow = hw::dataflow_from_string(w.accel.dataflow);
     try {

@@ -51,8 +51,7 @@ Program plan_program(const model::Graph& graph, const std::string& default_forma
                       ": the model has no compute layer named '" + name + "'");
   }
   const std::string dkey = "quantization.default";
-  const int default_mode = mode_of(default_format, dkey, where(dkey));
-  (void)default_mode;
+  mode_of(default_format, dkey, where(dkey));  // checked even when every layer has its own
 
   auto is_output = [&](const std::string& t) {
     for (const auto& o : graph.outputs())

@@ -29,15 +29,6 @@ struct NetworkRunner::QTensor {
   std::vector<std::uint32_t> codes;
 };
 
-// A format as the hardware runs it: the codec and its register encoding.
-struct NetworkRunner::HwFormat {
-  std::string text;
-  fmt::FormatPtr format;
-  hw::OperandFormat op;
-  double scale = 1.0;  // INT: the value of code 1 (a power of two)
-  bool is_int = false;
-};
-
 namespace {
 
 std::uint64_t align(std::uint64_t v) { return (v + 4095) & ~std::uint64_t{4095}; }
@@ -95,8 +86,7 @@ NetworkRunner::~NetworkRunner() {
   if (m_pending.valid()) m_pending.wait();
 }
 
-NetworkRunner::HwFormat NetworkRunner::hw_format(const std::string& text, const std::vector<float>& calib,
-                                                 int mode) const {
+HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
   HwFormat h;
   h.text = text;
   h.format = fmt::parse_format(text, calib.data(), calib.size());
@@ -114,7 +104,6 @@ NetworkRunner::HwFormat NetworkRunner::hw_format(const std::string& text, const 
   } else {
     throw UserError("format '" + text + "' has no PE type on this accelerator");
   }
-  (void)mode;
   return h;
 }
 
@@ -193,10 +182,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::int64_t G = v.groups, M = v.m, K = v.k, N = v.n;
 
   // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
-  const HwFormat fa = hw_format(s.act_format, m_fp32.at(s.input).data, s.mode);
-  const HwFormat fw = s.input_b.empty() ? hw_format(s.wgt_format, node.weights, s.mode)
-                                        : hw_format(s.wgt_format, m_fp32.at(s.input_b).data, s.mode);
-  const HwFormat fo = hw_format(s.out_format, m_fp32.at(s.output).data, 8);
+  const HwFormat fa = hw_format(s.act_format, m_fp32.at(s.input).data);
+  const HwFormat fw = s.input_b.empty() ? hw_format(s.wgt_format, node.weights)
+                                        : hw_format(s.wgt_format, m_fp32.at(s.input_b).data);
+  const HwFormat fo = hw_format(s.out_format, m_fp32.at(s.output).data);
 
   // Operands in the grouped GEMM layouts.
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);

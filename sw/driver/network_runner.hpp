@@ -63,6 +63,20 @@ bool conv_on_chip(const model::Node& node);
 // batch image), everything else the step's GEMM view.
 hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s);
 
+// A format as the hardware runs it: the codec and its register encoding.
+struct HwFormat {
+  std::string text;
+  fmt::FormatPtr format;
+  hw::OperandFormat op;
+  double scale = 1.0;  // INT: the value of code 1 (a power of two)
+  bool is_int = false;
+};
+
+// The hardware view of a format text; fitted formats (int, af) are calibrated on `calib`. INT
+// scales are rounded up to a power of two (the register carries sf, scale = 2^-sf). Throws
+// lpsim::UserError for a format the array has no PE type for.
+HwFormat hw_format(const std::string& text, const std::vector<float>& calib);
+
 class NetworkRunner {
  public:
   // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and
@@ -77,8 +91,6 @@ class NetworkRunner {
 
  private:
   struct QTensor;
-  struct HwFormat;
-  HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int mode) const;
   const model::FloatTensor& float_of(const std::string& tensor);
   std::vector<std::uint32_t> codes_of(const std::string& tensor, const HwFormat& f);
   void run_compute(Driver& d, const compiler::ComputeStep& s);
