@@ -32,7 +32,7 @@ bool Dma::burst(const DmaBurst& b, DmaDir dir, LocalStore& local, sc_core::sc_ti
   const bool to_local = dir == DmaDir::to_local;
   const auto len = static_cast<unsigned>(b.len);
   if (!to_local) local.read(b.local_offset, m_tmp.data(), len);
-  tlm::tlm_generic_payload gp;
+  tlm::tlm_generic_payload& gp = m_gp;  // reused: a payload allocates its extension array
   gp.set_command(to_local ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
   gp.set_address(b.dram_addr);
   gp.set_data_ptr(m_tmp.data());

@@ -74,6 +74,7 @@ class Dma : public sc_core::sc_module {
   DmaStats m_stats;
   tlm_utils::tlm_quantumkeeper m_qk;
   std::vector<std::uint8_t> m_tmp;
+  tlm::tlm_generic_payload m_gp;
 };
 
 }  // namespace lpsim::hw
