@@ -148,7 +148,7 @@ TEST_F(RunTest, OnnxModelBuiltInTheTestRunsVerified) {
 }
 
 TEST_F(RunTest, ScaleSimTopologyRunsAsIndependentLayers) {
-  const std::string topo = std::string(LPSIM_SHARED_DIR) + "/data/scalesim/tiny_4x4/tiny.csv";
+  const std::string topo = std::string(LPSIM_TEST_DATA_DIR) + "/scalesim/tiny_4x4/tiny.csv";
   const auto r = run("topology: " + topo + "\naccelerator: {rows: 4, cols: 4}\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto s = summary();

@@ -11,7 +11,7 @@
 namespace lpsim::scalesim::test {
 
 std::string data(const std::string& rel) {
-  return std::string(LPSIM_SHARED_DIR) + "/data/scalesim/" + rel;
+  return std::string(LPSIM_TEST_DATA_DIR) + "/scalesim/" + rel;
 }
 
 std::string read_text(const std::string& path) {

@@ -1,11 +1,11 @@
-// Helpers for the SCALE-Sim drop-in tests: shared data paths, files, temporary directories.
+// Helpers for the SCALE-Sim drop-in tests: test data paths, files, temporary directories.
 #pragma once
 
 #include <string>
 
 namespace lpsim::scalesim::test {
 
-// /work/shared/data/scalesim (from LPSIM_SHARED_DIR) joined with `rel`.
+// tests/data/scalesim in this repository (from LPSIM_TEST_DATA_DIR) joined with `rel`.
 std::string data(const std::string& rel);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
