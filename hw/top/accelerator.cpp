@@ -71,10 +71,25 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const AcceleratorC
       m_cfg(cfg),
       m_period(cfg.clock_period_ns(), sc_core::SC_NS),
       m_backend(i_array, cfg.datapath, ppu_config(cfg), m_period) {
-  i_bus.isock.bind(i_router.tsock);
-  i_ctrl.i_dma.isock.bind(i_bus.tsock);
-  i_router.isock.bind(i_dram.tsock);  // target 0
-  i_router.isock.bind(i_ctrl.tsock);  // target 1
+  const bool check = cfg.tlm_check == TlmCheck::on ||
+                     (cfg.tlm_check == TlmCheck::build_default && tlm_check_by_default());
+  // Binds initiator to target, through a protocol checker when the checks are on.
+  auto link = [&](auto& initiator, auto& target, const char* checker, const char* text, TlmTargetCaps caps) {
+    if (!check) {
+      initiator.bind(target);
+      return;
+    }
+    m_checkers.push_back(std::make_unique<TlmChecker>(checker, text, caps));
+    initiator.bind(m_checkers.back()->tsock);
+    m_checkers.back()->isock.bind(target);
+  };
+  link(i_ctrl.i_dma.isock, i_bus.tsock, "i_chk_dma", "i_ctrl.i_dma.isock -> i_bus.tsock", TlmTargetCaps::interconnect());
+  link(i_bus.isock, i_router.tsock, "i_chk_bus", "i_bus.isock -> i_router.tsock (host and DMA traffic)",
+       TlmTargetCaps::interconnect());
+  link(i_router.isock, i_dram.tsock, "i_chk_dram", "i_router.isock[0] -> i_dram.tsock",  // target 0
+       TlmTargetCaps::memory(cfg.dram_bytes, true));
+  link(i_router.isock, i_ctrl.tsock, "i_chk_ctrl", "i_router.isock[1] -> i_ctrl.tsock",  // target 1
+       TlmTargetCaps::registers(regs::kWindowBytes, 4));
   i_ctrl.irq_o(s_irq);
   i_ctrl.set_backend(&m_backend);
 }

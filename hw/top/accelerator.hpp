@@ -2,10 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include <systemc>
 
 #include "hw/array/array_module.hpp"
+#include "hw/common/tlm_checker.hpp"
 #include "hw/ctrl/controller.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"
@@ -17,6 +20,13 @@ namespace lpsim::hw {
 // Address map seen by the host and the DMA (docs/architecture.md, "Address map").
 inline constexpr std::uint64_t kDramBase = 0x0;
 inline constexpr std::uint64_t kCtrlBase = 0xF000'0000;
+
+// TLM-2.0 protocol checkers on the device's sockets (hw/common/tlm_checker.hpp).
+enum class TlmCheck {
+  build_default,  // on when the build has LPSIM_TLM_CHECK (Debug, sanitizers), else off
+  off,
+  on,
+};
 
 struct AcceleratorConfig {
   int rows = 32;
@@ -32,6 +42,7 @@ struct AcceleratorConfig {
   std::uint64_t dma_burst_bytes = 256;
   DatapathOptions datapath;
   unsigned ppu_lanes = 0;          // 0: one output row of the array per cycle (= cols)
+  TlmCheck tlm_check = TlmCheck::build_default;
 
   // Throws ConfigError naming the field.
   void validate() const;
@@ -54,11 +65,16 @@ class Accelerator : public sc_core::sc_module {
   const AcceleratorConfig& config() const { return m_cfg; }
   const ArrayBackend& backend() const { return m_backend; }
   sc_core::sc_time clock_period() const { return m_period; }
+  // With the protocol checks on: one checker per link (DMA -> bus, bus -> router, router ->
+  // DRAM, router -> controller registers; the host's link is checked at bus -> router, the bus
+  // only forwards). Empty with them off: the sockets are bound directly.
+  const std::vector<std::unique_ptr<TlmChecker>>& tlm_checkers() const { return m_checkers; }
 
  private:
   AcceleratorConfig m_cfg;
   sc_core::sc_time m_period;
   ArrayBackend m_backend;
+  std::vector<std::unique_ptr<TlmChecker>> m_checkers;
 };
 
 }  // namespace lpsim::hw
