@@ -35,6 +35,13 @@ Controller::Controller(const sc_core::sc_module_name& name, const ControllerConf
 }
 
 void Controller::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  // The command first: a value TLM-2.0 does not define is a command error, and an ignore
+  // command (which may come without data) is answered OK without effect or delay.
+  if (!gp.is_read() && !gp.is_write()) {
+    gp.set_response_status(gp.get_command() == tlm::TLM_IGNORE_COMMAND ? tlm::TLM_OK_RESPONSE
+                                                                       : tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
   if (gp.get_data_length() != 4 || gp.get_streaming_width() != 4 || gp.get_data_ptr() == nullptr) {
     gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
@@ -54,7 +61,7 @@ void Controller::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
     std::uint32_t v = 0;
     st = m_regs.read(off, v);
     if (st == MemStatus::ok) std::memcpy(gp.get_data_ptr(), &v, 4);
-  } else if (gp.is_write()) {
+  } else {
     std::uint32_t v = 0;
     std::memcpy(&v, gp.get_data_ptr(), 4);
     st = m_regs.write(off, v);

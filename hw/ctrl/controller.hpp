@@ -27,7 +27,8 @@ struct ControllerConfig {
 // Registers: tsock, one 32-bit register per transaction (len 4, 4-byte aligned):
 //   len != 4 or streaming width != 4 -> TLM_BURST_ERROR_RESPONSE, byte enables ->
 //   TLM_BYTE_ENABLE_ERROR_RESPONSE, unaligned/unmapped -> TLM_ADDRESS_ERROR_RESPONSE, write to
-//   a read-only register (or descriptor while BUSY) -> TLM_COMMAND_ERROR_RESPONSE.
+//   a read-only register (or descriptor while BUSY) or a command value other than
+//   read/write/ignore -> TLM_COMMAND_ERROR_RESPONSE; TLM_IGNORE_COMMAND -> OK without effect.
 // Writing CTRL.START starts the layer in the execute thread: validate, tile, fetch the bias,
 // then run the tiles on the backend with the DMA loads of tile i+1 (weights, inputs, residual)
 // overlapping the compute of tile i, and each output tile's store overlapping later compute

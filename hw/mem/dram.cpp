@@ -19,7 +19,8 @@ void Dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   switch (gp.get_command()) {
     case tlm::TLM_READ_COMMAND: r.cmd = DramRequest::Cmd::read; break;
     case tlm::TLM_WRITE_COMMAND: r.cmd = DramRequest::Cmd::write; break;
-    default: r.cmd = DramRequest::Cmd::ignore; break;
+    case tlm::TLM_IGNORE_COMMAND: r.cmd = DramRequest::Cmd::ignore; break;
+    default: r.cmd = DramRequest::Cmd::other; break;  // not a TLM-2.0 command: command error
   }
   r.addr = gp.get_address();
   r.data = gp.get_data_ptr();
@@ -41,7 +42,9 @@ void Dram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     m_channel_free = start + transfer;
     delay = start + transfer + m_period * static_cast<double>(cfg.latency_cycles) - sc_core::sc_time_stamp();
   }
-  if (st == MemStatus::ok && m_core.config().dmi_enabled) gp.set_dmi_allowed(true);
+  // The DMI hint only where a read or write succeeded (an ignored command may name any address).
+  if (st == MemStatus::ok && m_core.config().dmi_enabled && r.cmd != DramRequest::Cmd::ignore)
+    gp.set_dmi_allowed(true);
   gp.set_response_status(to_tlm(st));
 }
 
@@ -58,10 +61,12 @@ bool Dram::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   const auto& cfg = m_core.config();
   const auto addr = gp.get_address();
   if (!cfg.dmi_enabled || addr >= cfg.capacity_bytes) {
-    // Deny, but tell the initiator the whole range so it does not ask again.
+    // Deny, and give the initiator the whole range denied (which holds the address) so it
+    // does not ask again: the memory without DMI, or everything past its end.
     dmi.allow_none();
-    dmi.set_start_address(0);
-    dmi.set_end_address(cfg.capacity_bytes - 1);
+    dmi.set_dmi_ptr(nullptr);
+    dmi.set_start_address(addr >= cfg.capacity_bytes ? cfg.capacity_bytes : 0);
+    dmi.set_end_address(addr >= cfg.capacity_bytes ? ~sc_dt::uint64{0} : cfg.capacity_bytes - 1);
     return false;
   }
   const std::uint64_t base = addr - addr % cfg.page_bytes;

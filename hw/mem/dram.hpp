@@ -18,8 +18,10 @@ namespace lpsim::hw {
 //   address outside [0, capacity)           -> TLM_ADDRESS_ERROR_RESPONSE
 //   len 0, null data, streaming width != len -> TLM_BURST_ERROR_RESPONSE
 //   byte-enable pointer with length 0       -> TLM_BYTE_ENABLE_ERROR_RESPONSE
+//   a command value other than read/write/ignore -> TLM_COMMAND_ERROR_RESPONSE
 // TLM_IGNORE_COMMAND is answered OK without effect. transport_dbg reads/writes without timing.
-// With dmi_enabled, DMI grants one backing page (read/write) per request.
+// With dmi_enabled, DMI grants one backing page (read/write) per request, and a successful
+// read or write carries the DMI hint (dmi_allowed); a denial's range holds the address.
 class Dram : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Dram> tsock{"tsock"};

@@ -23,6 +23,7 @@ void DramConfig::validate() const {
 DramCore::DramCore(DramConfig cfg) : m_cfg(cfg) { m_cfg.validate(); }
 
 MemStatus DramCore::check(const DramRequest& r) const {
+  if (r.cmd == DramRequest::Cmd::other) return MemStatus::command_error;
   if (r.cmd == DramRequest::Cmd::ignore) return MemStatus::ok;
   if (r.addr >= m_cfg.capacity_bytes || r.len > m_cfg.capacity_bytes - r.addr)
     return MemStatus::address_error;

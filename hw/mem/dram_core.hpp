@@ -33,7 +33,7 @@ struct DramStats {
 
 // One request as the core sees it (a TLM generic payload without SystemC types).
 struct DramRequest {
-  enum class Cmd { read, write, ignore } cmd = Cmd::read;
+  enum class Cmd { read, write, ignore, other } cmd = Cmd::read;  // other: no such command
   std::uint64_t addr = 0;
   std::uint8_t* data = nullptr;
   std::size_t len = 0;
@@ -60,7 +60,8 @@ class DramCore {
   // Checks then performs the request; counts stats and busy cycles only for OK requests.
   // `cycles` receives access_cycles(len) (0 on error).
   MemStatus access(const DramRequest& req, std::uint64_t& cycles);
-  // Validation only, in the order: command, address range, length/streaming, byte enables.
+  // Validation only, in the order: command (other -> command_error; ignore -> ok, nothing else
+  // checked), address range, length/streaming, byte enables.
   MemStatus check(const DramRequest& req) const;
 
   // Debug access: no timing, no stats; clipped to capacity; returns bytes copied.

@@ -54,7 +54,18 @@ bool Router::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi)
   const auto addr = gp.get_address();
   const auto d = m_map.decode(addr);
   if (!d) {
+    // Denied across the unmapped gap that holds the address (not the initiator's whole map).
+    sc_dt::uint64 start = 0, end = ~sc_dt::uint64{0};
+    for (const auto& e : m_map.entries()) {
+      if (e.base > addr) {
+        end = e.base - 1;
+        break;
+      }
+      start = e.base + e.size;  // entries are sorted and addr is past this one
+    }
     dmi.allow_none();
+    dmi.set_start_address(start);
+    dmi.set_end_address(end);
     return false;
   }
   gp.set_address(d->offset);

@@ -26,7 +26,8 @@ struct RouterStats {
 // b_transport: forwards to the decoded target with the address rebased to the window, then
 // restores the original address (the payload belongs to the initiator). Unmapped or
 // window-straddling requests get TLM_ADDRESS_ERROR_RESPONSE without reaching any target.
-// transport_dbg and DMI are forwarded and translated back; invalidations are translated.
+// transport_dbg and DMI are forwarded and translated back; invalidations are translated. DMI at
+// an unmapped address is denied over the unmapped gap holding it.
 class Router : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Router> tsock{"tsock"};
