@@ -3,6 +3,7 @@
 
 #include <systemc>  // declares sc_main extern "C"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -10,6 +11,7 @@
 #include <iostream>
 
 #include "sim/commands.hpp"
+#include "sim/output/output_dir.hpp"
 #include "sim/user_error.hpp"
 #include "sw/formats/number_format.hpp"
 
@@ -39,16 +41,46 @@ void check_subcommand_words(CLI::App& app, int argc, char** argv) {
   }
 }
 
+// An error message on one line: control characters (a newline or NUL in a file name, a key or
+// a model's node name) are shown escaped, so the message never spans two lines.
+std::string one_line(const std::string& text) {
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : text) {
+    if (c == '\n')
+      s += "\\n";
+    else if (c == '\r')
+      s += "\\r";
+    else if (c == '\t')
+      s += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      s += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    else
+      s += static_cast<char>(c);
+  }
+  return s;
+}
+
+int fail(const char* prefix, const char* what, int code) {
+  std::fflush(stdout);
+  std::cerr << prefix << one_line(what) << "\n";
+  return code;
+}
+
 }  // namespace
 
 // The program's own main: the kernel's banner would otherwise land on stdout, which the
 // subcommands' output owns; then the usual SystemC start-up, which calls sc_main.
 int main(int argc, char** argv) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  // A file-size limit (ulimit -f) makes writes fail with EFBIG, reported as an error, instead
+  // of killing the process half-way through its outputs.
+  std::signal(SIGXFSZ, SIG_IGN);
   return sc_core::sc_elab_and_sim(argc, argv);
 }
 
 int sc_main(int argc, char** argv) {
+  lpsim::sim::set_invocation(argc, argv);
   CLI::App app{"lpsim: simulator of the Logarithmic-Posit Accelerator (LPA)", "lpsim"};
   app.require_subcommand(1);
   lpsim::cli::add_run_command(app);
@@ -65,21 +97,13 @@ int sc_main(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();  // the subcommand already said why
   } catch (const CLI::ParseError& e) {
-    std::fflush(stdout);
-    std::cerr << "lpsim: error: " << e.what() << "\n";
-    return 2;
+    return fail("lpsim: error: ", e.what(), 2);
   } catch (const lpsim::UserError& e) {
-    std::fflush(stdout);
-    std::cerr << "lpsim: error: " << e.what() << "\n";
-    return 2;
+    return fail("lpsim: error: ", e.what(), 2);
   } catch (const lpsim::fmt::FormatError& e) {
-    std::fflush(stdout);
-    std::cerr << "lpsim: error: " << e.what() << "\n";
-    return 2;
+    return fail("lpsim: error: ", e.what(), 2);
   } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "lpsim: internal error: " << e.what() << "\n";
-    return 1;
+    return fail("lpsim: internal error: ", e.what(), 1);
   }
   return 0;
 }

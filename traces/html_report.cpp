@@ -334,6 +334,7 @@ void write_html_report(const std::string& path, const ReportData& data,
   std::ofstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot write report '" + path + "'");
   f << render_html_report(data, opt);
+  f.close();
   if (!f) throw std::runtime_error("cannot write report '" + path + "'");
 }
 

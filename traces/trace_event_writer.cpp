@@ -99,7 +99,7 @@ void TraceEventWriter::counter(const std::string& name, double ts_us,
 void TraceEventWriter::emit(const nlohmann::json& ev) {
   if (m_closed) throw std::logic_error("trace: event after close()");
   if (m_events != 0) *m_os << ",\n";
-  *m_os << ev.dump();
+  *m_os << ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   ++m_events;
 }
 
@@ -108,7 +108,13 @@ void TraceEventWriter::close() {
   *m_os << "\n]}\n";
   m_os->flush();
   m_closed = true;
-  if (m_file) m_file->close();
+  if (m_file) {
+    m_file->close();
+    // A full disk or a file-size limit: the file is incomplete.
+    if (!*m_file) throw std::runtime_error("cannot write trace file: the write failed (disk full?)");
+  } else if (!*m_os) {
+    throw std::runtime_error("cannot write trace file: the stream failed");
+  }
 }
 
 }  // namespace lpsim::traces

@@ -241,7 +241,13 @@ void VcdWriter::close() {
   if (!m_any_stamp || m_last_stamp != m_time) *m_os << '#' << m_time << '\n';
   m_os->flush();
   m_closed = true;
-  if (m_file) m_file->close();
+  if (m_file) {
+    m_file->close();
+    // A full disk or a file-size limit: the file is incomplete.
+    if (!*m_file) throw std::runtime_error("cannot write VCD file: the write failed (disk full?)");
+  } else if (!*m_os) {
+    throw std::runtime_error("cannot write VCD file: the stream failed");
+  }
 }
 
 }  // namespace lpsim::traces

@@ -22,6 +22,7 @@
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "hw/top/accelerator.hpp"
+#include "sim/output/output_dir.hpp"
 #include "sim/run/npy.hpp"
 #include "sim/run/recorder.hpp"
 #include "sim/run/trace_files.hpp"
@@ -214,32 +215,6 @@ std::string shape_text(const model::GemmView& v) {
   return s;
 }
 
-// Writes the run's files into a fresh directory next to `dir`, then moves it into place, so
-// a directory named `dir` is always complete. `extra` writes the files made by writers that
-// take a path (trace.json, waveform.vcd, report.html) into the fresh directory.
-void write_outputs(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files,
-                   const std::function<void(const fs::path&)>& extra) {
-  const fs::path final_dir(dir);
-  const fs::path tmp = final_dir.string() + ".partial";
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
-  if (ec) throw UserError(tmp.string() + ": cannot create output directory: " + ec.message());
-  for (const auto& [name, text] : files) {
-    std::ofstream f(tmp / name, std::ios::binary);
-    f << text;
-    if (!f) throw UserError((tmp / name).string() + ": cannot write");
-  }
-  try {
-    extra(tmp);
-  } catch (const std::runtime_error& e) {
-    throw UserError(tmp.string() + ": " + e.what());
-  }
-  fs::remove_all(final_dir, ec);
-  fs::rename(tmp, final_dir, ec);
-  if (ec) throw UserError(final_dir.string() + ": cannot move the output directory into place: " + ec.message());
-}
-
 // --vcd-pe ROWSxCOLS and --vcd-window START:END, checked against the accelerator.
 constexpr std::uint64_t kMaxPeSamples = 4'000'000;  // PEs x window cycles (about 100 MB of VCD)
 
@@ -307,7 +282,8 @@ void check_memory(const model::Graph& g, const Workload& w) {
 
 }  // namespace
 
-int run_workload(const RunOptions& opt, std::ostream& out) {
+int run_workload(const RunOptions& opt, std::ostream& out_final) {
+  std::ostringstream out;
   const auto wall0 = std::chrono::steady_clock::now();
   const Workload w = load_workload(opt.workload, opt.sets);
   const std::string out_dir = opt.out_dir.empty() ? "runs/" + w.name : opt.out_dir;
@@ -317,15 +293,9 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const energy::CostTables tables =
       opt.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(opt.energy_file);
 
-  // The output directory must be creatable before hours of simulation are spent.
-  {
-    const fs::path probe_dir = out_dir + ".partial";
-    std::error_code ec;
-    fs::create_directories(probe_dir, ec);
-    if (ec || !fs::is_directory(probe_dir))
-      throw UserError(out_dir + ": cannot create the output directory" + (ec ? ": " + ec.message() : std::string()));
-    fs::remove_all(probe_dir, ec);
-  }
+  // The output directory is checked (never anyone else's, creatable) before hours of
+  // simulation are spent; nothing is created until the results are written.
+  OutputDir output(out_dir, "run");
 
   // Model, inputs and the FP32 reference (which also calibrates fitted formats).
   model::Graph graph = build_graph(w);
@@ -583,17 +553,24 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> files = {{"effective.yaml", effective},
                                                             {"energy.yaml", energy_yaml},
                                                             {"layers.csv", csv.str()},
-                                                            {"summary.json", j.dump(2) + "\n"},
+                                                            {"summary.json", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
                                                             {"tiles.csv", tiles_csv(records, names)}};
-  write_outputs(out_dir, files, [&](const fs::path& dir) {
+  for (const auto& [name, text] : files) output.write_file(name, text);
+  const fs::path dir = output.staging();
+  try {
     write_trace_json((dir / "trace.json").string(), records, names, period_ns, "lpsim " + w.name);
     traces::write_html_report((dir / "report.html").string(), rd);
     if (want_vcd)
       write_vcd((dir / "waveform.vcd").string(), records, period_ns, probe ? &*probe : nullptr, recorder.pe_samples());
-  });
+  } catch (const std::runtime_error& e) {
+    throw UserError(out_dir + ": " + e.what());
+  }
+  output.commit();
   out << "outputs: " << out_dir
-      << "/{summary.json,layers.csv,tiles.csv,trace.json,report.html,effective.yaml,energy.yaml"
+      << "/{summary.json,layers.csv,tiles.csv,trace.json,report.html,effective.yaml,energy.yaml,lpsim-run.json"
       << (want_vcd ? ",waveform.vcd" : "") << "}\n";
+  // The table reaches the terminal only once the outputs are complete and in place.
+  out_final << out.str() << std::flush;
   if (!opt.quiet) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::cerr << "lpsim: simulated " << macs << " MACs in " << fixed(wall, 2) << " s\n";

@@ -1,13 +1,11 @@
 // SCALE-Sim v2 report files, byte-compatible, written through a temporary directory.
 #include "sim/scalesim/report_writer.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
+#include "sim/output/output_dir.hpp"
 #include "sim/scalesim/py_float.hpp"
 #include "sim/user_error.hpp"
 
@@ -79,52 +77,12 @@ std::string write_reports(const std::string& outdir, const std::string& run_name
                           const std::vector<LayerReport>& layers) {
   const std::string texts[3] = {compute_report_csv(layers), bandwidth_report_csv(layers),
                                 detailed_access_report_csv(layers)};
-  std::error_code ec;
   const fs::path out = outdir.empty() ? fs::path(".") : fs::path(outdir);
-  fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out))
-    throw file_error(outdir, 0, "cannot create output directory: " + ec.message());
   const fs::path final_dir = out / run_name;
-  if (fs::exists(final_dir, ec) && !fs::is_directory(final_dir, ec))
-    throw file_error(final_dir.string(), 0, "exists and is not a directory");
-
-  // A unique hidden sibling, so the final rename stays within one file system.
-  std::random_device rd;
-  fs::path tmp;
-  for (int attempt = 0;; ++attempt) {
-    tmp = out / ("." + run_name + ".tmp." + std::to_string(::getpid()) + "." +
-                 std::to_string(rd() % 1000000));
-    if (fs::create_directory(tmp, ec)) break;
-    if (attempt > 20) throw file_error(tmp.string(), 0, "cannot create temporary directory");
-  }
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code e;
-      if (!p.empty()) fs::remove_all(p, e);
-    }
-  } cleanup{tmp};
-
-  for (int k = 0; k < 3; ++k) {
-    const fs::path p = tmp / kFiles[k];
-    std::ofstream o(p, std::ios::binary);
-    o << texts[k];
-    o.close();
-    if (!o) throw file_error(p.string(), 0, "cannot write report");
-  }
-  if (!fs::exists(final_dir, ec)) {
-    fs::rename(tmp, final_dir, ec);
-    if (ec)
-      throw file_error(final_dir.string(), 0, "cannot move reports into place: " + ec.message());
-    cleanup.p.clear();
-  } else {
-    for (const char* name : kFiles) {
-      fs::rename(tmp / name, final_dir / name, ec);
-      if (ec)
-        throw file_error((final_dir / name).string(), 0,
-                         "cannot move report into place: " + ec.message());
-    }
-  }
+  // Only the three reports (and lpsim's marker) are written; nothing else in the directory is
+  // touched, and a report file is replaced only when lpsim wrote it.
+  sim::publish_files(final_dir,
+                     {{kFiles[0], texts[0]}, {kFiles[1], texts[1]}, {kFiles[2], texts[2]}}, "scalesim");
   return final_dir.string();
 }
 

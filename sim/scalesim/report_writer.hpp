@@ -14,12 +14,11 @@ std::string compute_report_csv(const std::vector<LayerReport>& layers);
 std::string bandwidth_report_csv(const std::vector<LayerReport>& layers);
 std::string detailed_access_report_csv(const std::vector<LayerReport>& layers);
 
-// Writes the three reports to OUTDIR/RUN_NAME/ so that no partial run is ever presented as
-// complete: the files are written in a fresh temporary directory inside OUTDIR, then moved
-// into place (the whole directory with one rename when RUN_NAME does not exist yet, otherwise
-// file by file, replacing SCALE-Sim's files of an earlier run). Creates OUTDIR if needed.
-// Throws lpsim::UserError on any file-system failure, leaving no temporary files behind.
-// Returns the run directory.
+// Writes the three reports to OUTDIR/RUN_NAME/ (created if needed) and nothing else there but
+// lpsim's marker (lpsim-run.json): each file is written beside its final name and renamed into
+// place, and an existing report is replaced only when the marker says lpsim wrote it (see
+// sim/output/output_dir.hpp). Throws lpsim::UserError on any file-system failure, leaving no
+// temporary files behind. Returns the run directory.
 std::string write_reports(const std::string& outdir, const std::string& run_name,
                           const std::vector<LayerReport>& layers);
 
