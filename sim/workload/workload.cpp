@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,19 @@ std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
   return s;
+}
+
+// `text` reduced to a safe directory name: characters other than A-Z a-z 0-9 . _ + - become
+// '_', at most 100 of them, never starting with '.' (so never "." or ".."); "workload" if empty.
+std::string safe_name(const std::string& text) {
+  std::string s;
+  for (char c : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80;
+    s += ok || c == '.' || c == '_' || c == '+' || c == '-' ? c : '_';
+    if (s.size() == 100) break;
+  }
+  if (!s.empty() && s[0] == '.') s[0] = '_';
+  return s.empty() ? "workload" : s;
 }
 
 // Walks the YAML tree; knows where every key came from.
@@ -203,10 +217,17 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
   const Reader r(path, set_origin);
   Workload w;
   w.file = path;
-  w.name = fs::path(path).stem().string();
+  // The name becomes a directory (runs/NAME): a plain file name. A name taken from the file
+  // name keeps its safe characters; a `name:` key with others is an error.
+  w.name = safe_name(fs::path(path).stem().string());
   r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "zoo", "quantization",
                           "accelerator"});
-  w.name = r.get_string(root, "", "name", {}, w.name);
+  if (root["name"]) {
+    w.name = r.get_string(root, "", "name", {}, w.name);
+    if (safe_name(w.name) != w.name)
+      r.fail(root["name"], "name",
+             "'" + w.name + "' cannot name an output directory (1 to 100 of A-Z a-z 0-9 . _ + -, not starting with '.')");
+  }
 
   // Exactly one model source.
   int sources = 0;
