@@ -17,7 +17,8 @@ namespace lpsim::hw {
 // Errors (no data moved, no delay added):
 //   address outside [0, capacity)           -> TLM_ADDRESS_ERROR_RESPONSE
 //   len 0, null data, streaming width != len -> TLM_BURST_ERROR_RESPONSE
-//   byte-enable pointer with length 0       -> TLM_BYTE_ENABLE_ERROR_RESPONSE
+//   byte-enable pointer with length 0, or a byte enable other than 0x00/0xff
+//                                           -> TLM_BYTE_ENABLE_ERROR_RESPONSE
 //   a command value other than read/write/ignore -> TLM_COMMAND_ERROR_RESPONSE
 // TLM_IGNORE_COMMAND is answered OK without effect. transport_dbg reads/writes without timing.
 // With dmi_enabled, DMI grants one backing page (read/write) per request, and a successful

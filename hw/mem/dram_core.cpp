@@ -28,7 +28,12 @@ MemStatus DramCore::check(const DramRequest& r) const {
   if (r.addr >= m_cfg.capacity_bytes || r.len > m_cfg.capacity_bytes - r.addr)
     return MemStatus::address_error;
   if (r.len == 0 || r.data == nullptr || r.streaming_width != r.len) return MemStatus::burst_error;
-  if (r.byte_enable != nullptr && r.byte_enable_len == 0) return MemStatus::byte_enable_error;
+  if (r.byte_enable != nullptr) {
+    if (r.byte_enable_len == 0) return MemStatus::byte_enable_error;
+    // Each byte enable is 0x00 (disabled) or 0xff (enabled); anything else means nothing.
+    for (std::size_t i = 0; i < r.byte_enable_len; ++i)
+      if (r.byte_enable[i] != 0x00 && r.byte_enable[i] != 0xff) return MemStatus::byte_enable_error;
+  }
   return MemStatus::ok;
 }
 

@@ -38,7 +38,7 @@ struct DramRequest {
   std::uint8_t* data = nullptr;
   std::size_t len = 0;
   std::size_t streaming_width = 0;           // must equal len (no streaming)
-  const std::uint8_t* byte_enable = nullptr;  // 0xff = enabled, 0x00 = disabled; null = all
+  const std::uint8_t* byte_enable = nullptr;  // 0xff = enabled, 0x00 = disabled (nothing else); null = all
   std::size_t byte_enable_len = 0;           // pattern repeats; must be > 0 when byte_enable set
 };
 
