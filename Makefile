@@ -8,13 +8,19 @@ else
   WERROR := $(or $(LPSIM_WERROR),OFF)
 endif
 
-.PHONY: run test deps build bench clean format
+.PHONY: run test fuzz deps build bench clean format
 
 run: build
 	./$(BUILD_DIR)/sim/lpsim run examples/resnet18.yaml
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets of every input parser (clang, ASan + UBSan, build-fuzz/), FUZZ_SECONDS each;
+# fails when one finds a crash (docs/reliability.md, "Fuzzing").
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@JOBS=$(JOBS) bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
 deps:
 	@bash scripts/install-deps.sh

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  clang libclang-rt-dev  # make fuzz: clang and its libFuzzer / sanitizer runtimes
   chromium
   gtkwave
 )
