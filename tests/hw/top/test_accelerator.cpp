@@ -316,6 +316,33 @@ TEST(TopLevelTiming, SlowDramStallsTheArray) {
   EXPECT_GT(run.r.cycles, s.compute_cycles + s.stall_cycles);  // + first loads' latency and last store
 }
 
+// ---- TLM-2.0 protocol checks ----------------------------------------------------------------
+
+// A whole layer (host loads, register programming, DMA bursts, interrupt, result read-back)
+// through a protocol checker on every link, in any build: every link carries traffic and no
+// rule is broken (a violation would also fail the test through the SystemC harness).
+TEST(TopLevelTlm, LayerTrafficPassesTheProtocolCheckersWithoutAReport) {
+  AcceleratorConfig cfg = small_config(Fidelity::tile);
+  cfg.tlm_check = TlmCheck::on;
+  const Layer L = make_layer(23, 150, 13, 8, Dataflow::ws, 3);
+  SingleRun run(cfg, L);
+  ASSERT_EQ(run.acc.tlm_checkers().size(), 4u);
+  for (const auto& c : run.acc.tlm_checkers()) {
+    EXPECT_GT(c->stats().b_transport, 0u) << c->name();
+    EXPECT_EQ(c->stats().total_violations(), 0u) << c->name();
+  }
+  EXPECT_GT(run.acc.i_ctrl.i_dma.stats().bursts, 0u);
+}
+
+// Off (Release's default): the sockets are bound directly, nothing is added to the path.
+TEST(TopLevelTlm, ChecksOffBindTheSocketsDirectly) {
+  AcceleratorConfig cfg = small_config(Fidelity::tile);
+  cfg.tlm_check = TlmCheck::off;
+  const Layer L = make_layer(8, 16, 3, 8, Dataflow::ws, 4);
+  SingleRun run(cfg, L);
+  EXPECT_TRUE(run.acc.tlm_checkers().empty());
+}
+
 // ---- On-chip im2col: op conv with an NHWC input ------------------------------------------
 
 // A random convolution (one image) with bias, ReLU and requantization; expected outputs from
