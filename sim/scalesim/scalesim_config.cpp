@@ -76,6 +76,8 @@ ScaleSimConfig read_config(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw file_error(path, 0, "is a directory, not a config file");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw file_error(path, 0, "is not a regular file (a fifo or device would never end)");
   std::ifstream in(path);
   if (!in) throw file_error(path, 0, "cannot open config file");
 

@@ -82,6 +82,8 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw file_error(path, 0, "is a directory, not a topology file");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw file_error(path, 0, "is not a regular file (a fifo or device would never end)");
   std::ifstream in(path);
   if (!in) throw file_error(path, 0, "cannot open topology file");
   Topology topo;

@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -118,6 +119,11 @@ CostTables parse_cost_tables(const std::string& yaml_text, const std::string& fi
 }
 
 CostTables load_cost_tables(const std::string& path) {
+  // A directory opens as an empty stream and a fifo would block: only regular files.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw file_error(path, 0, std::filesystem::exists(path, ec) ? "not a regular file (an energy table file is YAML)"
+                                                                  : "cannot open energy table file: no such file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path, 0, "cannot open energy table file");
   std::ostringstream ss;
