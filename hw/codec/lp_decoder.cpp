@@ -27,7 +27,7 @@ LpDecoded LpDecoder::decode(std::uint32_t code) const {
     d.nar = true;
     return d;
   }
-  // Extract sign, two's complement (spec "Decoding" step 2).
+  // Extract sign, two's complement (docs/lp-format.md, "Decoding" step 2).
   d.neg = (p & sign_bit) != 0;
   const std::uint32_t q = d.neg ? ((~p + 1u) & mask) : p;
   const int body_bits = n - 1;

@@ -10,7 +10,7 @@
 namespace lpsim::hw {
 
 // Encodes A * 2^lsb_exp (A a 128-bit accumulator word, kAccNaR = NaR) to LP<n, es, rs, sf>
-// with the spec's rounding: nearest pattern in the log2 domain, exact ties to the even
+// with the rounding of docs/lp-format.md: nearest pattern in the log2 domain, exact ties to the even
 // pattern, saturating to minpos/maxpos (a nonzero value never becomes zero or NaR).
 //
 // Datapath: leading-one detector -> integer part I of log2|v|; the normalised 64-bit mantissa
@@ -18,7 +18,7 @@ namespace lpsim::hw {
 // threshold = (floor(mid), 2^frac(mid) as Q1.63). A threshold with an integer midpoint is an
 // exact power of two (exact tie handling); other thresholds are irrational and their Q1.63
 // image is correct to 1 ulp, so a result can only differ from the exact rounding for inputs
-// within 2^-62 relative of a threshold (the spec allows 1e-9).
+// within 2^-62 relative of a threshold (docs/lp-format.md allows 1e-9).
 class LpEncoder {
  public:
   explicit LpEncoder(const fmt::LpParams& p);

@@ -73,9 +73,9 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
   const std::int64_t pes = ar * ac;
   LayerReport r;
 
-  // Per-fold cycles L (spec table) and the denominator D of SCALE-Sim's per-fold compute
+  // Per-fold cycles L (docs/scalesim.md table) and the denominator D of SCALE-Sim's per-fold compute
   // utilisation: its "cycles_this_fold" is rows + cols - 1 of the demand matrix it builds,
-  // i.e. L for os and L + AC - 1 for ws/is (the spec writes AR - 1; equal on square arrays).
+  // i.e. L for os and L + AC - 1 for ws/is (AR - 1 would be the natural reading; equal on square arrays).
   const std::int64_t cpf = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
   const std::int64_t d = df == Dataflow::os ? cpf : cpf + ac - 1;
 

@@ -11,7 +11,7 @@ namespace lpsim::scalesim {
 
 enum class Timing { scalesim, native };
 
-// Operand view of a layer on an AR x AC array (spec "Compute timing"): Sr rows and Sc columns
+// Operand view of a layer on an AR x AC array (docs/scalesim.md, "--timing scalesim"): Sr rows and Sc columns
 // are mapped spatially, T is streamed in time; folds = row_folds * col_folds.
 struct FoldGeometry {
   std::int64_t sr = 0, sc = 0, t = 0;

@@ -11,7 +11,8 @@ enum class Dataflow { os, ws, is };
 const char* to_string(Dataflow df);
 
 // Every key of SCALE-Sim's [general], [architecture_presets] and [run_presets] sections
-// (spec "Inputs"; the shared scale/google/eyeriss/tiny_* cfgs use exactly these).
+// (docs/scalesim.md, "Inputs"; the scale/google/eyeriss/tiny_* cfgs in tests/data/scalesim
+// use exactly these).
 struct ScaleSimConfig {
   std::string path;
   std::string run_name;

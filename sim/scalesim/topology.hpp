@@ -18,7 +18,7 @@ struct Layer {
   std::int64_t stride_h = 1, stride_w = 1;
   int line = 0;  // source line, for messages
 
-  // No padding (spec "Inputs"): E = ceil((H - R) / s) + 1, F likewise.
+  // No padding (docs/scalesim.md, "Inputs"): E = ceil((H - R) / s) + 1, F likewise.
   std::int64_t ofmap_h() const { return (ifmap_h - filter_h + stride_h - 1) / stride_h + 1; }
   std::int64_t ofmap_w() const { return (ifmap_w - filter_w + stride_w - 1) / stride_w + 1; }
   std::int64_t ofmap_px() const { return ofmap_h() * ofmap_w(); }         // px = E*F

@@ -42,7 +42,7 @@ struct DramSpec {
 };
 
 // Defaults follow the ANT simulator's evaluation set-up cited by the LPA paper
-// (../shared/spec/lpa.md): 500 MHz, 32x32, 128/256/128 KB.
+// (Ramachandran et al., DAC 2024; docs/architecture.md): 500 MHz, 32x32, 128/256/128 KB.
 struct AcceleratorSpec {
   int rows = 32;
   int cols = 32;

@@ -1,4 +1,4 @@
-// LP<n, es, rs, sf> codec: bit-level decode and nearest-in-log2 encode (spec lp-format.md).
+// LP<n, es, rs, sf> codec: bit-level decode and nearest-in-log2 encode (docs/lp-format.md).
 #include "lp_format.hpp"
 
 #include <algorithm>
@@ -75,7 +75,7 @@ double LpFormat::decode(Code c) const { return m_value[c & (num_codes() - 1)]; }
 Code LpFormat::encode(double x) const {
   if (x == 0) return 0;
   if (!std::isfinite(x)) return nar();
-  // Nearest pattern in the log2 domain (spec "Encoding", step 4). The midpoints already carry
+  // Nearest pattern in the log2 domain (docs/lp-format.md, "Encoding", step 4). The midpoints already carry
   // -sf, so log2|x| is compared unshifted and no rounding is added by the shift.
   const double l = std::log2(std::fabs(x));
   const Code top = maxpos();

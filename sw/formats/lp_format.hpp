@@ -1,4 +1,4 @@
-// Logarithmic Posit LP<n, es, rs, sf>, exactly as ../shared/spec/lp-format.md defines it.
+// Logarithmic Posit LP<n, es, rs, sf>, exactly as docs/lp-format.md defines it.
 #pragma once
 
 #include <vector>
@@ -20,7 +20,7 @@ struct LpParams {
   }
 };
 
-// The fields of a decoded pattern (spec "Decoding", steps 2-5). `k`, `e` and the fraction
+// The fields of a decoded pattern (docs/lp-format.md, "Decoding", steps 2-5). `k`, `e` and the fraction
 // are those of the magnitude pattern q; `log2` = 2^es*k + e + F/2^fb - sf exactly.
 struct LpFields {
   bool zero = false;

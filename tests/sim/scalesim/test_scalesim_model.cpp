@@ -154,7 +154,7 @@ TEST(ScaleSimModel, ClosedFormsEqualDemandMatrixRebuild) {
       const LayerReport r = model_layer(cfg, l, Timing::scalesim);
       ASSERT_EQ(ref.ifmap.rows, ref.ofmap.rows);
       ASSERT_EQ(ref.filter.rows, ref.ofmap.rows);
-      // Total Cycles: index of the last demand row (0-based), = spec's folds * L - 1.
+      // Total Cycles: index of the last demand row (0-based), = folds * L - 1 (docs/scalesim.md).
       EXPECT_EQ(r.total_cycles, ref.ofmap.rows - 1);
       // Reads are served at row + 1 (hit latency), writes at their row.
       EXPECT_EQ(r.ifmap_sram_start, static_cast<double>(ref.ifmap.first + 1));

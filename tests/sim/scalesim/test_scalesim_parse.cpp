@@ -1,4 +1,4 @@
-// Every shared SCALE-Sim topology and cfg parses into the values the files hold.
+// Every SCALE-Sim topology and cfg in tests/data/scalesim parses into the values the files hold.
 #include <gtest/gtest.h>
 
 #include "scalesim_test_util.hpp"
@@ -25,7 +25,7 @@ TEST(ScaleSimTopology, Resnet18) {
   EXPECT_EQ(c1.stride_h, 2);
   EXPECT_EQ(c1.ofmap_h(), 110);  // ceil((224 - 7) / 2) + 1, as SCALE-Sim (and Resnet50's Eh)
   EXPECT_EQ(c1.line, 2);
-  // No padding: the 56x56 3x3 layers give 54x54 outputs (spec "Inputs").
+  // No padding: the 56x56 3x3 layers give 54x54 outputs (docs/scalesim.md, "Inputs").
   EXPECT_EQ(t.layers[1].ofmap_h(), 54);
   EXPECT_EQ(t.layers[1].ofmap_w(), 54);
   const Layer& fc = t.layers.back();

@@ -1,4 +1,4 @@
-// LP<n,es,rs,sf> against an independent bit-string reference and the spec's worked examples.
+// LP<n,es,rs,sf> against an independent bit-string reference and the worked examples of docs/lp-format.md.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,7 +19,7 @@ using lpsim::fmt::FormatError;
 using lpsim::fmt::LpFormat;
 using lpsim::fmt::LpParams;
 
-// Reference decode, written from the spec's prose with strings: returns L as an exact fraction
+// Reference decode, written from the prose of docs/lp-format.md with strings: returns L as an exact fraction
 // num / 2^den_log2, or sets `special` for zero / NaR.
 struct RefL {
   std::int64_t num = 0;
@@ -106,7 +106,7 @@ TEST(LpFormat, DecodeMatchesBitStringReferenceForEveryPatternOfEveryFormat) {
       const Code q = r.negative ? f.negate(c) : c;
       ASSERT_EQ(static_cast<long double>(f.log2_of(q)), l) << label(p) << " pattern " << c;
       const double want = static_cast<double>((r.negative ? -1 : 1) * std::exp2l(l));
-      // Within one ulp of the correctly rounded 2^L (spec, "Conformance").
+      // Within one ulp of the correctly rounded 2^L (docs/lp-format.md, "Conformance").
       ASSERT_LE(std::fabs(got - want), std::fabs(want) * std::numeric_limits<double>::epsilon())
           << label(p) << " pattern " << c;
     }
@@ -182,7 +182,7 @@ TEST(LpFormat, EncodeIsNearestInLog2OnRandomValues) {
     std::uniform_real_distribution<double> expo(-140, 140);
     for (int i = 0; i < 3000; ++i) {
       const double x = (rng() & 1 ? -1 : 1) * std::exp2(expo(rng));
-      // The spec allows either answer within 1e-9 relative of a threshold.
+      // docs/lp-format.md allows either answer within 1e-9 relative of a threshold.
       if (threshold_distance(grid, x) < 1e-9 / std::log(2.0)) continue;
       ASSERT_EQ(f.encode(x), ref_encode(p, grid, x)) << label(p) << " x=" << x;
     }
