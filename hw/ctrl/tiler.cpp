@@ -147,6 +147,18 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   // Tiles in loop order group -> (n -> m, or m -> n) -> k. A block already resident from the
   // previous tile is not loaded again (weights across m tiles, inputs across n tiles, when K is
   // one tile), so the order decides which operand is re-fetched.
+  // A plan is a list of tiles: refuse one that would not fit in memory (about 250 bytes a
+  // tile, two candidate orders) before building it.
+  {
+    const auto cdiv = [](std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; };
+    const long double count = static_cast<long double>(g.groups) * static_cast<long double>(cdiv(g.m, plan.mt)) *
+                              static_cast<long double>(cdiv(g.n, plan.nt)) * static_cast<long double>(cdiv(g.k, plan.kt));
+    if (count > static_cast<long double>(kMaxTiles))
+      throw ConfigError("layer " + std::to_string(g.m) + "x" + std::to_string(g.k) + "x" + std::to_string(g.n) +
+                        (g.groups > 1 ? " g" + std::to_string(g.groups) : std::string()) + " needs " +
+                        std::to_string(static_cast<unsigned long long>(count)) + " tiles on these buffers (at most " +
+                        std::to_string(kMaxTiles) + "); use larger buffers");
+  }
   auto build = [&](bool m_outer) {
     TilePlan out = plan;
     std::uint32_t last_group = ~0u;

@@ -11,6 +11,9 @@
 
 namespace lpsim::hw {
 
+// The most tiles one layer may have (a plan holds every tile; 2^20 tiles take ~0.5 GB).
+inline constexpr std::uint64_t kMaxTiles = std::uint64_t{1} << 20;
+
 struct TilerConfig {
   unsigned array_rows = 32;  // R: tile K is a multiple of R (or all of K)
   unsigned array_cols = 32;  // C: tile N is a multiple of C (or all of N)

@@ -51,6 +51,12 @@ constexpr std::uint64_t kWeightSeed = 1;  // synthetic weights; the input has it
 // SCALE-Sim topology rows as independent convolutions (no padding, seeded weights).
 model::Graph topology_graph(const std::string& path) {
   const scalesim::Topology topo = scalesim::read_topology(path);
+  // Each row is simulated as its own layer (~1 ms and a few hundred KB each, more for large ones).
+  constexpr std::size_t kMaxRunLayers = 10000;
+  if (topo.layers.size() > kMaxRunLayers)
+    throw UserError(path + ": the topology has " + std::to_string(topo.layers.size()) +
+                    " layers after depthwise expansion (one per channel); lpsim run simulates at most " +
+                    std::to_string(kMaxRunLayers));
   model::Graph g(topo.name);
   for (const scalesim::Layer& l : topo.layers) {
     const std::string in = l.name + ".in";
@@ -329,6 +335,7 @@ int run_workload(const RunOptions& opt, std::ostream& out_final) {
   rec_opt.probe = probe ? &*probe : nullptr;
   RunRecorder recorder(acc, rec_opt);
   std::exception_ptr failure;
+  bool host_done = false;
   // The simulation ends by itself when the driver's thread returns (no more events).
   driver::Driver host("host", hw::kCtrlBase, [&](driver::Driver& d) {
     try {
@@ -336,12 +343,19 @@ int run_workload(const RunOptions& opt, std::ostream& out_final) {
     } catch (...) {
       failure = std::current_exception();
     }
+    host_done = true;
   });
   host.isock.bind(acc.i_bus.tsock);
   host.irq_i(acc.s_irq);
   sc_core::sc_start();
   recorder.finish_progress();
   if (failure) std::rethrow_exception(failure);
+  // Out of events with the host still waiting (for an interrupt that never came): the device
+  // stopped, which valid input never does; say so rather than report a partial run.
+  if (!host_done)
+    throw std::logic_error("the simulation ran out of events while the host was waiting for the device (after " +
+                           std::to_string(runner.result().layers.size()) + " of " +
+                           std::to_string(prog.compute_layers()) + " layers)");
   const driver::NetworkResult& res = runner.result();
   {
     std::vector<std::uint32_t> runs;

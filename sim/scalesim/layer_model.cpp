@@ -36,6 +36,8 @@ DramRead compat_dram_read(std::int64_t footprint, std::int64_t sram_kb, std::int
   return r;
 }
 
+constexpr std::int64_t kFoldLoopLimit = std::int64_t{1} << 24;
+
 double ratio(std::int64_t a, std::int64_t b) {
   // Python's int / int: correctly rounded; exact here as both operands are below 2^53.
   return static_cast<double>(a) / static_cast<double>(b);
@@ -81,13 +83,33 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
 
   // Mapping efficiency and compute utilisation: mean over folds, summed in SCALE-Sim's order
   // (col folds outer, row folds inner) so the double result is bit-identical.
+  // Past kFoldLoopLimit folds (a GEMM of millions by millions on a tiny array) the loop would
+  // take hours: every fold but the last row and the last column fold uses the whole array, so
+  // the sum is four products, computed in long double (it may then differ from SCALE-Sim's
+  // sequential sum in the last digits; SCALE-Sim itself would take days on such a layer).
   double map_sum = 0, util_sum = 0;
-  for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
-    for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
-      const std::int64_t used = g.rows_used(fr) * g.cols_used(fc);
-      map_sum += ratio(used, pes);
-      util_sum += ratio(used * t, pes * d);
+  if (folds <= kFoldLoopLimit) {
+    for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
+      for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
+        const std::int64_t used = g.rows_used(fr) * g.cols_used(fc);
+        map_sum += ratio(used, pes);
+        util_sum += ratio(used * t, pes * d);
+      }
     }
+  } else {
+    long double ms = 0, us = 0;
+    for (int last_r = 0; last_r < 2; ++last_r) {
+      for (int last_c = 0; last_c < 2; ++last_c) {
+        const std::int64_t nr = last_r ? 1 : g.row_folds - 1, nc = last_c ? 1 : g.col_folds - 1;
+        const std::int64_t used = g.rows_used(last_r ? g.row_folds - 1 : 0) * g.cols_used(last_c ? g.col_folds - 1 : 0);
+        const long double n = static_cast<long double>(nr) * static_cast<long double>(nc);
+        ms += n * static_cast<long double>(used) / static_cast<long double>(pes);
+        us += n * static_cast<long double>(used) * static_cast<long double>(t) /
+              (static_cast<long double>(pes) * static_cast<long double>(d));
+      }
+    }
+    map_sum = static_cast<double>(ms);
+    util_sum = static_cast<double>(us);
   }
   r.mapping_eff = map_sum / static_cast<double>(folds) * 100;
 

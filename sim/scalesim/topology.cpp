@@ -156,6 +156,8 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
       l.num_filters = n;
       if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) * 100.0 > 9.0e15)
         throw file_error(path, line_no, "layer is too large (more than 9e13 MACs)");
+      if (static_cast<std::int64_t>(topo.layers.size()) >= kMaxTopologyLayers)
+        throw file_error(path, line_no, "a topology may have at most " + std::to_string(kMaxTopologyLayers) + " layers");
       topo.layers.push_back(l);
       continue;
     }
@@ -183,6 +185,11 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
     if (l.name.find("DP") != std::string::npos) {
       // SCALE-Sim's depthwise convention: one layer per channel, each with one channel.
       const std::int64_t c = l.channels;
+      if (c > kMaxTopologyLayers - static_cast<std::int64_t>(topo.layers.size()))
+        throw file_error(path, line_no,
+                         "depthwise layer '" + l.name + "' expands into " + std::to_string(c) +
+                             " single-channel layers (one report row each); a topology may have at most " +
+                             std::to_string(kMaxTopologyLayers) + " layers");
       for (std::int64_t ch = 0; ch < c; ++ch) {
         Layer d = l;
         d.name = l.name + "Channel_" + std::to_string(ch);
@@ -191,6 +198,8 @@ Topology read_topology(const std::string& path, TopologyKind kind) {
       }
       continue;
     }
+    if (static_cast<std::int64_t>(topo.layers.size()) >= kMaxTopologyLayers)
+      throw file_error(path, line_no, "a topology may have at most " + std::to_string(kMaxTopologyLayers) + " layers");
     topo.layers.push_back(l);
   }
   if (in.bad()) throw file_error(path, line_no, "read error");

@@ -31,6 +31,10 @@ struct Layer {
 
 enum class TopologyKind { automatic, conv, gemm };
 
+// The most layers a topology may have after depthwise expansion (SCALE-Sim writes a report row
+// per layer; MobileNet's widest depthwise layer expands into 960).
+inline constexpr std::int64_t kMaxTopologyLayers = 100000;
+
 struct Topology {
   std::string path;
   std::string name;  // file stem, as SCALE-Sim's current_topo_name

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -96,10 +97,17 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
   } else if (const auto* in = dynamic_cast<const fmt::IntFormat*>(h.format.get())) {
     // The INT PE's scales are powers of two (the register carries sf, scale = 2^-sf):
     // round the fitted scale up so nothing that fitted saturates.
-    const int sf = -static_cast<int>(std::ceil(std::log2(in->params().scale)));
+    // Copy the parameters first: assigning h.format below frees the object `in` points to.
+    const fmt::IntParams fitted = in->params();
+    // The register holds sf as a signed byte: scales 2^-127 .. 2^127 (int:8,1e-30 needs 2^-99,
+    // int:8,1e30 2^100: refused by name instead of wrapping into another scale).
+    const double e = std::ceil(std::log2(fitted.scale));
+    if (!std::isfinite(e) || e < -127 || e > 127)
+      throw UserError("format '" + text + "': the INT scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
+    const int sf = -static_cast<int>(e);
     h.scale = std::ldexp(1.0, -sf);
-    h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{in->params().n, h.scale});
-    h.op = hw::OperandFormat{hw::FormatFamily::int_, in->params().n, 0, 0, sf};
+    h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{fitted.n, h.scale});
+    h.op = hw::OperandFormat{hw::FormatFamily::int_, fitted.n, 0, 0, sf};
     h.is_int = true;
   } else {
     throw UserError("format '" + text + "' has no PE type on this accelerator");
@@ -224,6 +232,11 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
   // given in those units).
   const double unit = fa.is_int ? fa.scale * fw.scale : 1.0;
+  if (fa.is_int && !(unit >= static_cast<double>(std::numeric_limits<float>::min()) &&
+                     unit <= static_cast<double>(std::numeric_limits<float>::max())))
+    throw UserError("layer '" + node.name + "': the INT scales of its activations (" + s.act_format + ") and weights (" +
+                    s.wgt_format + ") multiply to 2^" + std::to_string(std::lround(std::log2(unit))) +
+                    ", outside the PPU's float scale register (2^-126 .. 2^127)");
   std::vector<float> bias;
   if (node.has_bias) {
     desc.pp_flags |= hw::pp::BIAS;
