@@ -78,6 +78,10 @@ std::string write_reports(const std::string& outdir, const std::string& run_name
   const std::string texts[3] = {compute_report_csv(layers), bandwidth_report_csv(layers),
                                 detailed_access_report_csv(layers)};
   const fs::path out = outdir.empty() ? fs::path(".") : fs::path(outdir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out))
+    throw file_error(outdir, 0, "cannot create output directory" + (ec ? ": " + ec.message() : std::string()));
   const fs::path final_dir = out / run_name;
   // Only the three reports (and lpsim's marker) are written; nothing else in the directory is
   // touched, and a report file is replaced only when lpsim wrote it.

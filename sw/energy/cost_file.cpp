@@ -123,7 +123,7 @@ CostTables load_cost_tables(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw file_error(path, 0, std::filesystem::exists(path, ec) ? "not a regular file (an energy table file is YAML)"
-                                                                  : "cannot open energy table file: no such file");
+                                                                  : "cannot open energy table file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path, 0, "cannot open energy table file");
   std::ostringstream ss;
