@@ -1,6 +1,9 @@
 // Every SCALE-Sim topology and cfg in tests/data/scalesim parses into the values the files hold.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "scalesim_test_util.hpp"
 #include "sim/scalesim/scalesim_config.hpp"
 #include "sim/scalesim/topology.hpp"
@@ -95,6 +98,36 @@ TEST(ScaleSimTopology, FootprintSkipsUnusedRowsAndPadding) {
   l.filter_h = l.filter_w = 2;
   EXPECT_EQ(l.ofmap_h(), 3);
   EXPECT_EQ(l.ifmap_footprint(), 4 * 4 * 2);  // rows 0,1,3,4
+}
+
+// Fuzzing finding: the footprint summed window by window when the stride exceeds the kernel
+// (H = 2^31 - 1, R = 1, stride 3: 7e8 windows, seconds per layer). Now a closed form; it equals
+// the rows counted one by one on every small case.
+TEST(ScaleSimTopology, FootprintClosedFormEqualsWindowSum) {
+  for (std::int64_t in = 1; in <= 24; ++in)
+    for (std::int64_t k = 1; k <= in; ++k)
+      for (std::int64_t s = 1; s <= 9; ++s) {
+        Layer l;
+        l.ifmap_h = in;
+        l.ifmap_w = 1;
+        l.filter_h = k;
+        l.filter_w = 1;
+        l.channels = 1;
+        l.num_filters = 1;
+        l.stride_h = s;
+        std::int64_t rows = 0;  // input rows inside at least one window
+        for (std::int64_t r = 0; r < in; ++r) {
+          bool used = false;
+          for (std::int64_t e = 0; e < l.ofmap_h(); ++e) used |= e * s <= r && r < e * s + k;
+          rows += used;
+        }
+        ASSERT_EQ(l.ifmap_footprint(), rows) << "H " << in << " R " << k << " s " << s;
+      }
+  Layer big;
+  big.ifmap_h = 2147483647;
+  big.ifmap_w = big.filter_h = big.filter_w = big.channels = big.num_filters = 1;
+  big.stride_h = 3;
+  EXPECT_EQ(big.ifmap_footprint(), 715827883);  // rows 0, 3, ..., 2^31 - 2
 }
 
 TEST(ScaleSimTopology, DepthwiseDpNamesExpandPerChannel) {
