@@ -26,6 +26,10 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// The largest SRAM buffer a workload may ask for: 64 MiB each (the model holds every byte;
+// TPUv1's unified buffer was 24 MiB).
+constexpr long long kMaxBufferKb = 64 * 1024;
+
 // `text` reduced to a safe directory name: characters other than A-Z a-z 0-9 . _ + - become
 // '_', at most 100 of them, never starting with '.' (so never "." or ".."); "workload" if empty.
 std::string safe_name(const std::string& text) {
@@ -308,9 +312,9 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
     if (const YAML::Node b = a["buffers"]) {
       const std::string bp = p + ".buffers";
       r.check_keys(b, bp, {"weight_kb", "input_kb", "output_kb"});
-      s.buffers.weight_kb = static_cast<int>(r.get_int(b, bp, "weight_kb", 1, 1 << 20, s.buffers.weight_kb));
-      s.buffers.input_kb = static_cast<int>(r.get_int(b, bp, "input_kb", 1, 1 << 20, s.buffers.input_kb));
-      s.buffers.output_kb = static_cast<int>(r.get_int(b, bp, "output_kb", 1, 1 << 20, s.buffers.output_kb));
+      s.buffers.weight_kb = static_cast<int>(r.get_int(b, bp, "weight_kb", 1, kMaxBufferKb, s.buffers.weight_kb));
+      s.buffers.input_kb = static_cast<int>(r.get_int(b, bp, "input_kb", 1, kMaxBufferKb, s.buffers.input_kb));
+      s.buffers.output_kb = static_cast<int>(r.get_int(b, bp, "output_kb", 1, kMaxBufferKb, s.buffers.output_kb));
       for (const char* k : {"weight_kb", "input_kb", "output_kb"})
         if (b[k]) r.record(w.origin, b[k], bp + "." + k);
     }
