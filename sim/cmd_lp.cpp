@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/commands.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sim/value_reader.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/metrics.hpp"

@@ -12,8 +12,7 @@
 
 #include "sim/commands.hpp"
 #include "sim/output/output_dir.hpp"
-#include "sim/user_error.hpp"
-#include "sw/formats/number_format.hpp"
+#include "sw/common/error.hpp"
 
 namespace {
 
@@ -99,8 +98,6 @@ int sc_main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail("lpsim: error: ", e.what(), 2);
   } catch (const lpsim::UserError& e) {
-    return fail("lpsim: error: ", e.what(), 2);
-  } catch (const lpsim::fmt::FormatError& e) {
     return fail("lpsim: error: ", e.what(), 2);
   } catch (const std::exception& e) {
     return fail("lpsim: internal error: ", e.what(), 1);

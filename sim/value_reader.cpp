@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim {
 namespace {

@@ -19,7 +19,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 #ifndef LPSIM_VERSION
 #define LPSIM_VERSION "unknown"

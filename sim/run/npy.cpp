@@ -6,7 +6,7 @@
 #include <iterator>
 #include <regex>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::sim {
 

@@ -27,7 +27,7 @@
 #include "sim/run/recorder.hpp"
 #include "sim/run/trace_files.hpp"
 #include "sim/scalesim/topology.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sim/workload/workload.hpp"
 #include "sw/compiler/program.hpp"
 #include "sw/driver/driver.hpp"

@@ -10,7 +10,7 @@
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "hw/top/array_backend.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 

@@ -7,7 +7,7 @@
 
 #include "sim/output/output_dir.hpp"
 #include "sim/scalesim/py_float.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 

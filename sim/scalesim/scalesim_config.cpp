@@ -8,7 +8,7 @@
 #include <limits>
 #include <map>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 

@@ -6,7 +6,7 @@
 #include <ostream>
 
 #include "sim/scalesim/report_writer.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 

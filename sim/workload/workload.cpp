@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/formats/format_parse.hpp"
 
 namespace lpsim::sim {

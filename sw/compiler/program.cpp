@@ -3,7 +3,7 @@
 
 #include <unordered_map>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"

@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "hw/ctrl/ctrl_regs.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/compiler/lowering.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"

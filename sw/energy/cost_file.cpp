@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/energy/cost_tables.hpp"
 
 namespace lpsim::energy {

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+
+#include "sw/common/error.hpp"
 #include <string>
 
 namespace lpsim::fmt {
@@ -15,9 +17,9 @@ using Code = std::uint32_t;
 
 // Thrown for a format parameter outside its legal range or an unparsable format text.
 // The message names the parameter and the offending value; callers turn it into exit code 2.
-class FormatError : public std::invalid_argument {
+class FormatError : public lpsim::UserError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using lpsim::UserError::UserError;
 };
 
 class FastQuantizer;

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::model {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <utility>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::model {
 

@@ -13,7 +13,7 @@
 
 #include <onnx/onnx_pb.h>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::model {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <utility>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/model/normal_rng.hpp"
 
 namespace lpsim::model {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+
+#include "sw/common/error.hpp"
 #include <vector>
 
 #include "sw/formats/lp_format.hpp"
@@ -17,9 +19,9 @@ __extension__ typedef __int128 i128;
 
 // Thrown for a DatapathSpec the reference cannot (or the hardware would not) evaluate, or for
 // operand codes out of range. The message names the field.
-class RefError : public std::invalid_argument {
+class RefError : public lpsim::UserError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using lpsim::UserError::UserError;
 };
 
 enum class PeKind { lp, integer };

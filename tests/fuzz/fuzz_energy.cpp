@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/energy/cost_tables.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 

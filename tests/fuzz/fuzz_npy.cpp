@@ -4,7 +4,7 @@
 #include <string>
 
 #include "sim/run/npy.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/model/onnx_import.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 #ifdef LPSIM_LIBFUZZER

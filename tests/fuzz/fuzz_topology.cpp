@@ -6,7 +6,7 @@
 #include <string>
 
 #include "sim/scalesim/topology.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

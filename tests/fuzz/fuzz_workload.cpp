@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sim/workload/workload.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 

@@ -321,15 +321,15 @@ TEST(SystolicArray, PeStateShowsStationaryWeightsAndMovingData) {
 TEST(ArrayConfig, Validates) {
   ArrayConfig c;
   c.rows = 0;
-  EXPECT_THROW(c.validate(), std::invalid_argument);
+  EXPECT_THROW(c.validate(), ConfigError);
   c = ArrayConfig{};
   c.pe.mode = 4;  // formats are still LP8
-  EXPECT_THROW(SystolicArray{c}, std::invalid_argument);
-  EXPECT_THROW(dataflow_from_string("rs"), std::invalid_argument);
+  EXPECT_THROW(SystolicArray{c}, ConfigError);
+  EXPECT_THROW(dataflow_from_string("rs"), ConfigError);
   SystolicArray arr(ArrayConfig{});
   std::vector<std::uint8_t> a(1), w(1);
   std::vector<i128> o(1);
-  EXPECT_THROW(arr.run_tile(GemmJob{a.data(), w.data(), o.data(), 0, 1, 1}), std::invalid_argument);
+  EXPECT_THROW(arr.run_tile(GemmJob{a.data(), w.data(), o.data(), 0, 1, 1}), ConfigError);
 }
 
 }  // namespace

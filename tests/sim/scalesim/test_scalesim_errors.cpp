@@ -9,7 +9,7 @@
 #include "sim/scalesim/scalesim_config.hpp"
 #include "sim/scalesim/scalesim_run.hpp"
 #include "sim/scalesim/topology.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 namespace {

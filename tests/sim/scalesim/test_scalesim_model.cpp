@@ -10,7 +10,7 @@
 #include "sim/scalesim/layer_model.hpp"
 #include "sim/scalesim/scalesim_config.hpp"
 #include "sim/scalesim/topology.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 namespace {

@@ -7,7 +7,7 @@
 #include "scalesim_test_util.hpp"
 #include "sim/scalesim/scalesim_config.hpp"
 #include "sim/scalesim/topology.hpp"
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
 namespace {

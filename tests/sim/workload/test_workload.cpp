@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sim/workload/workload.hpp"
 
 namespace {

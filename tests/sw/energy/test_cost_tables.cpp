@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/energy/cost_tables.hpp"
 
 namespace lpsim::energy {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "tests/sw/model/node_builder.hpp"
 #include "sw/model/graph.hpp"
 

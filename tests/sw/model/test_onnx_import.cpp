@@ -13,7 +13,7 @@
 
 #include <onnx/onnx_pb.h>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/model/fp32_forward.hpp"
 #include "sw/model/normal_rng.hpp"
 #include "sw/model/onnx_import.hpp"

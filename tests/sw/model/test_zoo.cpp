@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "sim/user_error.hpp"
+#include "sw/common/error.hpp"
 #include "sw/model/normal_rng.hpp"
 #include "sw/model/zoo.hpp"
 
