@@ -245,7 +245,9 @@ RefDatapath::RefDatapath(const DatapathSpec& spec) : m_spec(spec) {
         if (fl.frac_bits > kLogFrac)
           throw RefError("ref: " + f.name() + " has more than 8 fraction bits");
         // log2 in Q.8 with sf folded in: (2^es k + e - sf) 2^8 + F 2^(8 - fb).
-        val[c] = (((1 << p->es) * fl.k + fl.e - p->sf) << kLogFrac) +
+        // (Multiplied, not shifted: the exponent is negative for codes below 1, and a left
+        // shift of a negative value is undefined in C++17.)
+        val[c] = ((1 << p->es) * fl.k + fl.e - p->sf) * (1 << kLogFrac) +
                  (fl.frac << (kLogFrac - fl.frac_bits));
       }
     } else {

@@ -72,7 +72,8 @@ TEST(FormatParse, IntFormsAndScaleFitting) {
   EXPECT_EQ(as<IntFormat>(parse_format("int8")).params().scale, 1.0);
   EXPECT_EQ(as<IntFormat>(parse_format("int:4")).params().n, 4);
   EXPECT_EQ(as<IntFormat>(parse_format("int16")).params().n, 16);
-  const auto& explicit_scale = as<IntFormat>(parse_format("int:8,0.5"));
+  const FormatPtr explicit_fmt = parse_format("int:8,0.5");  // outlives the reference below
+  const auto& explicit_scale = as<IntFormat>(explicit_fmt);
   EXPECT_EQ(explicit_scale.params().scale, 0.5);
   EXPECT_EQ(explicit_scale.name(), "int<8,0.5>");
   EXPECT_EQ(as<IntFormat>(parse_format("int:8,1e-3")).params().scale, 1e-3);
