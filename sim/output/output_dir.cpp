@@ -273,10 +273,10 @@ const fs::path& OutputDir::staging() {
   if (ec || !fs::is_directory(parent))
     throw UserError(m_target.string() + ": cannot create the output directory" +
                     (ec ? ": " + ec.message() : std::string()));
-  {
-    Lock parent_lock(parent, true);
-    clean_stale(parent, name);
-  }
+  // Under the parent's lock: remove stale staging directories, then create and lock ours, so
+  // another process's cleaning never sees ours unlocked.
+  Lock parent_lock(parent, true);
+  clean_stale(parent, name);
   fs::path staging;
   for (int attempt = 0;; ++attempt) {
     staging = parent / ("." + name + kStagingTag + unique_suffix());
@@ -287,6 +287,7 @@ const fs::path& OutputDir::staging() {
   }
   m_staging = staging;
   Lock own(m_staging, false);
+  if (!own.held()) throw UserError(m_staging.string() + ": cannot lock the staging directory");
   m_lock_fd = own.release();
   write_text_file(m_staging / kStagingFile, "lpsim staging directory of " + invocation() + "\n");
   return m_staging;
