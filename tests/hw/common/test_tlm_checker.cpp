@@ -70,6 +70,11 @@ struct Bench {
 
 unsigned char g_buf[16];
 
+// The one value of tlm_command that is no command: 3 (larger values are outside the enum's
+// range, undefined behaviour that UBSan stops at).
+const auto kNoSuchCommand = static_cast<tlm::tlm_command>(3);
+
+
 // ---- the initiator's obligations -----------------------------------------------------------
 
 struct EntryCase {
@@ -109,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
     Rules, CheckerEntry,
     ::testing::Values(
         EntryCase{"unknown_command", TlmRule::command,
-                  [](tlm::tlm_generic_payload& gp) { gp.set_command(static_cast<tlm::tlm_command>(7)); }},
+                  [](tlm::tlm_generic_payload& gp) { gp.set_command(kNoSuchCommand); }},
         EntryCase{"null_data", TlmRule::data_ptr, [](tlm::tlm_generic_payload& gp) { gp.set_data_ptr(nullptr); }},
         EntryCase{"zero_length", TlmRule::data_length,
                   [](tlm::tlm_generic_payload& gp) {
@@ -304,7 +309,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         AnswerCase{"unknown_command", TlmTargetCaps::interconnect(), {TlmRule::command, TlmRule::answer_command},
                    tlm::TLM_READ_COMMAND, 0, 4,
-                   [](tlm::tlm_generic_payload& gp) { gp.set_command(static_cast<tlm::tlm_command>(3)); }},
+                   [](tlm::tlm_generic_payload& gp) { gp.set_command(kNoSuchCommand); }},
         AnswerCase{"null_data", TlmTargetCaps::interconnect(), {TlmRule::data_ptr, TlmRule::answer_malformed},
                    tlm::TLM_WRITE_COMMAND, 0, 4, [](tlm::tlm_generic_payload& gp) { gp.set_data_ptr(nullptr); }},
         AnswerCase{"streaming_width_0", TlmTargetCaps::interconnect(),

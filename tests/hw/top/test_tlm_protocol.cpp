@@ -25,6 +25,11 @@ using test::TlmProbe;
 
 constexpr std::uint64_t kDramBytes = 1 << 22;
 
+// The one value of tlm_command that is no command: 3 (larger values are outside the enum's
+// range, undefined behaviour that UBSan stops at).
+const auto kNoSuchCommand = static_cast<tlm::tlm_command>(3);
+
+
 AcceleratorConfig checked_config() {
   AcceleratorConfig c;
   c.rows = 4;
@@ -142,7 +147,7 @@ auto byte_enables(unsigned char* be, unsigned n) {
   };
 }
 auto no_data(tlm::tlm_generic_payload& gp) { gp.set_data_ptr(nullptr); }
-auto unknown_command(tlm::tlm_generic_payload& gp) { gp.set_command(static_cast<tlm::tlm_command>(5)); }
+auto unknown_command(tlm::tlm_generic_payload& gp) { gp.set_command(kNoSuchCommand); }
 auto ignore_without_data(tlm::tlm_generic_payload& gp) {
   gp.set_data_ptr(nullptr);
   gp.set_data_length(0);
