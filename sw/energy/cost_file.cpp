@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -133,11 +134,22 @@ CostTables load_cost_tables(const std::string& path) {
 }
 
 namespace {
+// A YAML double-quoted scalar that reads back as `s`: control characters are escaped too (a
+// raw line break inside the quotes would be folded into a space when the dump is read back).
 std::string quote(const std::string& s) {
   std::string q = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      q += '\\';
+      q += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\x%02x", u);
+      q += esc;
+    } else {
+      q += c;
+    }
   }
   return q + "\"";
 }

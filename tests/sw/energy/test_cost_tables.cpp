@@ -154,6 +154,22 @@ TEST(CostFile, DumpRoundTrips) {
   for (const auto& e : t.area.entries()) EXPECT_NEAR(u.area.value(e.key), e.value, 1e-9 * e.value);
 }
 
+// Fuzzing finding: a source with line breaks (a multi-line quoted scalar in the user's file)
+// was dumped raw inside the quotes, and the dump read back with the breaks folded into spaces.
+TEST(CostFile, DumpRoundTripsControlCharactersInSources) {
+  const std::string source = "line 1\nline 2\n\n\ttab, cr\r, bell\x07, del\x7f, \xc3\xa9";
+  CostTables t;
+  t.energy.set("int_add_8b", 0.04, source);
+  const std::string y = to_yaml(t);
+  EXPECT_EQ(y.find("line 1\nline"), std::string::npos) << "a raw line break in the dump";
+  EXPECT_EQ(parse_cost_tables(y, "dump.yaml").energy.entry("int_add_8b").source, source);
+  const CostTables from_file =
+      parse_cost_tables("energy:\n  int_add_8b: {value: 0.04, source: \"a\n\n\n  b\"}\n", "e.yaml");
+  EXPECT_EQ(from_file.energy.entry("int_add_8b").source, "a\n\nb");
+  EXPECT_EQ(parse_cost_tables(to_yaml(from_file), "dump.yaml").energy.entry("int_add_8b").source,
+            "a\n\nb");
+}
+
 TEST(CostFile, LoadFromDiskAndUnreadableFile) {
   const auto p = std::filesystem::temp_directory_path() / "lpsim_test_energy.yaml";
   { std::ofstream(p) << "energy:\n  mac_lp8: 0.25\n"; }
