@@ -1,6 +1,7 @@
 // RFC 4180 CSV fields and rows.
 #include "traces/csv_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,16 +40,29 @@ std::string csv_number(std::int64_t v) {
 }
 
 CsvWriter::CsvWriter(std::ostream& os, std::vector<std::string> header, std::string eol)
-    : m_os(os), m_columns(header.size()), m_eol(std::move(eol)) {
+    : m_os(os), m_columns(header.size()), m_header(header), m_always(header.size(), false), m_eol(std::move(eol)) {
   if (header.empty()) throw std::invalid_argument("csv: empty header");
   line(header);
+}
+
+void CsvWriter::quote_always(const std::vector<std::string>& columns) {
+  for (const std::string& c : columns) {
+    const auto it = std::find(m_header.begin(), m_header.end(), c);
+    if (it == m_header.end()) throw std::invalid_argument("csv: no column '" + c + "'");
+    m_always[static_cast<std::size_t>(it - m_header.begin())] = true;
+  }
 }
 
 void CsvWriter::row(const std::vector<std::string>& fields) {
   if (fields.size() != m_columns)
     throw std::invalid_argument("csv: row of " + std::to_string(fields.size()) +
                                 " fields, header has " + std::to_string(m_columns));
-  line(fields);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) m_os << ',';
+    const std::string f = csv_field(fields[i]);
+    m_os << (m_always[i] && (f.empty() || f[0] != '"') ? "\"" + f + "\"" : f);
+  }
+  m_os << m_eol;
   ++m_rows;
 }
 

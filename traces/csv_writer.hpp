@@ -25,12 +25,17 @@ class CsvWriter {
  public:
   CsvWriter(std::ostream& os, std::vector<std::string> header, std::string eol = "\n");
   void row(const std::vector<std::string>& fields);
+  // Columns (by header name) whose fields are always quoted, for text columns whose values
+  // may or may not need it (a format such as lp<8,2,3,0>): a reader sees one kind of value.
+  void quote_always(const std::vector<std::string>& columns);
   std::size_t rows() const { return m_rows; }
 
  private:
   void line(const std::vector<std::string>& fields);
   std::ostream& m_os;
   std::size_t m_columns;
+  std::vector<std::string> m_header;
+  std::vector<bool> m_always;
   std::string m_eol;
   std::size_t m_rows = 0;
 };

@@ -4,11 +4,67 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <regex>
 
+#include "sw/common/checked_math.hpp"
 #include "sw/common/error.hpp"
 
 namespace lpsim::sim {
+
+namespace {
+
+// The largest element count accepted (as for every tensor of a model: sw/model/graph.hpp).
+constexpr std::int64_t kMaxNpyElements = 2147483647;
+
+// `s` for an error message: at most 40 characters, bytes outside printable ASCII as '?' (the
+// message is one line of text whatever the file holds).
+std::string printable(const std::string& s) {
+  std::string out;
+  for (char c : s.substr(0, 40)) out += c >= 0x20 && c < 0x7f ? c : '?';
+  return s.size() > 40 ? out + "..." : out;
+}
+
+// The header dict, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 32, 32), }:
+// the text after "'key':" (white space skipped), or npos when the key is absent.
+std::size_t value_of(const std::string& h, const char* key) {
+  const std::string k = std::string("'") + key + "'";
+  std::size_t i = h.find(k);
+  if (i == std::string::npos) return i;
+  i += k.size();
+  while (i < h.size() && (h[i] == ' ' || h[i] == '\t')) ++i;
+  if (i == h.size() || h[i] != ':') return std::string::npos;
+  ++i;
+  while (i < h.size() && (h[i] == ' ' || h[i] == '\t')) ++i;
+  return i;
+}
+
+// The dimensions of a shape tuple's inside, e.g. "1, 3, 32, 32" or "5," or "": comma-separated
+// non-negative decimal integers, nothing else. Returns false on anything else (a sign, a
+// string, a missing comma, a number above kMaxNpyElements).
+bool parse_dims(const std::string& t, std::vector<std::int64_t>& dims) {
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  };
+  skip_ws();
+  while (i < t.size()) {
+    if (t[i] < '0' || t[i] > '9') return false;
+    std::int64_t d = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      d = d * 10 + (t[i] - '0');
+      if (d > kMaxNpyElements) return false;
+      ++i;
+    }
+    dims.push_back(d);
+    skip_ws();
+    if (i == t.size()) break;
+    if (t[i] != ',') return false;
+    ++i;
+    skip_ws();
+  }
+  return true;
+}
+
+}  // namespace
 
 NpyArray read_npy(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -28,36 +84,53 @@ NpyArray read_npy(const std::string& path) {
   } else {
     throw bad("unsupported .npy version " + std::to_string(major));
   }
-  if (hstart + hlen > bytes.size()) throw bad("truncated header");
+  if (hlen > bytes.size() - hstart) throw bad("truncated header");
   const std::string header = bytes.substr(hstart, hlen);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) throw bad("header has no 'descr'");
-  const std::string descr = m[1];
-  if (descr != "<f4" && descr != "<f8") throw bad("dtype '" + descr + "' is not float32 ('<f4') or float64 ('<f8')");
-  if (!std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*(True|False)"))) throw bad("header has no 'fortran_order'");
-  if (m[1] == "True") throw bad("Fortran-ordered arrays are not supported (save with C order)");
-  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) throw bad("header has no 'shape'");
+
+  std::size_t v = value_of(header, "descr");
+  if (v == std::string::npos || v == header.size() || header[v] != '\'') throw bad("header has no 'descr'");
+  const std::size_t descr_end = header.find('\'', v + 1);
+  if (descr_end == std::string::npos) throw bad("header has no 'descr'");
+  const std::string descr = header.substr(v + 1, descr_end - v - 1);
+  if (descr != "<f4" && descr != "<f8")
+    throw bad("dtype '" + printable(descr) + "' is not float32 ('<f4') or float64 ('<f8')");
+
+  v = value_of(header, "fortran_order");
+  if (v == std::string::npos) throw bad("header has no 'fortran_order'");
+  if (header.compare(v, 4, "True") == 0) throw bad("Fortran-ordered arrays are not supported (save with C order)");
+  if (header.compare(v, 5, "False") != 0) throw bad("header has no 'fortran_order'");
+
+  v = value_of(header, "shape");
+  if (v == std::string::npos || v == header.size() || header[v] != '(') throw bad("header has no 'shape'");
+  const std::size_t shape_end = header.find(')', v);
+  if (shape_end == std::string::npos) throw bad("header has no 'shape'");
+  const std::string dims = header.substr(v + 1, shape_end - v - 1);
   NpyArray a;
-  const std::string dims = m[1];
+  if (!parse_dims(dims, a.shape))
+    throw bad("shape (" + printable(dims) + ") is not a tuple of dimensions 0.." +
+              std::to_string(kMaxNpyElements));
   std::int64_t count = 1;
-  const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    a.shape.push_back(std::stoll(it->str()));
-    count *= a.shape.back();
+  for (std::int64_t d : a.shape) {
+    const auto p = mul_no_overflow(count, d);
+    if (!p || *p > kMaxNpyElements)
+      throw bad("shape (" + printable(dims) + ") has more than " + std::to_string(kMaxNpyElements) +
+                " elements");
+    count = *p;
   }
+
   const std::size_t esize = descr == "<f4" ? 4 : 8;
   const std::size_t data_start = hstart + hlen;
   if (bytes.size() - data_start != static_cast<std::size_t>(count) * esize)
     throw bad("data size " + std::to_string(bytes.size() - data_start) + " bytes does not match shape (" +
               std::to_string(count) + " x " + std::to_string(esize) + " bytes)");
   a.data.resize(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < a.data.size(); ++i) {
     if (esize == 4) {
-      std::memcpy(&a.data[static_cast<std::size_t>(i)], bytes.data() + data_start + i * 4, 4);
+      std::memcpy(&a.data[i], bytes.data() + data_start + i * 4, 4);
     } else {
       double d;
       std::memcpy(&d, bytes.data() + data_start + i * 8, 8);
-      a.data[static_cast<std::size_t>(i)] = static_cast<float>(d);
+      a.data[i] = static_cast<float>(d);
     }
   }
   return a;

@@ -1,0 +1,444 @@
+// The run API (see pipeline.hpp): prepare, simulate (in this process or a worker process).
+#include "sim/run/pipeline.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+#include "hw/common/config_error.hpp"
+#include "hw/ctrl/tiler.hpp"
+#include "hw/top/accelerator.hpp"
+#include "sim/run/npy.hpp"
+#include "sim/scalesim/topology.hpp"
+#include "sw/common/error.hpp"
+#include "sw/driver/driver.hpp"
+#include "sw/energy/energy_model.hpp"
+#include "sw/model/normal_rng.hpp"
+#include "sw/model/onnx_import.hpp"
+#include "sw/model/zoo.hpp"
+
+namespace lpsim::sim {
+namespace {
+
+constexpr std::uint64_t kWeightSeed = 1;  // synthetic weights; the input has its own seed
+
+// SCALE-Sim topology rows as independent convolutions (no padding, seeded weights).
+model::Graph topology_graph(const std::string& path) {
+  const scalesim::Topology topo = scalesim::read_topology(path);
+  // Each row is simulated as its own layer (~1 ms and a few hundred KB each, more for large ones).
+  constexpr std::size_t kMaxRunLayers = 10000;
+  if (topo.layers.size() > kMaxRunLayers)
+    throw UserError(path + ": the topology has " + std::to_string(topo.layers.size()) +
+                    " layers after depthwise expansion (one per channel); lpsim run simulates at most " +
+                    std::to_string(kMaxRunLayers));
+  model::Graph g(topo.name);
+  for (const scalesim::Layer& l : topo.layers) {
+    const std::string in = l.name + ".in";
+    g.add_input(in, {1, l.channels, l.ifmap_h, l.ifmap_w});
+    model::Node n;
+    n.name = l.name;
+    n.op = model::OpKind::Conv;
+    n.inputs = {in};
+    n.outputs = {l.name + ".out"};
+    n.attrs.stride = {l.stride_h, l.stride_w};
+    n.weight_shape = {l.num_filters, l.channels, l.filter_h, l.filter_w};
+    model::NormalRng rng(kWeightSeed, l.name);
+    const double sd = std::sqrt(2.0 / static_cast<double>(l.window()));
+    n.weights.resize(static_cast<std::size_t>(model::num_elements(n.weight_shape)));
+    for (float& v : n.weights) v = static_cast<float>(sd * rng.normal());
+    g.add_node(n);
+    g.add_output(l.name + ".out");
+  }
+  g.finalize();
+  return g;
+}
+
+model::Graph build_graph(const Workload& w) {
+  switch (w.source) {
+    case ModelSource::Zoo: {
+      const auto names = model::list_zoo_models();
+      if (std::find(names.begin(), names.end(), w.model) == names.end()) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw UserError(w.where("model") + ": model: unknown zoo model '" + w.model + "' (known: " + list + ")");
+      }
+      model::ZooOptions o;
+      o.batch = w.input.batch;
+      o.seed = kWeightSeed;
+      o.input_size = w.zoo.input_size;
+      o.width_divisor = w.zoo.width_divisor;
+      o.max_blocks = w.zoo.max_blocks;
+      o.num_classes = w.zoo.num_classes;
+      try {
+        return model::build_zoo_model(w.model, o);
+      } catch (const UserError& e) {
+        throw UserError(w.where("zoo.input_size") + ": zoo: " + e.what());
+      }
+    }
+    case ModelSource::Onnx: {
+      model::OnnxImportOptions o;
+      o.batch = w.input.batch;
+      return model::import_onnx(w.model, o);
+    }
+    case ModelSource::Topology:
+      return topology_graph(w.model);
+  }
+  throw UserError("unreachable");
+}
+
+model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
+  model::TensorValues in;
+  if (!w.input.npy.empty()) {
+    if (g.inputs().size() != 1)
+      throw UserError(w.where("input.npy") + ": input.npy: the model has " + std::to_string(g.inputs().size()) +
+                      " inputs; an .npy file gives one");
+    const NpyArray a = read_npy(w.input.npy);
+    const model::Shape& want = g.shape(g.inputs()[0]);
+    if (a.shape != want)
+      throw UserError(w.where("input.npy") + ": input.npy: shape " + model::shape_str(a.shape) +
+                      " does not match the model input " + model::shape_str(want));
+    in[g.inputs()[0]] = model::FloatTensor{a.shape, a.data};
+    return in;
+  }
+  for (const std::string& name : g.inputs()) {
+    model::FloatTensor t;
+    t.shape = g.shape(name);
+    model::NormalRng rng(w.input.seed, g.inputs().size() == 1 ? "input" : name);
+    t.data.resize(static_cast<std::size_t>(model::num_elements(t.shape)));
+    for (float& v : t.data) v = static_cast<float>(rng.normal());
+    in[name] = std::move(t);
+  }
+  return in;
+}
+
+hw::AcceleratorConfig accel_config(const Workload& w) {
+  hw::AcceleratorConfig c;
+  c.rows = w.accel.rows;
+  c.cols = w.accel.cols;
+  c.fidelity = w.accel.fidelity == "cycle" ? hw::Fidelity::cycle : hw::Fidelity::tile;
+  c.clock_mhz = w.accel.clock_mhz;
+  c.weight_kb = static_cast<std::uint64_t>(w.accel.buffers.weight_kb);
+  c.input_kb = static_cast<std::uint64_t>(w.accel.buffers.input_kb);
+  c.output_kb = static_cast<std::uint64_t>(w.accel.buffers.output_kb);
+  c.dram_bytes_per_cycle = static_cast<unsigned>(w.accel.dram.bytes_per_cycle);
+  c.dram_latency_cycles = static_cast<unsigned>(w.accel.dram.latency_cycles);
+  return c;
+}
+
+// Every layer must tile into the buffers before anything is simulated.
+void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, const hw::AcceleratorConfig& cfg,
+                const Workload& w) {
+  hw::ArrayConfig base;
+  base.rows = cfg.rows;
+  base.cols = cfg.cols;
+  for (const compiler::Step& s : prog.steps) {
+    if (!s.compute) continue;
+    const compiler::ComputeStep& c = s.layer;
+    hw::LayerDescriptor d = driver::layer_shape(prog_graph, c);
+    // Storage width and PE family are what tiling needs; fitted scales do not matter here.
+    d.fmt_a = driver::hw_format(c.act_format, {}).op;
+    d.fmt_w = driver::hw_format(c.wgt_format, {}).op;
+    d.fmt_o = driver::hw_format(c.out_format, {}).op;
+    d.mode = static_cast<std::uint32_t>(c.mode);
+    d.dataflow = hw::dataflow_from_string(w.accel.dataflow);
+    try {
+      hw::TilerConfig t = cfg.controller().tiler;
+      t.psum_bytes = hw::ArrayBackend::psum_bytes_for(base, d, cfg.datapath);
+      hw::plan_tiles(d, t);
+    } catch (const hw::ConfigError& e) {
+      throw UserError(w.where("accelerator.buffers.weight_kb") + ": accelerator.buffers: layer '" +
+                      c.node->name + "' (GEMM " + std::to_string(c.view.m) + "x" + std::to_string(c.view.k) +
+                      "x" + std::to_string(c.view.n) + ") cannot be tiled: " + e.what());
+    }
+  }
+}
+
+
+Accuracy accuracy(const std::vector<float>& q, const std::vector<float>& ref, const model::Shape& shape) {
+  Accuracy a;
+  double sq = 0, dot = 0, nq = 0, nr = 0;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const double d = static_cast<double>(q[i]) - ref[i];
+    sq += d * d;
+    a.max_abs = std::max(a.max_abs, std::fabs(d));
+    dot += static_cast<double>(q[i]) * ref[i];
+    nq += static_cast<double>(q[i]) * q[i];
+    nr += static_cast<double>(ref[i]) * ref[i];
+  }
+  a.rmse = q.empty() ? 0 : std::sqrt(sq / static_cast<double>(q.size()));
+  a.cosine = nq > 0 && nr > 0 ? dot / std::sqrt(nq * nr) : 0;
+  if (shape.size() == 2 && shape[1] > 1) {
+    const std::int64_t B = shape[0], C = shape[1];
+    std::int64_t same = 0;
+    for (std::int64_t b = 0; b < B; ++b) {
+      auto row_q = q.begin() + b * C, row_r = ref.begin() + b * C;
+      same += std::max_element(row_q, row_q + C) - row_q == std::max_element(row_r, row_r + C) - row_r;
+    }
+    a.top1_agreement = static_cast<double>(same) / static_cast<double>(B);
+  }
+  return a;
+}
+
+// Energies are rounded to a grid of 2^-10 pJ, so that sums of them are exact in any order
+// (below 2^43 pJ = 8.8 J): the layers' components add up to the run's, and the components to
+// the total, bit for bit, whoever adds them.
+double grid_pj(double v) { return std::round(v * 1024.0) / 1024.0; }
+
+// A run keeps every FP32 intermediate plus, per tensor, its codes and decoded copy: about
+// 12 bytes per activation element. Refuse a run that cannot fit in memory before it starts.
+void check_memory(const model::Graph& g, const Workload& w) {
+  std::uint64_t elements = 0;
+  for (const model::TensorInfo& t : g.tensors())
+    if (t.kind != model::TensorKind::Constant) elements += static_cast<std::uint64_t>(model::num_elements(t.shape));
+  const std::uint64_t need = elements * 12;
+  const std::uint64_t have = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                             static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));
+  if (have > 0 && need > have / 4 * 3)
+    throw UserError(w.where("input.batch") + ": input.batch: this run needs about " +
+                    std::to_string(need >> 20) + " MiB for its activations; the machine has " +
+                    std::to_string(have >> 20) + " MiB (reduce input.batch or zoo.input_size)");
+}
+
+
+// The simulation itself, in this process (SystemC elaborates here: once per process).
+RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
+  const Workload& w = p.workload;
+  const model::Graph& graph = *p.graph;
+  const compiler::Program& prog = p.program;
+  const hw::AcceleratorConfig& cfg = p.config;
+
+  // Elaborate once and simulate the whole network.
+  hw::Accelerator acc("lpa", cfg);
+  driver::RunnerOptions ro;
+  ro.check = opt.check;
+  ro.dataflow = hw::dataflow_from_string(w.accel.dataflow);
+  driver::NetworkRunner runner(graph, prog, p.fp32, acc, ro);
+  RunRecorder::Options rec_opt;
+  rec_opt.progress = opt.progress;
+  rec_opt.total_layers = prog.compute_layers();
+  for (const compiler::Step& s : prog.steps)
+    if (s.compute) rec_opt.total_macs += static_cast<std::uint64_t>(s.layer.view.macs());
+  rec_opt.probe = opt.probe ? &*opt.probe : nullptr;
+  RunRecorder recorder(acc, rec_opt);
+  std::exception_ptr failure;
+  bool host_done = false;
+  // The simulation ends by itself when the driver's thread returns (no more events).
+  driver::Driver host("host", hw::kCtrlBase, [&](driver::Driver& d) {
+    try {
+      runner.run(d);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    host_done = true;
+  });
+  host.isock.bind(acc.i_bus.tsock);
+  host.irq_i(acc.s_irq);
+  sc_core::sc_start();
+  recorder.finish_progress();
+  if (failure) std::rethrow_exception(failure);
+  // Out of events with the host still waiting (for an interrupt that never came): the device
+  // stopped, which valid input never does; say so rather than report a partial run.
+  if (!host_done)
+    throw std::logic_error("the simulation ran out of events while the host was waiting for the device (after " +
+                           std::to_string(runner.result().layers.size()) + " of " +
+                           std::to_string(prog.compute_layers()) + " layers)");
+  const driver::NetworkResult& res = runner.result();
+  {
+    std::vector<std::uint32_t> runs;
+    for (const driver::LayerResult& l : res.layers) runs.push_back(l.runs);
+    recorder.merge_runs(runs);
+  }
+  const std::vector<LayerRecord>& records = recorder.layers();
+  if (records.size() != res.layers.size())
+    throw std::logic_error("lpsim run: " + std::to_string(records.size()) + " layer records for " +
+                           std::to_string(res.layers.size()) + " layers");
+
+  RunResult r;
+  r.workload = w.name;
+  r.model = graph.name();
+  r.rows = cfg.rows;
+  r.cols = cfg.cols;
+  r.dataflow = w.accel.dataflow;
+  r.fidelity = w.accel.fidelity;
+  r.clock_mhz = w.accel.clock_mhz;
+  r.period_ns = cfg.clock_period_ns();
+  r.effective_yaml = effective_yaml(w);
+  r.energy_yaml = energy::to_yaml(p.tables);
+  r.energy_file = p.energy_file;
+  r.checked = opt.check;
+  r.probe = opt.probe;
+  r.layers = res.layers;
+  r.records = records;
+  r.pe_samples = recorder.pe_samples();
+
+  // Totals.
+  bool all_checked = true;
+  for (const auto& l : res.layers) {
+    r.cycles += l.cycles;
+    r.macs += l.macs;
+    r.stalls += l.stall_cycles;
+    all_checked = all_checked && l.checked;
+  }
+  r.latency_ms = static_cast<double>(r.cycles) * r.period_ns * 1e-6;
+  r.tops = r.latency_ms > 0 ? 2.0 * static_cast<double>(r.macs) / (r.latency_ms * 1e-3) / 1e12 : 0;
+  // Top-1 agreement only for a single [batch, classes] output.
+  r.accuracy = accuracy(res.output, res.fp32_output,
+                        graph.outputs().size() == 1 ? graph.shape(res.output_tensor) : model::Shape{});
+  r.verified = opt.check && all_checked && res.verified;
+  r.first_mismatch = res.first_mismatch;
+
+  // Energy: per layer from its action counts, rounded to the 2^-10 pJ grid; the run's
+  // components are the sums of the layers' and the total the sum of the components.
+  bool all_int = true;
+  for (const LayerRecord& rec : records) all_int = all_int && rec.is_int;
+  energy::RunInfo info;
+  info.pe_kind = all_int ? energy::PeKind::int_ : energy::PeKind::lp;
+  info.pe_count = static_cast<std::uint64_t>(cfg.rows) * static_cast<std::uint64_t>(cfg.cols);
+  info.clock_period_ns = r.period_ns;
+  info.inferences = static_cast<std::uint64_t>(std::max(1, w.input.batch));
+  r.inferences = info.inferences;
+  const std::size_t kComp = energy::kEnergyComponents.size();
+  r.layer_energy_pj.assign(records.size(), std::vector<double>(kComp, 0.0));
+  r.layer_total_pj.assign(records.size(), 0.0);
+  r.energy_components_pj.assign(kComp, 0.0);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    energy::RunInfo li = info;
+    li.cycles = res.layers[i].cycles;
+    const energy::EnergyReport er = energy::evaluate(records[i].counts, li, p.tables);
+    for (std::size_t c = 0; c < kComp; ++c) {
+      r.layer_energy_pj[i][c] = grid_pj(er.breakdown_pj.at(energy::kEnergyComponents[c]));
+      r.layer_total_pj[i] += r.layer_energy_pj[i][c];
+      r.energy_components_pj[c] += r.layer_energy_pj[i][c];
+    }
+    r.counts += records[i].counts;
+  }
+  for (double v : r.energy_components_pj) r.energy_pj += v;
+  info.cycles = r.cycles;
+  const energy::EnergyReport run_er = energy::evaluate(r.counts, info, p.tables);
+  r.tops_per_w = r.energy_pj > 0 ? run_er.ops / r.energy_pj : 0.0;
+  r.power_w = run_er.seconds > 0 ? r.energy_pj * 1e-12 / run_er.seconds : 0.0;
+  r.area_mm2 = run_er.area_mm2;
+  r.pe_area_mm2 = run_er.pe_area_mm2;
+  r.sram_area_mm2 = run_er.sram_area_mm2;
+  r.tops_per_mm2 = run_er.tops_per_mm2;
+  r.compute_tops_per_mm2 = run_er.compute_tops_per_mm2;
+  return r;
+}
+
+// Reads everything from `fd` until end of file.
+std::string read_all(int fd) {
+  std::string s;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<std::size_t>(n));
+  }
+  return s;
+}
+
+bool write_all(int fd, const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// A worker process: simulates and sends back 'R' + the result, 'U' + a user error's text, or
+// 'I' + any other error's text.
+RunResult simulate_in_worker(const Prepared& p, const SimulateOptions& opt) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error(std::string("simulate: pipe: ") + std::strerror(errno));
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::runtime_error(std::string("simulate: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string msg;
+    try {
+      SimulateOptions here = opt;
+      here.in_process = true;
+      msg = "R" + serialize(simulate_here(p, here));
+    } catch (const UserError& e) {
+      msg = std::string("U") + e.what();
+    } catch (const std::exception& e) {
+      msg = std::string("I") + e.what();
+    } catch (...) {
+      msg = "Iunknown exception";
+    }
+    const bool ok = write_all(fds[1], msg);
+    ::close(fds[1]);
+    std::fflush(stderr);
+    ::_exit(ok ? 0 : 3);  // no destructors, no atexit: the parent owns every resource
+  }
+  ::close(fds[1]);
+  const std::string msg = read_all(fds[0]);
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw std::runtime_error("simulate: the worker process died of signal " + std::to_string(WTERMSIG(status)));
+  if (msg.empty()) throw std::runtime_error("simulate: the worker process returned nothing");
+  if (msg[0] == 'U') throw UserError(msg.substr(1));
+  if (msg[0] == 'I') throw std::runtime_error(msg.substr(1));
+  return deserialize(msg.substr(1));
+}
+
+}  // namespace
+
+std::vector<std::string> RunResult::layer_names() const {
+  std::vector<std::string> names;
+  for (const auto& l : layers) names.push_back(l.name);
+  return names;
+}
+
+Prepared prepare(const Workload& w, const energy::CostTables& tables, const std::string& energy_file) {
+  Prepared p;
+  p.workload = w;
+  p.tables = tables;
+  p.energy_file = energy_file;
+  // Model, inputs and the FP32 reference (which also calibrates fitted formats).
+  p.graph = std::make_unique<model::Graph>(build_graph(w));
+  const model::Graph& graph = *p.graph;
+  check_memory(graph, w);
+  p.inputs = make_inputs(graph, w);
+  p.fp32 = model::forward_fp32(graph, p.inputs, true);
+  for (auto& [k, v] : p.inputs) p.fp32[k] = v;
+
+  p.program = compiler::plan_program(graph, w.quant.default_format, w.quant.layers,
+                                     [&](const std::string& key) { return w.where(key); });
+  if (p.program.compute_layers() == 0)
+    throw UserError(w.file + ": the model has no Conv, Gemm or MatMul layer to run");
+  p.config = accel_config(w);
+  try {
+    p.config.validate();
+  } catch (const hw::ConfigError& e) {
+    throw UserError(w.where("accelerator.rows") + ": accelerator: " + e.what());
+  }
+  check_fits(graph, p.program, p.config, w);
+  return p;
+}
+
+RunResult simulate(const Prepared& p, const SimulateOptions& opt) {
+  return opt.in_process ? simulate_here(p, opt) : simulate_in_worker(p, opt);
+}
+
+}  // namespace lpsim::sim
