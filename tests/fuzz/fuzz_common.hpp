@@ -56,16 +56,27 @@ inline std::string write_file(const std::string& name, const std::string& text) 
   std::abort();
 }
 
+// Whether the last input given to expect_clean ended in a clean rejection (a user error); the
+// replay driver checks it for the regression inputs named reject-*.
+inline bool& last_input_rejected() {
+  static bool rejected = false;
+  return rejected;
+}
+
 // Runs `f`; an exception of one of the `Clean` types is the documented way to reject bad input
 // (main prints it as one line "lpsim: error: ..." and exits with 2). Any other exception is a
 // finding: it would reach main as "internal error" (or terminate the program).
 template <class... Clean, class F>
 void expect_clean(F&& f) {
+  last_input_rejected() = false;
   try {
     try {
       f();
     } catch (const std::exception& e) {
-      if ((dynamic_cast<const Clean*>(&e) || ...)) return;
+      if ((dynamic_cast<const Clean*>(&e) || ...)) {
+        last_input_rejected() = true;
+        return;
+      }
       finding(std::string("uncaught ") + typeid(e).name() + ": " + e.what());
     }
   } catch (...) {

@@ -1,7 +1,8 @@
 // Stand-alone driver for the fuzz targets in the normal build: runs LLVMFuzzerTestOneInput on
 // every file named (directories: every file in them, in name order, dot files skipped; a
 // directory that does not exist has no inputs), so `make test` replays the committed seed corpus
-// and every crash input kept under tests/fuzz/regressions/.
+// and every crash input kept under tests/fuzz/regressions/. An input whose file name starts with
+// "reject-" must be rejected with a user error (bad input that was once accepted or crashed).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +11,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
@@ -43,6 +46,11 @@ int main(int argc, char** argv) {
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::fprintf(stderr, "replay: %s (%zu bytes)\n", f.string().c_str(), bytes.size());
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    if (f.filename().string().rfind("reject-", 0) == 0 && !lpsim::fuzz::last_input_rejected()) {
+      std::fprintf(stderr, "replay: %s was accepted; it must be rejected with a user error\n",
+                   f.string().c_str());
+      return 1;
+    }
   }
   std::printf("replay: %zu inputs, no finding\n", files.size());
   return 0;
