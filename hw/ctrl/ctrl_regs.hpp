@@ -3,6 +3,14 @@
 
 #include <cstdint>
 
+namespace lpsim::hw {
+
+// Address map seen by the host and the DMA (docs/architecture.md, "Address map").
+inline constexpr std::uint64_t kDramBase = 0x0;
+inline constexpr std::uint64_t kCtrlBase = 0xF000'0000;
+
+}  // namespace lpsim::hw
+
 namespace lpsim::hw::regs {
 
 constexpr std::uint64_t kWindowBytes = 0x100;  // register window size (router map entry size)

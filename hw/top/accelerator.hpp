@@ -12,14 +12,11 @@
 #include "hw/ctrl/controller.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"
+#include "hw/ctrl/ctrl_regs.hpp"  // the address map
 #include "hw/top/array_backend.hpp"
 #include "hw/top/bus.hpp"
 
 namespace lpsim::hw {
-
-// Address map seen by the host and the DMA (docs/architecture.md, "Address map").
-inline constexpr std::uint64_t kDramBase = 0x0;
-inline constexpr std::uint64_t kCtrlBase = 0xF000'0000;
 
 // TLM-2.0 protocol checkers on the device's sockets (hw/common/tlm_checker.hpp).
 enum class TlmCheck {

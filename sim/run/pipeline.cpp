@@ -219,7 +219,9 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   driver::RunnerOptions ro;
   ro.check = opt.check;
   ro.dataflow = hw::dataflow_from_string(w.accel.dataflow);
-  driver::NetworkRunner runner(graph, prog, p.fp32, acc, ro);
+  ro.device.dram_bytes = cfg.dram_bytes;
+  ro.device.lin_frac_bits = cfg.datapath.lin_frac_bits;
+  driver::NetworkRunner runner(graph, prog, p.fp32, ro);
   RunRecorder::Options rec_opt;
   rec_opt.progress = opt.progress;
   rec_opt.total_layers = prog.compute_layers();
@@ -242,7 +244,14 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   host.irq_i(acc.s_irq);
   sc_core::sc_start();
   recorder.finish_progress();
-  if (failure) std::rethrow_exception(failure);
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const driver::DeviceError& e) {
+      // The device's own diagnostics (its controller's last error) complete the driver's.
+      throw UserError(std::string(e.what()) + ": " + acc.i_ctrl.last_error());
+    }
+  }
   // Out of events with the host still waiting (for an interrupt that never came): the device
   // stopped, which valid input never does; say so rather than report a partial run.
   if (!host_done)
@@ -276,15 +285,21 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.probe = opt.probe;
   r.layers = res.layers;
   r.records = records;
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    LayerRecord& rec = r.records[i];
+    const double peak = static_cast<double>(cfg.rows) * cfg.cols * (8.0 / rec.mode);
+    rec.utilization =
+        rec.cycles ? static_cast<double>(res.layers[i].macs) / (static_cast<double>(rec.cycles) * peak) : 0.0;
+  }
   r.pe_samples = recorder.pe_samples();
 
   // Totals.
   bool all_checked = true;
-  for (const auto& l : res.layers) {
-    r.cycles += l.cycles;
-    r.macs += l.macs;
-    r.stalls += l.stall_cycles;
-    all_checked = all_checked && l.checked;
+  for (std::size_t i = 0; i < res.layers.size(); ++i) {
+    r.cycles += r.records[i].cycles;
+    r.macs += res.layers[i].macs;
+    r.stalls += r.records[i].stall_cycles;
+    all_checked = all_checked && res.layers[i].checked;
   }
   r.latency_ms = static_cast<double>(r.cycles) * r.period_ns * 1e-6;
   r.tops = r.latency_ms > 0 ? 2.0 * static_cast<double>(r.macs) / (r.latency_ms * 1e-3) / 1e12 : 0;
@@ -310,7 +325,7 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.energy_components_pj.assign(kComp, 0.0);
   for (std::size_t i = 0; i < records.size(); ++i) {
     energy::RunInfo li = info;
-    li.cycles = res.layers[i].cycles;
+    li.cycles = records[i].cycles;
     const energy::EnergyReport er = energy::evaluate(records[i].counts, li, p.tables);
     for (std::size_t c = 0; c < kComp; ++c) {
       r.layer_energy_pj[i][c] = grid_pj(er.breakdown_pj.at(energy::kEnergyComponents[c]));

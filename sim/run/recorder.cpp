@@ -14,6 +14,7 @@ struct RunRecorder::Snapshot {
   hw::PpuStats ppu;
   hw::SramBufferStats wb, ib, ob;
   hw::DmaStats dma;
+  hw::ControllerStats ctrl;
 };
 
 RunRecorder::RunRecorder(hw::Accelerator& acc, Options opt)
@@ -40,6 +41,7 @@ void RunRecorder::on_layer_end(const hw::LayerEnd& e) {
   LayerRecord rec;
   rec.start = cycle_of(e.start);
   rec.end = cycle_of(e.end);
+  rec.cycles = static_cast<std::uint64_t>((e.end - e.start) / m_acc.clock_period());  // the CYCLES register
   rec.mode = static_cast<int>(d.mode);
   rec.is_int = d.fmt_a.family == hw::FormatFamily::int_;
   rec.wb_halves = m_acc.i_ctrl.wb().config().double_buffered ? 2 : 1;
@@ -72,7 +74,11 @@ void RunRecorder::on_layer_end(const hw::LayerEnd& e) {
   now.ib = m_acc.i_ctrl.ib().stats();
   now.ob = m_acc.i_ctrl.ob().stats();
   now.dma = m_acc.i_ctrl.i_dma.stats();
+  now.ctrl = m_acc.i_ctrl.stats();
   const Snapshot& p = *m_prev;
+  rec.compute_cycles = now.ctrl.compute_cycles - p.ctrl.compute_cycles;
+  rec.stall_cycles = now.ctrl.stall_cycles - p.ctrl.stall_cycles;
+  rec.tile_count = now.ctrl.tiles - p.ctrl.tiles;
   energy::ActionCounts& c = rec.counts;
   const std::uint64_t word_macs = now.array.word_macs - p.array.word_macs;
   const std::uint64_t stationary = now.array.stationary_words - p.array.stationary_words;
@@ -125,6 +131,10 @@ void RunRecorder::merge_runs(const std::vector<std::uint32_t>& runs) {
     for (std::size_t j = next + 1; j < next + n; ++j) {
       LayerRecord& o = m_layers[j];
       rec.end = o.end;
+      rec.cycles += o.cycles;
+      rec.compute_cycles += o.compute_cycles;
+      rec.stall_cycles += o.stall_cycles;
+      rec.tile_count += o.tile_count;
       rec.tiles.insert(rec.tiles.end(), o.tiles.begin(), o.tiles.end());
       rec.counts += o.counts;
     }

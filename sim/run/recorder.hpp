@@ -33,7 +33,11 @@ struct LayerRecord {
   bool is_int = false;               // INT PE (else LP PE)
   int wb_halves = 2, ib_halves = 2;  // 2: double-buffered
   std::vector<TileSpan> tiles;       // in plan order
-  energy::ActionCounts counts;       // this layer's actions
+  energy::ActionCounts counts;       // this layer's actions (DRAM bytes: counts.dram_*_bytes)
+  // The controller's figures (summed over the runs of a layer): START to done, array + exposed
+  // PPU cycles, compute waiting for DMA, tiles.
+  std::uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0, tile_count = 0;
+  double utilization = 0;  // MACs / (cycles x rows x cols x 8/MODE), set by the caller (sim/run)
 };
 
 // The sub-array and cycle window of PE-level waveforms (--vcd-pe, --vcd-window).

@@ -53,14 +53,16 @@ std::string console_text(const RunResult& r) {
   o << std::left << std::setw(28) << "layer" << std::setw(20) << "gemm MxKxN" << std::setw(14) << "format"
       << std::right << std::setw(14) << "MACs" << std::setw(12) << "cycles" << std::setw(7) << "util" << std::setw(10)
       << "stalls" << "  check\n";
-  for (const auto& l : r.layers) {
+  for (std::size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& l = r.layers[i];
+    const LayerRecord& h = r.records[i];
     std::string name = l.name + (l.fused.empty() ? "" : "+" + l.fused);
     if (name.size() > 27) name = name.substr(0, 24) + "...";
     std::string f = l.act_format;
     if (f.size() > 13) f = f.substr(0, 13);
     o << std::left << std::setw(28) << name << std::setw(20) << shape_text(l.view) << std::setw(14) << f << std::right
-        << std::setw(14) << l.macs << std::setw(12) << l.cycles << std::setw(6) << fixed(100 * l.utilization, 1) << "%"
-        << std::setw(10) << l.stall_cycles << "  " << (!l.checked ? "-" : l.verified ? "ok" : "MISMATCH") << "\n";
+        << std::setw(14) << l.macs << std::setw(12) << h.cycles << std::setw(6) << fixed(100 * h.utilization, 1) << "%"
+        << std::setw(10) << h.stall_cycles << "  " << (!l.checked ? "-" : l.verified ? "ok" : "MISMATCH") << "\n";
   }
   o << "total: " << cycles << " cycles, " << fixed(latency_ms, 3) << " ms at " << r.clock_mhz << " MHz, "
       << macs << " MACs, " << fixed(tops, 3) << " effective TOPS, " << stalls << " stall cycles\n";
@@ -138,11 +140,12 @@ std::string summary_json(const RunResult& r) {
   const std::vector<double>& layer_total = r.layer_total_pj;
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
+    const LayerRecord& h = r.records[i];
     layers.push_back({{"name", l.name}, {"op", l.op}, {"fused", l.fused}, {"m", l.view.m}, {"k", l.view.k},
                       {"n", l.view.n}, {"groups", l.view.groups}, {"format", l.act_format}, {"mode", l.mode},
-                      {"macs", l.macs}, {"cycles", l.cycles}, {"stall_cycles", l.stall_cycles},
-                      {"utilization", l.utilization}, {"tiles", l.tiles}, {"dram_read_bytes", l.dram_read_bytes},
-                      {"dram_write_bytes", l.dram_write_bytes}, {"verified", l.checked && l.verified},
+                      {"macs", l.macs}, {"cycles", h.cycles}, {"stall_cycles", h.stall_cycles},
+                      {"utilization", h.utilization}, {"tiles", h.tile_count}, {"dram_read_bytes", h.counts.dram_read_bytes},
+                      {"dram_write_bytes", h.counts.dram_write_bytes}, {"verified", l.checked && l.verified},
                       {"energy_pj", layer_total[i]}});
   }
   j["layers"] = layers;
@@ -160,12 +163,13 @@ std::string layers_csv(const RunResult& r) {
   w.quote_always({"layer", "act_format", "wgt_format", "out_format"});
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
-    const energy::ActionCounts& lc = r.records[i].counts;
+    const LayerRecord& h = r.records[i];
+    const energy::ActionCounts& lc = h.counts;
     const auto n = [](auto v) { return traces::csv_number(v); };
     std::vector<std::string> f = {l.name, l.op, l.fused, n(l.view.m), n(l.view.k), n(l.view.n), n(l.view.groups),
                                   l.act_format, l.wgt_format, l.out_format, std::to_string(l.mode), n(l.macs),
-                                  n(l.cycles), n(l.compute_cycles), n(l.stall_cycles), fixed(l.utilization, 6),
-                                  n(l.tiles), n(l.dram_read_bytes), n(l.dram_write_bytes),
+                                  n(h.cycles), n(h.compute_cycles), n(h.stall_cycles), fixed(h.utilization, 6),
+                                  n(h.tile_count), n(lc.dram_read_bytes), n(lc.dram_write_bytes),
                                   l.checked && l.verified ? "true" : "false",
                                   n(lc.wb.read_bytes + lc.wb.write_bytes), n(lc.ib.read_bytes + lc.ib.write_bytes),
                                   n(lc.ob.read_bytes + lc.ob.write_bytes), traces::csv_number(r.layer_total_pj[i])};
@@ -212,8 +216,8 @@ traces::ReportData report_data(const RunResult& r) {
     rl.name = l.name;  // short enough for the chart's labels; the fused ops go with the kind
     rl.kind = l.op + " " + shape_text(l.view) + (l.fused.empty() ? "" : " +" + l.fused);
     rl.mode = (r.records[i].is_int ? "int" : "lp") + std::to_string(l.mode);
-    rl.cycles = l.cycles;
-    rl.utilization = l.utilization;
+    rl.cycles = r.records[i].cycles;
+    rl.utilization = r.records[i].utilization;
     rl.macs = l.macs;
     rl.energy_pj = layer_total[i];
     rd.layers.push_back(rl);

@@ -126,10 +126,8 @@ void fields(A& a, model::GemmView& v) {
 }
 template <class A>
 void fields(A& a, driver::LayerResult& l) {
-  // start/end (simulated times) stay behind: the records carry the cycles.
   a(l.name), a(l.op), a(l.fused), a(l.view), a(l.act_format), a(l.wgt_format), a(l.out_format), a(l.mode);
-  a(l.macs), a(l.cycles), a(l.compute_cycles), a(l.stall_cycles), a(l.tiles), a(l.runs);
-  a(l.dram_read_bytes), a(l.dram_write_bytes), a(l.utilization), a(l.checked), a(l.verified), a(l.mismatch);
+  a(l.macs), a(l.runs), a(l.checked), a(l.verified), a(l.mismatch);
 }
 template <class A>
 void fields(A& a, TileSpan& t) {
@@ -149,6 +147,7 @@ void fields(A& a, energy::ActionCounts& c) {
 template <class A>
 void fields(A& a, LayerRecord& r) {
   a(r.start), a(r.end), a(r.mode), a(r.is_int), a(r.wb_halves), a(r.ib_halves), a(r.tiles), a(r.counts);
+  a(r.cycles), a(r.compute_cycles), a(r.stall_cycles), a(r.tile_count), a(r.utilization);
 }
 template <class A>
 void fields(A& a, PeProbe& p) {

@@ -80,8 +80,8 @@ hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::Compu
 }
 
 NetworkRunner::NetworkRunner(const model::Graph& graph, const compiler::Program& program,
-                             const model::TensorValues& fp32, hw::Accelerator& acc, RunnerOptions opt)
-    : m_graph(graph), m_program(program), m_fp32(fp32), m_acc(acc), m_opt(opt) {}
+                             const model::TensorValues& fp32, RunnerOptions opt)
+    : m_graph(graph), m_program(program), m_fp32(fp32), m_opt(opt) {}
 
 NetworkRunner::~NetworkRunner() {
   if (m_pending.valid()) m_pending.wait();
@@ -269,9 +269,9 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   desc.r_addr = align(desc.b_addr + bias.size() * 4);
   desc.o_addr = align(desc.r_addr + (residual.empty() ? 0 : M * o_row));
   const std::uint64_t top = desc.o_addr + M * o_row;
-  if (top > m_acc.config().dram_bytes)
+  if (top > m_opt.device.dram_bytes)
     throw UserError("layer '" + node.name + "' needs " + std::to_string(top) +
-                    " bytes of DRAM; the accelerator has " + std::to_string(m_acc.config().dram_bytes));
+                    " bytes of DRAM; the accelerator has " + std::to_string(m_opt.device.dram_bytes));
   d.write(desc.w_addr, w_bytes.data(), w_bytes.size());
   d.write(desc.i_addr, a_bytes.data(), a_bytes.size());
   if (!bias.empty()) d.write(desc.b_addr, reinterpret_cast<const std::uint8_t*>(bias.data()), bias.size() * 4);
@@ -280,11 +280,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     d.write(desc.r_addr, r_bytes.data(), r_bytes.size());
   }
 
-  const hw::ControllerStats before = m_acc.i_ctrl.stats();
-  const hw::DmaStats dma_before = m_acc.i_ctrl.i_dma.stats();
-  // One run per image for on-chip convs (inputs, outputs and residual advance by one image);
-  // cycles add up, start/end span the runs.
-  LayerStatus st;
+  // One run per image for on-chip convs (inputs, outputs and residual advance by one image).
   const std::uint64_t i_image = a_bytes.size() / static_cast<std::size_t>(images);
   const std::uint64_t o_image = static_cast<std::uint64_t>(M / images) * o_row;
   for (std::int64_t b = 0; b < images; ++b) {
@@ -294,14 +290,8 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     di.r_addr += residual.empty() ? 0 : static_cast<std::uint64_t>(b) * o_image;
     const LayerStatus sb = d.run_layer(di);
     if (sb.error_code != 0)
-      throw UserError("layer '" + node.name + "': the accelerator reported error " +
-                      std::to_string(sb.error_code) + ": " + m_acc.i_ctrl.last_error());
-    if (b == 0) st = sb;
-    else {
-      st.cycles += sb.cycles;
-      st.tiles += sb.tiles;
-      st.end = sb.end;
-    }
+      throw DeviceError("layer '" + node.name + "': the accelerator reported error " + std::to_string(sb.error_code),
+                        sb.error_code);
   }
   std::vector<std::uint8_t> o_bytes(static_cast<std::size_t>(M) * o_row);
   d.read(desc.o_addr, o_bytes.data(), o_bytes.size());
@@ -331,19 +321,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   r.out_format = fo.format->name();
   r.mode = s.mode;
   r.macs = static_cast<std::uint64_t>(v.macs());
-  r.cycles = st.cycles;
   r.runs = static_cast<std::uint32_t>(images);
-  const hw::ControllerStats& after = m_acc.i_ctrl.stats();
-  r.compute_cycles = after.compute_cycles - before.compute_cycles;
-  r.stall_cycles = after.stall_cycles - before.stall_cycles;
-  r.tiles = after.tiles - before.tiles;
-  const hw::DmaStats& dma_after = m_acc.i_ctrl.i_dma.stats();
-  r.dram_read_bytes = dma_after.bytes_read - dma_before.bytes_read;
-  r.dram_write_bytes = dma_after.bytes_written - dma_before.bytes_written;
-  const double peak = static_cast<double>(m_acc.config().rows) * m_acc.config().cols * (8.0 / s.mode);
-  r.utilization = st.cycles ? static_cast<double>(r.macs) / (static_cast<double>(st.cycles) * peak) : 0.0;
-  r.start = st.start;
-  r.end = st.end;
   m_result.layers.push_back(r);
 
   if (!m_opt.check) return;
@@ -357,7 +335,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     j.spec.act = {fa.op.n, fa.op.es, fa.op.rs, fa.op.sf};
     j.spec.wgt = {fw.op.n, fw.op.es, fw.op.rs, fw.op.sf};
   }
-  j.spec.lin_frac_bits = m_acc.config().datapath.lin_frac_bits;
+  j.spec.lin_frac_bits = m_opt.device.lin_frac_bits;
   j.G = G;
   j.M = M;
   j.K = K;

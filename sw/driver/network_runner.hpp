@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "hw/ctrl/layer_descriptor.hpp"
-#include "hw/top/accelerator.hpp"
 #include "sw/compiler/program.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/model/fp32_forward.hpp"
@@ -24,14 +23,9 @@ struct LayerResult {
   std::string act_format, wgt_format, out_format;  // canonical names of the formats used
   int mode = 8;
   std::uint64_t macs = 0;
-  std::uint64_t cycles = 0;          // START to done (controller's CYCLES register)
-  std::uint64_t compute_cycles = 0;  // array + exposed PPU cycles
-  std::uint64_t stall_cycles = 0;    // compute waiting for DMA
-  std::uint64_t tiles = 0;
   std::uint32_t runs = 1;            // accelerator layer runs (an on-chip conv: one per image)
-  std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // by the accelerator's DMA
-  double utilization = 0;            // MACs / (cycles x rows x cols x 8/MODE)
-  sc_core::sc_time start, end;       // simulated times of START and done
+  // The hardware's own figures (cycles, stalls, tiles, bytes) are the recorder's, from the
+  // device's observers (sim/run/recorder.hpp); the driver only programs and reads back.
   bool checked = false;
   bool verified = false;             // equal to the reference bit for bit
   std::string mismatch;              // the first difference, when checked && !verified
@@ -46,9 +40,28 @@ struct NetworkResult {
   std::string first_mismatch;      // "layer X: ..." of the first failing layer
 };
 
+// What the host knows of the device it drives (as a device tree would tell a driver).
+struct DeviceInfo {
+  std::uint64_t dram_bytes = 1ull << 30;  // DRAM address space
+  unsigned lin_frac_bits = 0;             // the log->linear converter's fraction bits (the
+                                          // reference models the same datapath)
+};
+
 struct RunnerOptions {
   bool check = true;                     // compare every layer with sw/ref
   hw::Dataflow dataflow = hw::Dataflow::ws;
+  DeviceInfo device;
+};
+
+// The accelerator answered a layer with an error code (its ERROR_CODE register). The caller,
+// which may see the device's own diagnostics, can add them to the message.
+class DeviceError : public UserError {
+ public:
+  DeviceError(const std::string& what, std::uint32_t code) : UserError(what), m_code(code) {}
+  std::uint32_t code() const { return m_code; }
+
+ private:
+  std::uint32_t m_code;
 };
 
 // True for a Conv the accelerator runs with on-chip im2col (op conv, NHWC input): dilation 1,
@@ -82,7 +95,7 @@ class NetworkRunner {
   // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and
   // the error figures).
   NetworkRunner(const model::Graph& graph, const compiler::Program& program,
-                const model::TensorValues& fp32, hw::Accelerator& acc, RunnerOptions opt);
+                const model::TensorValues& fp32, RunnerOptions opt);
   ~NetworkRunner();
 
   // Executes every step; call from the driver's thread.
@@ -100,7 +113,6 @@ class NetworkRunner {
   const model::Graph& m_graph;
   const compiler::Program& m_program;
   const model::TensorValues& m_fp32;
-  hw::Accelerator& m_acc;
   RunnerOptions m_opt;
   std::unordered_map<std::string, std::unique_ptr<QTensor>> m_q;
   std::unordered_map<std::string, model::FloatTensor> m_f;
