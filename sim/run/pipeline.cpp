@@ -18,6 +18,7 @@
 #include "sim/run/npy.hpp"
 #include "sim/scalesim/topology.hpp"
 #include "sw/common/error.hpp"
+#include "sw/compiler/layer_code.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/energy/energy_model.hpp"
 #include "sw/model/normal_rng.hpp"
@@ -141,11 +142,11 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, c
   for (const compiler::Step& s : prog.steps) {
     if (!s.compute) continue;
     const compiler::ComputeStep& c = s.layer;
-    hw::LayerDescriptor d = driver::layer_shape(prog_graph, c);
+    hw::LayerDescriptor d = compiler::layer_shape(prog_graph, c);
     // Storage width and PE family are what tiling needs; fitted scales do not matter here.
-    d.fmt_a = driver::hw_format(c.act_format, {}).op;
-    d.fmt_w = driver::hw_format(c.wgt_format, {}).op;
-    d.fmt_o = driver::hw_format(c.out_format, {}).op;
+    d.fmt_a = compiler::hw_format(c.act_format, {}).op;
+    d.fmt_w = compiler::hw_format(c.wgt_format, {}).op;
+    d.fmt_o = compiler::hw_format(c.out_format, {}).op;
     d.mode = static_cast<std::uint32_t>(c.mode);
     d.dataflow = hw::dataflow_from_string(w.accel.dataflow);
     try {

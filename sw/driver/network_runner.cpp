@@ -10,6 +10,7 @@
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "sw/common/error.hpp"
+#include "sw/compiler/layer_code.hpp"
 #include "sw/compiler/lowering.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
@@ -30,89 +31,12 @@ struct NetworkRunner::QTensor {
   std::vector<std::uint32_t> codes;
 };
 
-namespace {
-
-std::uint64_t align(std::uint64_t v) { return (v + 4095) & ~std::uint64_t{4095}; }
-
-std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
-                                    std::size_t cols, int bits) {
-  const std::size_t rb = fmt::packed_bytes(cols, bits);
-  std::vector<std::uint8_t> out(rows * rb);
-  for (std::size_t r = 0; r < rows; ++r)
-    fmt::pack_codes(codes.data() + r * cols, cols, bits, out.data() + r * rb);
-  return out;
-}
-
-}  // namespace
-
-bool conv_on_chip(const model::Node& node) {
-  if (node.op != model::OpKind::Conv) return false;
-  const auto& at = node.attrs;
-  return at.dilation[0] == 1 && at.dilation[1] == 1 && at.stride[0] == at.stride[1] && at.pads[0] == at.pads[1] &&
-         at.pads[1] == at.pads[2] && at.pads[2] == at.pads[3] && at.pads[0] < node.weight_shape[2] &&
-         at.pads[0] < node.weight_shape[3] && at.stride[0] <= node.weight_shape[2] &&
-         at.stride[0] <= node.weight_shape[3];
-}
-
-hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s) {
-  const model::Node& node = *s.node;
-  hw::LayerDescriptor d;
-  if (conv_on_chip(node)) {
-    const model::Shape& in = graph.shape(s.input);  // NCHW
-    d.op = hw::LayerOp::conv;
-    d.c = static_cast<std::uint32_t>(in[1]);
-    d.h = static_cast<std::uint32_t>(in[2]);
-    d.w = static_cast<std::uint32_t>(in[3]);
-    d.n = static_cast<std::uint32_t>(node.weight_shape[0]);
-    d.r = static_cast<std::uint32_t>(node.weight_shape[2]);
-    d.s = static_cast<std::uint32_t>(node.weight_shape[3]);
-    d.stride = static_cast<std::uint32_t>(node.attrs.stride[0]);
-    d.pad = static_cast<std::uint32_t>(node.attrs.pads[0]);
-    d.groups = static_cast<std::uint32_t>(node.attrs.groups);
-  } else {
-    d.op = hw::LayerOp::gemm;
-    d.m = static_cast<std::uint32_t>(s.view.m);
-    d.k = static_cast<std::uint32_t>(s.view.k);
-    d.n = static_cast<std::uint32_t>(s.view.n);
-    d.groups = static_cast<std::uint32_t>(s.view.groups);
-  }
-  return d;
-}
-
 NetworkRunner::NetworkRunner(const model::Graph& graph, const compiler::Program& program,
                              const model::TensorValues& fp32, RunnerOptions opt)
     : m_graph(graph), m_program(program), m_fp32(fp32), m_opt(opt) {}
 
 NetworkRunner::~NetworkRunner() {
   if (m_pending.valid()) m_pending.wait();
-}
-
-HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
-  HwFormat h;
-  h.text = text;
-  h.format = fmt::parse_format(text, calib.data(), calib.size());
-  if (const auto* lp = dynamic_cast<const fmt::LpFormat*>(h.format.get())) {
-    const fmt::LpParams& p = lp->params();
-    h.op = hw::OperandFormat{hw::FormatFamily::lp, p.n, p.es, p.rs, p.sf};
-  } else if (const auto* in = dynamic_cast<const fmt::IntFormat*>(h.format.get())) {
-    // The INT PE's scales are powers of two (the register carries sf, scale = 2^-sf):
-    // round the fitted scale up so nothing that fitted saturates.
-    // Copy the parameters first: assigning h.format below frees the object `in` points to.
-    const fmt::IntParams fitted = in->params();
-    // The register holds sf as a signed byte: scales 2^-127 .. 2^127 (int:8,1e-30 needs 2^-99,
-    // int:8,1e30 2^100: refused by name instead of wrapping into another scale).
-    const double e = std::ceil(std::log2(fitted.scale));
-    if (!std::isfinite(e) || e < -127 || e > 127)
-      throw UserError("format '" + text + "': the INT scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
-    const int sf = -static_cast<int>(e);
-    h.scale = std::ldexp(1.0, -sf);
-    h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{fitted.n, h.scale});
-    h.op = hw::OperandFormat{hw::FormatFamily::int_, fitted.n, 0, 0, sf};
-    h.is_int = true;
-  } else {
-    throw UserError("format '" + text + "' has no PE type on this accelerator");
-  }
-  return h;
 }
 
 const model::FloatTensor& NetworkRunner::float_of(const std::string& tensor) {
@@ -137,7 +61,7 @@ const model::FloatTensor& NetworkRunner::float_of(const std::string& tensor) {
   return m_f.emplace(tensor, std::move(t)).first->second;
 }
 
-std::vector<std::uint32_t> NetworkRunner::codes_of(const std::string& tensor, const HwFormat& f) {
+std::vector<std::uint32_t> NetworkRunner::codes_of(const std::string& tensor, const compiler::HwFormat& f) {
   auto q = m_q.find(tensor);
   if (q != m_q.end() && q->second->text == f.text && q->second->format->name() == f.format->name())
     return q->second->codes;
@@ -190,27 +114,21 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::int64_t G = v.groups, M = v.m, K = v.k, N = v.n;
 
   // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
-  const HwFormat fa = hw_format(s.act_format, m_fp32.at(s.input).data);
-  const HwFormat fw = s.input_b.empty() ? hw_format(s.wgt_format, node.weights)
-                                        : hw_format(s.wgt_format, m_fp32.at(s.input_b).data);
-  const HwFormat fo = hw_format(s.out_format, m_fp32.at(s.output).data);
+  const compiler::HwFormat fa = compiler::hw_format(s.act_format, m_fp32.at(s.input).data);
+  const compiler::HwFormat fw = s.input_b.empty() ? compiler::hw_format(s.wgt_format, node.weights)
+                                        : compiler::hw_format(s.wgt_format, m_fp32.at(s.input_b).data);
+  const compiler::HwFormat fo = compiler::hw_format(s.out_format, m_fp32.at(s.output).data);
 
   // Operands in the grouped GEMM layouts.
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
   const model::Shape& in_shape = m_graph.shape(s.input);
   std::vector<std::uint32_t> a, w, w_node;
-  hw::LayerDescriptor desc = layer_shape(m_graph, s);
+  hw::LayerDescriptor desc = compiler::layer_shape(m_graph, s);
   const bool on_chip = desc.op == hw::LayerOp::conv;
   // Images per descriptor run: a conv descriptor is one image (op conv, on-chip im2col).
   const std::int64_t images = on_chip ? in_shape[0] : 1;
   if (on_chip) {
-    // NCHW -> NHWC: each pixel a row of C codes (docs/architecture.md, "Memory layout").
-    const std::int64_t C = in_shape[1], HW = in_shape[2] * in_shape[3];
-    a.resize(in_codes.size());
-    for (std::int64_t b = 0; b < images; ++b)
-      for (std::int64_t c = 0; c < C; ++c)
-        for (std::int64_t p = 0; p < HW; ++p)
-          a[static_cast<std::size_t>((b * HW + p) * C + c)] = in_codes[static_cast<std::size_t>((b * C + c) * HW + p)];
+    a = compiler::to_nhwc(in_codes, in_shape);
   } else if (node.op == model::OpKind::Conv) {
     a = compiler::im2col(node, in_shape, in_codes, v);
   } else {
@@ -258,17 +176,18 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
 
   // DRAM layout of this layer (regions reused by every layer).
   const int abits = fa.op.storage_bits(), wbits = fw.op.storage_bits(), obits = fo.op.storage_bits();
-  const std::vector<std::uint8_t> w_bytes = pack_rows(w, static_cast<std::size_t>(G * K), static_cast<std::size_t>(N), wbits);
+  const std::vector<std::uint8_t> w_bytes = compiler::pack_rows(w, static_cast<std::size_t>(G * K), static_cast<std::size_t>(N), wbits);
   const std::vector<std::uint8_t> a_bytes =
-      on_chip ? pack_rows(a, a.size() / in_shape[1], static_cast<std::size_t>(in_shape[1]), abits)
-              : pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
+      on_chip ? compiler::pack_rows(a, a.size() / in_shape[1], static_cast<std::size_t>(in_shape[1]), abits)
+              : compiler::pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
   const std::size_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
-  desc.w_addr = hw::kDramBase;
-  desc.i_addr = align(desc.w_addr + w_bytes.size());
-  desc.b_addr = align(desc.i_addr + a_bytes.size());
-  desc.r_addr = align(desc.b_addr + bias.size() * 4);
-  desc.o_addr = align(desc.r_addr + (residual.empty() ? 0 : M * o_row));
-  const std::uint64_t top = desc.o_addr + M * o_row;
+  compiler::DramRegions regions;
+  regions.weights = w_bytes.size();
+  regions.inputs = a_bytes.size();
+  regions.bias = bias.size() * 4;
+  regions.residual = residual.empty() ? 0 : M * o_row;
+  regions.outputs = M * o_row;
+  const std::uint64_t top = compiler::place_regions(desc, hw::kDramBase, regions);
   if (top > m_opt.device.dram_bytes)
     throw UserError("layer '" + node.name + "' needs " + std::to_string(top) +
                     " bytes of DRAM; the accelerator has " + std::to_string(m_opt.device.dram_bytes));
@@ -276,7 +195,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   d.write(desc.i_addr, a_bytes.data(), a_bytes.size());
   if (!bias.empty()) d.write(desc.b_addr, reinterpret_cast<const std::uint8_t*>(bias.data()), bias.size() * 4);
   if (!residual.empty()) {
-    const auto r_bytes = pack_rows(residual, static_cast<std::size_t>(M), static_cast<std::size_t>(G * N), obits);
+    const auto r_bytes = compiler::pack_rows(residual, static_cast<std::size_t>(M), static_cast<std::size_t>(G * N), obits);
     d.write(desc.r_addr, r_bytes.data(), r_bytes.size());
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hw/ctrl/layer_descriptor.hpp"
+#include "sw/compiler/layer_code.hpp"
 #include "sw/compiler/program.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/model/fp32_forward.hpp"
@@ -64,32 +65,6 @@ class DeviceError : public UserError {
   std::uint32_t m_code;
 };
 
-// True for a Conv the accelerator runs with on-chip im2col (op conv, NHWC input): dilation 1,
-// equal pads on all four sides (smaller than the kernel) and equal strides in h and w, no
-// larger than the kernel. Other convolutions are lowered to a GEMM on the host (im2col'd
-// input); with a stride above the kernel (a 1x1 stride-2 downsample) the input band would
-// carry rows and columns no window uses, so the strided im2col rows are fewer bytes.
-bool conv_on_chip(const model::Node& node);
-
-// The descriptor's op and shape fields (op, m/k/n, conv fields, groups) for one accelerator
-// run of a compute step: a conv_on_chip() Conv is one image (the host issues one descriptor per
-// batch image), everything else the step's GEMM view.
-hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s);
-
-// A format as the hardware runs it: the codec and its register encoding.
-struct HwFormat {
-  std::string text;
-  fmt::FormatPtr format;
-  hw::OperandFormat op;
-  double scale = 1.0;  // INT: the value of code 1 (a power of two)
-  bool is_int = false;
-};
-
-// The hardware view of a format text; fitted formats (int, af) are calibrated on `calib`. INT
-// scales are rounded up to a power of two (the register carries sf, scale = 2^-sf). Throws
-// lpsim::UserError for a format the array has no PE type for.
-HwFormat hw_format(const std::string& text, const std::vector<float>& calib);
-
 class NetworkRunner {
  public:
   // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and
@@ -105,7 +80,7 @@ class NetworkRunner {
  private:
   struct QTensor;
   const model::FloatTensor& float_of(const std::string& tensor);
-  std::vector<std::uint32_t> codes_of(const std::string& tensor, const HwFormat& f);
+  std::vector<std::uint32_t> codes_of(const std::string& tensor, const compiler::HwFormat& f);
   void run_compute(Driver& d, const compiler::ComputeStep& s);
   void run_host(const model::Node& n);
   void collect_check();

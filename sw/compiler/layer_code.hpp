@@ -1,0 +1,58 @@
+// Code generation for one accelerator layer (the host compiler's back end): which convolutions
+// run with on-chip im2col, the descriptor's shape fields, formats as the hardware runs them,
+// the NHWC input layout, packed DRAM rows and the layer's DRAM layout.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hw/ctrl/layer_descriptor.hpp"
+#include "sw/compiler/program.hpp"
+#include "sw/formats/number_format.hpp"
+#include "sw/model/graph.hpp"
+
+namespace lpsim::compiler {
+
+// True for a Conv the accelerator runs with on-chip im2col (op conv, NHWC input): dilation 1,
+// equal pads on all four sides (smaller than the kernel) and equal strides in h and w, no
+// larger than the kernel. Other convolutions are lowered to a GEMM on the host (im2col'd
+// input); with a stride above the kernel (a 1x1 stride-2 downsample) the input band would
+// carry rows and columns no window uses, so the strided im2col rows are fewer bytes.
+bool conv_on_chip(const model::Node& node);
+
+// The descriptor's op and shape fields (op, m/k/n, conv fields, groups) for one accelerator
+// run of a compute step: a conv_on_chip() Conv is one image (the host issues one descriptor per
+// batch image), everything else the step's GEMM view.
+hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s);
+
+// A format as the hardware runs it: the codec and its register encoding.
+struct HwFormat {
+  std::string text;
+  fmt::FormatPtr format;
+  hw::OperandFormat op;
+  double scale = 1.0;  // INT: the value of code 1 (a power of two)
+  bool is_int = false;
+};
+
+// The hardware view of a format text; fitted formats (int, af) are calibrated on `calib`. INT
+// scales are rounded up to a power of two (the register carries sf, scale = 2^-sf). Throws
+// lpsim::UserError for a format the array has no PE type for.
+HwFormat hw_format(const std::string& text, const std::vector<float>& calib);
+
+// NCHW codes -> NHWC (each pixel a row of C codes; docs/architecture.md, "Memory layout").
+std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw, const model::Shape& shape);
+
+// `rows` x `cols` codes of `bits` each, packed row by row (each row whole bytes).
+std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows, std::size_t cols,
+                                    int bits);
+
+// Byte sizes of a layer's DRAM regions, in layout order.
+struct DramRegions {
+  std::uint64_t weights = 0, inputs = 0, bias = 0, residual = 0, outputs = 0;
+};
+// Places the regions from `base`, each on a 4 KiB boundary, into the descriptor's w/i/b/r/o
+// addresses; returns the end of the last region.
+std::uint64_t place_regions(hw::LayerDescriptor& d, std::uint64_t base, const DramRegions& r);
+
+}  // namespace lpsim::compiler
