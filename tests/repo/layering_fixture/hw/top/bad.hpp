@@ -1,0 +1,2 @@
+// A deliberate violation.
+#include "traces/vcd_writer.hpp"

@@ -1,0 +1,3 @@
+// A deliberate violation.
+#include "hw/top/accelerator.hpp"
+#include "hw/ctrl/ctrl_regs.hpp"
