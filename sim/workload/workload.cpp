@@ -13,18 +13,13 @@
 #include <sstream>
 
 #include "sw/common/error.hpp"
+#include "sw/common/yaml_schema.hpp"
 #include "sw/formats/format_parse.hpp"
 
 namespace lpsim::sim {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 // The largest SRAM buffer a workload may ask for: 64 MiB each (the model holds every byte;
 // TPUv1's unified buffer was 24 MiB).
@@ -43,115 +38,21 @@ std::string safe_name(const std::string& text) {
   return s.empty() ? "workload" : s;
 }
 
-// Walks the YAML tree; knows where every key came from.
-class Reader {
- public:
-  Reader(std::string file, std::map<std::string, std::string> set_origin)
-      : m_file(std::move(file)), m_set(std::move(set_origin)) {}
+void record(const YamlSchema& r, std::map<std::string, std::string>& origin, const YAML::Node& n,
+            const std::string& key) {
+  origin[key] = r.at(n, key);
+}
 
-  // "FILE:LINE" of `n`, or the --set that wrote `key` (or one of its parents).
-  std::string at(const YAML::Node& n, const std::string& key) const {
-    for (std::string k = key;; k = k.substr(0, k.rfind('.'))) {
-      auto it = m_set.find(k);
-      if (it != m_set.end()) return it->second;
-      if (k.find('.') == std::string::npos) break;
-    }
-    const int line = n.IsDefined() ? n.Mark().line : -1;
-    return line >= 0 ? m_file + ":" + std::to_string(line + 1) : m_file;
-  }
-
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& key,
-                         const std::string& what) const {
-    throw UserError(at(n, key) + ": " + key + ": " + what);
-  }
-
-  // `map` must be a mapping whose keys are all in `allowed`, each once.
-  void check_keys(const YAML::Node& map, const std::string& path,
-                  const std::vector<std::string>& allowed) const {
-    if (!map.IsMap()) fail(map, path, "expected a mapping of " + join(allowed));
-    std::set<std::string> seen;
-    for (const auto& kv : map) {
-      const std::string k = kv.first.Scalar();
-      const std::string full = path.empty() ? k : path + "." + k;
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-        fail(kv.first, full, "unknown key (expected one of " + join(allowed) + ")");
-      if (!seen.insert(k).second) fail(kv.first, full, "duplicate key");
-    }
-  }
-
-  void record(std::map<std::string, std::string>& origin, const YAML::Node& n,
-              const std::string& key) const {
-    origin[key] = at(n, key);
-  }
-
-  long long get_int(const YAML::Node& parent, const std::string& path, const char* key,
-                    long long lo, long long hi, long long def) const {
-    const YAML::Node n = parent[key];
-    if (!n) return def;
-    const std::string full = path + "." + key;
-    long long v = 0;
-    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
-      fail(n, full, "expected an integer, got '" + text(n) + "'");
-    if (v < lo || v > hi)
-      fail(n, full, "value " + std::to_string(v) + " is out of range " + std::to_string(lo) +
-                        ".." + std::to_string(hi));
-    return v;
-  }
-
-  double get_double(const YAML::Node& parent, const std::string& path, const char* key,
-                    double lo, double hi, double def) const {
-    const YAML::Node n = parent[key];
-    if (!n) return def;
-    const std::string full = path + "." + key;
-    double v = 0;
-    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
-      fail(n, full, "expected a number, got '" + text(n) + "'");
-    if (v < lo || v > hi) {
-      std::ostringstream s;
-      s << "value " << v << " is out of range " << lo << ".." << hi;
-      fail(n, full, s.str());
-    }
-    return v;
-  }
-
-  std::string get_string(const YAML::Node& parent, const std::string& path, const char* key,
-                         const std::vector<std::string>& choices, const std::string& def) const {
-    const YAML::Node n = parent[key];
-    if (!n) return def;
-    const std::string full = path.empty() ? key : path + "." + key;
-    if (!n.IsScalar() || n.Scalar().empty()) fail(n, full, "expected a string");
-    const std::string v = n.Scalar();
-    if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end())
-      fail(n, full, "'" + v + "' is not one of " + join(choices));
-    return v;
-  }
-
-  // A file path relative to the workload file; it must exist.
-  std::string get_path(const YAML::Node& parent, const std::string& path, const char* key) const {
-    const std::string v = get_string(parent, path, key, {}, "");
-    fs::path p(v);
-    if (p.is_relative()) p = fs::path(m_file).parent_path() / p;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec))
-      fail(parent[key], path.empty() ? key : path + "." + key,
-           "file '" + p.string() + "' does not exist or is not a regular file");
-    return fs::absolute(p).lexically_normal().string();
-  }
-
-  static std::string text(const YAML::Node& n) {
-    if (n.IsScalar()) return n.Scalar();
-    if (n.IsNull()) return "null";
-    if (n.IsSequence()) return "a sequence";
-    if (n.IsMap()) return "a mapping";
-    return "?";
-  }
-
-  const std::string& file() const { return m_file; }
-
- private:
-  std::string m_file;
-  std::map<std::string, std::string> m_set;
-};
+// A file path relative to the workload file; it must exist.
+std::string get_path(const YamlSchema& r, const YAML::Node& parent, const std::string& path, const char* key) {
+  const std::string v = r.get_string(parent, path, key, {}, "");
+  fs::path p(v);
+  if (p.is_relative()) p = fs::path(r.file()).parent_path() / p;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec))
+    r.fail(parent[key], YamlSchema::dotted(path, key), "file '" + p.string() + "' does not exist or is not a regular file");
+  return fs::absolute(p).lexically_normal().string();
+}
 
 // Applies "a.b.c=value" to the tree; returns the --set origin of the key.
 void apply_override(YAML::Node& root, const std::string& item,
@@ -199,17 +100,7 @@ std::string Workload::where(const std::string& dotted_key) const {
 }
 
 Workload load_workload(const std::string& path, const std::vector<std::string>& overrides) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw UserError(path + ": cannot open workload file (not a regular file)");
-  std::ifstream in(path);
-  if (!in) throw UserError(path + ": cannot open workload file");
-  YAML::Node root;
-  try {
-    root = YAML::Load(in);
-  } catch (const YAML::ParserException& e) {
-    throw UserError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " +
-                    e.msg);
-  }
+  YAML::Node root = load_yaml_file(path, "workload file");
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   std::map<std::string, std::string> set_origin;
   if (!root.IsMap())
@@ -218,7 +109,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
                     "accelerator)");
   for (const auto& item : overrides) apply_override(root, item, set_origin);
 
-  const Reader r(path, set_origin);
+  const YamlSchema r(path, set_origin);
   Workload w;
   w.file = path;
   // The name becomes a directory (runs/NAME): a plain file name. A name taken from the file
@@ -240,13 +131,13 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
     if (!n) continue;
     if (++sources > 1)
       r.fail(n, key, "give exactly one of 'model', 'onnx' or 'topology'");
-    r.record(w.origin, n, key);
+    record(r, w.origin, n, key);
     if (std::string(key) == "model") {
       w.source = ModelSource::Zoo;
       w.model = r.get_string(root, "", key, {}, "");
     } else {
       w.source = std::string(key) == "onnx" ? ModelSource::Onnx : ModelSource::Topology;
-      w.model = r.get_path(root, "", key);
+      w.model = get_path(r, root, "", key);
     }
   }
   if (sources == 0)
@@ -259,8 +150,8 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
     w.input.seed = static_cast<std::uint64_t>(
         r.get_int(n, "input", "seed", 0, std::numeric_limits<long long>::max(), 7));
     if (n["npy"]) {
-      w.input.npy = r.get_path(n, "input", "npy");
-      r.record(w.origin, n["npy"], "input.npy");
+      w.input.npy = get_path(r, n, "input", "npy");
+      record(r, w.origin, n["npy"], "input.npy");
     }
   }
 
@@ -274,7 +165,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
     w.zoo.max_blocks = static_cast<int>(r.get_int(n, "zoo", "max_blocks", 0, 64, 0));
     w.zoo.num_classes = static_cast<int>(r.get_int(n, "zoo", "num_classes", 1, 100000, 1000));
     for (const char* k : {"input_size", "width_divisor", "max_blocks", "num_classes"})
-      if (n[k]) r.record(w.origin, n[k], std::string("zoo.") + k);
+      if (n[k]) record(r, w.origin, n[k], std::string("zoo.") + k);
   }
 
   if (const YAML::Node n = root["quantization"]) {
@@ -295,7 +186,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
         const std::string key = "quantization.layers." + kv.first.Scalar();
         if (w.quant.layers.count(kv.first.Scalar())) r.fail(kv.first, key, "duplicate key");
         w.quant.layers[kv.first.Scalar()] = check_format(kv.second, key);
-        r.record(w.origin, kv.first, key);
+        record(r, w.origin, kv.first, key);
       }
     }
   }
@@ -316,7 +207,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
       s.buffers.input_kb = static_cast<int>(r.get_int(b, bp, "input_kb", 1, kMaxBufferKb, s.buffers.input_kb));
       s.buffers.output_kb = static_cast<int>(r.get_int(b, bp, "output_kb", 1, kMaxBufferKb, s.buffers.output_kb));
       for (const char* k : {"weight_kb", "input_kb", "output_kb"})
-        if (b[k]) r.record(w.origin, b[k], bp + "." + k);
+        if (b[k]) record(r, w.origin, b[k], bp + "." + k);
     }
     if (const YAML::Node d = a["dram"]) {
       const std::string dp = p + ".dram";
@@ -325,7 +216,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
       s.dram.latency_cycles = static_cast<int>(r.get_int(d, dp, "latency_cycles", 0, 1000000, s.dram.latency_cycles));
     }
     for (const char* k : {"rows", "cols", "dataflow", "fidelity", "clock_mhz"})
-      if (a[k]) r.record(w.origin, a[k], p + "." + k);
+      if (a[k]) record(r, w.origin, a[k], p + "." + k);
   }
   return w;
 }

@@ -9,52 +9,24 @@
 #include <sstream>
 
 #include "sw/common/error.hpp"
+#include "sw/common/yaml_schema.hpp"
 #include "sw/energy/cost_tables.hpp"
 
 namespace lpsim::energy {
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-int line_of(const YAML::Node& n) {
-  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
-}
-
-[[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& key,
-                       const std::string& what) {
-  throw file_error(file, line_of(n), key.empty() ? what : key + ": " + what);
-}
-
-double parse_number(const std::string& file, const YAML::Node& n, const std::string& key) {
-  if (!n.IsScalar()) fail(file, n, key, "expected a number");
-  const std::string& s = n.Scalar();
-  double v = 0;
-  std::size_t used = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size()) fail(file, n, key, "expected a number, got '" + s + "'");
-  return v;
-}
-
-void load_section(const std::string& file, const YAML::Node& sec, const std::string& name,
-                  CostTable& table) {
+void load_section(const YamlSchema& r, const YAML::Node& sec, const std::string& name, CostTable& table) {
+  const std::string& file = r.file();
   if (sec.IsNull()) return;  // "energy:" with nothing under it
   if (!sec.IsMap())
-    fail(file, sec, name, "expected a mapping of entry names (" + join(table.keys()) + ")");
+    r.fail(sec, name, "expected a mapping of entry names (" + join(table.keys()) + ")");
   std::set<std::string> seen;
   for (const auto& kv : sec) {
     const std::string k = kv.first.Scalar();
     const std::string full = name + "." + k;
     if (!table.has(k))
-      fail(file, kv.first, full, "unknown key (expected one of " + join(table.keys()) + ")");
-    if (!seen.insert(k).second) fail(file, kv.first, full, "duplicate key");
+      r.fail(kv.first, full, "unknown key (expected one of " + join(table.keys()) + ")");
+    if (!seen.insert(k).second) r.fail(kv.first, full, "duplicate key");
     const YAML::Node& v = kv.second;
     double value = 0;
     std::string source = "file " + file;
@@ -63,74 +35,63 @@ void load_section(const std::string& file, const YAML::Node& sec, const std::str
       std::set<std::string> seen_fields;
       for (const auto& f : v) {
         const std::string fk = f.first.Scalar();
-        if (!seen_fields.insert(fk).second) fail(file, f.first, full + "." + fk, "duplicate key");
+        if (!seen_fields.insert(fk).second) r.fail(f.first, full + "." + fk, "duplicate key");
         if (fk == "value") {
-          value = parse_number(file, f.second, full + ".value");
+          value = r.number(f.second, full + ".value");
           have_value = true;
         } else if (fk == "source") {
-          if (!f.second.IsScalar()) fail(file, f.second, full + ".source", "expected text");
+          if (!f.second.IsScalar()) r.fail(f.second, full + ".source", "expected text");
           source = f.second.Scalar();
         } else {
-          fail(file, f.first, full + "." + fk, "unknown key (expected value, source)");
+          r.fail(f.first, full + "." + fk, "unknown key (expected value, source)");
         }
       }
-      if (!have_value) fail(file, v, full, "missing 'value'");
+      if (!have_value) r.fail(v, full, "missing 'value'");
     } else {
-      value = parse_number(file, v, full);
+      value = r.number(v, full);
     }
     try {
       table.set(k, value, source);
     } catch (const std::invalid_argument& e) {
-      fail(file, v, full, e.what());
+      r.fail(v, full, e.what());
     }
   }
 }
 
 }  // namespace
 
-CostTables parse_cost_tables(const std::string& yaml_text, const std::string& file_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw file_error(file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                     "YAML syntax error: " + e.msg);
-  }
+namespace {
+
+CostTables tables_from(const YamlSchema& r, const YAML::Node& root) {
   CostTables t;
   if (root.IsNull()) return t;  // empty file: all defaults
-  if (!root.IsMap()) fail(file_name, root, "", "expected a mapping with 'energy' and/or 'area'");
+  if (!root.IsMap()) r.fail(root, "", "expected a mapping with 'energy' and/or 'area'");
   std::set<std::string> seen;
-  YAML::Node energy_node, area_node;
   for (const auto& kv : root) {
     const std::string k = kv.first.Scalar();
-    if (k != "energy" && k != "area")
-      fail(file_name, kv.first, k, "unknown key (expected energy, area)");
-    if (!seen.insert(k).second) fail(file_name, kv.first, k, "duplicate key");
-    if (k == "energy") load_section(file_name, kv.second, "energy", t.energy);
-    if (k == "area") load_section(file_name, kv.second, "area", t.area);
-    if (k == "energy") energy_node = kv.second;
+    if (k != "energy" && k != "area") r.fail(kv.first, k, "unknown key (expected energy, area)");
+    if (!seen.insert(k).second) r.fail(kv.first, k, "duplicate key");
+    if (k == "energy")
+      load_section(r, kv.second, k, t.energy);
+    else
+      load_section(r, kv.second, k, t.area);
   }
   try {
     t.energy.check_consistency();
   } catch (const std::invalid_argument& e) {
-    throw file_error(file_name, energy_node ? line_of(energy_node) : 0,
-                     std::string("energy: ") + e.what());
+    r.fail(root["energy"], "energy", e.what());
   }
   return t;
 }
 
+}  // namespace
+
+CostTables parse_cost_tables(const std::string& yaml_text, const std::string& file_name) {
+  return tables_from(YamlSchema(file_name), parse_yaml(yaml_text, file_name));
+}
+
 CostTables load_cost_tables(const std::string& path) {
-  // A directory opens as an empty stream and a fifo would block: only regular files.
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw file_error(path, 0, std::filesystem::exists(path, ec) ? "not a regular file (an energy table file is YAML)"
-                                                                  : "cannot open energy table file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw file_error(path, 0, "cannot open energy table file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw file_error(path, 0, "cannot read energy table file");
-  return parse_cost_tables(ss.str(), path);
+  return tables_from(YamlSchema(path), load_yaml_file(path, "energy table file"));
 }
 
 namespace {
