@@ -1,5 +1,5 @@
 // Compute backend: operand unpacking, array GEMM, OB accumulation, post-processing, encoding.
-#include "hw/top/array_backend.hpp"
+#include "hw/array/array_backend.hpp"
 
 #include <algorithm>
 #include <cmath>

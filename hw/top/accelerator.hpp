@@ -7,13 +7,13 @@
 
 #include <systemc>
 
+#include "hw/array/array_backend.hpp"
 #include "hw/array/array_module.hpp"
 #include "hw/common/tlm_checker.hpp"
 #include "hw/ctrl/controller.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"
 #include "hw/ctrl/ctrl_regs.hpp"  // the address map
-#include "hw/top/array_backend.hpp"
 #include "hw/top/bus.hpp"
 
 namespace lpsim::hw {

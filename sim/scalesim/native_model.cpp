@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "hw/array/array_backend.hpp"
 #include "hw/array/systolic_array.hpp"
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
-#include "hw/top/array_backend.hpp"
 #include "sw/common/error.hpp"
 
 namespace lpsim::scalesim {
