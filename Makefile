@@ -8,13 +8,20 @@ else
   WERROR := $(or $(LPSIM_WERROR),OFF)
 endif
 
-.PHONY: run test fuzz deps build bench clean format
+.PHONY: run test test-sanitize fuzz deps build bench clean format
 
 run: build
 	./$(BUILD_DIR)/sim/lpsim run examples/resnet18.yaml
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Every test under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+SANITIZE_BUILD_DIR ?= build-asan
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DLPSIM_SANITIZE=ON -DLPSIM_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
+	cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets of every input parser (clang, ASan + UBSan, build-fuzz/), FUZZ_SECONDS each;
 # fails when one finds a crash (docs/reliability.md, "Fuzzing").

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/sanitizer.hpp"
+
 namespace lpsim::test {
 namespace {
 
@@ -35,6 +37,7 @@ CommandResult run_lpsim(const std::string& args, const std::string& input) {
   r.out = slurp(d + "/out");
   r.err = slurp(d + "/err");
   std::system(("rm -rf " + d).c_str());
+  expect_no_sanitizer_report(r.exit_code, r.err);
   return r;
 }
 
