@@ -1,7 +1,29 @@
 // Lowering to grouped GEMM layouts (see lowering.hpp).
 #include "sw/compiler/lowering.hpp"
 
+#include <string>
+
+#include "sw/common/checked_math.hpp"
+#include "sw/common/error.hpp"
+
 namespace lpsim::compiler {
+
+namespace {
+
+// G * M * K codes of a lowered operand: checked (every factor is at most model::kMaxElements,
+// the graph's bound, but their product need not be), and at most kMaxElements codes like any
+// tensor, which is also what the 32-bit descriptor registers and the DRAM can hold.
+std::size_t operand_size(const model::Node& node, int64_t g, int64_t m, int64_t k) {
+  const std::string what = "node '" + node.name + "': lowered operand";
+  const int64_t n = checked_mul(checked_mul(g, m, what), k, what);
+  if (n > model::kMaxElements)
+    throw UserError(what + " of " + std::to_string(g) + " x " + std::to_string(m) + " x " +
+                    std::to_string(k) + " codes is larger than " +
+                    std::to_string(model::kMaxElements));
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace
 
 std::vector<std::uint32_t> im2col(const model::Node& conv, const model::Shape& in_shape,
                                   const std::vector<std::uint32_t>& in, const model::GemmView& v) {
@@ -12,7 +34,7 @@ std::vector<std::uint32_t> im2col(const model::Node& conv, const model::Shape& i
   const int64_t OH = (H + a.pads[0] + a.pads[2] - a.dilation[0] * (KH - 1) - 1) / a.stride[0] + 1;
   const int64_t OW = (W + a.pads[1] + a.pads[3] - a.dilation[1] * (KW - 1) - 1) / a.stride[1] + 1;
   const int64_t M = v.m, K = v.k;
-  std::vector<std::uint32_t> out(static_cast<std::size_t>(G * M * K), 0u);
+  std::vector<std::uint32_t> out(operand_size(conv, G, M, K), 0u);
   for (int64_t g = 0; g < G; ++g)
     for (int64_t b = 0; b < B; ++b)
       for (int64_t y = 0; y < OH; ++y)
@@ -36,9 +58,8 @@ std::vector<std::uint32_t> weights_to_gemm(const model::Node& node,
                                            const std::vector<std::uint32_t>& w,
                                            const model::GemmView& v) {
   const int64_t G = v.groups, K = v.k, N = v.n;
-  std::vector<std::uint32_t> out(static_cast<std::size_t>(G * K * N));
+  std::vector<std::uint32_t> out(operand_size(node, G, K, N));
   // Conv: w[f][k] with f = g*N + n and k over (c, r, s); Gemm: w[n][k] (one group).
-  (void)node;
   for (int64_t g = 0; g < G; ++g)
     for (int64_t n = 0; n < N; ++n)
       for (int64_t k = 0; k < K; ++k)

@@ -20,7 +20,9 @@ std::vector<fmt::Code> expected_codes(const CheckJob& j) {
   if (j.conv_direct) {
     // The reference's own lowering (sw/ref's im2col, not the compiler's) and GEMM.
     const ref::RefDatapath dp(j.spec);
-    const std::int64_t HW = j.conv.out_h() * j.conv.out_w(), F = j.conv.out_c, Ng = j.conv.ng();
+    j.conv.validate();  // before out_h() and ng() divide by its stride and groups
+    const std::int64_t HW = static_cast<std::int64_t>(j.conv.out_h()) * j.conv.out_w(), F = j.conv.out_c,
+                       Ng = j.conv.ng();
     for (int b = 0; b < j.conv.batch; ++b)
       for (int g = 0; g < j.conv.groups; ++g) {
         const auto a = ref::im2col_codes(j.conv, j.in_nchw.data(), b, g);

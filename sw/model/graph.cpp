@@ -8,14 +8,35 @@
 #include <sstream>
 #include <utility>
 
+#include "sw/common/checked_math.hpp"
 #include "sw/common/error.hpp"
 
 namespace lpsim::model {
 
 int64_t num_elements(const Shape& shape) {
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d < 0) throw UserError("shape " + shape_str(shape) + " has a negative dimension");
+    if (d > kMaxElements)
+      throw UserError("shape " + shape_str(shape) + " has a dimension larger than " +
+                      std::to_string(kMaxElements));
+    empty = empty || d == 0;
+  }
+  if (empty) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    const auto p = mul_no_overflow(n, d);
+    if (!p || *p > kMaxElements)
+      throw UserError("shape " + shape_str(shape) + " has more than " +
+                      std::to_string(kMaxElements) + " elements");
+    n = *p;
+  }
   return n;
+}
+
+int64_t GemmView::macs() const {
+  const int64_t mk = checked_mul(m, k, "GEMM MACs");
+  return checked_mul(checked_mul(groups, mk, "GEMM MACs"), n, "GEMM MACs");
 }
 
 std::string shape_str(const Shape& shape) {
@@ -93,12 +114,32 @@ void expect_rank(const Node& node, const Shape& s, std::size_t rank, const char*
                                ", has shape " + shape_str(s));
 }
 
+// The element count of `s`, or a node error naming `what` when it is negative or too large.
+int64_t elements_of(const Node& node, const Shape& s, const char* what) {
+  try {
+    return num_elements(s);
+  } catch (const UserError& e) {
+    throw node_error(node, std::string(what) + " " + e.what());
+  }
+}
+
+// The weight shape: every dimension >= 1 (a layer with 0 filters or 0 inputs computes nothing
+// and would divide by zero when folded or lowered), at most kMaxElements values.
+void check_weight_shape(const Node& node) {
+  for (int64_t d : node.weight_shape)
+    if (d < 1)
+      throw node_error(node, "weight shape " + shape_str(node.weight_shape) +
+                                 " has a dimension < 1");
+  elements_of(node, node.weight_shape, "weight");
+}
+
 void check_params(const Node& node, int64_t bias_len) {
-  if (!node.weights.empty() &&
-      static_cast<int64_t>(node.weights.size()) != num_elements(node.weight_shape))
+  check_weight_shape(node);
+  const int64_t need = num_elements(node.weight_shape);
+  if (!node.weights.empty() && static_cast<int64_t>(node.weights.size()) != need)
     throw node_error(node, "has " + std::to_string(node.weights.size()) +
                                " weight values, weight shape " + shape_str(node.weight_shape) +
-                               " needs " + std::to_string(num_elements(node.weight_shape)));
+                               " needs " + std::to_string(need));
   if (!node.bias.empty() && static_cast<int64_t>(node.bias.size()) != bias_len)
     throw node_error(node, "has " + std::to_string(node.bias.size()) + " bias values, needs " +
                                std::to_string(bias_len));
@@ -107,10 +148,20 @@ void check_params(const Node& node, int64_t bias_len) {
 
 // Output length of a sliding window (PyTorch's ceil_mode rule: the last window must start
 // inside the input or the leading padding).
+// Every window attribute is at most kMaxElements and so is the padded extent: then no sum or
+// product below (nor the lowering's and the reference's index arithmetic) can overflow.
 int64_t window_out(const Node& node, int64_t in, int64_t k, int64_t stride, int64_t dil,
                    int64_t pad_begin, int64_t pad_end, bool ceil_mode) {
   if (k < 1 || stride < 1 || dil < 1 || pad_begin < 0 || pad_end < 0)
     throw node_error(node, "kernel, stride and dilation must be >= 1 and pads >= 0");
+  if (k > kMaxElements || stride > kMaxElements || dil > kMaxElements ||
+      pad_begin > kMaxElements || pad_end > kMaxElements ||
+      in + pad_begin + pad_end > kMaxElements)
+    throw node_error(node, "kernel " + std::to_string(k) + ", stride " + std::to_string(stride) +
+                               ", dilation " + std::to_string(dil) + " or pads " +
+                               std::to_string(pad_begin) + "+" + std::to_string(pad_end) +
+                               " on extent " + std::to_string(in) + ": larger than " +
+                               std::to_string(kMaxElements));
   const int64_t span = in + pad_begin + pad_end - dil * (k - 1) - 1;
   if (span < 0)
     throw node_error(node, "window " + std::to_string(k) + " does not fit input extent " +
@@ -139,15 +190,15 @@ Shape infer_conv(const Node& node, const std::vector<Shape>& in) {
   expect_rank(node, x, 4, "input");
   expect_rank(node, node.weight_shape, 4, "weight");
   const auto& a = node.attrs;
+  check_params(node, node.weight_shape[0]);
   const int64_t f = node.weight_shape[0], cg = node.weight_shape[1];
-  if (a.groups < 1 || f % a.groups != 0)
+  if (a.groups < 1 || f % a.groups != 0)  // so groups <= f and cg * groups cannot overflow
     throw node_error(node, std::to_string(f) + " filters do not split into " +
                                std::to_string(a.groups) + " groups");
   if (x[1] != cg * a.groups)
     throw node_error(node, "input has " + std::to_string(x[1]) + " channels, weights " +
                                shape_str(node.weight_shape) + " with " + std::to_string(a.groups) +
                                " group(s) expect " + std::to_string(cg * a.groups));
-  check_params(node, f);
   const int64_t oh = window_out(node, x[2], node.weight_shape[2], a.stride[0], a.dilation[0],
                                 a.pads[0], a.pads[2], false);
   const int64_t ow = window_out(node, x[3], node.weight_shape[3], a.stride[1], a.dilation[1],
@@ -183,7 +234,7 @@ Shape infer_reshape(const Node& node, const Shape& x) {
     } else if (out[i] < 1) {
       throw node_error(node, "bad target shape " + shape_str(node.attrs.shape));
     } else {
-      known *= out[i];
+      known = checked_mul(known, out[i], "node '" + node.name + "' (Reshape): target shape");
     }
   }
   const int64_t total = num_elements(x);
@@ -210,7 +261,9 @@ int64_t normalize_axis(const Node& node, int64_t axis, std::size_t rank) {
   return a;
 }
 
-std::vector<Shape> infer_output_shapes(const Node& node, const std::vector<Shape>& in) {
+namespace {
+
+std::vector<Shape> infer_unchecked(const Node& node, const std::vector<Shape>& in) {
   const auto& a = node.attrs;
   switch (node.op) {
     case OpKind::Conv:
@@ -280,9 +333,11 @@ std::vector<Shape> infer_output_shapes(const Node& node, const std::vector<Shape
       const int64_t ax = a.axis < 0 ? a.axis + r : a.axis;
       if (ax < 0 || ax > r)
         throw node_error(node, "axis " + std::to_string(a.axis) + " out of range");
-      int64_t outer = 1, inner = 1;
-      for (int64_t i = 0; i < r; ++i)
-        (i < ax ? outer : inner) *= in[0][static_cast<std::size_t>(i)];
+      int64_t outer = 1, inner = 1;  // both at most the input's element count
+      for (int64_t i = 0; i < r; ++i) {
+        int64_t& part = i < ax ? outer : inner;
+        part = checked_mul(part, in[0][static_cast<std::size_t>(i)], "Flatten");
+      }
       return {{outer, inner}};
     }
     case OpKind::Reshape:
@@ -326,12 +381,23 @@ std::vector<Shape> infer_output_shapes(const Node& node, const std::vector<Shape
         if (!ok)
           throw node_error(node, "input " + shape_str(s) + " does not fit " + shape_str(in[0]) +
                                      " on axis " + std::to_string(ax));
-        out[ax] += s[ax];
+        out[ax] = checked_add(out[ax], s[ax], "node '" + node.name + "' (Concat): axis extent");
       }
       return {out};
     }
   }
   throw node_error(node, "unknown op kind");
+}
+
+}  // namespace
+
+std::vector<Shape> infer_output_shapes(const Node& node, const std::vector<Shape>& in) {
+  for (const Shape& s : in) elements_of(node, s, "input");
+  std::vector<Shape> out = infer_unchecked(node, in);
+  for (const Shape& s : out)
+    if (elements_of(node, s, "output") == 0)
+      throw node_error(node, "output shape " + shape_str(s) + " is empty");
+  return out;
 }
 
 Graph::Graph(std::string name) : m_name(std::move(name)) {}
@@ -349,6 +415,11 @@ void Graph::add_input(const std::string& name, Shape shape) {
     if (d < 1)
       throw UserError("graph '" + m_name + "': input '" + name + "' has bad shape " +
                       shape_str(shape));
+  try {
+    num_elements(shape);
+  } catch (const UserError& e) {
+    throw UserError("graph '" + m_name + "': input '" + name + "': " + e.what());
+  }
   TensorInfo t;
   t.name = name;
   t.kind = TensorKind::Input;
@@ -358,7 +429,13 @@ void Graph::add_input(const std::string& name, Shape shape) {
 }
 
 void Graph::add_constant(const std::string& name, Shape shape, std::vector<float> data) {
-  if (static_cast<int64_t>(data.size()) != num_elements(shape))
+  int64_t need = 0;
+  try {
+    need = num_elements(shape);
+  } catch (const UserError& e) {
+    throw UserError("graph '" + m_name + "': constant '" + name + "': " + e.what());
+  }
+  if (static_cast<int64_t>(data.size()) != need)
     throw UserError("graph '" + m_name + "': constant '" + name + "' has " +
                     std::to_string(data.size()) + " values for shape " + shape_str(shape));
   TensorInfo t;
@@ -500,7 +577,7 @@ std::size_t Graph::count(OpKind op) const {
 int64_t Graph::total_macs() const {
   int64_t macs = 0;
   for (const Node& n : m_nodes)
-    if (auto v = gemm_view(*this, n)) macs += v->macs();
+    if (auto v = gemm_view(*this, n)) macs = checked_add(macs, v->macs(), "total MACs");
   return macs;
 }
 

@@ -16,6 +16,15 @@ namespace lpsim::model {
 // [N, heads, tokens, head_dim] inside attention.
 using Shape = std::vector<int64_t>;
 
+// The largest element count of one tensor, and so of any one dimension, kernel, stride, pad or
+// padded extent: 2^31 - 1. Larger sizes cannot be simulated anyway (the accelerator's descriptor
+// registers are 32 bits, the DRAM at most 3.75 GiB, the reference indexes with int); with every
+// size below it, no product of two sizes overflows int64_t.
+constexpr int64_t kMaxElements = 2147483647;
+
+// Element count of `shape`, computed without overflow. Throws lpsim::UserError
+// "shape [..] has a negative dimension" / "... a dimension larger than 2147483647" / "... more
+// than 2147483647 elements" (also when another dimension is 0).
 int64_t num_elements(const Shape& shape);
 std::string shape_str(const Shape& shape);  // "[1,3,224,224]"
 
@@ -102,7 +111,7 @@ struct GemmView {
   int64_t groups = 1;
   bool b_is_weight = true;  // Conv/Gemm: B is the weight tensor; MatMul: both are activations
   bool has_bias = false;
-  int64_t macs() const { return groups * m * k * n; }
+  int64_t macs() const;  // groups * m * k * n; throws lpsim::UserError if it overflows
 };
 
 class Graph {

@@ -28,49 +28,132 @@ Shape dims_of(const onnx::TensorProto& t) {
   return Shape(t.dims().begin(), t.dims().end());
 }
 
+// The element count its dims declare (checked: never wraps, at most kMaxElements).
+std::size_t count_of(const onnx::TensorProto& t) {
+  try {
+    return static_cast<std::size_t>(num_elements(dims_of(t)));
+  } catch (const UserError& e) {
+    throw UserError("tensor '" + t.name() + "': " + e.what());
+  }
+}
+
+// The declared size is compared with the data actually in the file before anything is
+// allocated: a few bytes of protobuf can declare a tensor of 2^31 values.
 std::vector<float> read_floats(const onnx::TensorProto& t) {
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
     throw UserError("tensor '" + t.name() + "' uses external data, which is not supported");
   if (t.data_type() != onnx::TensorProto_DataType_FLOAT)
     throw UserError("tensor '" + t.name() + "' has data type " + dtype_name(t.data_type()) +
                     ", only FLOAT (float32) is supported");
-  const auto n = static_cast<std::size_t>(num_elements(dims_of(t)));
-  std::vector<float> v(n);
+  const std::size_t n = count_of(t);
   if (t.has_raw_data()) {
     if (t.raw_data().size() != n * sizeof(float))
       throw UserError("tensor '" + t.name() + "' has " + std::to_string(t.raw_data().size()) +
                       " bytes of raw data, shape " + shape_str(dims_of(t)) + " needs " +
                       std::to_string(n * sizeof(float)));
-    std::memcpy(v.data(), t.raw_data().data(), n * sizeof(float));  // ONNX: little-endian
-  } else {
-    if (static_cast<std::size_t>(t.float_data_size()) != n)
-      throw UserError("tensor '" + t.name() + "' has " + std::to_string(t.float_data_size()) +
-                      " float values, shape " + shape_str(dims_of(t)) + " needs " +
-                      std::to_string(n));
-    std::copy(t.float_data().begin(), t.float_data().end(), v.begin());
+    std::vector<float> v(n);
+    if (n) std::memcpy(v.data(), t.raw_data().data(), n * sizeof(float));  // ONNX: little-endian
+    return v;
   }
-  return v;
+  if (static_cast<std::size_t>(t.float_data_size()) != n)
+    throw UserError("tensor '" + t.name() + "' has " + std::to_string(t.float_data_size()) +
+                    " float values, shape " + shape_str(dims_of(t)) + " needs " +
+                    std::to_string(n));
+  return std::vector<float>(t.float_data().begin(), t.float_data().end());
 }
 
 std::vector<int64_t> read_ints(const onnx::TensorProto& t) {
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
     throw UserError("tensor '" + t.name() + "' uses external data, which is not supported");
-  const auto n = static_cast<std::size_t>(num_elements(dims_of(t)));
-  std::vector<int64_t> v(n);
-  if (t.data_type() == onnx::TensorProto_DataType_INT64) {
-    if (t.has_raw_data()) {
-      if (t.raw_data().size() != n * sizeof(int64_t))
-        throw UserError("tensor '" + t.name() + "' has a wrong raw data size");
-      std::memcpy(v.data(), t.raw_data().data(), n * sizeof(int64_t));
-    } else {
-      if (static_cast<std::size_t>(t.int64_data_size()) != n)
-        throw UserError("tensor '" + t.name() + "' has a wrong number of int64 values");
-      std::copy(t.int64_data().begin(), t.int64_data().end(), v.begin());
-    }
+  if (t.data_type() != onnx::TensorProto_DataType_INT64)
+    throw UserError("tensor '" + t.name() + "' has data type " + dtype_name(t.data_type()) +
+                    ", INT64 expected");
+  const std::size_t n = count_of(t);
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != n * sizeof(int64_t))
+      throw UserError("tensor '" + t.name() + "' has " + std::to_string(t.raw_data().size()) +
+                      " bytes of raw data, shape " + shape_str(dims_of(t)) + " needs " +
+                      std::to_string(n * sizeof(int64_t)));
+    std::vector<int64_t> v(n);
+    if (n) std::memcpy(v.data(), t.raw_data().data(), n * sizeof(int64_t));
     return v;
   }
-  throw UserError("tensor '" + t.name() + "' has data type " + dtype_name(t.data_type()) +
-                  ", INT64 expected");
+  if (static_cast<std::size_t>(t.int64_data_size()) != n)
+    throw UserError("tensor '" + t.name() + "' has " + std::to_string(t.int64_data_size()) +
+                    " int64 values, shape " + shape_str(dims_of(t)) + " needs " +
+                    std::to_string(n));
+  return std::vector<int64_t>(t.int64_data().begin(), t.int64_data().end());
+}
+
+// The offset of the first byte of `s` that is not part of well-formed UTF-8 (shortest form,
+// no surrogates, at most U+10FFFF), or npos when it is valid.
+std::size_t invalid_utf8_at(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // range of the second byte
+    if (b < 0x80) {
+      len = 1;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
+// Names end up in summary.json, trace.json and report.html, which must be UTF-8: a name that
+// is not (ONNX requires UTF-8; protobuf's proto2 strings do not enforce it) is refused here.
+void require_utf8(const std::string& s, const std::string& what) {
+  const std::size_t at = invalid_utf8_at(s);
+  if (at == std::string::npos) return;
+  static const char* hex = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(s[at]);
+  throw UserError(what + " is not valid UTF-8 (byte 0x" + hex[b >> 4] + hex[b & 15] +
+                  " at offset " + std::to_string(at) + ")");
+}
+
+// Every name the importer reads, checked before any of them is used.
+void check_names(const onnx::GraphProto& g) {
+  require_utf8(g.name(), "the graph name");
+  for (int i = 0; i < g.initializer_size(); ++i)
+    require_utf8(g.initializer(i).name(), "initializer " + std::to_string(i) + "'s name");
+  for (int i = 0; i < g.input_size(); ++i)
+    require_utf8(g.input(i).name(), "graph input " + std::to_string(i) + "'s name");
+  for (int i = 0; i < g.output_size(); ++i)
+    require_utf8(g.output(i).name(), "graph output " + std::to_string(i) + "'s name");
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    const std::string node = "node " + std::to_string(i);
+    require_utf8(n.name(), node + "'s name");
+    require_utf8(n.op_type(), node + "'s op_type");
+    require_utf8(n.domain(), node + "'s domain");
+    for (int k = 0; k < n.input_size(); ++k)
+      require_utf8(n.input(k), node + "'s input " + std::to_string(k));
+    for (int k = 0; k < n.output_size(); ++k)
+      require_utf8(n.output(k), node + "'s output " + std::to_string(k));
+    for (const auto& a : n.attribute()) {
+      require_utf8(a.name(), node + "'s attribute name");
+      require_utf8(a.s(), node + "'s attribute '" + a.name() + "'");
+      if (a.has_t()) require_utf8(a.t().name(), node + "'s attribute '" + a.name() + "' tensor name");
+    }
+  }
 }
 
 class Importer {
@@ -82,6 +165,7 @@ class Importer {
         m_graph(model.graph().name().empty() ? "onnx" : model.graph().name()) {}
 
   Graph run() {
+    check_names(m_gp);
     for (const auto& op : m_model.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") m_opset = op.version();
     for (const auto& t : m_gp.initializer()) m_consts[t.name()] = &t;
@@ -207,6 +291,17 @@ class Importer {
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       const Shape& in = m_graph.shape(x);
       if (in.size() != 4) throw UserError(describe(n, name) + ": input must be 4-D");
+      // In range first, so that the pad arithmetic below cannot divide by 0 or overflow.
+      auto in_range = [&](const char* key, int64_t v) {
+        if (v < 1 || v > kMaxElements)
+          throw UserError(describe(n, name) + ": " + key + " " + std::to_string(v) +
+                          " is not in 1.." + std::to_string(kMaxElements));
+      };
+      for (std::size_t d = 0; d < 2; ++d) {
+        in_range("strides", node.attrs.stride[d]);
+        in_range("dilations", node.attrs.dilation[d]);
+        in_range("kernel", kernel[d]);
+      }
       for (int d = 0; d < 2; ++d) {
         const int64_t s = node.attrs.stride[static_cast<std::size_t>(d)];
         const int64_t ext = in[static_cast<std::size_t>(2 + d)];
@@ -254,7 +349,10 @@ class Importer {
     const std::vector<float> mean = read_floats(param(n, name, 3, "mean"));
     const std::vector<float> var = read_floats(param(n, name, 4, "variance"));
     const float eps = attr_float(n, "epsilon", 1e-5f);
-    const auto f = static_cast<std::size_t>(conv.weight_shape[0]);
+    const auto f = static_cast<std::size_t>(conv.weight_shape[0]);  // >= 1 (checked by add_node)
+    if (f == 0 || conv.weights.size() % f != 0)
+      throw UserError(describe(n, name) + ": cannot fold into '" + conv.name + "' with weight shape " +
+                      shape_str(conv.weight_shape));
     if (gamma.size() != f || beta.size() != f || mean.size() != f || var.size() != f)
       throw UserError(describe(n, name) + ": parameters do not have " + std::to_string(f) +
                       " channels like '" + conv.name + "'");
@@ -330,6 +428,9 @@ class Importer {
       if (bs.size() != 2)
         throw UserError(describe(n, name) + ": weight '" + b.name() + "' must be 2-D");
       std::vector<float> bw = read_floats(b);
+      if (bw.empty())
+        throw UserError(describe(n, name) + ": weight '" + b.name() + "' of shape " +
+                        shape_str(bs) + " has no values");
       const float alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
       const bool trans_b = attr_int(n, "transB", 0) != 0;
       const int64_t nout = trans_b ? bs[0] : bs[1], nin = trans_b ? bs[1] : bs[0];
@@ -363,6 +464,9 @@ class Importer {
         if (bs.size() != 2)
           throw UserError(describe(n, name) + ": constant operand '" + b->name() + "' must be 2-D");
         const std::vector<float> bw = read_floats(*b);
+        if (bw.empty())
+          throw UserError(describe(n, name) + ": constant operand '" + b->name() + "' of shape " +
+                          shape_str(bs) + " has no values");
         node.op = OpKind::Gemm;
         node.weight_shape = {bs[1], bs[0]};
         node.weights.resize(bw.size());

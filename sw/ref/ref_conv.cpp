@@ -50,8 +50,12 @@ void ConvShape::validate() const {
   if (pad < 0) throw RefError("ref: conv pad = " + std::to_string(pad) + " must be >= 0");
   if (in_c % groups != 0 || out_c % groups != 0)
     throw RefError("ref: conv groups = " + std::to_string(groups) + " must divide in_c and out_c");
-  if (in_h + 2 * pad < kh || in_w + 2 * pad < kw)
-    throw RefError("ref: conv kernel larger than the padded input");
+  // In 64 bits: the padded extents must fit int, like every index below.
+  const long long ph = in_h + 2LL * pad, pw = in_w + 2LL * pad;
+  if (ph > 2147483647 || pw > 2147483647)
+    throw RefError("ref: conv padded input " + std::to_string(ph) + " x " + std::to_string(pw) +
+                   " too large");
+  if (ph < kh || pw < kw) throw RefError("ref: conv kernel larger than the padded input");
 }
 
 std::vector<std::uint32_t> im2col_codes(const ConvShape& s, const std::uint32_t* in, int b, int g) {

@@ -17,6 +17,7 @@ struct ConvShape {
   int out_c = 1, kh = 1, kw = 1;
   int stride = 1, pad = 0, groups = 1;
 
+  // out_h/out_w/cg/ng/kg need a valid shape: call validate() first.
   int out_h() const { return (in_h + 2 * pad - kh) / stride + 1; }
   int out_w() const { return (in_w + 2 * pad - kw) / stride + 1; }
   int cg() const { return in_c / groups; }   // input channels per group

@@ -91,7 +91,7 @@ TEST(LpEncoder, MatchesSoftwareEncodeOnExactLinearValues) {
     for (int e = lo - 3; e <= hi + 3; ++e)
       for (int s : {1, -1}) {
         expect_encode_matches(ref, enc, s, e);
-        expect_encode_matches(ref, enc, static_cast<i128>(s) << 100, e - 100);
+        expect_encode_matches(ref, enc, s * (static_cast<i128>(1) << 100), e - 100);
         checked += 2;
       }
     // Random dyadic values with up to 53 significant bits, on grids around the range.

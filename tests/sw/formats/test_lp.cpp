@@ -72,7 +72,7 @@ RefL ref_decode(const LpParams& p, std::uint32_t pattern) {
   const int fb = static_cast<int>(frac.size());
   // L = 2^es k + e - sf + f / 2^fb, all over 2^fb
   r.den_log2 = fb;
-  r.num = ((static_cast<std::int64_t>(k) * (1 << p.es) + e - p.sf) << fb) + f;
+  r.num = (static_cast<std::int64_t>(k) * (1 << p.es) + e - p.sf) * (std::int64_t{1} << fb) + f;
   return r;
 }
 
