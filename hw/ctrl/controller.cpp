@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hw/common/config_error.hpp"
+#include "hw/ctrl/layer_schedule.hpp"
 #include "hw/mem/mem_tlm.hpp"
 
 namespace lpsim::hw {
@@ -147,147 +148,154 @@ ErrorCode Controller::run_layer() {
   const std::size_t count = tiles.size();
   using sc_core::sc_time;
   using sc_core::sc_time_stamp;
-  const sc_time t0 = sc_time_stamp();
 
-  // The schedule (docs/architecture.md, "Layer schedule"): one DMA engine serves its jobs in
-  // the order issued; a job starts when the engine is free and the buffer half it overwrites is
-  // no longer read. With double-buffered WB and IB the loads of tile i+1 are issued as soon as
-  // tile i-1 has finished computing, so they overlap the compute of tile i; the store of a
-  // finished output tile overlaps the next tiles' compute. Data moves when a job is issued
-  // (Dma::run_at); time is kept here, and the thread waits until each compute may start.
-  sc_time dma_free = t0;
-  auto issue = [&](const DmaJob& job, LocalStore& store, sc_time not_before, const char* what,
-                   sc_time& begin, sc_time& end) {
-    const sc_time at = std::max({dma_free, not_before, sc_time_stamp()});
-    const DmaResult r = i_dma.run_at(job, store, at - sc_time_stamp());
-    st.dma_bytes += r.bytes;
-    if (!r.ok()) {
-      char addr[24];
-      std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(r.error_addr));
-      m_last_error = std::string("dma: ") + what + " at 0x" + addr + " failed";
-      return false;
-    }
-    begin = at;
-    end = dma_free = at + r.delay;
-    return true;
-  };
-
-  // Bias (float32 per output column) goes to the post-processing unit once per layer.
-  const GemmShape g = m_plan.shape;
-  m_bias.clear();
-  if (layer.pp_flags & pp::BIAS) {
-    std::vector<std::uint8_t> raw(g.groups * g.n * sizeof(float));
-    VectorStore store(raw);
-    DmaJob job;
-    job.dir = DmaDir::to_local;
-    job.dram_addr = layer.b_addr;
-    job.rows = 1;
-    job.row_bytes = raw.size();
-    sc_time b, e;
-    if (!issue(job, store, t0, "load of bias", b, e)) return ErrorCode::bus_error;
-    m_bias.resize(g.groups * g.n);
-    std::memcpy(m_bias.data(), raw.data(), raw.size());
-  }
-
-  // Buffer halves: a buffer's loads alternate halves; a tile reads the half of the latest load.
-  const bool prefetch = m_wb.config().double_buffered && m_ib.config().double_buffered;
-  std::vector<unsigned> whalf(count), ihalf(count), ohalf(count);
-  {
-    unsigned w = prefetch ? 1u : 0u, in = w, o = w;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (tiles[i].load_weights && prefetch) w ^= 1u;
-      if (tiles[i].load_inputs && prefetch) in ^= 1u;
-      if (tiles[i].first_k && m_ob.config().double_buffered) o ^= 1u;
-      whalf[i] = w;
-      ihalf[i] = in;
-      ohalf[i] = o;
-    }
-  }
-  const bool residual = (layer.pp_flags & pp::RESIDUAL) != 0;
-  std::vector<std::uint8_t> resid[2];
+  // The schedule (docs/architecture.md, "Layer schedule") is the kernel-free LayerSchedule: it
+  // says which DMA job or compute comes next and when it may start; this thread performs each
+  // step with the real DMA (Dma::run_at: data moves when the job is issued, the DRAM gives its
+  // completion) and backend, waits in simulated time until each compute may start, and reports
+  // the real end times back. Times are sc_time values (ticks of the time resolution).
+  const ScheduleOptions opt = schedule_options(layer, m_plan, tiler);
+  LayerSchedule sched(tiles, opt, sc_time_stamp().value());
+  auto time_of = [](SchedTime t) { return sc_time::from_value(t); };
   m_timeline.assign(count, TileTiming{});
-  std::vector<bool> loaded(count, false);
-  auto load = [&](std::size_t j, sc_time not_before) {
-    const Tile& t = tiles[j];
-    TileTiming& tt = m_timeline[j];
-    tt.load_start = tt.load_end = not_before;
-    bool any = false;
-    auto one = [&](const DmaJob& job, LocalStore& store, const char* what) {
-      sc_time b, e;
-      if (!issue(job, store, not_before, what, b, e)) return false;
-      if (!any) tt.load_start = b;
-      any = true;
-      tt.load_end = e;
-      tt.load_bytes += job.total_bytes();
-      return true;
-    };
-    if (t.load_weights) {
-      auto view = m_wb.half(whalf[j]);
-      if (!one(t.weights, view, "load of wb")) return false;
-      tt.wb_bytes = t.weights.total_bytes();
+  m_bias.clear();
+  std::vector<std::uint8_t> bias_raw, resid[2];
+  // Per tile, the timeline's times come from the schedule (also when the layer fails).
+  struct CopyTimes {
+    std::vector<TileTiming>& out;
+    const LayerSchedule& s;
+    ~CopyTimes() {
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const TileSchedule& t = s.tile(i);
+        TileTiming& tt = out[i];
+        tt.load_start = sc_time::from_value(t.load_start);
+        tt.load_end = sc_time::from_value(t.load_end);
+        tt.compute_start = sc_time::from_value(t.compute_start);
+        tt.compute_end = sc_time::from_value(t.compute_end);
+        tt.post_start = sc_time::from_value(t.post_start);
+        tt.store_start = sc_time::from_value(t.store_start);
+        tt.store_end = sc_time::from_value(t.store_end);
+      }
     }
-    if (t.load_inputs) {
-      auto view = m_ib.half(ihalf[j]);
-      if (!one(t.inputs, view, "load of ib")) return false;
-      tt.ib_bytes = t.inputs.total_bytes();
-    }
-    if (residual && t.last_k) {
-      DmaJob job = t.outputs;
-      job.dir = DmaDir::to_local;
-      job.dram_addr = t.outputs.dram_addr - layer.o_addr + layer.r_addr;
-      job.local_offset = 0;
-      job.local_stride = 0;
-      std::vector<std::uint8_t>& r = resid[j % 2];
-      r.assign(job.total_bytes(), 0);
-      VectorStore store(r);
-      if (!one(job, store, "load of residual")) return false;
-    }
-    if (!any) tt.load_start = tt.load_end = sc_time_stamp();
-    loaded[j] = true;
-    return true;
-  };
-  sc_time ob_free[2] = {t0, t0};
-  auto store = [&](std::size_t j) {
-    const Tile& t = tiles[j];
-    TileTiming& tt = m_timeline[j];
-    auto view = m_ob.half(ohalf[j]);
-    if (!issue(t.outputs, view, tt.compute_end, "store of ob", tt.store_start, tt.store_end))
-      return false;
-    tt.store_bytes = t.outputs.total_bytes();
-    ob_free[ohalf[j]] = tt.store_end;
-    return true;
-  };
+  } copy_times{m_timeline, sched};
 
-  if (count > 0 && !load(0, t0)) return ErrorCode::bus_error;
-  sc_time compute_free = t0;
-  for (std::size_t i = 0; i < count; ++i) {
+  for (;;) {
+    const SchedStep step = sched.next();
+    if (step.kind == SchedStep::Kind::done) break;
+    const sc_time at = time_of(step.at);
+    if (at < sc_time_stamp()) {
+      SC_REPORT_ERROR("lpsim/ctrl", (std::string(name()) + ": layer schedule step in the past").c_str());
+      m_last_error = "layer schedule step in the past";
+      return ErrorCode::backend_error;
+    }
+    if (step.kind == SchedStep::Kind::dma) {
+      // (the bias job belongs to no tile: the plan may have none)
+      const bool of_tile = step.job != SchedJob::bias;
+      static const Tile kNoTile;
+      const Tile& t = of_tile ? tiles[step.tile] : kNoTile;
+      TileTiming dummy;
+      TileTiming& tt = of_tile ? m_timeline[step.tile] : dummy;
+      const sc_time issue = at - sc_time_stamp();
+      DmaJob job;
+      DmaResult r;
+      const char* what = "";
+      switch (step.job) {
+        case SchedJob::bias: {  // float32 per output column, to the post-processing unit
+          bias_raw.assign(step.row_bytes, 0);
+          job.dir = DmaDir::to_local;
+          job.dram_addr = layer.b_addr;
+          job.rows = 1;
+          job.row_bytes = step.row_bytes;
+          VectorStore store(bias_raw);
+          r = i_dma.run_at(job, store, issue);
+          what = "load of bias";
+          break;
+        }
+        case SchedJob::weights: {
+          job = t.weights;
+          auto view = m_wb.half(step.half);
+          r = i_dma.run_at(job, view, issue);
+          what = "load of wb";
+          break;
+        }
+        case SchedJob::inputs: {
+          job = t.inputs;
+          auto view = m_ib.half(step.half);
+          r = i_dma.run_at(job, view, issue);
+          what = "load of ib";
+          break;
+        }
+        case SchedJob::residual: {  // the residual tile in the output format, to the PPU
+          job = t.outputs;
+          job.dir = DmaDir::to_local;
+          job.dram_addr = t.outputs.dram_addr - layer.o_addr + layer.r_addr;
+          job.local_offset = 0;
+          job.local_stride = 0;
+          std::vector<std::uint8_t>& buf = resid[step.half];
+          buf.assign(job.total_bytes(), 0);
+          VectorStore store(buf);
+          r = i_dma.run_at(job, store, issue);
+          what = "load of residual";
+          break;
+        }
+        case SchedJob::store: {
+          job = t.outputs;
+          auto view = m_ob.half(step.half);
+          r = i_dma.run_at(job, view, issue);
+          what = "store of ob";
+          break;
+        }
+      }
+      st.dma_bytes += r.bytes;
+      if (!r.ok()) {
+        char addr[24];
+        std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(r.error_addr));
+        m_last_error = std::string("dma: ") + what + " at 0x" + addr + " failed";
+        return ErrorCode::bus_error;
+      }
+      sched.complete((at + r.delay).value());
+      switch (step.job) {
+        case SchedJob::bias:
+          m_bias.resize(bias_raw.size() / sizeof(float));
+          std::memcpy(m_bias.data(), bias_raw.data(), bias_raw.size());
+          break;
+        case SchedJob::weights:
+          tt.wb_bytes = job.total_bytes();
+          tt.load_bytes += job.total_bytes();
+          break;
+        case SchedJob::inputs:
+          tt.ib_bytes = job.total_bytes();
+          tt.load_bytes += job.total_bytes();
+          break;
+        case SchedJob::residual:
+          tt.load_bytes += job.total_bytes();
+          break;
+        case SchedJob::store:
+          tt.store_bytes = job.total_bytes();
+          break;
+      }
+      continue;
+    }
+
+    // Compute of tile i: its operands are in, and on a first K tile its OB half was stored.
+    const std::size_t i = step.tile;
     const Tile& t = tiles[i];
-    TileTiming& tt = m_timeline[i];
-    // DMA work that may start now that tile i-1 has finished computing.
-    if (i > 0 && tiles[i - 1].last_k && !store(i - 1)) return ErrorCode::bus_error;
-    if (!loaded[i] && !load(i, compute_free)) return ErrorCode::bus_error;
-    if (prefetch && i + 1 < count && !load(i + 1, compute_free)) return ErrorCode::bus_error;
-    // Compute waits for its operands and, when it opens an output tile, for the OB half's
-    // previous store.
-    sc_time begin = std::max(tt.load_end, compute_free);
-    if (t.first_k) begin = std::max(begin, ob_free[ohalf[i]]);
-    st.stall_cycles += static_cast<std::uint64_t>((begin - compute_free) / m_period + 0.5);
-    if (begin > sc_time_stamp()) sc_core::wait(begin - sc_time_stamp());
-    tt.compute_start = begin;
-
+    const TileSchedule& ts = sched.tile(i);
+    st.stall_cycles += static_cast<std::uint64_t>(time_of(step.stall) / m_period + 0.5);
+    if (at > sc_time_stamp()) sc_core::wait(at - sc_time_stamp());
     TileJob job;
     job.layer = &layer;
     job.tile = &t;
     job.wb = &m_wb;
     job.ib = &m_ib;
     job.ob = &m_ob;
-    job.wb_half = whalf[i];
-    job.ib_half = ihalf[i];
-    job.ob_half = ohalf[i];
+    job.wb_half = ts.wb_half;
+    job.ib_half = ts.ib_half;
+    job.ob_half = ts.ob_half;
     job.psum_bytes = tiler.psum_bytes;
     job.index = i;
     job.bias = m_bias.empty() ? nullptr : m_bias.data();
-    job.residual = residual && t.last_k ? resid[i % 2].data() : nullptr;
+    job.residual = opt.residual && t.last_k ? resid[i % 2].data() : nullptr;
     const TileResult r = m_backend->run_tile(job);
     if (!r.ok) {
       m_last_error = "backend: " + r.error;
@@ -295,15 +303,15 @@ ErrorCode Controller::run_layer() {
     }
     st.compute_cycles += r.cycles;
     if (!r.timed && r.cycles) sc_core::wait(m_period * static_cast<double>(r.cycles));
-    tt.compute_end = compute_free = sc_time_stamp();
-    tt.post_start = tt.compute_end - m_period * static_cast<double>(std::min(r.post_cycles, r.cycles));
+    const sc_time post = m_period * static_cast<double>(std::min(r.post_cycles, r.cycles));
+    sched.complete(sc_time_stamp().value(), post.value());
+    TileTiming& tt = m_timeline[i];
     tt.macs = t.mt * t.kt * t.nt;
     tt.last_k = t.last_k;
     ++st.tiles;
     m_regs.tile_done();
   }
-  if (count > 0 && tiles.back().last_k && !store(count - 1)) return ErrorCode::bus_error;
-  if (dma_free > sc_time_stamp()) sc_core::wait(dma_free - sc_time_stamp());
+  if (sched.end() > sc_time_stamp().value()) sc_core::wait(time_of(sched.end()) - sc_time_stamp());
   return ErrorCode::none;
 }
 

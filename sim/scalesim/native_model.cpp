@@ -1,7 +1,6 @@
 // `--timing native`: lpsim's layer schedule for a SCALE-Sim layer (see native_model.hpp).
 #include "sim/scalesim/native_model.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "hw/array/array_backend.hpp"
 #include "hw/array/systolic_array.hpp"
 #include "hw/common/config_error.hpp"
+#include "hw/ctrl/layer_schedule.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "sw/common/error.hpp"
 
@@ -41,10 +41,8 @@ unsigned psum_bytes(const hw::ArrayConfig& base, const hw::LayerDescriptor& desc
 
 std::int64_t native_dma_cycles(std::uint64_t rows, std::uint64_t row_bytes,
                                std::uint64_t bytes_per_cycle) {
-  const std::uint64_t full = row_bytes / kNativeBurstBytes, rem = row_bytes % kNativeBurstBytes;
-  const std::uint64_t per_row = full * ceil_div(kNativeBurstBytes, bytes_per_cycle) +
-                                (rem ? ceil_div(rem, bytes_per_cycle) : 0);
-  return static_cast<std::int64_t>(rows * per_row);
+  return static_cast<std::int64_t>(
+      hw::dram_job_cycles(rows, row_bytes, hw::DramTiming{bytes_per_cycle, 0, kNativeBurstBytes}));
 }
 
 NativeSchedule native_schedule(const ScaleSimConfig& cfg, const Layer& layer) {
@@ -91,64 +89,45 @@ NativeSchedule native_schedule(const ScaleSimConfig& cfg, const Layer& layer) {
     throw fail(e.what());
   }
 
-  // The controller's schedule (hw/ctrl/controller.cpp, docs/architecture.md "Layer schedule")
-  // with no bias and no residual, WB/IB/OB double-buffered (prefetch), t0 = 0.
+  // The controller's schedule (hw::LayerSchedule, docs/architecture.md "Layer schedule") with
+  // no bias and no residual, WB/IB/OB double-buffered (prefetch), t0 = 0, driven by closed
+  // forms: the DRAM at the cfg bandwidth with latency 0, the array's gemm_cycles and the PPU.
   const std::vector<hw::Tile>& tiles = plan.tiles;
-  const std::size_t count = tiles.size();
-  s.tiles = static_cast<std::int64_t>(count);
+  s.tiles = static_cast<std::int64_t>(tiles.size());
   const std::uint64_t bw = static_cast<std::uint64_t>(cfg.bandwidth.front());
-  const std::int64_t ac = cfg.array_width;
-  std::int64_t dma_free = 0;
-  auto issue = [&](const hw::DmaJob& job, std::int64_t not_before, NativeDma& op) {
-    const std::int64_t at = std::max(dma_free, not_before);
-    dma_free = at + native_dma_cycles(job.rows, job.row_bytes, bw);
+  const std::uint64_t ac = static_cast<std::uint64_t>(cfg.array_width);
+  hw::ScheduleCosts costs;
+  costs.dma = [&](const hw::SchedStep& step) {
+    NativeDma& op = step.job == hw::SchedJob::weights  ? s.weights
+                    : step.job == hw::SchedJob::inputs ? s.inputs
+                                                       : s.outputs;
+    const std::int64_t d = native_dma_cycles(step.rows, step.row_bytes, bw);
+    const std::int64_t at = static_cast<std::int64_t>(step.at);
     if (op.jobs == 0) op.start = at;
-    op.stop = dma_free - 1;
+    op.stop = at + d - 1;
     ++op.jobs;
-    op.bytes += static_cast<std::int64_t>(job.total_bytes());
-    return dma_free;
+    op.bytes += static_cast<std::int64_t>(step.rows * step.row_bytes);
+    return static_cast<hw::SchedTime>(d);
   };
-  std::vector<std::int64_t> load_end(count, 0);
-  std::vector<bool> loaded(count, false);
-  auto load = [&](std::size_t j, std::int64_t not_before) {
-    load_end[j] = not_before;
-    if (tiles[j].load_weights) load_end[j] = issue(tiles[j].weights, not_before, s.weights);
-    if (tiles[j].load_inputs) load_end[j] = issue(tiles[j].inputs, not_before, s.inputs);
-    loaded[j] = true;
-  };
-  // OB halves: the half changes at every first-K tile.
-  std::vector<unsigned> ohalf(count);
-  for (std::size_t i = 0, o = 1; i < count; ++i) {
-    if (tiles[i].first_k) o ^= 1u;
-    ohalf[i] = static_cast<unsigned>(o);
-  }
-  std::int64_t ob_free[2] = {0, 0};
-  if (count > 0) load(0, 0);
-  std::int64_t c_prev = 0;  // C_{i-1}
-  for (std::size_t i = 0; i < count; ++i) {
-    const hw::Tile& t = tiles[i];
-    if (i > 0 && tiles[i - 1].last_k) ob_free[ohalf[i - 1]] = issue(tiles[i - 1].outputs, c_prev, s.outputs);
-    if (!loaded[i]) load(i, c_prev);
-    if (i + 1 < count) load(i + 1, c_prev);
-    std::int64_t begin = std::max(load_end[i], c_prev);
-    if (t.first_k) begin = std::max(begin, ob_free[ohalf[i]]);
-    s.stall += begin - c_prev;
-    if (i == 0) s.compute_start = begin;
+  costs.compute = [&](const hw::Tile& t, std::size_t) {
     // MODE 8: one element per word, so the array's Kw is kt.
-    const std::int64_t a = static_cast<std::int64_t>(hw::SystolicArray::gemm_cycles(
-        acfg, static_cast<int>(t.mt), static_cast<int>(t.kt), static_cast<int>(t.nt)));
-    const std::int64_t ppu =
-        t.last_k ? static_cast<std::int64_t>(t.mt * ceil_div(t.nt, static_cast<std::uint64_t>(ac))) : 0;
-    s.array_cycles += a;
-    s.ppu_cycles += ppu;
-    c_prev = begin + a + ppu;
+    const std::uint64_t a = hw::SystolicArray::gemm_cycles(
+        acfg, static_cast<int>(t.mt), static_cast<int>(t.kt), static_cast<int>(t.nt));
+    const std::uint64_t ppu = t.last_k ? t.mt * ceil_div(t.nt, ac) : 0;
+    s.array_cycles += static_cast<std::int64_t>(a);
+    s.ppu_cycles += static_cast<std::int64_t>(ppu);
     s.wb_reads += static_cast<std::int64_t>(t.kt * t.nt);
     s.ib_reads += static_cast<std::int64_t>(t.mt * t.kt);
     s.ob_writes += static_cast<std::int64_t>(t.mt * t.nt);
+    return hw::TileCost{a + ppu, ppu};
+  };
+  const hw::LayerTimeline tl = hw::schedule_layer(tiles, hw::ScheduleOptions{}, costs);
+  s.stall = static_cast<std::int64_t>(tl.stall);
+  if (!tl.tiles.empty()) {
+    s.compute_start = static_cast<std::int64_t>(tl.tiles.front().compute_start);
+    s.compute_end = static_cast<std::int64_t>(tl.tiles.back().compute_end);
   }
-  if (count > 0 && tiles.back().last_k) issue(tiles.back().outputs, c_prev, s.outputs);
-  s.compute_end = c_prev;
-  s.total = std::max(c_prev, dma_free);
+  s.total = static_cast<std::int64_t>(tl.end);
   return s;
 }
 

@@ -1,8 +1,8 @@
 // `--timing native`: a SCALE-Sim layer run through lpsim's own layer schedule (kernel-free):
 // the conv layer as a GEMM, the hardware tiler (hw::plan_tiles) on the cfg's SRAM sizes, the
 // array's closed-form GEMM timing (hw::SystolicArray::gemm_cycles), the PPU pass and the
-// controller's DMA/compute overlap recurrence (docs/architecture.md "Layer schedule") with a
-// DRAM of cfg Bandwidth bytes/cycle and latency 0. docs/scalesim.md "--timing native".
+// controller's own layer schedule (hw::LayerSchedule, docs/architecture.md "Layer schedule")
+// with a DRAM of cfg Bandwidth bytes/cycle and latency 0. docs/scalesim.md "--timing native".
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // End to end through TLM: a host loads a layer into DRAM, programs the controller, waits for
 // the interrupt and reads the result; checked bit-exactly against sw/ref, tile == cycle fidelity,
-// and against the closed-form schedule when memory is not the bottleneck.
+// and against the closed-form schedule (always, through the kernel-free LayerSchedule; by hand
+// when memory is not the bottleneck).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/ctrl/ctrl_regs.hpp"
+#include "hw/ctrl/layer_schedule.hpp"
 #include "hw/top/accelerator.hpp"
 #include "sw/formats/lp_format.hpp"
 #include "sw/formats/packing.hpp"
@@ -477,5 +479,110 @@ INSTANTIATE_TEST_SUITE_P(
         // 1x1, stride 2, no padding (a ResNet downsample)
         ConvCase{"pointwise_stride2_mode8_ws", conv_shape(12, 7, 7, 6, 1, 2, 0, 1), 8, Dataflow::ws}),
     [](const ::testing::TestParamInfo<ConvCase>& pinfo) { return std::string(pinfo.param.name); });
+
+// ---- The layer schedule in closed form (what an analytic fidelity computes) ----------------
+
+// One layer on a tile-fidelity accelerator; the layer observer gives its start and end.
+struct ObservedRun {
+  Accelerator acc;
+  RunResult r;
+  Host h;
+  sc_time start, end;
+  ObservedRun(const AcceleratorConfig& cfg, const Layer& L)
+      : acc("acc", cfg), h("h", [this, &L](Host& host) { drive(host, L, r); }) {
+    h.isock.bind(acc.i_bus.tsock);
+    h.irq_i(acc.s_irq);
+    acc.i_ctrl.set_layer_observer([this](const LayerEnd& e) {
+      start = e.start;
+      end = e.end;
+    });
+    sc_start();
+    EXPECT_EQ(r.error, 0u) << acc.i_ctrl.last_error();
+    EXPECT_EQ(r.out, std::vector<std::uint32_t>(L.expected.begin(), L.expected.end()));
+  }
+};
+
+struct ScheduleCase {
+  const char* name;
+  bool conv;
+  Dataflow df;
+  int mode;
+  bool residual;
+  unsigned dram_bytes_per_cycle, dram_latency;
+  std::uint32_t m, k, n;  // gemm shape; conv: channels, height/width, output channels (3x3, pad 1)
+};
+
+class TopLevelSchedule : public ::testing::TestWithParam<ScheduleCase> {};
+
+// The kernel-free LayerSchedule driven by closed forms - the DRAM's D(job) = latency +
+// sum of ceil(burst / B), the array's gemm_cycles and the PPU's mt * ceil(nt / lanes) - gives
+// the controller's per-tile timeline (loads, compute, PPU tail, stores), stall cycles and
+// CYCLES exactly, without simulating a value.
+TEST_P(TopLevelSchedule, ClosedFormScheduleEqualsTheSimulatedTimeline) {
+  const ScheduleCase c = GetParam();
+  AcceleratorConfig cfg = small_config(Fidelity::tile);
+  cfg.dram_bytes_per_cycle = c.dram_bytes_per_cycle;
+  cfg.dram_latency_cycles = c.dram_latency;
+  Layer L = c.conv ? make_conv(conv_shape(static_cast<int>(c.m), static_cast<int>(c.k), static_cast<int>(c.k),
+                                          static_cast<int>(c.n), 3, 1, 1, 1),
+                               c.mode, c.df, 41)
+                   : make_layer(c.m, c.k, c.n, c.mode, c.df, 43);
+  if (c.residual) {  // an unwritten residual reads 0: the outputs stay the reference's
+    L.d.pp_flags |= pp::RESIDUAL;
+    L.d.r_addr = 0x200000;
+  }
+  ObservedRun run(cfg, L);
+  const Accelerator& acc = run.acc;
+  const TilePlan& p = acc.i_ctrl.last_plan();
+  ASSERT_GE(p.tiles.size(), 4u);
+
+  const ArrayConfig ac = ArrayBackend::array_config(acc.i_array.core().config(), L.d, cfg.datapath);
+  const std::uint64_t lanes = static_cast<std::uint64_t>(cfg.ppu_lanes ? cfg.ppu_lanes : cfg.cols);
+  const DramTiming dram{cfg.dram_bytes_per_cycle, cfg.dram_latency_cycles, cfg.dma_burst_bytes};
+  ScheduleCosts costs;
+  costs.dma = [&](const SchedStep& s) { return dram_job_cycles(s.rows, s.row_bytes, dram); };
+  costs.compute = [&](const Tile& t, std::size_t) {
+    const SchedTime ppu = t.last_k ? t.mt * ((t.nt + lanes - 1) / lanes) : 0;
+    const SchedTime a = SystolicArray::gemm_cycles(ac, static_cast<int>(t.mt), words_for(static_cast<int>(t.kt), c.mode),
+                                                   static_cast<int>(t.nt));
+    return TileCost{a + ppu, ppu};
+  };
+  const LayerTimeline tl = schedule_layer(p.tiles, schedule_options(L.d, p, cfg.controller().tiler), costs);
+
+  const sc_time P = acc.clock_period();
+  auto cyc = [&](const sc_time& t) { return static_cast<SchedTime>((t - run.start) / P + 0.5); };
+  const std::vector<TileTiming>& sim = acc.i_ctrl.last_timeline();
+  ASSERT_EQ(sim.size(), tl.tiles.size());
+  bool stalled = false;
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    const TileTiming& s = sim[i];
+    const TileSchedule& e = tl.tiles[i];
+    EXPECT_EQ(cyc(s.load_start), e.load_start) << "tile " << i;
+    EXPECT_EQ(cyc(s.load_end), e.load_end) << "tile " << i;
+    EXPECT_EQ(cyc(s.compute_start), e.compute_start) << "tile " << i;
+    EXPECT_EQ(cyc(s.post_start), e.post_start) << "tile " << i;
+    EXPECT_EQ(cyc(s.compute_end), e.compute_end) << "tile " << i;
+    if (p.tiles[i].last_k) {
+      EXPECT_EQ(cyc(s.store_start), e.store_start) << "tile " << i;
+      EXPECT_EQ(cyc(s.store_end), e.store_end) << "tile " << i;
+    }
+    stalled = stalled || (i > 0 && e.stall > 0);
+  }
+  EXPECT_EQ(cyc(run.end), tl.end);
+  EXPECT_EQ(run.r.cycles, tl.end);
+  EXPECT_EQ(acc.i_ctrl.stats().stall_cycles, tl.stall);
+  if (c.dram_bytes_per_cycle == 1) {
+    EXPECT_TRUE(stalled);  // memory-bound: tiles after the first wait too
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layers, TopLevelSchedule,
+    ::testing::Values(ScheduleCase{"gemm_ws_mode8", false, Dataflow::ws, 8, false, 8, 20, 40, 96, 9},
+                      ScheduleCase{"gemm_os_mode4_residual", false, Dataflow::os, 4, true, 8, 20, 40, 300, 21},
+                      ScheduleCase{"gemm_is_mode2_slow_dram", false, Dataflow::is, 2, true, 1, 200, 40, 600, 21},
+                      ScheduleCase{"conv_ws_mode8_residual", true, Dataflow::ws, 8, true, 8, 20, 6, 9, 10},
+                      ScheduleCase{"conv_os_mode4_slow_dram", true, Dataflow::os, 4, false, 1, 150, 24, 10, 12}),
+    [](const ::testing::TestParamInfo<ScheduleCase>& pinfo) { return std::string(pinfo.param.name); });
 
 }  // namespace
