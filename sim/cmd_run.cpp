@@ -43,8 +43,8 @@ std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
   if (opt.vcd_pe.empty() && opt.vcd_window.empty()) return std::nullopt;
   if (opt.vcd_pe.empty()) throw UserError("--vcd-window " + opt.vcd_window + ": needs --vcd-pe ROWSxCOLS");
   if (opt.vcd_window.empty()) throw UserError("--vcd-pe " + opt.vcd_pe + ": needs --vcd-window START:END");
-  if (w.accel.fidelity != "cycle")
-    throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" + w.accel.fidelity +
+  if (w.accel.fidelity != hw::Fidelity::cycle)
+    throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" + hw::to_string(w.accel.fidelity) +
                     "'; add --set accelerator.fidelity=cycle)");
   std::smatch m;
   PeProbe p;

@@ -7,19 +7,11 @@
 #include <systemc>
 
 #include "hw/array/array_module.hpp"
+#include "hw/array/datapath_options.hpp"
 #include "hw/ctrl/compute_backend.hpp"
 #include "hw/ppu/ppu.hpp"
 
 namespace lpsim::hw {
-
-// Datapath choices that are not in the layer descriptor (docs/datapath.md).
-struct DatapathOptions {
-  int lin_frac_bits = 8;
-  AccMode acc_mode = AccMode::exact;
-  int narrow_bits = 32;
-  int narrow_frac_bits = 16;
-  int float_frac_bits = 8;
-};
 
 struct BackendStats {
   std::uint64_t tiles = 0;

@@ -14,8 +14,13 @@ namespace lpsim::hw {
 // from the closed-form schedule. Both give identical cycles and identical output bits.
 enum class Fidelity { cycle, tile };
 
-std::string to_string(Fidelity f);
-Fidelity fidelity_from_string(const std::string& s);  // "cycle", "tile"
+inline std::string to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "tile"; }
+// "cycle", "tile"; anything else throws ConfigError.
+inline Fidelity fidelity_from_string(const std::string& s) {
+  if (s == "cycle") return Fidelity::cycle;
+  if (s == "tile") return Fidelity::tile;
+  throw ConfigError("fidelity '" + s + "' is not one of cycle, tile");
+}
 
 struct ArrayConfig {
   int rows = 32;  // R

@@ -8,13 +8,6 @@
 
 namespace lpsim::hw {
 
-std::string to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "tile"; }
-Fidelity fidelity_from_string(const std::string& s) {
-  if (s == "cycle") return Fidelity::cycle;
-  if (s == "tile") return Fidelity::tile;
-  throw ConfigError("fidelity '" + s + "' is not one of cycle, tile");
-}
-
 void ArrayConfig::validate() const {
   if (rows < 1 || rows > 1024) throw ConfigError("array: rows=" + std::to_string(rows) + " is out of range 1..1024");
   if (cols < 1 || cols > 1024) throw ConfigError("array: cols=" + std::to_string(cols) + " is out of range 1..1024");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 
 #include "sw/common/error.hpp"
 
@@ -13,6 +14,13 @@ namespace lpsim::hw {
 class ConfigError : public lpsim::UserError {
  public:
   using lpsim::UserError::UserError;
+  // An error of one user-facing key (e.g. "accelerator.buffers.weight_kb"): what() is
+  // "KEY: DETAIL", and a reader can name where the key was set.
+  ConfigError(const std::string& key, const std::string& detail) : UserError(key + ": " + detail), m_key(key) {}
+  const std::string& key() const { return m_key; }
+
+ private:
+  std::string m_key;
 };
 
 }  // namespace lpsim::hw

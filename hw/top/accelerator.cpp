@@ -27,13 +27,7 @@ const AcceleratorConfig& validated(const AcceleratorConfig& c) {
 }  // namespace
 
 void AcceleratorConfig::validate() const {
-  if (rows < 1 || rows > 1024) throw ConfigError("accelerator: rows=" + std::to_string(rows) + " is out of range 1..1024");
-  if (cols < 1 || cols > 1024) throw ConfigError("accelerator: cols=" + std::to_string(cols) + " is out of range 1..1024");
-  if (!(clock_mhz > 0)) throw ConfigError("accelerator: clock_mhz must be > 0");
-  for (auto [name, kb] : {std::pair{"weight_kb", weight_kb}, {"input_kb", input_kb}, {"output_kb", output_kb}})
-    if (kb == 0) throw ConfigError(std::string("accelerator: buffers.") + name + " must be > 0");
-  if (dram_bytes == 0 || kDramBase + dram_bytes > kCtrlBase)
-    throw ConfigError("accelerator: dram_bytes must be in 1.." + std::to_string(kCtrlBase));
+  check_fields();
   controller().validate();
   dram().validate();
 }

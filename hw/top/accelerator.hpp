@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "hw/array/array_backend.hpp"
+#include "hw/top/accelerator_config.hpp"
 #include "hw/array/array_module.hpp"
 #include "hw/common/tlm_checker.hpp"
 #include "hw/ctrl/controller.hpp"
@@ -17,36 +18,6 @@
 #include "hw/top/bus.hpp"
 
 namespace lpsim::hw {
-
-// TLM-2.0 protocol checkers on the device's sockets (hw/common/tlm_checker.hpp).
-enum class TlmCheck {
-  build_default,  // on when the build has LPSIM_TLM_CHECK (Debug, sanitizers), else off
-  off,
-  on,
-};
-
-struct AcceleratorConfig {
-  int rows = 32;
-  int cols = 32;
-  Fidelity fidelity = Fidelity::tile;
-  double clock_mhz = 500;          // one clock for controller, array, PPU and DRAM interface
-  std::uint64_t weight_kb = 128;   // WB, double-buffered (each half holds one tile)
-  std::uint64_t input_kb = 256;    // IB
-  std::uint64_t output_kb = 128;   // OB
-  unsigned dram_bytes_per_cycle = 16;
-  unsigned dram_latency_cycles = 100;
-  std::uint64_t dram_bytes = 1ull << 30;  // address space (sparse backing store)
-  std::uint64_t dma_burst_bytes = 256;
-  DatapathOptions datapath;
-  unsigned ppu_lanes = 0;          // 0: one output row of the array per cycle (= cols)
-  TlmCheck tlm_check = TlmCheck::build_default;
-
-  // Throws ConfigError naming the field.
-  void validate() const;
-  double clock_period_ns() const { return 1000.0 / clock_mhz; }
-  ControllerConfig controller() const;
-  DramConfig dram() const;
-};
 
 class Accelerator : public sc_core::sc_module {
  public:

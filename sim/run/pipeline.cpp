@@ -119,20 +119,6 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
   return in;
 }
 
-hw::AcceleratorConfig accel_config(const Workload& w) {
-  hw::AcceleratorConfig c;
-  c.rows = w.accel.rows;
-  c.cols = w.accel.cols;
-  c.fidelity = w.accel.fidelity == "cycle" ? hw::Fidelity::cycle : hw::Fidelity::tile;
-  c.clock_mhz = w.accel.clock_mhz;
-  c.weight_kb = static_cast<std::uint64_t>(w.accel.buffers.weight_kb);
-  c.input_kb = static_cast<std::uint64_t>(w.accel.buffers.input_kb);
-  c.output_kb = static_cast<std::uint64_t>(w.accel.buffers.output_kb);
-  c.dram_bytes_per_cycle = static_cast<unsigned>(w.accel.dram.bytes_per_cycle);
-  c.dram_latency_cycles = static_cast<unsigned>(w.accel.dram.latency_cycles);
-  return c;
-}
-
 // Every layer must tile into the buffers before anything is simulated.
 void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, const hw::AcceleratorConfig& cfg,
                 const Workload& w) {
@@ -148,7 +134,7 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, c
     d.fmt_w = compiler::hw_format(c.wgt_format, {}).op;
     d.fmt_o = compiler::hw_format(c.out_format, {}).op;
     d.mode = static_cast<std::uint32_t>(c.mode);
-    d.dataflow = hw::dataflow_from_string(w.accel.dataflow);
+    d.dataflow = w.dataflow;
     try {
       hw::TilerConfig t = cfg.controller().tiler;
       t.psum_bytes = hw::ArrayBackend::psum_bytes_for(base, d, cfg.datapath);
@@ -219,7 +205,7 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   hw::Accelerator acc("lpa", cfg);
   driver::RunnerOptions ro;
   ro.check = opt.check;
-  ro.dataflow = hw::dataflow_from_string(w.accel.dataflow);
+  ro.dataflow = w.dataflow;
   ro.device.dram_bytes = cfg.dram_bytes;
   ro.device.lin_frac_bits = cfg.datapath.lin_frac_bits;
   driver::NetworkRunner runner(graph, prog, p.fp32, ro);
@@ -275,9 +261,9 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.model = graph.name();
   r.rows = cfg.rows;
   r.cols = cfg.cols;
-  r.dataflow = w.accel.dataflow;
-  r.fidelity = w.accel.fidelity;
-  r.clock_mhz = w.accel.clock_mhz;
+  r.dataflow = hw::to_string(w.dataflow);
+  r.fidelity = hw::to_string(cfg.fidelity);
+  r.clock_mhz = cfg.clock_mhz;
   r.period_ns = cfg.clock_period_ns();
   r.effective_yaml = effective_yaml(w);
   r.energy_yaml = energy::to_yaml(p.tables);
@@ -443,11 +429,12 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables, const std:
                                      [&](const std::string& key) { return w.where(key); });
   if (p.program.compute_layers() == 0)
     throw UserError(w.file + ": the model has no Conv, Gemm or MatMul layer to run");
-  p.config = accel_config(w);
+  p.config = w.accel;
   try {
-    p.config.validate();
+    p.config.validate();  // the blocks' own configurations too (the fields were checked on reading)
   } catch (const hw::ConfigError& e) {
-    throw UserError(w.where("accelerator.rows") + ": accelerator: " + e.what());
+    if (!e.key().empty()) throw UserError(w.where(e.key()) + ": " + e.what());
+    throw UserError(w.where("accelerator") + ": accelerator: " + e.what());
   }
   check_fits(graph, p.program, p.config, w);
   return p;

@@ -14,16 +14,13 @@
 
 #include "sw/common/error.hpp"
 #include "sw/common/yaml_schema.hpp"
+#include "hw/common/config_error.hpp"
 #include "sw/formats/format_parse.hpp"
 
 namespace lpsim::sim {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The largest SRAM buffer a workload may ask for: 64 MiB each (the model holds every byte;
-// TPUv1's unified buffer was 24 MiB).
-constexpr long long kMaxBufferKb = 64 * 1024;
 
 // `text` reduced to a safe directory name: characters other than A-Z a-z 0-9 . _ + - become
 // '_', at most 100 of them, never starting with '.' (so never "." or ".."); "workload" if empty.
@@ -194,29 +191,51 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
   if (const YAML::Node a = root["accelerator"]) {
     const std::string p = "accelerator";
     r.check_keys(a, p, {"rows", "cols", "dataflow", "fidelity", "clock_mhz", "buffers", "dram"});
-    AcceleratorSpec& s = w.accel;
-    s.rows = static_cast<int>(r.get_int(a, p, "rows", 1, 1024, s.rows));
-    s.cols = static_cast<int>(r.get_int(a, p, "cols", 1, 1024, s.cols));
-    s.dataflow = r.get_string(a, p, "dataflow", {"ws", "os", "is"}, s.dataflow);
-    s.fidelity = r.get_string(a, p, "fidelity", {"tile", "cycle"}, s.fidelity);
-    s.clock_mhz = r.get_double(a, p, "clock_mhz", 1e-3, 1e5, s.clock_mhz);
+    hw::AcceleratorConfig& s = w.accel;
+    // Values of the fields' own types here; their ranges are the configuration's (below).
+    constexpr long long kInt = std::numeric_limits<int>::max(), kUns = std::numeric_limits<unsigned>::max();
+    constexpr long long kBig = std::numeric_limits<long long>::max();
+    s.rows = static_cast<int>(r.get_int(a, p, "rows", -kInt, kInt, s.rows));
+    s.cols = static_cast<int>(r.get_int(a, p, "cols", -kInt, kInt, s.cols));
+    s.clock_mhz = r.get_double(a, p, "clock_mhz", -std::numeric_limits<double>::max(),
+                               std::numeric_limits<double>::max(), s.clock_mhz);
+    const auto enum_of = [&](const char* key, auto from_string, auto def) {
+      const YAML::Node n = a[key];
+      if (!n) return def;
+      const std::string v = r.get_string(a, p, key, {}, "");
+      try {
+        return from_string(v);
+      } catch (const hw::ConfigError& e) {
+        r.fail(n, p + "." + key, e.what());
+      }
+    };
+    w.dataflow = enum_of("dataflow", hw::dataflow_from_string, w.dataflow);
+    s.fidelity = enum_of("fidelity", hw::fidelity_from_string, s.fidelity);
     if (const YAML::Node b = a["buffers"]) {
       const std::string bp = p + ".buffers";
       r.check_keys(b, bp, {"weight_kb", "input_kb", "output_kb"});
-      s.buffers.weight_kb = static_cast<int>(r.get_int(b, bp, "weight_kb", 1, kMaxBufferKb, s.buffers.weight_kb));
-      s.buffers.input_kb = static_cast<int>(r.get_int(b, bp, "input_kb", 1, kMaxBufferKb, s.buffers.input_kb));
-      s.buffers.output_kb = static_cast<int>(r.get_int(b, bp, "output_kb", 1, kMaxBufferKb, s.buffers.output_kb));
+      s.weight_kb = static_cast<std::uint64_t>(r.get_int(b, bp, "weight_kb", 0, kBig, static_cast<long long>(s.weight_kb)));
+      s.input_kb = static_cast<std::uint64_t>(r.get_int(b, bp, "input_kb", 0, kBig, static_cast<long long>(s.input_kb)));
+      s.output_kb = static_cast<std::uint64_t>(r.get_int(b, bp, "output_kb", 0, kBig, static_cast<long long>(s.output_kb)));
       for (const char* k : {"weight_kb", "input_kb", "output_kb"})
         if (b[k]) record(r, w.origin, b[k], bp + "." + k);
     }
     if (const YAML::Node d = a["dram"]) {
       const std::string dp = p + ".dram";
       r.check_keys(d, dp, {"bytes_per_cycle", "latency_cycles"});
-      s.dram.bytes_per_cycle = static_cast<int>(r.get_int(d, dp, "bytes_per_cycle", 1, 4096, s.dram.bytes_per_cycle));
-      s.dram.latency_cycles = static_cast<int>(r.get_int(d, dp, "latency_cycles", 0, 1000000, s.dram.latency_cycles));
+      s.dram_bytes_per_cycle = static_cast<unsigned>(r.get_int(d, dp, "bytes_per_cycle", 0, kUns, s.dram_bytes_per_cycle));
+      s.dram_latency_cycles = static_cast<unsigned>(r.get_int(d, dp, "latency_cycles", 0, kUns, s.dram_latency_cycles));
+      for (const char* k : {"bytes_per_cycle", "latency_cycles"})
+        if (d[k]) record(r, w.origin, d[k], dp + "." + k);
     }
     for (const char* k : {"rows", "cols", "dataflow", "fidelity", "clock_mhz"})
       if (a[k]) record(r, w.origin, a[k], p + "." + k);
+  }
+  // The configuration's ranges, each error at the line (or --set) of its key.
+  try {
+    w.accel.check_fields();
+  } catch (const hw::ConfigError& e) {
+    throw UserError(w.where(e.key()) + ": " + e.what());
   }
   return w;
 }
@@ -245,21 +264,21 @@ std::string effective_yaml(const Workload& w) {
   e << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
   for (const auto& [k, v] : w.quant.layers) e << YAML::Key << k << YAML::Value << v;
   e << YAML::EndMap << YAML::EndMap;
-  const AcceleratorSpec& s = w.accel;
+  const hw::AcceleratorConfig& s = w.accel;
   e << YAML::Key << "accelerator" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "rows" << YAML::Value << s.rows;
   e << YAML::Key << "cols" << YAML::Value << s.cols;
-  e << YAML::Key << "dataflow" << YAML::Value << s.dataflow;
-  e << YAML::Key << "fidelity" << YAML::Value << s.fidelity;
+  e << YAML::Key << "dataflow" << YAML::Value << hw::to_string(w.dataflow);
+  e << YAML::Key << "fidelity" << YAML::Value << hw::to_string(s.fidelity);
   e << YAML::Key << "clock_mhz" << YAML::Value << s.clock_mhz;
   e << YAML::Key << "buffers" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  e << YAML::Key << "weight_kb" << YAML::Value << s.buffers.weight_kb;
-  e << YAML::Key << "input_kb" << YAML::Value << s.buffers.input_kb;
-  e << YAML::Key << "output_kb" << YAML::Value << s.buffers.output_kb;
+  e << YAML::Key << "weight_kb" << YAML::Value << s.weight_kb;
+  e << YAML::Key << "input_kb" << YAML::Value << s.input_kb;
+  e << YAML::Key << "output_kb" << YAML::Value << s.output_kb;
   e << YAML::EndMap;
   e << YAML::Key << "dram" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  e << YAML::Key << "bytes_per_cycle" << YAML::Value << s.dram.bytes_per_cycle;
-  e << YAML::Key << "latency_cycles" << YAML::Value << s.dram.latency_cycles;
+  e << YAML::Key << "bytes_per_cycle" << YAML::Value << s.dram_bytes_per_cycle;
+  e << YAML::Key << "latency_cycles" << YAML::Value << s.dram_latency_cycles;
   e << YAML::EndMap;
   e << YAML::EndMap << YAML::EndMap;
   return std::string(e.c_str()) + "\n";

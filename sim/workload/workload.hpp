@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "hw/common/dataflow.hpp"
+#include "hw/top/accelerator_config.hpp"
+
 namespace lpsim::sim {
 
 enum class ModelSource { Zoo, Onnx, Topology };
@@ -30,29 +33,6 @@ struct QuantSpec {
   std::map<std::string, std::string> layers;  // layer name -> format text
 };
 
-struct BufferSpec {
-  int weight_kb = 128;
-  int input_kb = 256;
-  int output_kb = 128;
-};
-
-struct DramSpec {
-  int bytes_per_cycle = 16;
-  int latency_cycles = 100;
-};
-
-// Defaults follow the ANT simulator's evaluation set-up cited by the LPA paper
-// (Ramachandran et al., DAC 2024; docs/architecture.md): 500 MHz, 32x32, 128/256/128 KB.
-struct AcceleratorSpec {
-  int rows = 32;
-  int cols = 32;
-  std::string dataflow = "ws";  // ws | os | is
-  std::string fidelity = "tile";  // tile | cycle
-  double clock_mhz = 500;
-  BufferSpec buffers;
-  DramSpec dram;
-};
-
 struct Workload {
   std::string file;  // the workload file as given
   std::string name;  // its stem, e.g. "resnet18"
@@ -61,7 +41,12 @@ struct Workload {
   InputSpec input;
   ZooSpec zoo;
   QuantSpec quant;
-  AcceleratorSpec accel;
+  // The accelerator, parsed straight into the hardware's own configuration (its ranges are
+  // checked once, by AcceleratorConfig::check_fields). Defaults follow the ANT simulator's
+  // evaluation set-up cited by the LPA paper (Ramachandran et al., DAC 2024): 500 MHz, 32x32,
+  // 128/256/128 KB.
+  hw::AcceleratorConfig accel;
+  hw::Dataflow dataflow = hw::Dataflow::ws;  // the descriptors' DATAFLOW (accelerator.dataflow)
   // Where each key was set: dotted key -> "FILE:LINE" or "--set KEY=VALUE", for errors that
   // only later stages can detect (an unknown zoo name, a layer name no model has).
   std::map<std::string, std::string> origin;

@@ -59,14 +59,14 @@ TEST_F(WorkloadTest, MinimalFileTakesTheDocumentedDefaults) {
   EXPECT_EQ(w.quant.default_format, "lp<8,2,3,0>");
   EXPECT_EQ(w.accel.rows, 32);
   EXPECT_EQ(w.accel.cols, 32);
-  EXPECT_EQ(w.accel.dataflow, "ws");
-  EXPECT_EQ(w.accel.fidelity, "tile");
+  EXPECT_EQ(w.dataflow, lpsim::hw::Dataflow::ws);
+  EXPECT_EQ(w.accel.fidelity, lpsim::hw::Fidelity::tile);
   EXPECT_EQ(w.accel.clock_mhz, 500);
-  EXPECT_EQ(w.accel.buffers.weight_kb, 128);
-  EXPECT_EQ(w.accel.buffers.input_kb, 256);
-  EXPECT_EQ(w.accel.buffers.output_kb, 128);
-  EXPECT_EQ(w.accel.dram.bytes_per_cycle, 16);
-  EXPECT_EQ(w.accel.dram.latency_cycles, 100);
+  EXPECT_EQ(w.accel.weight_kb, 128u);
+  EXPECT_EQ(w.accel.input_kb, 256u);
+  EXPECT_EQ(w.accel.output_kb, 128u);
+  EXPECT_EQ(w.accel.dram_bytes_per_cycle, 16u);
+  EXPECT_EQ(w.accel.dram_latency_cycles, 100u);
 }
 
 TEST_F(WorkloadTest, EveryKeyOfTheContractIsRead) {
@@ -92,11 +92,11 @@ accelerator:
   EXPECT_EQ(w.quant.layers.at("fc"), "posit<8,2>");
   EXPECT_EQ(w.accel.rows, 16);
   EXPECT_EQ(w.accel.cols, 8);
-  EXPECT_EQ(w.accel.dataflow, "os");
-  EXPECT_EQ(w.accel.fidelity, "cycle");
+  EXPECT_EQ(w.dataflow, lpsim::hw::Dataflow::os);
+  EXPECT_EQ(w.accel.fidelity, lpsim::hw::Fidelity::cycle);
   EXPECT_EQ(w.accel.clock_mhz, 250.5);
-  EXPECT_EQ(w.accel.buffers.input_kb, 32);
-  EXPECT_EQ(w.accel.dram.latency_cycles, 0);
+  EXPECT_EQ(w.accel.input_kb, 32u);
+  EXPECT_EQ(w.accel.dram_latency_cycles, 0u);
   EXPECT_EQ(w.where("accelerator.rows"), (m_dir / "full.yaml").string() + ":8");
   EXPECT_NE(w.where("quantization.layers.fc").find("full.yaml:6"), std::string::npos);
 }
@@ -106,7 +106,7 @@ TEST_F(WorkloadTest, SetOverridesWinAndAreNamedInErrors) {
   const Workload w = load_workload(path, {"accelerator.rows=16", "accelerator.dram.bytes_per_cycle=4",
                                           "input.seed=3"});
   EXPECT_EQ(w.accel.rows, 16);
-  EXPECT_EQ(w.accel.dram.bytes_per_cycle, 4);
+  EXPECT_EQ(w.accel.dram_bytes_per_cycle, 4u);
   EXPECT_EQ(w.input.seed, 3u);
   EXPECT_EQ(w.where("accelerator.rows"), "--set accelerator.rows=16");
   try {
@@ -156,14 +156,16 @@ TEST_F(WorkloadTest, BadWorkloadsNameFileLineKeyAndWhatIsWrong) {
       {"model: resnet18\naccelerator:\n  rows: 3.5\n", {}, "W:3: accelerator.rows: expected an integer, got '3.5'"},
       {"model: resnet18\naccelerator:\n  cols: 0\n", {}, "W:3: accelerator.cols: value 0 is out of range 1..1024"},
       {"model: resnet18\naccelerator:\n  rows: -4\n", {}, "W:3: accelerator.rows: value -4 is out of range 1..1024"},
-      {"model: resnet18\naccelerator: {dataflow: rs}\n", {}, "W:2: accelerator.dataflow: 'rs' is not one of ws, os, is"},
-      {"model: resnet18\naccelerator: {fidelity: rtl}\n", {}, "W:2: accelerator.fidelity: 'rtl' is not one of tile, cycle"},
+      {"model: resnet18\naccelerator: {dataflow: rs}\n", {}, "W:2: accelerator.dataflow: dataflow 'rs' is not one of ws, os, is"},
+      {"model: resnet18\naccelerator: {fidelity: rtl}\n", {}, "W:2: accelerator.fidelity: fidelity 'rtl' is not one of cycle, tile"},
       {"model: resnet18\naccelerator: {clock_mhz: 0}\n", {}, "W:2: accelerator.clock_mhz: value 0 is out of range"},
       {"model: resnet18\naccelerator: {clock_mhz: fast}\n", {}, "W:2: accelerator.clock_mhz: expected a number, got 'fast'"},
       {"model: resnet18\naccelerator:\n  buffers: {weight_kb: 0}\n", {}, "W:3: accelerator.buffers.weight_kb: value 0 is out of range 1..65536"},
       {"model: resnet18\naccelerator:\n  buffers: {input_kb: 1048576}\n", {}, "W:3: accelerator.buffers.input_kb: value 1048576 is out of range 1..65536"},
       {"model: resnet18\naccelerator:\n  buffers: {l2_kb: 5}\n", {}, "W:3: accelerator.buffers.l2_kb: unknown key (expected one of weight_kb, input_kb, output_kb)"},
-      {"model: resnet18\naccelerator:\n  dram: {bytes_per_cycle: -1}\n", {}, "W:3: accelerator.dram.bytes_per_cycle: value -1 is out of range 1..4096"},
+      {"model: resnet18\naccelerator:\n  dram: {bytes_per_cycle: -1}\n", {}, "W:3: accelerator.dram.bytes_per_cycle: value -1 is out of range 0..4294967295"},
+      {"model: resnet18\naccelerator:\n  dram:\n    latency_cycles: 5\n    bytes_per_cycle: 5000\n", {}, "W:5: accelerator.dram.bytes_per_cycle: value 5000 is out of range 1..4096"},
+      {"model: resnet18\naccelerator:\n  rows: 8\n", {"accelerator.dram.latency_cycles=2000000"}, "--set accelerator.dram.latency_cycles=2000000: accelerator.dram.latency_cycles: value 2000000 is out of range 0..1000000"},
       {"model: resnet18\naccelerator: 5\n", {}, "W:2: accelerator: expected a mapping of rows, cols"},
       {"model: resnet18\naccelerator:\n  rows: 8\n  rows: 16\n", {}, "W:4: accelerator.rows: duplicate key"},
       {"model: resnet18\nquantization: {default: \"lp<8,2,9,0>\"}\n", {}, "W:2: quantization.default: format 'lp<8,2,9,0>': LP parameter rs=9 is out of range 1..n-1 (n=8)"},
