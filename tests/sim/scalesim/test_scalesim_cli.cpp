@@ -36,7 +36,7 @@ Result run(const std::string& args, const test::TempDir& dir) {
   const int status = ::pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = read_text(err_file);
-  test::expect_no_sanitizer_report(r.code, r.err);
+  lpsim::test::expect_no_sanitizer_report(r.code, r.err);
   return r;
 }
 
