@@ -12,6 +12,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "hw/common/asan_stack.hpp"
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "hw/top/accelerator.hpp"
@@ -230,6 +231,7 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   host.isock.bind(acc.i_bus.tsock);
   host.irq_i(acc.s_irq);
   sc_core::sc_start();
+  hw::resync_asan_main_stack();  // before anything can throw on this stack again
   recorder.finish_progress();
   if (failure) {
     try {
