@@ -25,15 +25,15 @@ namespace {
 using namespace lpsim::sim;
 
 struct RunOptions {
-  std::string workload;            // the YAML file
-  std::string out_dir;             // "" = runs/<workload name>
-  std::vector<std::string> sets;   // --set dotted.key=value
-  bool check = true;               // compare every layer with the reference
-  bool quiet = false;              // no progress on stderr
-  std::string energy_file;         // --energy FILE: cost tables (docs/energy.md); "" = defaults
-  bool vcd = false;                // --vcd: waveform.vcd with block-level signals
-  std::string vcd_pe;              // --vcd-pe ROWSxCOLS: PE-level signals of that sub-array
-  std::string vcd_window;          // --vcd-window START:END: ... over these cycles
+  std::string workload;           // the YAML file
+  std::string out_dir;            // "" = runs/<workload name>
+  std::vector<std::string> sets;  // --set dotted.key=value
+  bool check = true;              // compare every layer with the reference
+  bool quiet = false;             // no progress on stderr
+  std::string energy_file;        // --energy FILE: cost tables (docs/energy.md); "" = defaults
+  bool vcd = false;               // --vcd: waveform.vcd with block-level signals
+  std::string vcd_pe;             // --vcd-pe ROWSxCOLS: PE-level signals of that sub-array
+  std::string vcd_window;         // --vcd-window START:END: ... over these cycles
 };
 
 // --vcd-pe ROWSxCOLS and --vcd-window START:END, checked against the accelerator.
@@ -41,11 +41,13 @@ constexpr std::uint64_t kMaxPeSamples = 4'000'000;  // PEs x window cycles (abou
 
 std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
   if (opt.vcd_pe.empty() && opt.vcd_window.empty()) return std::nullopt;
-  if (opt.vcd_pe.empty()) throw UserError("--vcd-window " + opt.vcd_window + ": needs --vcd-pe ROWSxCOLS");
-  if (opt.vcd_window.empty()) throw UserError("--vcd-pe " + opt.vcd_pe + ": needs --vcd-window START:END");
+  if (opt.vcd_pe.empty())
+    throw UserError("--vcd-window " + opt.vcd_window + ": needs --vcd-pe ROWSxCOLS");
+  if (opt.vcd_window.empty())
+    throw UserError("--vcd-pe " + opt.vcd_pe + ": needs --vcd-window START:END");
   if (w.accel.fidelity != hw::Fidelity::cycle)
-    throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" + hw::to_string(w.accel.fidelity) +
-                    "'; add --set accelerator.fidelity=cycle)");
+    throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" +
+                    hw::to_string(w.accel.fidelity) + "'; add --set accelerator.fidelity=cycle)");
   std::smatch m;
   PeProbe p;
   if (!std::regex_match(opt.vcd_pe, m, std::regex("([0-9]{1,6})x([0-9]{1,6})")))
@@ -53,17 +55,21 @@ std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
   p.rows = std::stoi(m[1]);
   p.cols = std::stoi(m[2]);
   if (p.rows < 1 || p.cols < 1 || p.rows > w.accel.rows || p.cols > w.accel.cols)
-    throw UserError("--vcd-pe " + opt.vcd_pe + ": the sub-array must be 1x1 to " + std::to_string(w.accel.rows) + "x" +
-                    std::to_string(w.accel.cols) + " (the array)");
+    throw UserError("--vcd-pe " + opt.vcd_pe + ": the sub-array must be 1x1 to " +
+                    std::to_string(w.accel.rows) + "x" + std::to_string(w.accel.cols) +
+                    " (the array)");
   if (!std::regex_match(opt.vcd_window, m, std::regex("([0-9]{1,18}):([0-9]{1,18})")))
-    throw UserError("--vcd-window " + opt.vcd_window + ": expected START:END in cycles, e.g. 1000:1200");
+    throw UserError("--vcd-window " + opt.vcd_window +
+                    ": expected START:END in cycles, e.g. 1000:1200");
   p.start = std::stoull(m[1]);
   p.end = std::stoull(m[2]);
-  if (p.start >= p.end) throw UserError("--vcd-window " + opt.vcd_window + ": START must be below END");
+  if (p.start >= p.end)
+    throw UserError("--vcd-window " + opt.vcd_window + ": START must be below END");
   const std::uint64_t pes = static_cast<std::uint64_t>(p.rows) * static_cast<std::uint64_t>(p.cols);
   if (p.end - p.start > kMaxPeSamples / pes)
     throw UserError("--vcd-window " + opt.vcd_window + ": " + std::to_string(pes) + " PEs x " +
-                    std::to_string(p.end - p.start) + " cycles is more than " + std::to_string(kMaxPeSamples) +
+                    std::to_string(p.end - p.start) + " cycles is more than " +
+                    std::to_string(kMaxPeSamples) +
                     " PE-cycles; narrow the window or the sub-array");
   return p;
 }
@@ -97,7 +103,8 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   for (const std::string& f : run_file_names(want_vcd)) list += (list.empty() ? "" : ",") + f;
   out << console_text(r) << "outputs: " << out_dir << "/{" << list << "}\n" << std::flush;
   if (!opt.quiet) {
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::ostringstream s;
     s << std::fixed << std::setprecision(2) << wall;
     std::cerr << "lpsim: simulated " << r.macs << " MACs in " << s.str() << " s\n";
@@ -113,18 +120,23 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
 
 void add_run_command(CLI::App& app) {
   auto opt = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "Simulate a workload (YAML) end to end: quantize, compile, run on the "
-                                        "accelerator, check every layer bit-exactly, report");
+  auto* cmd =
+      app.add_subcommand("run",
+                         "Simulate a workload (YAML) end to end: quantize, compile, run on the "
+                         "accelerator, check every layer bit-exactly, report");
   cmd->add_option("workload", opt->workload, "workload file (docs/workload.md)")->required();
   cmd->add_option("--out,-o", opt->out_dir, "output directory (default runs/<workload name>)");
   cmd->add_option("--set", opt->sets, "override a key: dotted.key=value (repeatable)");
   cmd->add_flag("!--no-check", opt->check, "skip the per-layer reference check");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress or timing on stderr");
-  cmd->add_option("--energy", opt->energy_file, "energy/area cost tables (YAML, docs/energy.md); default: built-in");
+  cmd->add_option("--energy", opt->energy_file,
+                  "energy/area cost tables (YAML, docs/energy.md); default: built-in");
   cmd->add_flag("--vcd", opt->vcd, "write waveform.vcd with block-level signals (docs/outputs.md)");
   cmd->add_option("--vcd-pe", opt->vcd_pe,
-                  "ROWSxCOLS: also PE registers of that top-left sub-array (cycle fidelity, with --vcd-window)");
-  cmd->add_option("--vcd-window", opt->vcd_window, "START:END: cycles [START, END) of the PE-level signals");
+                  "ROWSxCOLS: also PE registers of that top-left sub-array (cycle fidelity, with "
+                  "--vcd-window)");
+  cmd->add_option("--vcd-window", opt->vcd_window,
+                  "START:END: cycles [START, END) of the PE-level signals");
   cmd->callback([opt] {
     const int rc = run_workload(*opt, std::cout);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -1,4 +1,5 @@
-// lpsim: command-line entry point (sc_main). Turns every bad-input error into one line and exit code 2.
+// lpsim: command-line entry point (sc_main). Turns every bad-input error into one line and exit
+// code 2.
 #include <CLI/CLI.hpp>
 
 #include <systemc>  // declares sc_main extern "C"
@@ -7,8 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <string>
 #include <iostream>
+#include <string>
 
 #include "sim/commands.hpp"
 #include "sim/output/output_dir.hpp"

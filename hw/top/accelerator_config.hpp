@@ -22,16 +22,16 @@ struct AcceleratorConfig {
   int rows = 32;
   int cols = 32;
   Fidelity fidelity = Fidelity::tile;
-  double clock_mhz = 500;          // one clock for controller, array, PPU and DRAM interface
-  std::uint64_t weight_kb = 128;   // WB, double-buffered (each half holds one tile)
-  std::uint64_t input_kb = 256;    // IB
-  std::uint64_t output_kb = 128;   // OB
+  double clock_mhz = 500;         // one clock for controller, array, PPU and DRAM interface
+  std::uint64_t weight_kb = 128;  // WB, double-buffered (each half holds one tile)
+  std::uint64_t input_kb = 256;   // IB
+  std::uint64_t output_kb = 128;  // OB
   unsigned dram_bytes_per_cycle = 16;
   unsigned dram_latency_cycles = 100;
   std::uint64_t dram_bytes = 1ull << 30;  // address space (sparse backing store)
   std::uint64_t dma_burst_bytes = 256;
   DatapathOptions datapath;
-  unsigned ppu_lanes = 0;          // 0: one output row of the array per cycle (= cols)
+  unsigned ppu_lanes = 0;  // 0: one output row of the array per cycle (= cols)
   TlmCheck tlm_check = TlmCheck::build_default;
 
   // The user-facing fields against their ranges (the only place these ranges are written);

@@ -31,8 +31,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kStagingTag = ".lpsim-staging.";  // NAME + tag + PID.N: a directory being written
-constexpr const char* kOldTag = ".lpsim-old.";          // NAME + tag + PID.N: a replaced output being removed
+constexpr const char* kStagingTag =
+    ".lpsim-staging.";  // NAME + tag + PID.N: a directory being written
+constexpr const char* kOldTag =
+    ".lpsim-old.";  // NAME + tag + PID.N: a replaced output being removed
 constexpr const char* kStagingFile = ".lpsim-staging";  // inside a staging directory until commit
 
 std::string& invocation_text() {
@@ -195,7 +197,9 @@ void set_invocation(int argc, char** argv) {
   invocation_text() = s;
 }
 
-const std::string& invocation() { return invocation_text(); }
+const std::string& invocation() {
+  return invocation_text();
+}
 
 void write_text_file(const fs::path& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -228,7 +232,8 @@ void check_output_target(const fs::path& target_in) {
   if (fs::is_symlink(st))
     throw refuse(target_in, "is a symbolic link; give the directory itself or a new path");
   if (fs::is_regular_file(st)) throw refuse(target_in, "exists and is a file");
-  if (!fs::is_directory(st)) throw refuse(target_in, "exists and is a special file (device, fifo or socket)");
+  if (!fs::is_directory(st))
+    throw refuse(target_in, "exists and is a special file (device, fifo or socket)");
   const fs::path canon = fs::canonical(target, ec);
   if (ec) throw refuse(target_in, "cannot be examined: " + ec.message());
   const fs::path cwd = fs::canonical(fs::current_path(ec), ec);
@@ -257,11 +262,14 @@ OutputDir::OutputDir(const std::string& target, std::string kind) : m_kind(std::
   // Nothing is created yet, but the nearest existing ancestor must be a writable directory.
   fs::path p = m_target.parent_path();
   std::error_code ec;
-  while (!p.empty() && !fs::exists(fs::symlink_status(p, ec)) && p != p.parent_path()) p = p.parent_path();
+  while (!p.empty() && !fs::exists(fs::symlink_status(p, ec)) && p != p.parent_path())
+    p = p.parent_path();
   if (!fs::is_directory(p, ec))
-    throw UserError(target + ": cannot create the output directory: " + p.string() + " is not a directory");
+    throw UserError(target + ": cannot create the output directory: " + p.string() +
+                    " is not a directory");
   if (::access(p.c_str(), W_OK | X_OK) != 0)
-    throw UserError(target + ": cannot create the output directory: " + p.string() + ": " + std::strerror(errno));
+    throw UserError(target + ": cannot create the output directory: " + p.string() + ": " +
+                    std::strerror(errno));
 }
 
 const fs::path& OutputDir::staging() {
@@ -309,9 +317,10 @@ void OutputDir::commit() {
   staging();
   std::error_code ec;
   std::vector<std::string> files = list_files(m_staging, nullptr);
-  files.erase(std::remove_if(files.begin(), files.end(),
-                             [](const std::string& f) { return f == kStagingFile || f == kOutputMarker; }),
-              files.end());
+  files.erase(
+      std::remove_if(files.begin(), files.end(),
+                     [](const std::string& f) { return f == kStagingFile || f == kOutputMarker; }),
+      files.end());
   kill_point("staged");
   write_text_file(m_staging / kOutputMarker, marker_text(m_kind, files));
   fs::remove(m_staging / kStagingFile, ec);
@@ -325,19 +334,22 @@ void OutputDir::commit() {
     const bool replace = fs::exists(st) && !fs::is_empty(m_target, ec);
     if (!replace) {
       if (::rename(m_staging.c_str(), m_target.c_str()) != 0)
-        throw UserError(m_target.string() + ": cannot move the output directory into place: " +
-                        std::strerror(errno));
-    } else if (::renameat2(AT_FDCWD, m_staging.c_str(), AT_FDCWD, m_target.c_str(), RENAME_EXCHANGE) == 0) {
+        throw UserError(m_target.string() +
+                        ": cannot move the output directory into place: " + std::strerror(errno));
+    } else if (::renameat2(AT_FDCWD, m_staging.c_str(), AT_FDCWD, m_target.c_str(),
+                           RENAME_EXCHANGE) == 0) {
       old = m_staging;  // the previous output now sits at the staging name
     } else {
       if (errno != EINVAL && errno != ENOSYS)
-        throw UserError(m_target.string() + ": cannot move the output directory into place: " +
-                        std::strerror(errno));
+        throw UserError(m_target.string() +
+                        ": cannot move the output directory into place: " + std::strerror(errno));
       // No atomic exchange on this file system: the target is briefly absent.
-      old = m_target.parent_path() / ("." + m_target.filename().string() + kOldTag + unique_suffix());
-      if (::rename(m_target.c_str(), old.c_str()) != 0 || ::rename(m_staging.c_str(), m_target.c_str()) != 0)
-        throw UserError(m_target.string() + ": cannot move the output directory into place: " +
-                        std::strerror(errno));
+      old =
+          m_target.parent_path() / ("." + m_target.filename().string() + kOldTag + unique_suffix());
+      if (::rename(m_target.c_str(), old.c_str()) != 0 ||
+          ::rename(m_staging.c_str(), m_target.c_str()) != 0)
+        throw UserError(m_target.string() +
+                        ": cannot move the output directory into place: " + std::strerror(errno));
     }
     m_committed = true;
     kill_point("swapped");
@@ -350,21 +362,25 @@ void OutputDir::commit() {
   }
 }
 
-void publish_files(const fs::path& dir_in, const std::vector<std::pair<std::string, std::string>>& files,
+void publish_files(const fs::path& dir_in,
+                   const std::vector<std::pair<std::string, std::string>>& files,
                    const std::string& kind) {
   const fs::path dir = strip_trailing(dir_in);
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
-  if (fs::is_symlink(st)) throw refuse(dir, "is a symbolic link; give the directory itself or a new path");
+  if (fs::is_symlink(st))
+    throw refuse(dir, "is a symbolic link; give the directory itself or a new path");
   if (fs::exists(st) && !fs::is_directory(st)) throw refuse(dir, "exists and is not a directory");
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
-    throw UserError(dir.string() + ": cannot create output directory" + (ec ? ": " + ec.message() : std::string()));
+    throw UserError(dir.string() + ": cannot create output directory" +
+                    (ec ? ": " + ec.message() : std::string()));
   Lock lock(dir, true);
   const std::set<std::string> listed = marker_files(dir).value_or(std::set<std::string>{});
   {
     const fs::file_status ms = fs::symlink_status(dir / kOutputMarker, ec);
-    if (fs::exists(ms) && !marker_files(dir)) throw refuse(dir / kOutputMarker, "exists and was not written by lpsim");
+    if (fs::exists(ms) && !marker_files(dir))
+      throw refuse(dir / kOutputMarker, "exists and was not written by lpsim");
   }
   for (const auto& [name, text] : files) {
     const fs::file_status fst = fs::symlink_status(dir / name, ec);
@@ -385,14 +401,17 @@ void publish_files(const fs::path& dir_in, const std::vector<std::pair<std::stri
     std::set<std::string> all = listed;
     for (const auto& f : files) all.insert(f.first);
     temps.push_back(dir / (std::string(".") + kOutputMarker + ".lpsim-tmp." + suffix));
-    write_text_file(temps.back(), marker_text(kind, std::vector<std::string>(all.begin(), all.end())));
+    write_text_file(temps.back(),
+                    marker_text(kind, std::vector<std::string>(all.begin(), all.end())));
     // The marker first: killed between the renames, it lists a file that is not there yet
     // (harmless), never a file of lpsim's that it does not list.
     if (::rename(temps.back().c_str(), (dir / kOutputMarker).c_str()) != 0)
-      throw UserError((dir / kOutputMarker).string() + ": cannot move into place: " + std::strerror(errno));
+      throw UserError((dir / kOutputMarker).string() +
+                      ": cannot move into place: " + std::strerror(errno));
     for (std::size_t i = 0; i < files.size(); ++i)
       if (::rename(temps[i].c_str(), (dir / files[i].first).c_str()) != 0)
-        throw UserError((dir / files[i].first).string() + ": cannot move into place: " + std::strerror(errno));
+        throw UserError((dir / files[i].first).string() +
+                        ": cannot move into place: " + std::strerror(errno));
   } catch (...) {
     cleanup();
     throw;

@@ -64,7 +64,8 @@ void check_output_target(const std::filesystem::path& target);
 // it: each file is written beside its final name and renamed into place. A file that exists
 // already is replaced only when `dir`'s marker says lpsim wrote it; the marker is updated to
 // list the files. Used by `lpsim scalesim -p`, whose reports share a log directory.
-void publish_files(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
+void publish_files(const std::filesystem::path& dir,
+                   const std::vector<std::pair<std::string, std::string>>& files,
                    const std::string& kind);
 
 // Writes `text` to `path` and checks that every byte reached the file (a full disk, a

@@ -37,9 +37,10 @@ model::Graph topology_graph(const std::string& path) {
   // Each row is simulated as its own layer (~1 ms and a few hundred KB each, more for large ones).
   constexpr std::size_t kMaxRunLayers = 10000;
   if (topo.layers.size() > kMaxRunLayers)
-    throw UserError(path + ": the topology has " + std::to_string(topo.layers.size()) +
-                    " layers after depthwise expansion (one per channel); lpsim run simulates at most " +
-                    std::to_string(kMaxRunLayers));
+    throw UserError(
+        path + ": the topology has " + std::to_string(topo.layers.size()) +
+        " layers after depthwise expansion (one per channel); lpsim run simulates at most " +
+        std::to_string(kMaxRunLayers));
   model::Graph g(topo.name);
   for (const scalesim::Layer& l : topo.layers) {
     const std::string in = l.name + ".in";
@@ -69,7 +70,8 @@ model::Graph build_graph(const Workload& w) {
       if (std::find(names.begin(), names.end(), w.model) == names.end()) {
         std::string list;
         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw UserError(w.where("model") + ": model: unknown zoo model '" + w.model + "' (known: " + list + ")");
+        throw UserError(w.where("model") + ": model: unknown zoo model '" + w.model +
+                        "' (known: " + list + ")");
       }
       model::ZooOptions o;
       o.batch = w.input.batch;
@@ -99,8 +101,8 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
   model::TensorValues in;
   if (!w.input.npy.empty()) {
     if (g.inputs().size() != 1)
-      throw UserError(w.where("input.npy") + ": input.npy: the model has " + std::to_string(g.inputs().size()) +
-                      " inputs; an .npy file gives one");
+      throw UserError(w.where("input.npy") + ": input.npy: the model has " +
+                      std::to_string(g.inputs().size()) + " inputs; an .npy file gives one");
     const NpyArray a = read_npy(w.input.npy);
     const model::Shape& want = g.shape(g.inputs()[0]);
     if (a.shape != want)
@@ -121,8 +123,8 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
 }
 
 // Every layer must tile into the buffers before anything is simulated.
-void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, const hw::AcceleratorConfig& cfg,
-                const Workload& w) {
+void check_fits(const model::Graph& prog_graph, const compiler::Program& prog,
+                const hw::AcceleratorConfig& cfg, const Workload& w) {
   hw::ArrayConfig base;
   base.rows = cfg.rows;
   base.cols = cfg.cols;
@@ -142,14 +144,15 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog, c
       hw::plan_tiles(d, t);
     } catch (const hw::ConfigError& e) {
       throw UserError(w.where("accelerator.buffers.weight_kb") + ": accelerator.buffers: layer '" +
-                      c.node->name + "' (GEMM " + std::to_string(c.view.m) + "x" + std::to_string(c.view.k) +
-                      "x" + std::to_string(c.view.n) + ") cannot be tiled: " + e.what());
+                      c.node->name + "' (GEMM " + std::to_string(c.view.m) + "x" +
+                      std::to_string(c.view.k) + "x" + std::to_string(c.view.n) +
+                      ") cannot be tiled: " + e.what());
     }
   }
 }
 
-
-Accuracy accuracy(const std::vector<float>& q, const std::vector<float>& ref, const model::Shape& shape) {
+Accuracy accuracy(const std::vector<float>& q, const std::vector<float>& ref,
+                  const model::Shape& shape) {
   Accuracy a;
   double sq = 0, dot = 0, nq = 0, nr = 0;
   for (std::size_t i = 0; i < q.size(); ++i) {
@@ -167,7 +170,8 @@ Accuracy accuracy(const std::vector<float>& q, const std::vector<float>& ref, co
     std::int64_t same = 0;
     for (std::int64_t b = 0; b < B; ++b) {
       auto row_q = q.begin() + b * C, row_r = ref.begin() + b * C;
-      same += std::max_element(row_q, row_q + C) - row_q == std::max_element(row_r, row_r + C) - row_r;
+      same +=
+          std::max_element(row_q, row_q + C) - row_q == std::max_element(row_r, row_r + C) - row_r;
     }
     a.top1_agreement = static_cast<double>(same) / static_cast<double>(B);
   }
@@ -177,14 +181,17 @@ Accuracy accuracy(const std::vector<float>& q, const std::vector<float>& ref, co
 // Energies are rounded to a grid of 2^-10 pJ, so that sums of them are exact in any order
 // (below 2^43 pJ = 8.8 J): the layers' components add up to the run's, and the components to
 // the total, bit for bit, whoever adds them.
-double grid_pj(double v) { return std::round(v * 1024.0) / 1024.0; }
+double grid_pj(double v) {
+  return std::round(v * 1024.0) / 1024.0;
+}
 
 // A run keeps every FP32 intermediate plus, per tensor, its codes and decoded copy: about
 // 12 bytes per activation element. Refuse a run that cannot fit in memory before it starts.
 void check_memory(const model::Graph& g, const Workload& w) {
   std::uint64_t elements = 0;
   for (const model::TensorInfo& t : g.tensors())
-    if (t.kind != model::TensorKind::Constant) elements += static_cast<std::uint64_t>(model::num_elements(t.shape));
+    if (t.kind != model::TensorKind::Constant)
+      elements += static_cast<std::uint64_t>(model::num_elements(t.shape));
   const std::uint64_t need = elements * 12;
   const std::uint64_t have = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                              static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));
@@ -193,7 +200,6 @@ void check_memory(const model::Graph& g, const Workload& w) {
                     std::to_string(need >> 20) + " MiB for its activations; the machine has " +
                     std::to_string(have >> 20) + " MiB (reduce input.batch or zoo.input_size)");
 }
-
 
 // The simulation itself, in this process (SystemC elaborates here: once per process).
 RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
@@ -244,9 +250,10 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   // Out of events with the host still waiting (for an interrupt that never came): the device
   // stopped, which valid input never does; say so rather than report a partial run.
   if (!host_done)
-    throw std::logic_error("the simulation ran out of events while the host was waiting for the device (after " +
-                           std::to_string(runner.result().layers.size()) + " of " +
-                           std::to_string(prog.compute_layers()) + " layers)");
+    throw std::logic_error(
+        "the simulation ran out of events while the host was waiting for the device (after " +
+        std::to_string(runner.result().layers.size()) + " of " +
+        std::to_string(prog.compute_layers()) + " layers)");
   const driver::NetworkResult& res = runner.result();
   {
     std::vector<std::uint32_t> runs;
@@ -277,8 +284,9 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   for (std::size_t i = 0; i < r.records.size(); ++i) {
     LayerRecord& rec = r.records[i];
     const double peak = static_cast<double>(cfg.rows) * cfg.cols * (8.0 / rec.mode);
-    rec.utilization =
-        rec.cycles ? static_cast<double>(res.layers[i].macs) / (static_cast<double>(rec.cycles) * peak) : 0.0;
+    rec.utilization = rec.cycles ? static_cast<double>(res.layers[i].macs) /
+                                       (static_cast<double>(rec.cycles) * peak)
+                                 : 0.0;
   }
   r.pe_samples = recorder.pe_samples();
 
@@ -293,8 +301,9 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.latency_ms = static_cast<double>(r.cycles) * r.period_ns * 1e-6;
   r.tops = r.latency_ms > 0 ? 2.0 * static_cast<double>(r.macs) / (r.latency_ms * 1e-3) / 1e12 : 0;
   // Top-1 agreement only for a single [batch, classes] output.
-  r.accuracy = accuracy(res.output, res.fp32_output,
-                        graph.outputs().size() == 1 ? graph.shape(res.output_tensor) : model::Shape{});
+  r.accuracy =
+      accuracy(res.output, res.fp32_output,
+               graph.outputs().size() == 1 ? graph.shape(res.output_tensor) : model::Shape{});
   r.verified = opt.check && all_checked && res.verified;
   r.first_mismatch = res.first_mismatch;
 
@@ -364,7 +373,8 @@ bool write_all(int fd, const std::string& s) {
 // 'I' + any other error's text.
 RunResult simulate_in_worker(const Prepared& p, const SimulateOptions& opt) {
   int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error(std::string("simulate: pipe: ") + std::strerror(errno));
+  if (::pipe(fds) != 0)
+    throw std::runtime_error(std::string("simulate: pipe: ") + std::strerror(errno));
   std::fflush(stdout);
   std::fflush(stderr);
   const pid_t pid = ::fork();
@@ -399,7 +409,8 @@ RunResult simulate_in_worker(const Prepared& p, const SimulateOptions& opt) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFSIGNALED(status))
-    throw std::runtime_error("simulate: the worker process died of signal " + std::to_string(WTERMSIG(status)));
+    throw std::runtime_error("simulate: the worker process died of signal " +
+                             std::to_string(WTERMSIG(status)));
   if (msg.empty()) throw std::runtime_error("simulate: the worker process returned nothing");
   if (msg[0] == 'U') throw UserError(msg.substr(1));
   if (msg[0] == 'I') throw std::runtime_error(msg.substr(1));
@@ -414,7 +425,8 @@ std::vector<std::string> RunResult::layer_names() const {
   return names;
 }
 
-Prepared prepare(const Workload& w, const energy::CostTables& tables, const std::string& energy_file) {
+Prepared prepare(const Workload& w, const energy::CostTables& tables,
+                 const std::string& energy_file) {
   Prepared p;
   p.workload = w;
   p.tables = tables;

@@ -26,8 +26,8 @@
 #include "sim/workload/workload.hpp"
 #include "sw/compiler/program.hpp"
 #include "sw/driver/network_runner.hpp"
-#include "sw/energy/cost_tables.hpp"
 #include "sw/energy/action_counts.hpp"
+#include "sw/energy/cost_tables.hpp"
 #include "sw/model/fp32_forward.hpp"
 #include "sw/model/graph.hpp"
 
@@ -38,22 +38,23 @@ struct Prepared {
   Workload workload;
   std::unique_ptr<model::Graph> graph;  // held by pointer: the program points into it
   model::TensorValues inputs;
-  model::TensorValues fp32;             // every tensor of the FP32 reference (inputs included)
+  model::TensorValues fp32;  // every tensor of the FP32 reference (inputs included)
   compiler::Program program;
   hw::AcceleratorConfig config;
   energy::CostTables tables;
-  std::string energy_file;              // "" = built-in defaults
+  std::string energy_file;  // "" = built-in defaults
 };
 
 // Builds the model, inputs and FP32 reference, compiles the program and checks that every layer
 // tiles into the buffers and the run fits in memory. Throws UserError naming the key.
-Prepared prepare(const Workload& w, const energy::CostTables& tables = {}, const std::string& energy_file = "");
+Prepared prepare(const Workload& w, const energy::CostTables& tables = {},
+                 const std::string& energy_file = "");
 
 struct SimulateOptions {
-  bool check = true;               // compare every layer with the reference (sw/ref)
-  bool progress = false;           // a progress line on stderr
-  std::optional<PeProbe> probe;    // PE-level samples (cycle fidelity)
-  bool in_process = false;         // see the file comment
+  bool check = true;             // compare every layer with the reference (sw/ref)
+  bool progress = false;         // a progress line on stderr
+  std::optional<PeProbe> probe;  // PE-level samples (cycle fidelity)
+  bool in_process = false;       // see the file comment
 };
 
 struct Accuracy {
@@ -92,7 +93,8 @@ struct RunResult {
   energy::ActionCounts counts;
   std::uint64_t inferences = 1;
   double tops_per_w = 0, power_w = 0;
-  double area_mm2 = 0, pe_area_mm2 = 0, sram_area_mm2 = 0, tops_per_mm2 = 0, compute_tops_per_mm2 = 0;
+  double area_mm2 = 0, pe_area_mm2 = 0, sram_area_mm2 = 0, tops_per_mm2 = 0,
+         compute_tops_per_mm2 = 0;
 
   std::vector<std::string> layer_names() const;
 };

@@ -43,16 +43,14 @@ std::string energy_text(double pj) {
 }  // namespace
 
 std::string console_text(const RunResult& r) {
-  const std::uint64_t cycles = r.cycles, macs = r.macs, stalls = r.stalls;
-  const double latency_ms = r.latency_ms, tops = r.tops, energy_pj = r.energy_pj, tops_per_w = r.tops_per_w;
-  const bool verified = r.verified;
   std::ostringstream o;
-  o << "lpsim run: " << r.workload << " (" << r.model << ", " << r.layers.size() << " accelerator layers) on "
-      << r.rows << "x" << r.cols << " " << r.dataflow << ", " << r.fidelity << " fidelity, "
-      << r.clock_mhz << " MHz\n";
-  o << std::left << std::setw(28) << "layer" << std::setw(20) << "gemm MxKxN" << std::setw(14) << "format"
-      << std::right << std::setw(14) << "MACs" << std::setw(12) << "cycles" << std::setw(7) << "util" << std::setw(10)
-      << "stalls" << "  check\n";
+  o << "lpsim run: " << r.workload << " (" << r.model << ", " << r.layers.size()
+    << " accelerator layers) on " << r.rows << "x" << r.cols << " " << r.dataflow << ", "
+    << r.fidelity << " fidelity, " << r.clock_mhz << " MHz\n";
+  o << std::left << std::setw(28) << "layer" << std::setw(20) << "gemm MxKxN" << std::setw(14)
+    << "format" << std::right << std::setw(14) << "MACs" << std::setw(12) << "cycles"
+    << std::setw(7) << "util" << std::setw(10) << "stalls"
+    << "  check\n";
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     const LayerRecord& h = r.records[i];
@@ -60,104 +58,152 @@ std::string console_text(const RunResult& r) {
     if (name.size() > 27) name = name.substr(0, 24) + "...";
     std::string f = l.act_format;
     if (f.size() > 13) f = f.substr(0, 13);
-    o << std::left << std::setw(28) << name << std::setw(20) << shape_text(l.view) << std::setw(14) << f << std::right
-        << std::setw(14) << l.macs << std::setw(12) << h.cycles << std::setw(6) << fixed(100 * h.utilization, 1) << "%"
-        << std::setw(10) << h.stall_cycles << "  " << (!l.checked ? "-" : l.verified ? "ok" : "MISMATCH") << "\n";
-  }
-  o << "total: " << cycles << " cycles, " << fixed(latency_ms, 3) << " ms at " << r.clock_mhz << " MHz, "
-      << macs << " MACs, " << fixed(tops, 3) << " effective TOPS, " << stalls << " stall cycles\n";
-  o << "energy: " << energy_text(energy_pj) << " ("
-      << energy_text(energy_pj / static_cast<double>(r.inferences)) << " per inference), " << fixed(tops_per_w, 3)
-      << " TOPS/W, " << fixed(r.area_mm2, 3) << " mm2, " << fixed(r.tops_per_mm2, 4) << " TOPS/mm2\n";
-  o << "vs FP32: rmse " << std::setprecision(6) << r.accuracy.rmse << ", cosine " << fixed(r.accuracy.cosine, 6);
-  if (r.accuracy.top1_agreement >= 0) o << ", top-1 agreement " << fixed(100 * r.accuracy.top1_agreement, 1) << "%";
-  o << "\n";
-  o << "verified: " << (verified ? "yes (every layer bit-exact against the reference)" : r.checked ? "NO" : "no (checking off)")
+    o << std::left << std::setw(28) << name << std::setw(20) << shape_text(l.view) << std::setw(14)
+      << f << std::right << std::setw(14) << l.macs << std::setw(12) << h.cycles << std::setw(6)
+      << fixed(100 * h.utilization, 1) << "%" << std::setw(10) << h.stall_cycles << "  "
+      << (!l.checked   ? "-"
+          : l.verified ? "ok"
+                       : "MISMATCH")
       << "\n";
+  }
+  o << "total: " << r.cycles << " cycles, " << fixed(r.latency_ms, 3) << " ms at " << r.clock_mhz
+    << " MHz, " << r.macs << " MACs, " << fixed(r.tops, 3) << " effective TOPS, " << r.stalls
+    << " stall cycles\n";
+  o << "energy: " << energy_text(r.energy_pj) << " ("
+    << energy_text(r.energy_pj / static_cast<double>(r.inferences)) << " per inference), "
+    << fixed(r.tops_per_w, 3) << " TOPS/W, " << fixed(r.area_mm2, 3) << " mm2, "
+    << fixed(r.tops_per_mm2, 4) << " TOPS/mm2\n";
+  o << "vs FP32: rmse " << std::setprecision(6) << r.accuracy.rmse << ", cosine "
+    << fixed(r.accuracy.cosine, 6);
+  if (r.accuracy.top1_agreement >= 0)
+    o << ", top-1 agreement " << fixed(100 * r.accuracy.top1_agreement, 1) << "%";
+  o << "\n";
+  o << "verified: "
+    << (r.verified  ? "yes (every layer bit-exact against the reference)"
+        : r.checked ? "NO"
+                    : "no (checking off)")
+    << "\n";
 
   return o.str();
 }
 
 std::string summary_json(const RunResult& r) {
-  const std::uint64_t cycles = r.cycles, macs = r.macs, stalls = r.stalls;
-  const double latency_ms = r.latency_ms, tops = r.tops, energy_pj = r.energy_pj, tops_per_w = r.tops_per_w;
-  const double power_w = r.power_w;
-  const bool verified = r.verified;
-  const std::size_t kComp = energy::kEnergyComponents.size();
-  const std::vector<double>& comp_pj = r.energy_components_pj;
-  const energy::ActionCounts& counts = r.counts;
   nlohmann::json j;
   j["workload"] = r.workload;
   j["model"] = r.model;
-  j["total_cycles"] = cycles;
-  j["latency_ms"] = latency_ms;
-  j["total_macs"] = macs;
-  j["effective_tops"] = tops;
-  j["stall_cycles"] = stalls;
-  j["verified"] = verified;
+  j["total_cycles"] = r.cycles;
+  j["latency_ms"] = r.latency_ms;
+  j["total_macs"] = r.macs;
+  j["effective_tops"] = r.tops;
+  j["stall_cycles"] = r.stalls;
+  j["verified"] = r.verified;
   if (!r.first_mismatch.empty()) j["first_mismatch"] = r.first_mismatch;
-  j["accuracy_vs_fp32"] = {{"rmse", r.accuracy.rmse}, {"max_abs_error", r.accuracy.max_abs}, {"cosine", r.accuracy.cosine}};
-  if (r.accuracy.top1_agreement >= 0) j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
-  j["accelerator"] = {{"rows", r.rows}, {"cols", r.cols}, {"dataflow", r.dataflow},
-                      {"fidelity", r.fidelity}, {"clock_mhz", r.clock_mhz}};
+  j["accuracy_vs_fp32"] = {{"rmse", r.accuracy.rmse},
+                           {"max_abs_error", r.accuracy.max_abs},
+                           {"cosine", r.accuracy.cosine}};
+  if (r.accuracy.top1_agreement >= 0)
+    j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
+  j["accelerator"] = {{"rows", r.rows},
+                      {"cols", r.cols},
+                      {"dataflow", r.dataflow},
+                      {"fidelity", r.fidelity},
+                      {"clock_mhz", r.clock_mhz}};
   // Energy and area (docs/outputs.md): the breakdown adds up to energy_pj exactly.
-  j["energy_pj"] = energy_pj;
+  j["energy_pj"] = r.energy_pj;
   nlohmann::json breakdown = nlohmann::json::object();
-  for (std::size_t c = 0; c < kComp; ++c) breakdown[energy::kEnergyComponents[c]] = comp_pj[c];
+  for (std::size_t c = 0; c < energy::kEnergyComponents.size(); ++c)
+    breakdown[energy::kEnergyComponents[c]] = r.energy_components_pj[c];
   j["energy_breakdown_pj"] = breakdown;
-  j["energy_per_inference_pj"] = energy_pj / static_cast<double>(r.inferences);
+  j["energy_per_inference_pj"] = r.energy_pj / static_cast<double>(r.inferences);
   j["inferences"] = r.inferences;
-  j["tops_per_w"] = tops_per_w;
+  j["tops_per_w"] = r.tops_per_w;
   j["area_mm2"] = r.area_mm2;
   j["pe_area_mm2"] = r.pe_area_mm2;
   j["sram_area_mm2"] = r.sram_area_mm2;
   j["tops_per_mm2"] = r.tops_per_mm2;
   j["compute_tops_per_mm2"] = r.compute_tops_per_mm2;
-  j["average_power_w"] = power_w;
-  j["energy_tables"] = r.energy_file.empty() ? std::string("built-in defaults (docs/energy.md), see energy.yaml")
-                                               : r.energy_file + ", see energy.yaml";
+  j["average_power_w"] = r.power_w;
+  j["energy_tables"] = r.energy_file.empty()
+                           ? std::string("built-in defaults (docs/energy.md), see energy.yaml")
+                           : r.energy_file + ", see energy.yaml";
   {
     nlohmann::json ac;
     nlohmann::json by_kind = nlohmann::json::object();
     for (std::size_t k = 0; k < energy::kMacKinds; ++k)
-      if (counts.macs[k]) by_kind[energy::mac_kind_name(energy::MacKind(k))] = counts.macs[k];
+      if (r.counts.macs[k]) by_kind[energy::mac_kind_name(energy::MacKind(k))] = r.counts.macs[k];
     ac["lane_macs"] = by_kind;
-    ac["decoder_words"] = counts.decoder_words;
-    ac["encoder_words"] = counts.encoder_words;
-    ac["pe_reg_write_bytes"] = counts.pe_reg_write_bytes;
-    for (const auto& [name, b] : {std::pair<const char*, const energy::BufferTraffic*>{"sram_wb", &counts.wb},
-                                  {"sram_ib", &counts.ib}, {"sram_ob", &counts.ob}})
-      ac[name] = {{"size_bytes", b->size_bytes}, {"read_bytes", b->read_bytes}, {"write_bytes", b->write_bytes}};
-    ac["dram_read_bytes"] = counts.dram_read_bytes;
-    ac["dram_write_bytes"] = counts.dram_write_bytes;
-    ac["ppu_adds"] = counts.ppu_adds;
-    ac["ppu_mults"] = counts.ppu_mults;
-    ac["ppu_activations"] = counts.ppu_activations;
-    ac["leakage_pe_cycles"] = counts.leakage_pe_cycles;
+    ac["decoder_words"] = r.counts.decoder_words;
+    ac["encoder_words"] = r.counts.encoder_words;
+    ac["pe_reg_write_bytes"] = r.counts.pe_reg_write_bytes;
+    for (const auto& [name, b] :
+         {std::pair<const char*, const energy::BufferTraffic*>{"sram_wb", &r.counts.wb},
+          {"sram_ib", &r.counts.ib},
+          {"sram_ob", &r.counts.ob}})
+      ac[name] = {{"size_bytes", b->size_bytes},
+                  {"read_bytes", b->read_bytes},
+                  {"write_bytes", b->write_bytes}};
+    ac["dram_read_bytes"] = r.counts.dram_read_bytes;
+    ac["dram_write_bytes"] = r.counts.dram_write_bytes;
+    ac["ppu_adds"] = r.counts.ppu_adds;
+    ac["ppu_mults"] = r.counts.ppu_mults;
+    ac["ppu_activations"] = r.counts.ppu_activations;
+    ac["leakage_pe_cycles"] = r.counts.leakage_pe_cycles;
     j["action_counts"] = ac;
   }
   nlohmann::json layers = nlohmann::json::array();
-  const std::vector<double>& layer_total = r.layer_total_pj;
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     const LayerRecord& h = r.records[i];
-    layers.push_back({{"name", l.name}, {"op", l.op}, {"fused", l.fused}, {"m", l.view.m}, {"k", l.view.k},
-                      {"n", l.view.n}, {"groups", l.view.groups}, {"format", l.act_format}, {"mode", l.mode},
-                      {"macs", l.macs}, {"cycles", h.cycles}, {"stall_cycles", h.stall_cycles},
-                      {"utilization", h.utilization}, {"tiles", h.tile_count}, {"dram_read_bytes", h.counts.dram_read_bytes},
-                      {"dram_write_bytes", h.counts.dram_write_bytes}, {"verified", l.checked && l.verified},
-                      {"energy_pj", layer_total[i]}});
+    layers.push_back({{"name", l.name},
+                      {"op", l.op},
+                      {"fused", l.fused},
+                      {"m", l.view.m},
+                      {"k", l.view.k},
+                      {"n", l.view.n},
+                      {"groups", l.view.groups},
+                      {"format", l.act_format},
+                      {"mode", l.mode},
+                      {"macs", l.macs},
+                      {"cycles", h.cycles},
+                      {"stall_cycles", h.stall_cycles},
+                      {"utilization", h.utilization},
+                      {"tiles", h.tile_count},
+                      {"dram_read_bytes", h.counts.dram_read_bytes},
+                      {"dram_write_bytes", h.counts.dram_write_bytes},
+                      {"verified", l.checked && l.verified},
+                      {"energy_pj", r.layer_total_pj[i]}});
   }
   j["layers"] = layers;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string layers_csv(const RunResult& r) {
-  std::vector<std::string> header = {"layer", "op", "fused", "m", "k", "n", "groups", "act_format", "wgt_format",
-                                     "out_format", "mode", "macs", "cycles", "compute_cycles", "stall_cycles",
-                                     "utilization", "tiles", "dram_read_bytes", "dram_write_bytes", "verified",
-                                     "sram_wb_bytes", "sram_ib_bytes", "sram_ob_bytes", "energy_pj"};
-  for (const char* c : energy::kEnergyComponents) header.push_back(std::string("energy_") + c + "_pj");
+  std::vector<std::string> header = {"layer",
+                                     "op",
+                                     "fused",
+                                     "m",
+                                     "k",
+                                     "n",
+                                     "groups",
+                                     "act_format",
+                                     "wgt_format",
+                                     "out_format",
+                                     "mode",
+                                     "macs",
+                                     "cycles",
+                                     "compute_cycles",
+                                     "stall_cycles",
+                                     "utilization",
+                                     "tiles",
+                                     "dram_read_bytes",
+                                     "dram_write_bytes",
+                                     "verified",
+                                     "sram_wb_bytes",
+                                     "sram_ib_bytes",
+                                     "sram_ob_bytes",
+                                     "energy_pj"};
+  for (const char* c : energy::kEnergyComponents)
+    header.push_back(std::string("energy_") + c + "_pj");
   std::ostringstream csv;
   traces::CsvWriter w(csv, header);
   w.quote_always({"layer", "act_format", "wgt_format", "out_format"});
@@ -166,13 +212,30 @@ std::string layers_csv(const RunResult& r) {
     const LayerRecord& h = r.records[i];
     const energy::ActionCounts& lc = h.counts;
     const auto n = [](auto v) { return traces::csv_number(v); };
-    std::vector<std::string> f = {l.name, l.op, l.fused, n(l.view.m), n(l.view.k), n(l.view.n), n(l.view.groups),
-                                  l.act_format, l.wgt_format, l.out_format, std::to_string(l.mode), n(l.macs),
-                                  n(h.cycles), n(h.compute_cycles), n(h.stall_cycles), fixed(h.utilization, 6),
-                                  n(h.tile_count), n(lc.dram_read_bytes), n(lc.dram_write_bytes),
+    std::vector<std::string> f = {l.name,
+                                  l.op,
+                                  l.fused,
+                                  n(l.view.m),
+                                  n(l.view.k),
+                                  n(l.view.n),
+                                  n(l.view.groups),
+                                  l.act_format,
+                                  l.wgt_format,
+                                  l.out_format,
+                                  std::to_string(l.mode),
+                                  n(l.macs),
+                                  n(h.cycles),
+                                  n(h.compute_cycles),
+                                  n(h.stall_cycles),
+                                  fixed(h.utilization, 6),
+                                  n(h.tile_count),
+                                  n(lc.dram_read_bytes),
+                                  n(lc.dram_write_bytes),
                                   l.checked && l.verified ? "true" : "false",
-                                  n(lc.wb.read_bytes + lc.wb.write_bytes), n(lc.ib.read_bytes + lc.ib.write_bytes),
-                                  n(lc.ob.read_bytes + lc.ob.write_bytes), traces::csv_number(r.layer_total_pj[i])};
+                                  n(lc.wb.read_bytes + lc.wb.write_bytes),
+                                  n(lc.ib.read_bytes + lc.ib.write_bytes),
+                                  n(lc.ob.read_bytes + lc.ob.write_bytes),
+                                  traces::csv_number(r.layer_total_pj[i])};
     for (double v : r.layer_energy_pj[i]) f.push_back(traces::csv_number(v));
     w.row(f);
   }
@@ -180,36 +243,34 @@ std::string layers_csv(const RunResult& r) {
 }
 
 traces::ReportData report_data(const RunResult& r) {
-  const std::uint64_t cycles = r.cycles, macs = r.macs, stalls = r.stalls;
-  const double latency_ms = r.latency_ms, tops = r.tops, energy_pj = r.energy_pj, tops_per_w = r.tops_per_w;
-  const double power_w = r.power_w;
-  const bool verified = r.verified;
-  const std::size_t kComp = energy::kEnergyComponents.size();
-  const std::vector<double>& comp_pj = r.energy_components_pj;
-  const std::vector<double>& layer_total = r.layer_total_pj;
-  const std::vector<LayerRecord>& records = r.records;
   const std::vector<std::string> names = r.layer_names();
   traces::ReportData rd;
   rd.title = "lpsim run: " + r.workload + " (" + r.model + ")";
   rd.summary = {
-      {"workload", r.workload + " (" + r.model + ", " + std::to_string(r.layers.size()) + " accelerator layers)"},
-      {"accelerator", std::to_string(r.rows) + "x" + std::to_string(r.cols) + " " + r.dataflow + ", " +
-                          r.fidelity + " fidelity, " + fixed(r.clock_mhz, 0) + " MHz"},
-      {"cycles", std::to_string(cycles) + " (" + fixed(latency_ms, 3) + " ms), " + std::to_string(stalls) +
-                     " stall cycles"},
-      {"MACs", std::to_string(macs) + " (" + fixed(tops, 3) + " effective TOPS)"},
-      {"energy", energy_text(energy_pj) + ", " + energy_text(energy_pj / static_cast<double>(r.inferences)) +
-                     " per inference, " + fixed(power_w * 1e3, 1) + " mW average"},
-      {"efficiency", fixed(tops_per_w, 3) + " TOPS/W, " + fixed(r.tops_per_mm2, 4) + " TOPS/mm2 (" +
-                         fixed(r.compute_tops_per_mm2, 3) + " over the PE area)"},
+      {"workload", r.workload + " (" + r.model + ", " + std::to_string(r.layers.size()) +
+                       " accelerator layers)"},
+      {"accelerator", std::to_string(r.rows) + "x" + std::to_string(r.cols) + " " + r.dataflow +
+                          ", " + r.fidelity + " fidelity, " + fixed(r.clock_mhz, 0) + " MHz"},
+      {"cycles", std::to_string(r.cycles) + " (" + fixed(r.latency_ms, 3) + " ms), " +
+                     std::to_string(r.stalls) + " stall cycles"},
+      {"MACs", std::to_string(r.macs) + " (" + fixed(r.tops, 3) + " effective TOPS)"},
+      {"energy", energy_text(r.energy_pj) + ", " +
+                     energy_text(r.energy_pj / static_cast<double>(r.inferences)) +
+                     " per inference, " + fixed(r.power_w * 1e3, 1) + " mW average"},
+      {"efficiency", fixed(r.tops_per_w, 3) + " TOPS/W, " + fixed(r.tops_per_mm2, 4) +
+                         " TOPS/mm2 (" + fixed(r.compute_tops_per_mm2, 3) + " over the PE area)"},
       {"area", fixed(r.area_mm2, 3) + " mm2 (PEs " + fixed(r.pe_area_mm2, 3) + ", SRAM " +
                    fixed(r.sram_area_mm2, 3) + ")"},
-      {"cost tables", r.energy_file.empty()
-                          ? std::string("built-in: Horowitz ISSCC 2014 (45 nm) energies, LPA DAC 2024 PE areas, "
-                                        "Mistry IEDM 2007 SRAM cell (sources in the configuration below)")
-                          : r.energy_file + " (sources in the configuration below)"},
-      {"verified", verified ? "yes, every layer bit-exact against the reference" : r.checked ? "NO" : "not checked"},
-      {"accuracy vs FP32", "cosine " + fixed(r.accuracy.cosine, 6) + ", rmse " + fixed(r.accuracy.rmse, 6)}};
+      {"cost tables",
+       r.energy_file.empty()
+           ? std::string("built-in: Horowitz ISSCC 2014 (45 nm) energies, LPA DAC 2024 PE areas, "
+                         "Mistry IEDM 2007 SRAM cell (sources in the configuration below)")
+           : r.energy_file + " (sources in the configuration below)"},
+      {"verified", r.verified  ? "yes, every layer bit-exact against the reference"
+                   : r.checked ? "NO"
+                               : "not checked"},
+      {"accuracy vs FP32",
+       "cosine " + fixed(r.accuracy.cosine, 6) + ", rmse " + fixed(r.accuracy.rmse, 6)}};
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     traces::ReportLayer rl;
@@ -219,19 +280,21 @@ traces::ReportData report_data(const RunResult& r) {
     rl.cycles = r.records[i].cycles;
     rl.utilization = r.records[i].utilization;
     rl.macs = l.macs;
-    rl.energy_pj = layer_total[i];
+    rl.energy_pj = r.layer_total_pj[i];
     rd.layers.push_back(rl);
   }
-  for (std::size_t c = 0; c < kComp; ++c) rd.energy_breakdown_pj.emplace_back(energy::kEnergyComponents[c], comp_pj[c]);
+  for (std::size_t c = 0; c < energy::kEnergyComponents.size(); ++c)
+    rd.energy_breakdown_pj.emplace_back(energy::kEnergyComponents[c], r.energy_components_pj[c]);
   rd.tracks = {"controller", "dma", "array", "ppu"};
-  rd.timeline = timeline_events(records, names);
-  rd.config_text = "# effective.yaml\n" + r.effective_yaml + "\n# energy.yaml (cost tables with sources)\n" + r.energy_yaml;
+  rd.timeline = timeline_events(r.records, names);
+  rd.config_text = "# effective.yaml\n" + r.effective_yaml +
+                   "\n# energy.yaml (cost tables with sources)\n" + r.energy_yaml;
   return rd;
 }
 
 std::vector<std::string> run_file_names(bool vcd) {
-  std::vector<std::string> f = {"summary.json", "layers.csv", "tiles.csv", "trace.json", "report.html",
-                                "effective.yaml", "energy.yaml"};
+  std::vector<std::string> f = {"summary.json", "layers.csv",     "tiles.csv",  "trace.json",
+                                "report.html",  "effective.yaml", "energy.yaml"};
   if (vcd) f.push_back("waveform.vcd");
   f.push_back(kOutputMarker);
   return f;
@@ -246,10 +309,12 @@ void write_run_files(OutputDir& out, const RunResult& r, bool vcd) {
   out.write_file("tiles.csv", tiles_csv(r.records, names));
   const auto dir = out.staging();
   try {
-    write_trace_json((dir / "trace.json").string(), r.records, names, r.period_ns, "lpsim " + r.workload);
+    write_trace_json((dir / "trace.json").string(), r.records, names, r.period_ns,
+                     "lpsim " + r.workload);
     traces::write_html_report((dir / "report.html").string(), report_data(r));
     if (vcd)
-      write_vcd((dir / "waveform.vcd").string(), r.records, r.period_ns, r.probe ? &*r.probe : nullptr, r.pe_samples);
+      write_vcd((dir / "waveform.vcd").string(), r.records, r.period_ns,
+                r.probe ? &*r.probe : nullptr, r.pe_samples);
   } catch (const UserError&) {
     throw;
   } catch (const std::runtime_error& e) {

@@ -105,7 +105,8 @@ class Reader {
 
  private:
   void take(void* p, std::size_t n) {
-    if (m_b.size() - m_at < n) throw std::runtime_error("simulate: truncated result from the worker process");
+    if (m_b.size() - m_at < n)
+      throw std::runtime_error("simulate: truncated result from the worker process");
     std::memcpy(p, m_b.data() + m_at, n);
     m_at += n;
   }
@@ -113,7 +114,8 @@ class Reader {
   std::uint64_t count(std::size_t min_bytes) {
     std::uint64_t n = 0;
     take(&n, sizeof n);
-    if (n > (m_b.size() - m_at) / min_bytes) throw std::runtime_error("simulate: corrupt result from the worker process");
+    if (n > (m_b.size() - m_at) / min_bytes)
+      throw std::runtime_error("simulate: corrupt result from the worker process");
     return n;
   }
   const std::string& m_b;
@@ -126,13 +128,16 @@ void fields(A& a, model::GemmView& v) {
 }
 template <class A>
 void fields(A& a, driver::LayerResult& l) {
-  a(l.name), a(l.op), a(l.fused), a(l.view), a(l.act_format), a(l.wgt_format), a(l.out_format), a(l.mode);
+  a(l.name), a(l.op), a(l.fused), a(l.view), a(l.act_format), a(l.wgt_format), a(l.out_format),
+      a(l.mode);
   a(l.macs), a(l.runs), a(l.checked), a(l.verified), a(l.mismatch);
 }
 template <class A>
 void fields(A& a, TileSpan& t) {
-  a(t.load_start), a(t.load_end), a(t.compute_start), a(t.post_start), a(t.compute_end), a(t.store_start);
-  a(t.store_end), a(t.load_bytes), a(t.store_bytes), a(t.wb_bytes), a(t.ib_bytes), a(t.macs), a(t.has_store);
+  a(t.load_start), a(t.load_end), a(t.compute_start), a(t.post_start), a(t.compute_end),
+      a(t.store_start);
+  a(t.store_end), a(t.load_bytes), a(t.store_bytes), a(t.wb_bytes), a(t.ib_bytes), a(t.macs),
+      a(t.has_store);
 }
 template <class A>
 void fields(A& a, energy::BufferTraffic& b) {
@@ -140,13 +145,15 @@ void fields(A& a, energy::BufferTraffic& b) {
 }
 template <class A>
 void fields(A& a, energy::ActionCounts& c) {
-  a(c.macs), a(c.decoder_words), a(c.encoder_words), a(c.pe_reg_write_bytes), a(c.wb), a(c.ib), a(c.ob);
+  a(c.macs), a(c.decoder_words), a(c.encoder_words), a(c.pe_reg_write_bytes), a(c.wb), a(c.ib),
+      a(c.ob);
   a(c.dram_read_bytes), a(c.dram_write_bytes), a(c.ppu_adds), a(c.ppu_mults), a(c.ppu_activations);
   a(c.ppu_encodes), a(c.leakage_pe_cycles);
 }
 template <class A>
 void fields(A& a, LayerRecord& r) {
-  a(r.start), a(r.end), a(r.mode), a(r.is_int), a(r.wb_halves), a(r.ib_halves), a(r.tiles), a(r.counts);
+  a(r.start), a(r.end), a(r.mode), a(r.is_int), a(r.wb_halves), a(r.ib_halves), a(r.tiles),
+      a(r.counts);
   a(r.cycles), a(r.compute_cycles), a(r.stall_cycles), a(r.tile_count), a(r.utilization);
 }
 template <class A>
@@ -167,11 +174,14 @@ void fields(A& a, Accuracy& x) {
 }
 template <class A>
 void fields(A& a, RunResult& r) {
-  a(r.workload), a(r.model), a(r.rows), a(r.cols), a(r.dataflow), a(r.fidelity), a(r.clock_mhz), a(r.period_ns);
+  a(r.workload), a(r.model), a(r.rows), a(r.cols), a(r.dataflow), a(r.fidelity), a(r.clock_mhz),
+      a(r.period_ns);
   a(r.effective_yaml), a(r.energy_yaml), a(r.energy_file), a(r.checked), a(r.probe);
   a(r.layers), a(r.records), a(r.pe_samples), a(r.layer_energy_pj), a(r.layer_total_pj);
-  a(r.cycles), a(r.macs), a(r.stalls), a(r.latency_ms), a(r.tops), a(r.accuracy), a(r.verified), a(r.first_mismatch);
-  a(r.energy_components_pj), a(r.energy_pj), a(r.counts), a(r.inferences), a(r.tops_per_w), a(r.power_w);
+  a(r.cycles), a(r.macs), a(r.stalls), a(r.latency_ms), a(r.tops), a(r.accuracy), a(r.verified),
+      a(r.first_mismatch);
+  a(r.energy_components_pj), a(r.energy_pj), a(r.counts), a(r.inferences), a(r.tops_per_w),
+      a(r.power_w);
   a(r.area_mm2), a(r.pe_area_mm2), a(r.sram_area_mm2), a(r.tops_per_mm2), a(r.compute_tops_per_mm2);
 }
 
@@ -188,7 +198,8 @@ RunResult deserialize(const std::string& bytes) {
   Reader rd(bytes);
   RunResult r;
   rd(r);
-  if (!rd.done()) throw std::runtime_error("simulate: corrupt result from the worker process (trailing bytes)");
+  if (!rd.done())
+    throw std::runtime_error("simulate: corrupt result from the worker process (trailing bytes)");
   return r;
 }
 

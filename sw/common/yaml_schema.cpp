@@ -30,8 +30,10 @@ YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
   // A directory opens as an empty stream and a fifo would block: only regular files.
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw file_error(path, 0, std::filesystem::exists(path, ec) ? "cannot open " + what + " (not a regular file)"
-                                                                  : "cannot open " + what);
+    throw file_error(path, 0,
+                     std::filesystem::exists(path, ec)
+                         ? "cannot open " + what + " (not a regular file)"
+                         : "cannot open " + what);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path, 0, "cannot open " + what);
   std::ostringstream ss;
@@ -71,20 +73,23 @@ void YamlSchema::check_keys(const YAML::Node& map, const std::string& path,
   }
 }
 
-long long YamlSchema::get_int(const YAML::Node& parent, const std::string& path, const char* key, long long lo,
-                              long long hi, long long def) const {
+long long YamlSchema::get_int(const YAML::Node& parent, const std::string& path, const char* key,
+                              long long lo, long long hi, long long def) const {
   const YAML::Node n = parent[key];
   if (!n) return def;
   const std::string full = dotted(path, key);
   long long v = 0;
-  if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) fail(n, full, "expected an integer, got '" + text(n) + "'");
+  if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+    fail(n, full, "expected an integer, got '" + text(n) + "'");
   if (v < lo || v > hi)
-    fail(n, full, "value " + std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    fail(n, full,
+         "value " + std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
+             std::to_string(hi));
   return v;
 }
 
-double YamlSchema::get_double(const YAML::Node& parent, const std::string& path, const char* key, double lo,
-                              double hi, double def) const {
+double YamlSchema::get_double(const YAML::Node& parent, const std::string& path, const char* key,
+                              double lo, double hi, double def) const {
   const YAML::Node n = parent[key];
   if (!n) return def;
   const std::string full = dotted(path, key);
@@ -99,8 +104,9 @@ double YamlSchema::get_double(const YAML::Node& parent, const std::string& path,
   return v;
 }
 
-std::string YamlSchema::get_string(const YAML::Node& parent, const std::string& path, const char* key,
-                                   const std::vector<std::string>& choices, const std::string& def) const {
+std::string YamlSchema::get_string(const YAML::Node& parent, const std::string& path,
+                                   const char* key, const std::vector<std::string>& choices,
+                                   const std::string& def) const {
   const YAML::Node n = parent[key];
   if (!n) return def;
   const std::string full = dotted(path, key);

@@ -29,19 +29,21 @@ class YamlSchema {
   // "FILE:LINE" of `n`, or the --set that wrote `key` (or one of its parents); "FILE" when the
   // node has no position.
   std::string at(const YAML::Node& n, const std::string& key) const;
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& what) const;
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& key,
+                         const std::string& what) const;
 
   // `map` must be a mapping whose keys are all in `allowed`, each once.
-  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) const;
+  void check_keys(const YAML::Node& map, const std::string& path,
+                  const std::vector<std::string>& allowed) const;
   // The dotted key of `key` under `path` ("" at the top).
   static std::string dotted(const std::string& path, const std::string& key);
 
   // Typed scalars of parent[key] (the default when absent): an integer in [lo, hi], a finite
   // number in [lo, hi], a non-empty string (one of `choices` if given).
-  long long get_int(const YAML::Node& parent, const std::string& path, const char* key, long long lo, long long hi,
-                    long long def) const;
-  double get_double(const YAML::Node& parent, const std::string& path, const char* key, double lo, double hi,
-                    double def) const;
+  long long get_int(const YAML::Node& parent, const std::string& path, const char* key,
+                    long long lo, long long hi, long long def) const;
+  double get_double(const YAML::Node& parent, const std::string& path, const char* key, double lo,
+                    double hi, double def) const;
   std::string get_string(const YAML::Node& parent, const std::string& path, const char* key,
                          const std::vector<std::string>& choices, const std::string& def) const;
   // A number written as a decimal literal (strict: the whole scalar), any finite value or

@@ -12,12 +12,14 @@
 namespace lpsim::compiler {
 namespace {
 
-std::uint64_t align(std::uint64_t v) { return (v + 4095) & ~std::uint64_t{4095}; }
+std::uint64_t align(std::uint64_t v) {
+  return (v + 4095) & ~std::uint64_t{4095};
+}
 
 }  // namespace
 
-std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows, std::size_t cols,
-                                    int bits) {
+std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
+                                    std::size_t cols, int bits) {
   const std::size_t rb = fmt::packed_bytes(cols, bits);
   std::vector<std::uint8_t> out(rows * rb);
   for (std::size_t r = 0; r < rows; ++r)
@@ -28,10 +30,10 @@ std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std
 bool conv_on_chip(const model::Node& node) {
   if (node.op != model::OpKind::Conv) return false;
   const auto& at = node.attrs;
-  return at.dilation[0] == 1 && at.dilation[1] == 1 && at.stride[0] == at.stride[1] && at.pads[0] == at.pads[1] &&
-         at.pads[1] == at.pads[2] && at.pads[2] == at.pads[3] && at.pads[0] < node.weight_shape[2] &&
-         at.pads[0] < node.weight_shape[3] && at.stride[0] <= node.weight_shape[2] &&
-         at.stride[0] <= node.weight_shape[3];
+  return at.dilation[0] == 1 && at.dilation[1] == 1 && at.stride[0] == at.stride[1] &&
+         at.pads[0] == at.pads[1] && at.pads[1] == at.pads[2] && at.pads[2] == at.pads[3] &&
+         at.pads[0] < node.weight_shape[2] && at.pads[0] < node.weight_shape[3] &&
+         at.stride[0] <= node.weight_shape[2] && at.stride[0] <= node.weight_shape[3];
 }
 
 hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s) {
@@ -75,7 +77,8 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
     // int:8,1e30 2^100: refused by name instead of wrapping into another scale).
     const double e = std::ceil(std::log2(fitted.scale));
     if (!std::isfinite(e) || e < -127 || e > 127)
-      throw UserError("format '" + text + "': the INT scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
+      throw UserError("format '" + text +
+                      "': the INT scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
     const int sf = -static_cast<int>(e);
     h.scale = std::ldexp(1.0, -sf);
     h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{fitted.n, h.scale});
@@ -87,13 +90,15 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
   return h;
 }
 
-std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw, const model::Shape& shape) {
+std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw,
+                                   const model::Shape& shape) {
   const std::int64_t B = shape[0], C = shape[1], HW = shape[2] * shape[3];
   std::vector<std::uint32_t> a(nchw.size());
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t c = 0; c < C; ++c)
       for (std::int64_t p = 0; p < HW; ++p)
-        a[static_cast<std::size_t>((b * HW + p) * C + c)] = nchw[static_cast<std::size_t>((b * C + c) * HW + p)];
+        a[static_cast<std::size_t>((b * HW + p) * C + c)] =
+            nchw[static_cast<std::size_t>((b * C + c) * HW + p)];
   return a;
 }
 

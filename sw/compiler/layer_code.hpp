@@ -41,11 +41,12 @@ struct HwFormat {
 HwFormat hw_format(const std::string& text, const std::vector<float>& calib);
 
 // NCHW codes -> NHWC (each pixel a row of C codes; docs/architecture.md, "Memory layout").
-std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw, const model::Shape& shape);
+std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw,
+                                   const model::Shape& shape);
 
 // `rows` x `cols` codes of `bits` each, packed row by row (each row whole bytes).
-std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows, std::size_t cols,
-                                    int bits);
+std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
+                                    std::size_t cols, int bits);
 
 // Byte sizes of a layer's DRAM regions, in layout order.
 struct DramRegions {

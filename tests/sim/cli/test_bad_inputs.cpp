@@ -24,8 +24,9 @@ class BadInputs : public RunFixture {
  protected:
   // Runs `lpsim ARGS` in the sandbox under a 30-second limit.
   CommandResult lpsim(const std::string& args) {
-    const std::string cmd = "cd '" + m_dir.string() + "' && timeout 30 " + std::string(LPSIM_BIN) + " " + args +
-                            " </dev/null >'" + (m_dir / "o.txt").string() + "' 2>'" + (m_dir / "e.txt").string() + "'";
+    const std::string cmd = "cd '" + m_dir.string() + "' && timeout 30 " + std::string(LPSIM_BIN) +
+                            " " + args + " </dev/null >'" + (m_dir / "o.txt").string() + "' 2>'" +
+                            (m_dir / "e.txt").string() + "'";
     const int status = std::system(cmd.c_str());
     CommandResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -61,15 +62,20 @@ TEST_F(BadInputs, InputFilesThatAreDirectoriesOrFifosAreRefusedWithoutBlocking) 
     expect_error(lpsim("run w.yaml -q -o out --energy " + std::string(p)), "not a regular file");
     expect_error(lpsim("run " + std::string(p) + " -q -o out"), p);
     const std::string data = LPSIM_TEST_DATA_DIR;
-    expect_error(lpsim("scalesim -t " + std::string(p) + " -c " + data + "/scalesim/tiny_4x4/tiny_os.cfg -p out"), p);
-    expect_error(lpsim("scalesim -t " + data + "/scalesim/tiny_4x4/tiny.csv -c " + std::string(p) + " -p out"), p);
+    expect_error(lpsim("scalesim -t " + std::string(p) + " -c " + data +
+                       "/scalesim/tiny_4x4/tiny_os.cfg -p out"),
+                 p);
+    expect_error(lpsim("scalesim -t " + data + "/scalesim/tiny_4x4/tiny.csv -c " + std::string(p) +
+                       " -p out"),
+                 p);
   }
 }
 
 // Huge layers on tiny arrays: closed forms, never a loop over every fold or tile.
 TEST_F(BadInputs, HugeGemmOnAOneByOneArrayIsFastOrRefusedBeforeAllocating) {
   write("big.csv", "Layer Name, M, N, K,\nbig, 9000000, 9000000, 1,\n");
-  const std::string cfg = slurp(std::string(LPSIM_TEST_DATA_DIR) + "/scalesim/tiny_4x4/tiny_os.cfg");
+  const std::string cfg =
+      slurp(std::string(LPSIM_TEST_DATA_DIR) + "/scalesim/tiny_4x4/tiny_os.cfg");
   std::string one = cfg;
   one.replace(one.find("ArrayHeight:    4"), 17, "ArrayHeight: 1");
   one.replace(one.find("ArrayWidth:     4"), 17, "ArrayWidth: 1");
@@ -81,18 +87,21 @@ TEST_F(BadInputs, HugeGemmOnAOneByOneArrayIsFastOrRefusedBeforeAllocating) {
   // One fold per output on a 1x1 array: every fold maps the whole array.
   EXPECT_NE(compute.find("0, 80999999999999, 0, "), std::string::npos) << compute;
   EXPECT_NE(compute.find(", 100.0, 100.0,\n"), std::string::npos) << compute;
-  expect_error(lpsim("scalesim --timing native -t big.csv -c one.cfg -p out"), "tiles on these buffers");
+  expect_error(lpsim("scalesim --timing native -t big.csv -c one.cfg -p out"),
+               "tiles on these buffers");
 }
 
 TEST_F(BadInputs, DepthwiseLayersWithMillionsOfChannelsAreRefusedBeforeExpansion) {
   write("dw.csv",
-        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+        "Strides,\n"
         "convDP,5,5,3,3,2147483647,1,1,\n");
   const std::string data = LPSIM_TEST_DATA_DIR;
   expect_error(lpsim("scalesim -t dw.csv -c " + data + "/scalesim/tiny_4x4/tiny_os.cfg -p out"),
                "dw.csv:2: depthwise layer 'convDP' expands into 2147483647 single-channel layers");
   write("dw2.csv",
-        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+        "Strides,\n"
         "convDP,5,5,3,3,20000,1,1,\n");
   write("t.yaml", "topology: dw2.csv\n");
   expect_error(lpsim("run t.yaml -q -o out"), "20000 layers after depthwise expansion");

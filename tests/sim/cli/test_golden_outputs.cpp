@@ -35,21 +35,24 @@ TEST_P(Golden, OutputsAreByteIdenticalToTheRecordedOnes) {
   const std::string c = GetParam();
   const fs::path dir = kGolden / c;
   if (fs::exists(dir / "workload.yaml")) {
-    const auto r = run_lpsim("run '" + (dir / "workload.yaml").string() + "' -q -o '" + (m_dir / "out").string() + "'");
+    const auto r = run_lpsim("run '" + (dir / "workload.yaml").string() + "' -q -o '" +
+                             (m_dir / "out").string() + "'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const char* f : {"summary.json", "layers.csv", "tiles.csv"})
       EXPECT_EQ(slurp(m_dir / "out" / f), slurp(dir / f)) << c << "/" << f;
     return;
   }
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(c, m, std::regex("scalesim_(.+)_(os|ws|is)_(scalesim|native)"))) << c;
+  ASSERT_TRUE(std::regex_match(c, m, std::regex("scalesim_(.+)_(os|ws|is)_(scalesim|native)")))
+      << c;
   const fs::path data = fs::path(LPSIM_TEST_DATA_DIR) / "scalesim";
   std::string cfg = slurp(data / "scale.cfg");
   cfg = std::regex_replace(cfg, std::regex("\nrun_name[^\n]*"), "\nrun_name = " + c);
   cfg = std::regex_replace(cfg, std::regex("\nDataflow[^\n]*"), "\nDataflow : " + m[2].str());
   const std::string cfg_path = write("s.cfg", cfg);
-  const auto r = run_lpsim("scalesim -t '" + (data / (m[1].str() + ".csv")).string() + "' -c '" + cfg_path +
-                           "' -p '" + (m_dir / "ss").string() + "' --timing " + m[3].str());
+  const auto r =
+      run_lpsim("scalesim -t '" + (data / (m[1].str() + ".csv")).string() + "' -c '" + cfg_path +
+                "' -p '" + (m_dir / "ss").string() + "' --timing " + m[3].str());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"})
     EXPECT_EQ(slurp(m_dir / "ss" / c / f), slurp(dir / f)) << c << "/" << f;
@@ -60,10 +63,11 @@ INSTANTIATE_TEST_SUITE_P(Recorded, Golden, ::testing::ValuesIn(cases()),
 
 TEST(GoldenSet, CoversEveryZooModelBothRunKindsAndBothScaleSimTimings) {
   const auto v = cases();
-  for (const char* needle : {"resnet18", "resnet50", "mobilenetv2", "vit", "topology", "cycle", "_scalesim",
-                             "_native"})
-    EXPECT_TRUE(std::any_of(v.begin(), v.end(), [&](const std::string& c) { return c.find(needle) != std::string::npos; }))
-        << needle;
+  for (const char* needle :
+       {"resnet18", "resnet50", "mobilenetv2", "vit", "topology", "cycle", "_scalesim", "_native"})
+    EXPECT_TRUE(std::any_of(v.begin(), v.end(), [&](const std::string& c) {
+      return c.find(needle) != std::string::npos;
+    })) << needle;
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ const std::string kWorkload =
     "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
     "accelerator: {rows: 8, cols: 8}\n";
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 // The names in `dir` (not recursive), sorted.
 std::set<std::string> entries(const fs::path& dir) {
@@ -140,14 +142,16 @@ TEST_F(OutputSafety, DotDotDotRootHomeAndTheWorkingDirectoryAreRefused) {
   const std::string cd = "cd " + q(work / "sub") + " && HOME=" + q(m_dir / "home") + " ";
   fs::create_directories(m_dir / "home");
   write("home/.profile", "p\n");
-  for (const std::string& out : std::vector<std::string>{".", "..", "./", "../..", "/", "../sub", (m_dir / "home").string(),
-                                 (m_dir / "home").string() + "/"}) {
+  for (const std::string& out :
+       std::vector<std::string>{".", "..", "./", "../..", "/", "../sub", (m_dir / "home").string(),
+                                (m_dir / "home").string() + "/"}) {
     const std::string cmd = cd + LPSIM_BIN + " run " + q(m_wl) + " -q -o " + q(out) + " >" +
                             q(m_dir / "o.txt") + " 2>" + q(m_dir / "e.txt");
     const int status = std::system(cmd.c_str());
     EXPECT_EQ(WEXITSTATUS(status), 2) << out;
     EXPECT_EQ(slurp(m_dir / "o.txt"), "") << out;
-    EXPECT_NE(slurp(m_dir / "e.txt").find("nothing was changed"), std::string::npos) << out << slurp(m_dir / "e.txt");
+    EXPECT_NE(slurp(m_dir / "e.txt").find("nothing was changed"), std::string::npos)
+        << out << slurp(m_dir / "e.txt");
   }
   EXPECT_EQ(slurp(work / "sub" / "keep.txt"), "k\n");
   EXPECT_EQ(slurp(m_dir / "home" / ".profile"), "p\n");
@@ -204,8 +208,9 @@ TEST_F(OutputSafety, DefaultOutputUnderRunsAndUnsafeNames) {
     r.err = slurp(m_dir / "e.txt");
     return r;
   };
-  for (const std::string& name : std::vector<std::string>{"\".\"", "\"..\"", "\"a/b\"", "\"a\\0b\"", "\"a\\nb\"", "\"\\xff\"",
-                                  "\"" + std::string(300, 'x') + "\"", "\"../../etc\""}) {
+  for (const std::string& name :
+       std::vector<std::string>{"\".\"", "\"..\"", "\"a/b\"", "\"a\\0b\"", "\"a\\nb\"", "\"\\xff\"",
+                                "\"" + std::string(300, 'x') + "\"", "\"../../etc\""}) {
     const auto r = run_in("name: " + name + "\n" + kWorkload);
     expect_refused(r, "n.yaml:1: name: ");
     EXPECT_EQ(entries(work), std::set<std::string>{"keep.txt"}) << name;
@@ -266,9 +271,10 @@ TEST_F(OutputSafety, ConcurrentRunsOnOneOutputNeverMix) {
   const fs::path out = m_dir / "out";
   for (int i = 0; i < 6; ++i) {
     const std::string one = std::string(LPSIM_BIN) + " run " + q(m_wl) + " -q -o " + q(out);
-    const std::string cmd = "(" + one + " --set input.seed=21 >/dev/null 2>" + q(m_dir / "ea") + "; echo $? >" +
-                            q(m_dir / "ra") + ") & (" + one + " --set input.seed=22 --vcd >/dev/null 2>" +
-                            q(m_dir / "eb") + "; echo $? >" + q(m_dir / "rb") + ") & wait";
+    const std::string cmd = "(" + one + " --set input.seed=21 >/dev/null 2>" + q(m_dir / "ea") +
+                            "; echo $? >" + q(m_dir / "ra") + ") & (" + one +
+                            " --set input.seed=22 --vcd >/dev/null 2>" + q(m_dir / "eb") +
+                            "; echo $? >" + q(m_dir / "rb") + ") & wait";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     EXPECT_EQ(slurp(m_dir / "ra"), "0\n") << slurp(m_dir / "ea");
     EXPECT_EQ(slurp(m_dir / "rb"), "0\n") << slurp(m_dir / "eb");
@@ -283,8 +289,9 @@ TEST_F(OutputSafety, ConcurrentRunsOnOneOutputNeverMix) {
 // nothing on stdout, no output directory, no staging left.
 TEST_F(OutputSafety, AFullDiskIsAnErrorWithNoOutputAndNoTable) {
   const fs::path out = m_dir / "out";
-  const std::string cmd = "ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) + " -q -o " + q(out) +
-                          " >" + q(m_dir / "o.txt") + " 2>" + q(m_dir / "e.txt");
+  const std::string cmd = "ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) +
+                          " -q -o " + q(out) + " >" + q(m_dir / "o.txt") + " 2>" +
+                          q(m_dir / "e.txt");
   const int status = std::system(("bash -c " + q(cmd)).c_str());
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_EQ(slurp(m_dir / "o.txt"), "");
@@ -296,8 +303,8 @@ TEST_F(OutputSafety, AFullDiskIsAnErrorWithNoOutputAndNoTable) {
   // The previous output survives a failed replacement.
   ASSERT_EQ(run_to(out.string()).exit_code, 0);
   const auto before = run_files(out);
-  std::system(("bash -c " + q("ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) + " -q -o " + q(out) +
-                                 " --set input.seed=9 >/dev/null 2>&1"))
+  std::system(("bash -c " + q("ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) +
+                              " -q -o " + q(out) + " --set input.seed=9 >/dev/null 2>&1"))
                   .c_str());
   EXPECT_EQ(run_files(out), before);
   expect_no_leftovers(m_dir);
@@ -329,14 +336,16 @@ TEST_F(OutputSafety, ScalesimWritesOnlyItsOwnReports) {
   write((rd / "COMPUTE_REPORT.csv").lexically_relative(m_dir).string(), "SCALE-Sim's\n");
   const auto r = run_lpsim(args);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("COMPUTE_REPORT.csv: exists and was not written by lpsim; nothing was changed"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find("COMPUTE_REPORT.csv: exists and was not written by lpsim; nothing was changed"),
+      std::string::npos)
       << r.err;
   EXPECT_EQ(slurp(rd / "COMPUTE_REPORT.csv"), "SCALE-Sim's\n");
   // -p naming a file is refused.
   write("plain", "x\n");
-  const auto f = run_lpsim("scalesim -t " + q(data + "/scalesim/tiny_4x4/tiny.csv") + " -c " +
-                           q(data + "/scalesim/tiny_4x4/tiny_os.cfg") + " -p " + q(m_dir / "plain"));
+  const auto f =
+      run_lpsim("scalesim -t " + q(data + "/scalesim/tiny_4x4/tiny.csv") + " -c " +
+                q(data + "/scalesim/tiny_4x4/tiny_os.cfg") + " -p " + q(m_dir / "plain"));
   EXPECT_EQ(f.exit_code, 2);
   EXPECT_EQ(slurp(m_dir / "plain"), "x\n");
 }

@@ -33,7 +33,8 @@ TEST_F(RunApi, TwoConfigurationsFromOneCallerEqualTwoCliRuns) {
   ASSERT_NE(results[0].cycles, results[1].cycles);
   for (std::size_t i = 0; i < configs.size(); ++i) {
     SCOPED_TRACE(i);
-    std::string args = "run '" + wl + "' -q -o '" + (m_dir / ("cli" + std::to_string(i))).string() + "'";
+    std::string args =
+        "run '" + wl + "' -q -o '" + (m_dir / ("cli" + std::to_string(i))).string() + "'";
     for (const std::string& s : configs[i]) args += " --set " + s;
     const auto cli = run_lpsim(args);
     ASSERT_EQ(cli.exit_code, 0) << cli.err;

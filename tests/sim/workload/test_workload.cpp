@@ -1,6 +1,8 @@
 // Workload files: defaults, every key, --set, paths, and the bad-input corpus with its errors.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,7 +23,7 @@ class WorkloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_dir = fs::temp_directory_path() /
-            ("lpsim-wl-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            ("lpsim-wl-" + std::to_string(::getpid()) +
              "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(m_dir);
   }

@@ -1,6 +1,8 @@
 // Cost tables: published defaults, derived entries, SRAM size curve, YAML loading and errors.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -171,7 +173,7 @@ TEST(CostFile, DumpRoundTripsControlCharactersInSources) {
 }
 
 TEST(CostFile, LoadFromDiskAndUnreadableFile) {
-  const auto p = std::filesystem::temp_directory_path() / "lpsim_test_energy.yaml";
+  const auto p = std::filesystem::temp_directory_path() / ("lpsim_test_energy_" + std::to_string(::getpid()) + ".yaml");
   { std::ofstream(p) << "energy:\n  mac_lp8: 0.25\n"; }
   EXPECT_DOUBLE_EQ(load_cost_tables(p.string()).energy.mac_pj(MacKind::lp8), 0.25);
   std::filesystem::remove(p);
