@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 
 #include "sw/common/error.hpp"
+#include "sw/common/text.hpp"
 
 namespace lpsim::scalesim {
 
@@ -25,13 +25,6 @@ const char* to_string(Dataflow df) {
 }
 
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -73,13 +66,7 @@ std::int64_t parse_int(const std::string& path, int line, const std::string& key
 }  // namespace
 
 ScaleSimConfig read_config(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw file_error(path, 0, "is a directory, not a config file");
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
-    throw file_error(path, 0, "is not a regular file (a fifo or device would never end)");
-  std::ifstream in(path);
-  if (!in) throw file_error(path, 0, "cannot open config file");
+  std::ifstream in = open_text_file(path, "config file");
 
   // section -> lower-case key -> entry
   std::map<std::string, std::map<std::string, Entry>> data;

@@ -2,24 +2,16 @@
 #include "sim/scalesim/topology.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "sw/common/error.hpp"
+#include "sw/common/text.hpp"
 
 namespace lpsim::scalesim {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 std::vector<std::string> split_fields(const std::string& line) {
   std::vector<std::string> f;
@@ -81,13 +73,7 @@ std::int64_t Layer::ifmap_footprint() const {
 }
 
 Topology read_topology(const std::string& path, TopologyKind kind) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw file_error(path, 0, "is a directory, not a topology file");
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
-    throw file_error(path, 0, "is not a regular file (a fifo or device would never end)");
-  std::ifstream in(path);
-  if (!in) throw file_error(path, 0, "cannot open topology file");
+  std::ifstream in = open_text_file(path, "topology file");
   Topology topo;
   topo.path = path;
   topo.name = stem(path);
