@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "hw/common/config_error.hpp"
@@ -117,76 +119,110 @@ GemmShape LayerDescriptor::gemm() const {
   return {std::uint64_t{out_h()} * out_w(), std::uint64_t{c / groups} * r * s, n / groups, groups};
 }
 
+namespace {
+
+// A member's value as its register(s) carry it, and back (docs/memory-and-control.md).
+std::uint64_t to_reg(std::uint32_t v) { return v; }
+std::uint64_t to_reg(std::uint64_t v) { return v; }
+std::uint64_t to_reg(LayerOp v) { return static_cast<std::uint32_t>(v); }
+std::uint64_t to_reg(Dataflow v) { return static_cast<std::uint32_t>(v); }
+std::uint64_t to_reg(const OperandFormat& v) { return v.encode(); }
+std::uint64_t to_reg(float v) {  // IEEE-754 binary32 bits
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &v, 4);
+  return bits;
+}
+void from_reg(std::uint64_t r, std::uint32_t& v) { v = static_cast<std::uint32_t>(r); }
+void from_reg(std::uint64_t r, std::uint64_t& v) { v = r; }
+void from_reg(std::uint64_t r, LayerOp& v) { v = static_cast<LayerOp>(static_cast<std::uint32_t>(r)); }
+void from_reg(std::uint64_t r, Dataflow& v) { v = static_cast<Dataflow>(static_cast<std::uint32_t>(r)); }
+void from_reg(std::uint64_t r, OperandFormat& v) { v = OperandFormat::decode(static_cast<std::uint32_t>(r)); }
+void from_reg(std::uint64_t r, float& v) {
+  const std::uint32_t bits = static_cast<std::uint32_t>(r);
+  std::memcpy(&v, &bits, 4);
+}
+
+// One field of the descriptor block: its register offset, its width in 32-bit registers (a
+// 64-bit address is two: LO at `offset`, HI at `offset` + 4) and the member it holds.
+struct Field {
+  std::uint32_t offset;
+  unsigned words;
+  std::uint64_t (*get)(const LayerDescriptor&);
+  void (*set)(LayerDescriptor&, std::uint64_t);
+};
+
+template <auto Member>
+constexpr Field field(std::uint32_t offset) {
+  using T = std::remove_reference_t<decltype(std::declval<LayerDescriptor&>().*Member)>;
+  return {offset, std::is_same_v<T, std::uint64_t> ? 2u : 1u,
+          [](const LayerDescriptor& d) { return to_reg(d.*Member); },
+          [](LayerDescriptor& d, std::uint64_t r) { from_reg(r, d.*Member); }};
+}
+
+// The register map of the descriptor block (hw/ctrl/ctrl_regs.hpp), walked by encode(),
+// decode() and is_desc_reg(); the one offset it leaves out, 0x8C, is the hole.
+constexpr Field kFields[] = {
+    field<&LayerDescriptor::op>(regs::OP),
+    field<&LayerDescriptor::m>(regs::SHAPE_M),
+    field<&LayerDescriptor::n>(regs::SHAPE_N),
+    field<&LayerDescriptor::k>(regs::SHAPE_K),
+    field<&LayerDescriptor::h>(regs::CONV_H),
+    field<&LayerDescriptor::w>(regs::CONV_W),
+    field<&LayerDescriptor::c>(regs::CONV_C),
+    field<&LayerDescriptor::r>(regs::CONV_R),
+    field<&LayerDescriptor::s>(regs::CONV_S),
+    field<&LayerDescriptor::stride>(regs::CONV_STRIDE),
+    field<&LayerDescriptor::pad>(regs::CONV_PAD),
+    field<&LayerDescriptor::groups>(regs::CONV_GROUPS),
+    field<&LayerDescriptor::fmt_w>(regs::FMT_W),
+    field<&LayerDescriptor::fmt_a>(regs::FMT_A),
+    field<&LayerDescriptor::fmt_o>(regs::FMT_O),
+    field<&LayerDescriptor::mode>(regs::MODE),
+    field<&LayerDescriptor::dataflow>(regs::DATAFLOW),
+    field<&LayerDescriptor::pp_flags>(regs::PP_FLAGS),
+    field<&LayerDescriptor::pp_scale>(regs::PP_SCALE),
+    field<&LayerDescriptor::w_addr>(regs::W_ADDR_LO),
+    field<&LayerDescriptor::i_addr>(regs::I_ADDR_LO),
+    field<&LayerDescriptor::o_addr>(regs::O_ADDR_LO),
+    field<&LayerDescriptor::b_addr>(regs::B_ADDR_LO),
+    field<&LayerDescriptor::r_addr>(regs::R_ADDR_LO),
+};
+
+constexpr std::size_t table_words() {
+  std::size_t n = 0;
+  for (const Field& f : kFields) n += f.words;
+  return n;
+}
+static_assert(table_words() == LayerDescriptor::kWords - 1, "every descriptor register but the hole");
+
+std::size_t word_index(std::uint32_t offset) { return (offset - regs::DESC_BASE) / 4; }
+
+}  // namespace
+
 LayerDescriptor::Image LayerDescriptor::encode() const {
   Image img{};
-  auto put = [&](std::uint32_t off, std::uint32_t v) { img[(off - regs::DESC_BASE) / 4] = v; };
-  auto put64 = [&](std::uint32_t lo, std::uint64_t v) {
-    put(lo, static_cast<std::uint32_t>(v));
-    put(lo + 4, static_cast<std::uint32_t>(v >> 32));
-  };
-  put(regs::OP, static_cast<std::uint32_t>(op));
-  put(regs::SHAPE_M, m);
-  put(regs::SHAPE_N, n);
-  put(regs::SHAPE_K, k);
-  put(regs::CONV_H, h);
-  put(regs::CONV_W, w);
-  put(regs::CONV_C, c);
-  put(regs::CONV_R, r);
-  put(regs::CONV_S, s);
-  put(regs::CONV_STRIDE, stride);
-  put(regs::CONV_PAD, pad);
-  put(regs::CONV_GROUPS, groups);
-  put(regs::FMT_W, fmt_w.encode());
-  put(regs::FMT_A, fmt_a.encode());
-  put(regs::FMT_O, fmt_o.encode());
-  put(regs::MODE, mode);
-  put(regs::DATAFLOW, static_cast<std::uint32_t>(dataflow));
-  put(regs::PP_FLAGS, pp_flags);
-  std::uint32_t bits = 0;
-  std::memcpy(&bits, &pp_scale, 4);
-  put(regs::PP_SCALE, bits);
-  put64(regs::W_ADDR_LO, w_addr);
-  put64(regs::I_ADDR_LO, i_addr);
-  put64(regs::O_ADDR_LO, o_addr);
-  put64(regs::B_ADDR_LO, b_addr);
-  put64(regs::R_ADDR_LO, r_addr);
+  for (const Field& f : kFields) {
+    const std::uint64_t v = f.get(*this);
+    for (unsigned i = 0; i < f.words; ++i) img[word_index(f.offset) + i] = static_cast<std::uint32_t>(v >> (32 * i));
+  }
   return img;
 }
 
 LayerDescriptor LayerDescriptor::decode(const Image& img) {
-  auto get = [&](std::uint32_t off) { return img[(off - regs::DESC_BASE) / 4]; };
-  auto get64 = [&](std::uint32_t lo) { return std::uint64_t{get(lo)} | (std::uint64_t{get(lo + 4)} << 32); };
   LayerDescriptor d;
-  d.op = static_cast<LayerOp>(get(regs::OP));
-  d.m = get(regs::SHAPE_M);
-  d.n = get(regs::SHAPE_N);
-  d.k = get(regs::SHAPE_K);
-  d.h = get(regs::CONV_H);
-  d.w = get(regs::CONV_W);
-  d.c = get(regs::CONV_C);
-  d.r = get(regs::CONV_R);
-  d.s = get(regs::CONV_S);
-  d.stride = get(regs::CONV_STRIDE);
-  d.pad = get(regs::CONV_PAD);
-  d.groups = get(regs::CONV_GROUPS);
-  d.fmt_w = OperandFormat::decode(get(regs::FMT_W));
-  d.fmt_a = OperandFormat::decode(get(regs::FMT_A));
-  d.fmt_o = OperandFormat::decode(get(regs::FMT_O));
-  d.mode = get(regs::MODE);
-  d.dataflow = static_cast<Dataflow>(get(regs::DATAFLOW));
-  d.pp_flags = get(regs::PP_FLAGS);
-  const std::uint32_t bits = get(regs::PP_SCALE);
-  std::memcpy(&d.pp_scale, &bits, 4);
-  d.w_addr = get64(regs::W_ADDR_LO);
-  d.i_addr = get64(regs::I_ADDR_LO);
-  d.o_addr = get64(regs::O_ADDR_LO);
-  d.b_addr = get64(regs::B_ADDR_LO);
-  d.r_addr = get64(regs::R_ADDR_LO);
+  for (const Field& f : kFields) {
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < f.words; ++i) v |= std::uint64_t{img[word_index(f.offset) + i]} << (32 * i);
+    f.set(d, v);
+  }
   return d;
 }
 
 bool LayerDescriptor::is_desc_reg(std::uint32_t offset) {
-  return offset >= regs::DESC_BASE && offset < regs::DESC_END && offset % 4 == 0 && offset != 0x8C;
+  if (offset % 4 != 0) return false;
+  for (const Field& f : kFields)
+    if (offset >= f.offset && offset < f.offset + 4 * f.words) return true;
+  return false;
 }
 
 }  // namespace lpsim::hw
