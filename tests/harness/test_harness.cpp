@@ -4,11 +4,12 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <array>
 #include <cstring>
+
+#include "tests/support/tlm_probe.hpp"
 
 namespace {
 
@@ -57,23 +58,6 @@ struct Memory : sc_module {
   }
 };
 
-struct Initiator : sc_module {
-  tlm_utils::simple_initiator_socket<Initiator> isock{"isock"};
-  explicit Initiator(const sc_module_name& name) : sc_module(name) {}
-  tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
-                                  unsigned len, sc_time& delay) {
-    tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_streaming_width(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    isock->b_transport(gp, delay);
-    return gp.get_response_status();
-  }
-};
-
 TEST(Harness, ClockedCounterCountsEnabledEdges) {
   sc_clock clk("clk", 10, SC_NS);
   sc_signal<bool> en("en");
@@ -91,7 +75,7 @@ TEST(Harness, ClockedCounterCountsEnabledEdges) {
 }
 
 TEST(Harness, TlmTargetAnswersReadsWritesAndAddressErrors) {
-  Initiator init("init");
+  lpsim::test::TlmProbe init("init");
   Memory mem("mem");
   init.isock.bind(mem.tsock);
   sc_start(SC_ZERO_TIME);

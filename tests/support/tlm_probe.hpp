@@ -1,5 +1,6 @@
-// A raw TLM-2.0 initiator for protocol tests, a thread to run test bodies in, and a capture of
-// SystemC reports of one message type (so a test can assert on reports instead of failing).
+// The TLM-2.0 initiator of the tests: a raw one for protocol tests (TlmProbe), a host CPU whose
+// body runs in a thread (TlmHost), a thread to run test bodies in, and a capture of SystemC
+// reports of one message type (so a test can assert on reports instead of failing).
 #pragma once
 
 #include <cstdint>
@@ -52,8 +53,35 @@ struct TlmProbe : sc_core::sc_module {
     if (tweak) tweak(gp);
     return send(gp);
   }
+  // The same with the target's annotated delay added to `delay`.
+  tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
+                                  unsigned len, sc_core::sc_time& delay) {
+    tlm::tlm_generic_payload gp;
+    prepare(gp, cmd, addr, data, len);
+    return send(gp, delay);
+  }
+  // A payload used again: its response status back to TLM_INCOMPLETE_RESPONSE, then send().
+  tlm::tlm_response_status resend(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    return send(gp, delay);
+  }
   unsigned debug(tlm::tlm_generic_payload& gp) { return isock->transport_dbg(gp); }
   bool dmi(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& d) { return isock->get_direct_mem_ptr(gp, d); }
+};
+
+// A host CPU for device tests: a TlmProbe whose `body` runs in an SC_THREAD (so its accesses
+// may wait) and an interrupt input. `Self` is the test's host, which adds its own helpers
+// (register reads and writes, memory loads) on top of access():
+//   struct Host : test::TlmHost<Host> { using TlmHost::TlmHost; ... };
+template <class Self>
+struct TlmHost : TlmProbe {
+  sc_core::sc_in<bool> irq_i{"irq_i"};
+  std::function<void(Self&)> body;
+  SC_HAS_PROCESS(TlmHost);
+  TlmHost(const sc_core::sc_module_name& n, std::function<void(Self&)> b) : TlmProbe(n), body(std::move(b)) {
+    SC_THREAD(run);
+  }
+  void run() { body(static_cast<Self&>(*this)); }
 };
 
 // Runs body in an SC_THREAD (for calls that may wait); `finished` once it returned.

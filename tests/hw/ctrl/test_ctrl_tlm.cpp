@@ -7,11 +7,11 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/ctrl/controller.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"
+#include "tests/support/tlm_probe.hpp"
 
 namespace lpsim::hw {
 namespace {
@@ -21,24 +21,10 @@ using namespace sc_core;
 constexpr std::uint64_t kRegBase = 0x4000'0000;
 
 // The host CPU: register reads/writes through the router, body runs in a thread.
-struct Cpu : sc_module {
-  tlm_utils::simple_initiator_socket<Cpu> isock{"isock"};
-  std::function<void(Cpu&)> body;
-  sc_in<bool> irq_i{"irq_i"};
-  SC_HAS_PROCESS(Cpu);
-  Cpu(const sc_module_name& n, std::function<void(Cpu&)> f) : sc_module(n), body(std::move(f)) { SC_THREAD(run); }
-  void run() { body(*this); }
+struct Cpu : test::TlmHost<Cpu> {
+  using TlmHost::TlmHost;
   tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t& v, unsigned len = 4) {
-    tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-    gp.set_data_length(len);
-    gp.set_streaming_width(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time d = SC_ZERO_TIME;
-    isock->b_transport(gp, d);
-    return gp.get_response_status();
+    return TlmProbe::access(cmd, addr, reinterpret_cast<unsigned char*>(&v), len);
   }
   tlm::tlm_response_status wr(std::uint32_t off, std::uint32_t v) { return access(tlm::TLM_WRITE_COMMAND, kRegBase + off, v); }
   std::uint32_t rd(std::uint32_t off) {

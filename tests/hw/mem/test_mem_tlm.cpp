@@ -1,47 +1,25 @@
 // SystemC tests of the memory system: DMA -> Router -> DRAM transfers, exact delays, errors.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <numeric>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/common/config_error.hpp"
 #include "hw/mem/dma.hpp"
 #include "hw/mem/dram.hpp"
 #include "hw/mem/router.hpp"
 #include "hw/mem/sram_buffer.hpp"
+#include "tests/support/tlm_probe.hpp"
 
 namespace lpsim::hw {
 namespace {
 
 using namespace sc_core;
-
-// Runs a test body inside an SC_THREAD (the DMA may wait()).
-struct Runner : sc_module {
-  std::function<void()> body;
-  bool finished = false;
-  SC_HAS_PROCESS(Runner);
-  Runner(const sc_module_name& n, std::function<void()> f) : sc_module(n), body(std::move(f)) { SC_THREAD(run); }
-  void run() {
-    body();
-    finished = true;
-  }
-};
-
-// A raw initiator for protocol-error tests.
-struct Probe : sc_module {
-  tlm_utils::simple_initiator_socket<Probe> isock{"isock"};
-  explicit Probe(const sc_module_name& n) : sc_module(n) {}
-  tlm::tlm_response_status access(tlm::tlm_generic_payload& gp, sc_time& delay) {
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    isock->b_transport(gp, delay);
-    return gp.get_response_status();
-  }
-};
+using test::ScThread;  // test bodies run in a thread (the DMA may wait())
+using test::TlmProbe;  // a raw initiator for protocol-error tests
 
 constexpr std::uint64_t kDramBase = 0x8000'0000;
 constexpr std::uint64_t kSramBase = 0x1000'0000;
@@ -98,7 +76,7 @@ TEST(MemTlm, DmaStridedReadThroughRouterHasExactDelay) {
   std::vector<std::uint8_t> local(400, 0xee);
   DmaResult res;
   sc_time start, end;
-  Runner run("run", [&] {
+  ScThread run("run", [&] {
     VectorStore store(local);
     start = sc_time_stamp();
     DmaJob j;
@@ -133,7 +111,7 @@ TEST(MemTlm, DmaWriteToDramWithQuantumSyncsKeepsTotalTime) {
   std::vector<std::uint8_t> local = ramp(256);
   DmaResult res;
   sc_time start, end;
-  Runner run("run", [&] {
+  ScThread run("run", [&] {
     SramBuffer ob(BufferConfig{"ob", 512, 4, 8, 1, true});
     ob.write(0, 0, local.data(), local.size());
     auto half = ob.half(0);
@@ -167,7 +145,7 @@ TEST(MemTlm, DmaStopsAtUnmappedAddressAndReportsIt) {
   Bench b;
   std::vector<std::uint8_t> local(256);
   DmaResult res;
-  Runner run("run", [&] {
+  ScThread run("run", [&] {
     VectorStore store(local);
     DmaJob j;
     j.dram_addr = kSramBase + 4096 - 128;  // rows 0-1 inside scratch, row 2 unmapped
@@ -190,7 +168,7 @@ TEST(MemTlm, DmaStraddlingWindowEndIsAddressError) {
   Bench b;
   std::vector<std::uint8_t> local(64);
   DmaResult res;
-  Runner run("run", [&] {
+  ScThread run("run", [&] {
     VectorStore store(local);
     DmaJob j;
     j.dram_addr = kSramBase + 4096 - 32;  // one burst crossing the end of the scratch window
@@ -210,7 +188,7 @@ TEST(MemTlm, DramOutOfRangeThroughDirectBindingIsAddressError) {
   dma.isock.bind(dram.tsock);
   std::vector<std::uint8_t> local(64);
   DmaResult res;
-  Runner run("run", [&] {
+  ScThread run("run", [&] {
     VectorStore store(local);
     DmaJob j;
     j.dram_addr = 1000;
@@ -224,43 +202,39 @@ TEST(MemTlm, DramOutOfRangeThroughDirectBindingIsAddressError) {
 }
 
 TEST(MemTlm, DramProtocolErrors) {
-  Probe probe("probe");
+  TlmProbe probe("probe");
   Dram dram("dram", dram_cfg());
   probe.isock.bind(dram.tsock);
   sc_start(SC_ZERO_TIME);
   std::uint8_t buf[16] = {};
   sc_time delay = SC_ZERO_TIME;
   tlm::tlm_generic_payload gp;
-  gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(0);
-  gp.set_data_ptr(buf);
-  gp.set_data_length(16);
-  gp.set_streaming_width(16);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_OK_RESPONSE);
+  TlmProbe::prepare(gp, tlm::TLM_READ_COMMAND, 0, buf, 16);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(delay, sc_time(22, SC_NS));  // (10 + 1) cycles of 2 ns
   delay = SC_ZERO_TIME;
   gp.set_streaming_width(4);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_BURST_ERROR_RESPONSE);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_BURST_ERROR_RESPONSE);
   gp.set_streaming_width(0);
   gp.set_data_length(0);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_BURST_ERROR_RESPONSE);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_BURST_ERROR_RESPONSE);
   gp.set_data_length(16);
   gp.set_streaming_width(16);
   std::uint8_t be[1] = {0xff};
   gp.set_byte_enable_ptr(be);
   gp.set_byte_enable_length(0);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
   gp.set_byte_enable_ptr(nullptr);
   gp.set_address(dram_cfg().capacity_bytes - 8);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_ADDRESS_ERROR_RESPONSE);
   EXPECT_EQ(delay, SC_ZERO_TIME);  // errors take no time
   gp.set_command(tlm::TLM_IGNORE_COMMAND);
-  EXPECT_EQ(probe.access(gp, delay), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(probe.resend(gp, delay), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(dram.stats().errors, 4u);
 }
 
 TEST(MemTlm, RouterForwardsDebugAndDmiWithTranslatedRanges) {
-  Probe probe("probe");
+  TlmProbe probe("probe");
   Router router("router", RouterConfig{{{kDramBase, 256ull << 20, 0, "dram"}, {kSramBase, 4096, 1, "scratch"}}});
   Dram dram("dram", dram_cfg());
   Dram scratch("scratch", scratch_cfg());

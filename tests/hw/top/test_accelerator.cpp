@@ -12,7 +12,6 @@
 #include <vector>
 
 #include <systemc>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "hw/ctrl/layer_schedule.hpp"
@@ -22,6 +21,7 @@
 #include "sw/ref/ref_conv.hpp"
 #include "sw/ref/ref_datapath.hpp"
 #include "sw/ref/ref_post.hpp"
+#include "tests/support/tlm_probe.hpp"
 
 namespace {
 
@@ -30,29 +30,13 @@ using namespace sc_core;
 using lpsim::fmt::LpParams;
 
 // A host CPU: TLM accesses to DRAM and controller registers, and the interrupt line.
-struct Host : sc_module {
-  tlm_utils::simple_initiator_socket<Host> isock{"isock"};
-  sc_in<bool> irq_i{"irq_i"};
-  std::function<void(Host&)> body;
-  sc_time t_local = SC_ZERO_TIME;
+struct Host : lpsim::test::TlmHost<Host> {
+  using TlmHost::TlmHost;
 
-  SC_HAS_PROCESS(Host);
-  Host(const sc_module_name& n, std::function<void(Host&)> b) : sc_module(n), body(std::move(b)) {
-    SC_THREAD(run);
-  }
-  void run() { body(*this); }
-
+  // An access that must succeed; the host waits for the annotated delay.
   void access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, unsigned len) {
-    tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_streaming_width(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_time d = SC_ZERO_TIME;
-    isock->b_transport(gp, d);
-    ASSERT_EQ(gp.get_response_status(), tlm::TLM_OK_RESPONSE) << "host access at 0x" << std::hex << addr;
+    ASSERT_EQ(TlmProbe::access(cmd, addr, data, len, d), tlm::TLM_OK_RESPONSE) << "host access at 0x" << std::hex << addr;
     wait(d);
   }
   void write(std::uint64_t addr, const std::vector<std::uint8_t>& bytes) {
