@@ -376,12 +376,10 @@ void publish_files(const fs::path& dir_in,
     throw UserError(dir.string() + ": cannot create output directory" +
                     (ec ? ": " + ec.message() : std::string()));
   Lock lock(dir, true);
-  const std::set<std::string> listed = marker_files(dir).value_or(std::set<std::string>{});
-  {
-    const fs::file_status ms = fs::symlink_status(dir / kOutputMarker, ec);
-    if (fs::exists(ms) && !marker_files(dir))
-      throw refuse(dir / kOutputMarker, "exists and was not written by lpsim");
-  }
+  const auto marker = marker_files(dir);
+  if (!marker && fs::exists(fs::symlink_status(dir / kOutputMarker, ec)))
+    throw refuse(dir / kOutputMarker, "exists and was not written by lpsim");
+  const std::set<std::string> listed = marker.value_or(std::set<std::string>{});
   for (const auto& [name, text] : files) {
     const fs::file_status fst = fs::symlink_status(dir / name, ec);
     if (fs::exists(fst) && (!fs::is_regular_file(fst) || !listed.count(name)))

@@ -24,12 +24,17 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 CommandResult run_lpsim(const std::string& args, const std::string& input) {
+  return run_lpsim_with("", args, input);
+}
+
+CommandResult run_lpsim_with(const std::string& prefix, const std::string& args,
+                             const std::string& input) {
   char dir_template[] = "/tmp/lpsim-cli-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (!dir) throw std::runtime_error("mkdtemp failed");
   const std::string d = dir;
   std::ofstream(d + "/in", std::ios::binary) << input;
-  const std::string cmd = std::string(LPSIM_BIN) + " " + args + " <" + d + "/in >" + d +
+  const std::string cmd = prefix + std::string(LPSIM_BIN) + " " + args + " <" + d + "/in >" + d +
                           "/out 2>" + d + "/err";
   const int status = std::system(cmd.c_str());
   CommandResult r;

@@ -25,6 +25,11 @@ inline std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
+// A reduced ResNet-18 on an 8x8 array: the whole flow in a few tens of milliseconds.
+inline const std::string kSmallResNet18 =
+    "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+    "accelerator: {rows: 8, cols: 8}\n";
+
 class RunFixture : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -16,25 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSmall =
-    "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-    "accelerator: {rows: 8, cols: 8}\n";
-
 class BadInputs : public RunFixture {
  protected:
   // Runs `lpsim ARGS` in the sandbox under a 30-second limit.
   CommandResult lpsim(const std::string& args) {
-    const std::string cmd = "cd '" + m_dir.string() + "' && timeout 30 " + std::string(LPSIM_BIN) +
-                            " " + args + " </dev/null >'" + (m_dir / "o.txt").string() + "' 2>'" +
-                            (m_dir / "e.txt").string() + "'";
-    const int status = std::system(cmd.c_str());
-    CommandResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(m_dir / "o.txt");
-    r.err = slurp(m_dir / "e.txt");
-    fs::remove(m_dir / "o.txt");
-    fs::remove(m_dir / "e.txt");
-    return r;
+    return run_lpsim_with("cd '" + m_dir.string() + "' && timeout 30 ", args);
   }
   void expect_error(const CommandResult& r, const std::string& needle) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -48,13 +34,13 @@ class BadInputs : public RunFixture {
 
 TEST_F(BadInputs, IntScalesOutsideTheScaleRegistersAreNamed) {
   for (const char* scale : {"1e-30", "1e30", "1e-300"}) {
-    write("w.yaml", kSmall + "quantization: {default: \"int:8," + scale + "\"}\n");
+    write("w.yaml", kSmallResNet18 + "quantization: {default: \"int:8," + scale + "\"}\n");
     expect_error(lpsim("run w.yaml -q -o out"), "INT scale");
   }
 }
 
 TEST_F(BadInputs, InputFilesThatAreDirectoriesOrFifosAreRefusedWithoutBlocking) {
-  write("w.yaml", kSmall);
+  write("w.yaml", kSmallResNet18);
   fs::create_directory(m_dir / "dir");
   ASSERT_EQ(mkfifo((m_dir / "fifo").c_str(), 0644), 0);
   for (const char* p : {"dir", "fifo"}) {
@@ -108,7 +94,7 @@ TEST_F(BadInputs, DepthwiseLayersWithMillionsOfChannelsAreRefusedBeforeExpansion
 }
 
 TEST_F(BadInputs, ErrorTextsStayOnOneLine) {
-  write("w.yaml", kSmall);
+  write("w.yaml", kSmallResNet18);
   // A --set key with a newline, and a file name with one.
   const auto r = lpsim("run w.yaml -q -o out --set \"$(printf 'a\\nb=1')\"");
   expect_error(r, "a\\nb");

@@ -25,10 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kWorkload =
-    "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-    "accelerator: {rows: 8, cols: 8}\n";
-
 std::string q(const fs::path& p) {
   return "'" + p.string() + "'";
 }
@@ -73,7 +69,7 @@ class OutputSafety : public RunFixture {
  protected:
   void SetUp() override {
     RunFixture::SetUp();
-    m_wl = write("w.yaml", kWorkload);
+    m_wl = write("w.yaml", kSmallResNet18);
   }
   CommandResult run_to(const std::string& out, const std::string& extra = "") {
     return run_lpsim("run " + q(m_wl) + " -q -o " + q(out) + " " + extra);
@@ -145,13 +141,10 @@ TEST_F(OutputSafety, DotDotDotRootHomeAndTheWorkingDirectoryAreRefused) {
   for (const std::string& out :
        std::vector<std::string>{".", "..", "./", "../..", "/", "../sub", (m_dir / "home").string(),
                                 (m_dir / "home").string() + "/"}) {
-    const std::string cmd = cd + LPSIM_BIN + " run " + q(m_wl) + " -q -o " + q(out) + " >" +
-                            q(m_dir / "o.txt") + " 2>" + q(m_dir / "e.txt");
-    const int status = std::system(cmd.c_str());
-    EXPECT_EQ(WEXITSTATUS(status), 2) << out;
-    EXPECT_EQ(slurp(m_dir / "o.txt"), "") << out;
-    EXPECT_NE(slurp(m_dir / "e.txt").find("nothing was changed"), std::string::npos)
-        << out << slurp(m_dir / "e.txt");
+    const auto r = run_lpsim_with(cd, "run " + q(m_wl) + " -q -o " + q(out));
+    EXPECT_EQ(r.exit_code, 2) << out;
+    EXPECT_EQ(r.out, "") << out;
+    EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << out << r.err;
   }
   EXPECT_EQ(slurp(work / "sub" / "keep.txt"), "k\n");
   EXPECT_EQ(slurp(m_dir / "home" / ".profile"), "p\n");
@@ -199,23 +192,16 @@ TEST_F(OutputSafety, DefaultOutputUnderRunsAndUnsafeNames) {
   fs::create_directories(work);
   write("work/keep.txt", "k\n");
   auto run_in = [&](const std::string& yaml) {
-    const std::string wl = write("n.yaml", yaml);
-    const std::string cmd = "cd " + q(work) + " && " + LPSIM_BIN + " run " + q(wl) + " -q >" +
-                            q(m_dir / "o.txt") + " 2>" + q(m_dir / "e.txt");
-    CommandResult r;
-    r.exit_code = WEXITSTATUS(std::system(cmd.c_str()));
-    r.out = slurp(m_dir / "o.txt");
-    r.err = slurp(m_dir / "e.txt");
-    return r;
+    return run_lpsim_with("cd " + q(work) + " && ", "run " + q(write("n.yaml", yaml)) + " -q");
   };
   for (const std::string& name :
        std::vector<std::string>{"\".\"", "\"..\"", "\"a/b\"", "\"a\\0b\"", "\"a\\nb\"", "\"\\xff\"",
                                 "\"" + std::string(300, 'x') + "\"", "\"../../etc\""}) {
-    const auto r = run_in("name: " + name + "\n" + kWorkload);
+    const auto r = run_in("name: " + name + "\n" + kSmallResNet18);
     expect_refused(r, "n.yaml:1: name: ");
     EXPECT_EQ(entries(work), std::set<std::string>{"keep.txt"}) << name;
   }
-  const auto ok = run_in("name: my_run-1.0\n" + kWorkload);
+  const auto ok = run_in("name: my_run-1.0\n" + kSmallResNet18);
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   expect_complete(work / "runs" / "my_run-1.0");
 }
@@ -289,13 +275,12 @@ TEST_F(OutputSafety, ConcurrentRunsOnOneOutputNeverMix) {
 // nothing on stdout, no output directory, no staging left.
 TEST_F(OutputSafety, AFullDiskIsAnErrorWithNoOutputAndNoTable) {
   const fs::path out = m_dir / "out";
-  const std::string cmd = "ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) +
-                          " -q -o " + q(out) + " >" + q(m_dir / "o.txt") + " 2>" +
-                          q(m_dir / "e.txt");
-  const int status = std::system(("bash -c " + q(cmd)).c_str());
-  EXPECT_EQ(WEXITSTATUS(status), 2);
-  EXPECT_EQ(slurp(m_dir / "o.txt"), "");
-  const std::string err = slurp(m_dir / "e.txt");
+  // 16 KiB: /bin/sh's ulimit -f counts 512-byte blocks.
+  const std::string limit = "ulimit -f 32; ";
+  const auto r = run_lpsim_with(limit, "run " + q(m_wl) + " -q -o " + q(out));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  const std::string& err = r.err;
   EXPECT_EQ(err.rfind("lpsim: error: ", 0), 0u) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_FALSE(fs::exists(out));
@@ -303,9 +288,7 @@ TEST_F(OutputSafety, AFullDiskIsAnErrorWithNoOutputAndNoTable) {
   // The previous output survives a failed replacement.
   ASSERT_EQ(run_to(out.string()).exit_code, 0);
   const auto before = run_files(out);
-  std::system(("bash -c " + q("ulimit -f 16; " + std::string(LPSIM_BIN) + " run " + q(m_wl) +
-                              " -q -o " + q(out) + " --set input.seed=9 >/dev/null 2>&1"))
-                  .c_str());
+  EXPECT_EQ(run_lpsim_with(limit, "run " + q(m_wl) + " -q -o " + q(out) + " --set input.seed=9").exit_code, 2);
   EXPECT_EQ(run_files(out), before);
   expect_no_leftovers(m_dir);
 }

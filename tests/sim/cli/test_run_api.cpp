@@ -18,9 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace lpsim::sim;
 
-const std::string kWorkload =
-    "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-    "input: {seed: 4}\naccelerator: {rows: 8, cols: 8}\n";
+const std::string kWorkload = kSmallResNet18 + "input: {seed: 4}\n";
 
 class RunApi : public RunFixture {};
 
