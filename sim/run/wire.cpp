@@ -189,8 +189,9 @@ void fields(A& a, RunResult& r) {
 
 std::string serialize(const RunResult& r) {
   Writer w;
-  RunResult copy = r;  // the field walk takes non-const references
-  w(copy);
+  // The field walk is shared with the reader, so it takes non-const references; the writer
+  // only reads them (no copy of a result that may hold megabytes of PE samples).
+  w(const_cast<RunResult&>(r));
   return std::move(w.bytes);
 }
 
