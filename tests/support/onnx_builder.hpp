@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace lpsim::test {
 
 class OnnxBuilder {
@@ -93,8 +95,11 @@ class OnnxBuilder {
     a->set_f(v);
   }
 
+  // The path carries the process id: ctest runs tests of one binary in parallel processes,
+  // and two of them saving the same name at once would read each other's half-written file.
   std::string save(const std::string& file) const {
-    const std::string path = ::testing::TempDir() + "lpsim_model_" + file;
+    const std::string path =
+        ::testing::TempDir() + "lpsim_model_" + std::to_string(::getpid()) + "_" + file;
     std::ofstream out(path, std::ios::binary);
     EXPECT_TRUE(m_model.SerializeToOstream(&out));
     return path;

@@ -255,7 +255,7 @@ TEST(OnnxImport, UnsupportedOpNamesNodeAndType) {
 }
 
 TEST(OnnxImport, CorruptAndMissingFiles) {
-  const std::string corrupt = ::testing::TempDir() + "lpsim_model_corrupt.onnx";
+  const std::string corrupt = ::testing::TempDir() + "lpsim_model_" + std::to_string(::getpid()) + "_corrupt.onnx";
   {
     std::ofstream out(corrupt, std::ios::binary);
     out << "this is not an ONNX model\xff\xff\xff";
@@ -268,7 +268,7 @@ TEST(OnnxImport, CorruptAndMissingFiles) {
   const std::string good = ConvBnModel().write("truncate_src.onnx");
   std::ifstream in(good, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string cut = ::testing::TempDir() + "lpsim_model_truncated.onnx";
+  const std::string cut = ::testing::TempDir() + "lpsim_model_" + std::to_string(::getpid()) + "_truncated.onnx";
   std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   msg = error_of<UserError>([&] { import_onnx(cut); });
   EXPECT_EQ(msg.rfind(cut + ": ", 0), 0u) << msg;
