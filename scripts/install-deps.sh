@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
   clang libclang-rt-dev  # make fuzz: clang and its libFuzzer / sanitizer runtimes
   chromium
   gtkwave
