@@ -15,4 +15,9 @@ struct NpyArray {
 // Throws lpsim::UserError "FILE: what" for anything it cannot read exactly.
 NpyArray read_npy(const std::string& path);
 
+// Class labels: a 1-D .npy vector of integers (int8/16/32/64 or uint8/16/32/64, little-endian,
+// C order), each in 0 .. classes-1, `count` of them. Throws lpsim::UserError "FILE: what".
+std::vector<std::int64_t> read_npy_labels(const std::string& path, std::int64_t count,
+                                          std::int64_t classes);
+
 }  // namespace lpsim::sim

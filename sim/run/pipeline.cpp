@@ -304,6 +304,19 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.accuracy =
       accuracy(res.output, res.fp32_output,
                graph.outputs().size() == 1 ? graph.shape(res.output_tensor) : model::Shape{});
+  if (!p.labels.empty()) {
+    const std::int64_t C = static_cast<std::int64_t>(res.output.size() / p.labels.size());
+    auto top1 = [&](const std::vector<float>& v) {
+      std::int64_t ok = 0;
+      for (std::size_t b = 0; b < p.labels.size(); ++b) {
+        auto row = v.begin() + static_cast<std::int64_t>(b) * C;
+        ok += std::max_element(row, row + C) - row == p.labels[b];
+      }
+      return 100.0 * static_cast<double>(ok) / static_cast<double>(p.labels.size());
+    };
+    r.accuracy.top1_fp32 = top1(res.fp32_output);
+    r.accuracy.top1_accelerator = top1(res.output);
+  }
   r.verified = opt.check && all_checked && res.verified;
   r.first_mismatch = res.first_mismatch;
 
@@ -437,6 +450,17 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   check_memory(graph, w);
   p.inputs = make_inputs(graph, w);
   p.fp32 = model::forward_fp32(graph, p.inputs, true);
+  if (!w.input.labels.empty()) {
+    const std::string where = w.where("input.labels") + ": input.labels: ";
+    if (graph.outputs().size() != 1 || graph.shape(graph.outputs()[0]).size() != 2)
+      throw UserError(where + "needs a model with one [batch, classes] output");
+    const model::Shape& out = graph.shape(graph.outputs()[0]);
+    try {
+      p.labels = read_npy_labels(w.input.labels, out[0], out[1]);
+    } catch (const UserError& e) {
+      throw UserError(where + e.what());
+    }
+  }
   for (auto& [k, v] : p.inputs) p.fp32[k] = v;
 
   p.program = compiler::plan_program(graph, w.quant.default_format, w.quant.layers,

@@ -39,6 +39,7 @@ struct Prepared {
   std::unique_ptr<model::Graph> graph;  // held by pointer: the program points into it
   model::TensorValues inputs;
   model::TensorValues fp32;  // every tensor of the FP32 reference (inputs included)
+  std::vector<std::int64_t> labels;  // input.labels: one class per batch image (else empty)
   compiler::Program program;
   hw::AcceleratorConfig config;
   energy::CostTables tables;
@@ -60,6 +61,9 @@ struct SimulateOptions {
 struct Accuracy {
   double rmse = 0, max_abs = 0, cosine = 0;
   double top1_agreement = -1;  // fraction of batch items whose argmax matches FP32; -1: n/a
+  // input.labels: top-1 accuracy (percent) of the FP32 model and of the accelerator's outputs
+  // on the labelled images; -1 without labels.
+  double top1_fp32 = -1, top1_accelerator = -1;
 };
 
 // What a simulation produced: per layer, totals, energy, accuracy and check outcome.

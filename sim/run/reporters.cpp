@@ -77,6 +77,9 @@ std::string console_text(const RunResult& r) {
     << fixed(r.accuracy.cosine, 6);
   if (r.accuracy.top1_agreement >= 0)
     o << ", top-1 agreement " << fixed(100 * r.accuracy.top1_agreement, 1) << "%";
+  if (r.accuracy.top1_fp32 >= 0)
+    o << "\ntop-1 on the labelled input: fp32 " << fixed(r.accuracy.top1_fp32, 1) << "%, accelerator "
+      << fixed(r.accuracy.top1_accelerator, 1) << "%";
   o << "\n";
   o << "verified: "
     << (r.verified  ? "yes (every layer bit-exact against the reference)"
@@ -103,6 +106,8 @@ std::string summary_json(const RunResult& r) {
                            {"cosine", r.accuracy.cosine}};
   if (r.accuracy.top1_agreement >= 0)
     j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
+  if (r.accuracy.top1_fp32 >= 0)
+    j["top1"] = {{"fp32", r.accuracy.top1_fp32}, {"accelerator", r.accuracy.top1_accelerator}};
   j["accelerator"] = {{"rows", r.rows},
                       {"cols", r.cols},
                       {"dataflow", r.dataflow},

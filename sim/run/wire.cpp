@@ -170,7 +170,7 @@ void fields(A& a, PeSample& s) {
 }
 template <class A>
 void fields(A& a, Accuracy& x) {
-  a(x.rmse), a(x.max_abs), a(x.cosine), a(x.top1_agreement);
+  a(x.rmse), a(x.max_abs), a(x.cosine), a(x.top1_agreement), a(x.top1_fp32), a(x.top1_accelerator);
 }
 template <class A>
 void fields(A& a, RunResult& r) {

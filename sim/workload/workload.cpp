@@ -142,13 +142,18 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
                            "(a SCALE-Sim CSV) is required");
 
   if (const YAML::Node n = root["input"]) {
-    r.check_keys(n, "input", {"batch", "seed", "npy"});
+    r.check_keys(n, "input", {"batch", "seed", "npy", "labels"});
     w.input.batch = static_cast<int>(r.get_int(n, "input", "batch", 1, 1024, w.input.batch));
     w.input.seed = static_cast<std::uint64_t>(
         r.get_int(n, "input", "seed", 0, std::numeric_limits<long long>::max(), 7));
     if (n["npy"]) {
       w.input.npy = get_path(r, n, "input", "npy");
       record(r, w.origin, n["npy"], "input.npy");
+    }
+    if (n["labels"]) {
+      w.input.labels = get_path(r, n, "input", "labels");
+      record(r, w.origin, n["labels"], "input.labels");
+      if (w.input.npy.empty()) r.fail(n["labels"], "input.labels", "needs input.npy (the labelled images)");
     }
   }
 
@@ -250,6 +255,7 @@ std::string effective_yaml(const Workload& w) {
   e << YAML::Key << "batch" << YAML::Value << w.input.batch;
   e << YAML::Key << "seed" << YAML::Value << w.input.seed;
   if (!w.input.npy.empty()) e << YAML::Key << "npy" << YAML::Value << w.input.npy;
+  if (!w.input.labels.empty()) e << YAML::Key << "labels" << YAML::Value << w.input.labels;
   e << YAML::EndMap;
   if (w.source == ModelSource::Zoo) {
     e << YAML::Key << "zoo" << YAML::Value << YAML::Flow << YAML::BeginMap;

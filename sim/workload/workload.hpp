@@ -18,6 +18,7 @@ struct InputSpec {
   int batch = 1;
   std::uint64_t seed = 7;
   std::string npy;  // absolute path, or empty for a seeded synthetic input
+  std::string labels;  // absolute path of the images' class labels (.npy, integers), or empty
 };
 
 // Reduced zoo variants (fast studies and tests); zoo models only. 0 = the model's default.
