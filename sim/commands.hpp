@@ -13,5 +13,6 @@ void add_lp_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_scalesim_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 
 }  // namespace lpsim::cli

@@ -26,12 +26,17 @@ void check_subcommand_words(CLI::App& app, int argc, char** argv) {
     if (word.empty() || word[0] == '-') return;
     const auto subs = node->get_subcommands([](CLI::App*) { return true; });
     if (subs.empty()) return;
+    // A command with both subcommands and positional arguments (`lpsim sweep FILE` and
+    // `lpsim sweep merge`): a word that is not a subcommand is its argument.
+    const bool takes_args =
+        !node->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
     CLI::App* next = nullptr;
     std::string names;
     for (CLI::App* s : subs) {
       if (s->check_name(word)) next = s;
       names += (names.empty() ? "" : ", ") + s->get_name();
     }
+    if (!next && takes_args) return;
     if (!next) {
       const std::string where = node == &app ? "lpsim" : "lpsim " + node->get_name();
       throw lpsim::UserError("unknown subcommand '" + word + "' of '" + where + "' (expected " +
@@ -87,6 +92,7 @@ int sc_main(int argc, char** argv) {
   lpsim::cli::add_lp_command(app);
   lpsim::cli::add_demo_command(app);
   lpsim::cli::add_scalesim_command(app);
+  lpsim::cli::add_sweep_command(app);
   try {
     check_subcommand_words(app, argc, argv);
     app.parse(argc, argv);

@@ -96,8 +96,28 @@ std::string Workload::where(const std::string& dotted_key) const {
   return it != origin.end() ? it->second : file;
 }
 
+namespace {
+Workload load_root(const std::string& path, YAML::Node root,
+                   const std::vector<std::string>& overrides);
+}  // namespace
+
 Workload load_workload(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root = load_yaml_file(path, "workload file");
+  return load_root(path, load_yaml_file(path, "workload file"), overrides);
+}
+
+Workload load_workload_at(const std::string& path, const std::string& key,
+                          const std::vector<std::string>& overrides) {
+  const YAML::Node file = load_yaml_file(path, "workload file");
+  YAML::Node root = file.IsMap() ? YAML::Node(file[key]) : YAML::Node();
+  if (root && !root.IsMap())
+    throw UserError(path + ":" + std::to_string(root.Mark().line + 1) + ": " + key +
+                    ": expected a workload mapping (model, input, quantization, accelerator)");
+  return load_root(path, root ? root : YAML::Node(YAML::NodeType::Map), overrides);
+}
+
+namespace {
+Workload load_root(const std::string& path, YAML::Node root,
+                   const std::vector<std::string>& overrides) {
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   std::map<std::string, std::string> set_origin;
   if (!root.IsMap())
@@ -244,6 +264,7 @@ Workload load_workload(const std::string& path, const std::vector<std::string>& 
   }
   return w;
 }
+}  // namespace
 
 std::string effective_yaml(const Workload& w) {
   YAML::Emitter e;

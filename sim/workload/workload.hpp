@@ -61,6 +61,12 @@ struct Workload {
 // types, impossible values, duplicate keys and syntax errors.
 Workload load_workload(const std::string& path, const std::vector<std::string>& overrides = {});
 
+// The same for a workload mapping held under the top-level `key` of the YAML file `path` (a
+// sweep's inline `base:`): errors name `path` and the line; relative paths and the default name
+// come from `path`.
+Workload load_workload_at(const std::string& path, const std::string& key,
+                          const std::vector<std::string>& overrides = {});
+
 // The effective configuration, every key with its value (defaults included), as YAML.
 std::string effective_yaml(const Workload& w);
 
