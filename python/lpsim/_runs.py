@@ -30,7 +30,10 @@ def _yaml_scalar(v):
     raise TypeError(f"lpsim.run: cannot pass a {type(v).__name__} as a workload value")
 
 
-def _number(text):
+def _cell(text):
+    """A layers.csv cell: int, float, bool (true/false) or the text."""
+    if text in ("true", "false"):
+        return text == "true"
     for conv in (int, float):
         try:
             return conv(text)
@@ -44,7 +47,7 @@ class RunResult:
 
     summary  -- dict: summary.json of `lpsim run` (totals, accuracy_vs_fp32, energy, area,
                 action counts, per-layer entries; docs/outputs.md)
-    layers   -- list of dicts: the rows of layers.csv, numbers as int/float
+    layers   -- list of dicts: the rows of layers.csv, numbers as int/float, true/false as bool
     console  -- the table `lpsim run` prints
     verified -- every layer bit-exact against the reference (False with check=False)
     first_mismatch -- "" or the first layer that differed
@@ -53,7 +56,7 @@ class RunResult:
 
     def __init__(self, raw, out):
         self.summary = json.loads(raw["summary_json"])
-        self.layers = [{k: _number(v) for k, v in row.items()}
+        self.layers = [{k: _cell(v) for k, v in row.items()}
                        for row in csv.DictReader(io.StringIO(raw["layers_csv"]))]
         self.console = raw["console"]
         self.verified = bool(raw["verified"])

@@ -1,0 +1,71 @@
+"""Shared helpers of the Python module's tests (tests/python, run by ctest as Python.*).
+
+LPSIM_EXE names the lpsim program the results are compared with; PYTHONPATH holds
+<build>/python (tests/python/CMakeLists.txt sets both).
+"""
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+# A skipped test outside the optional PyTorch suite is a failure: the core suite must run.
+_OPTIONAL = ("test_torch.py",)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not item.nodeid.split("::")[0].endswith(_OPTIONAL):
+        report.outcome = "failed"
+        report.longrepr = f"skipped outside the optional suites: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def lpsim_exe():
+    exe = os.environ.get("LPSIM_EXE")
+    assert exe and os.path.exists(exe), "LPSIM_EXE must name the lpsim program"
+    return exe
+
+
+def run_cli(exe, args, stdin=""):
+    return subprocess.run([exe] + list(args), input=stdin, capture_output=True, text=True)
+
+
+def cli_quantize(exe, fmt, values):
+    """`lpsim lp quantize --format fmt` on `values` (each exactly, as %.17g of its double):
+    (codes as int64, values as float64)."""
+    vals = np.asarray(values, dtype=np.float64).reshape(-1)
+    text = " ".join("%.17g" % v for v in vals)
+    p = run_cli(exe, ["lp", "quantize", "--format", fmt], text)
+    assert p.returncode == 0, p.stderr
+    codes, out = [], []
+    for line in p.stdout.split("\n"):
+        if line:
+            c, v = line.split()
+            codes.append(int(c, 16))
+            out.append(float(v))
+    assert len(codes) == vals.size
+    return np.array(codes, dtype=np.int64), np.array(out, dtype=np.float64)
+
+
+def cli_table(exe, fmt):
+    p = run_cli(exe, ["lp", "table", "--format", fmt])
+    assert p.returncode == 0, p.stderr
+    return np.array([float(line.split()[1]) for line in p.stdout.split("\n") if line])
+
+
+def cli_error_text(exe, args, stdin=""):
+    """The message of a failing lpsim command (after "lpsim: error: ")."""
+    p = run_cli(exe, args, stdin)
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    line = p.stderr.strip()
+    assert line.startswith("lpsim: error: "), line
+    return line[len("lpsim: error: "):]
+
+
+def same(a, b):
+    """Equal element by element, NaN equal to NaN, and the same dtype and shape."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
