@@ -146,6 +146,55 @@ void ArrayBackend::im2col_rows(const TileJob& job) {
   }
 }
 
+ArrayBackend::TileWork ArrayBackend::tile_work(const ArrayConfig& array, const PpuConfig& ppu,
+                                               const PpuOps& ops, const LayerDescriptor& layer,
+                                               const Tile& t, unsigned psum_bytes) {
+  const int mode = static_cast<int>(layer.mode);
+  const int abits = layer.fmt_a.storage_bits(), wbits = layer.fmt_w.storage_bits();
+  const int obits = layer.fmt_o.storage_bits();
+  const std::uint64_t mt = t.mt, kt = t.kt, nt = t.nt, pb = psum_bytes;
+  TileWork w;
+  w.array = SystolicArray::gemm_stats(array, static_cast<int>(mt),
+                                      words_for(static_cast<int>(kt), mode), static_cast<int>(nt));
+  w.wb_read = kt * fmt::packed_bytes(nt, wbits);
+  if (layer.op == LayerOp::conv) {
+    // im2col_rows: one read of pix_bytes per (output pixel, kernel tap inside the image).
+    const std::int64_t ow = layer.out_w(), h = layer.h, wd = layer.w, stride = layer.stride,
+                       pad = layer.pad, R = layer.r, S = layer.s;
+    auto taps = [&](std::int64_t o, std::int64_t size, std::int64_t k) {  // taps inside [0, size)
+      const std::int64_t lo = std::max<std::int64_t>(0, pad - o * stride);
+      const std::int64_t hi = std::min<std::int64_t>(k, size + pad - o * stride);
+      return static_cast<std::uint64_t>(std::max<std::int64_t>(0, hi - lo));
+    };
+    std::uint64_t pixels_taps = 0;
+    const std::int64_t m0 = static_cast<std::int64_t>(t.m0), m1 = m0 + static_cast<std::int64_t>(mt);
+    for (std::int64_t oy = m0 / ow; oy * ow < m1; ++oy) {
+      const std::int64_t x0 = std::max(m0, oy * ow) - oy * ow, x1 = std::min(m1, (oy + 1) * ow) - oy * ow;
+      std::uint64_t cols = 0;
+      for (std::int64_t ox = x0; ox < x1; ++ox) cols += taps(ox, wd, S);
+      pixels_taps += taps(oy, h, R) * cols;
+    }
+    w.ib_read = pixels_taps * t.band.pix_bytes;
+  } else {
+    w.ib_read = mt * fmt::packed_bytes(kt, abits);
+  }
+  if (!t.first_k) w.ob_read = mt * nt * pb;
+  if (!t.last_k) {
+    w.ob_write = mt * nt * pb;
+  } else {
+    const PpuStats row = Ppu::row_stats(ppu, ops, nt, true);
+    w.ppu.elements = row.elements * mt;
+    w.ppu.bias_adds = row.bias_adds * mt;
+    w.ppu.residual_adds = row.residual_adds * mt;
+    w.ppu.activations = row.activations * mt;
+    w.ppu.scale_muls = row.scale_muls * mt;
+    w.ppu.encodes = row.encodes * mt;
+    w.ppu.cycles = row.cycles * mt;
+    w.ob_write = mt * fmt::packed_bytes(nt, obits);
+  }
+  return w;
+}
+
 TileResult ArrayBackend::compute(const TileJob& job) {
   const LayerDescriptor& layer = *job.layer;
   const Tile& t = *job.tile;

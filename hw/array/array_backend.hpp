@@ -44,6 +44,20 @@ class ArrayBackend final : public ComputeBackend {
   static unsigned psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
                                  const DatapathOptions& dp);
 
+  // What compute() does for one tile, without values (the analytic model, sim/run/analytic):
+  // the array's GEMM (its closed-form cycles and counts), the post-processing of a last K tile
+  // (mt rows of nt; its cycles are the PPU tail) and the buffer bytes the backend reads and
+  // writes (op conv: pix_bytes per output pixel and kernel tap inside the image).
+  struct TileWork {
+    ArrayStats array;  // SystolicArray::gemm_stats of the tile's GEMM
+    PpuStats ppu;      // empty unless last K
+    std::uint64_t wb_read = 0, ib_read = 0, ob_read = 0, ob_write = 0;
+    std::uint64_t cycles() const { return array.cycles + ppu.cycles; }
+  };
+  // `array` is array_config() of the layer, `ops` PpuOps::from_flags of its PP_FLAGS.
+  static TileWork tile_work(const ArrayConfig& array, const PpuConfig& ppu, const PpuOps& ops,
+                            const LayerDescriptor& layer, const Tile& tile, unsigned psum_bytes);
+
   const BackendStats& stats() const { return m_stats; }
   const PpuStats& ppu_stats() const { return m_ppu.stats(); }
   const ArrayModule& array() const { return m_array; }

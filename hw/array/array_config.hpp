@@ -12,14 +12,20 @@ namespace lpsim::hw {
 
 // cycle: step() advances the whole array one clock. tile: results computed directly, cycles
 // from the closed-form schedule. Both give identical cycles and identical output bits.
-enum class Fidelity { cycle, tile };
+// analytic: no values and no simulation; the host (sim/run/analytic) drives the one layer
+// schedule with the closed forms and gets tile fidelity's timing and counts. An ArrayModule
+// given it times like tile.
+enum class Fidelity { cycle, tile, analytic };
 
-inline std::string to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "tile"; }
-// "cycle", "tile"; anything else throws ConfigError.
+inline std::string to_string(Fidelity f) {
+  return f == Fidelity::cycle ? "cycle" : f == Fidelity::tile ? "tile" : "analytic";
+}
+// "cycle", "tile", "analytic"; anything else throws ConfigError.
 inline Fidelity fidelity_from_string(const std::string& s) {
   if (s == "cycle") return Fidelity::cycle;
   if (s == "tile") return Fidelity::tile;
-  throw ConfigError("fidelity '" + s + "' is not one of cycle, tile");
+  if (s == "analytic") return Fidelity::analytic;
+  throw ConfigError("fidelity '" + s + "' is not one of cycle, tile, analytic");
 }
 
 struct ArrayConfig {

@@ -151,32 +151,47 @@ SystolicArray::SystolicArray(const ArrayConfig& cfg)
 
 SystolicArray::~SystolicArray() = default;
 
-void SystolicArray::account(const GemmJob& job, std::uint64_t cycles) {
-  const auto M = static_cast<std::uint64_t>(job.m), K = static_cast<std::uint64_t>(job.kw),
-             N = static_cast<std::uint64_t>(job.n);
-  const auto R = static_cast<std::uint64_t>(m_cfg.rows), C = static_cast<std::uint64_t>(m_cfg.cols);
-  m_stats.cycles += cycles;
-  ++m_stats.gemms;
-  m_stats.word_macs += M * K * N;
-  m_stats.lane_macs += M * K * N * static_cast<std::uint64_t>(lanes());
-  m_stats.outputs += M * N;
-  switch (m_cfg.dataflow) {
+ArrayStats SystolicArray::gemm_stats(const ArrayConfig& cfg, int m, int kw, int n) {
+  const auto M = static_cast<std::uint64_t>(m), K = static_cast<std::uint64_t>(kw),
+             N = static_cast<std::uint64_t>(n);
+  const auto R = static_cast<std::uint64_t>(cfg.rows), C = static_cast<std::uint64_t>(cfg.cols);
+  ArrayStats s;
+  s.cycles = gemm_cycles(cfg, m, kw, n);
+  s.gemms = 1;
+  s.word_macs = M * K * N;
+  s.lane_macs = M * K * N * static_cast<std::uint64_t>(lanes_of_mode(cfg.pe.mode));
+  s.outputs = M * N;
+  switch (cfg.dataflow) {
     case Dataflow::ws:
-      m_stats.tiles += ceil_div(K, R) * ceil_div(N, C);
-      m_stats.stationary_words += K * N;
-      m_stats.streamed_words += M * K * ceil_div(N, C);
+      s.tiles = ceil_div(K, R) * ceil_div(N, C);
+      s.stationary_words = K * N;
+      s.streamed_words = M * K * ceil_div(N, C);
       break;
     case Dataflow::is:
-      m_stats.tiles += ceil_div(K, R) * ceil_div(M, C);
-      m_stats.stationary_words += K * M;
-      m_stats.streamed_words += N * K * ceil_div(M, C);
+      s.tiles = ceil_div(K, R) * ceil_div(M, C);
+      s.stationary_words = K * M;
+      s.streamed_words = N * K * ceil_div(M, C);
       break;
     case Dataflow::os:
-      m_stats.tiles += ceil_div(M, R) * ceil_div(N, C);
-      m_stats.streamed_words += M * K * ceil_div(N, C) + K * N * ceil_div(M, R);
+      s.tiles = ceil_div(M, R) * ceil_div(N, C);
+      s.streamed_words = M * K * ceil_div(N, C) + K * N * ceil_div(M, R);
       break;
   }
-  for (std::size_t i = 0; i < M * N; ++i)
+  return s;
+}
+
+void SystolicArray::account(const GemmJob& job, std::uint64_t cycles) {
+  const ArrayStats g = gemm_stats(m_cfg, job.m, job.kw, job.n);
+  m_stats.cycles += cycles;
+  m_stats.gemms += g.gemms;
+  m_stats.word_macs += g.word_macs;
+  m_stats.lane_macs += g.lane_macs;
+  m_stats.outputs += g.outputs;
+  m_stats.tiles += g.tiles;
+  m_stats.stationary_words += g.stationary_words;
+  m_stats.streamed_words += g.streamed_words;
+  const std::size_t outputs = static_cast<std::size_t>(g.outputs);
+  for (std::size_t i = 0; i < outputs; ++i)
     if (job.out[i] == kAccNaR) ++m_stats.nar_outputs;
 }
 

@@ -50,6 +50,9 @@ class SystolicArray {
 
   // The closed-form cycle count of one GEMM (docs/datapath.md, "Array timing").
   static std::uint64_t gemm_cycles(const ArrayConfig& cfg, int m, int kw, int n);
+  // What one GEMM adds to stats() (every field but nar_outputs, which depends on the values):
+  // the one place these counts are written (the engines and the analytic model use it).
+  static ArrayStats gemm_stats(const ArrayConfig& cfg, int m, int kw, int n);
 
   PeState pe_state(int r, int c) const;
   const ArrayStats& stats() const { return m_stats; }

@@ -52,13 +52,26 @@ void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const dou
     if (values) values[i] = y;
     if (codes && out_fmt) codes[i] = out_fmt->encode(y);
   }
-  m_stats.elements += n;
-  if (ops.bias) m_stats.bias_adds += n;
-  if (ops.residual) m_stats.residual_adds += n;
-  if (ops.act != Activation::none) m_stats.activations += n;
-  if (ops.requant) m_stats.scale_muls += n;
-  if (codes && out_fmt) m_stats.encodes += n;
-  m_stats.cycles += (n + m_cfg.lanes - 1) / m_cfg.lanes;
+  const PpuStats s = row_stats(m_cfg, ops, n, codes && out_fmt);
+  m_stats.elements += s.elements;
+  m_stats.bias_adds += s.bias_adds;
+  m_stats.residual_adds += s.residual_adds;
+  m_stats.activations += s.activations;
+  m_stats.scale_muls += s.scale_muls;
+  m_stats.encodes += s.encodes;
+  m_stats.cycles += s.cycles;
+}
+
+PpuStats Ppu::row_stats(const PpuConfig& cfg, const PpuOps& ops, std::size_t n, bool encode) {
+  PpuStats s;
+  s.elements = n;
+  if (ops.bias) s.bias_adds = n;
+  if (ops.residual) s.residual_adds = n;
+  if (ops.act != Activation::none) s.activations = n;
+  if (ops.requant) s.scale_muls = n;
+  if (encode) s.encodes = n;
+  s.cycles = (n + cfg.lanes - 1) / cfg.lanes;
+  return s;
 }
 
 }  // namespace lpsim::hw

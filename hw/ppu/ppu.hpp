@@ -61,6 +61,10 @@ class Ppu {
   void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias, const double* residual,
                const fmt::NumberFormat* out_fmt, double* values, fmt::Code* codes);
 
+  // What process() of one row of n elements adds to stats() (`encode`: it encodes codes); the
+  // one place these counts are written (process() and the analytic model use it).
+  static PpuStats row_stats(const PpuConfig& cfg, const PpuOps& ops, std::size_t n, bool encode);
+
  private:
   PpuConfig m_cfg;
   PpuStats m_stats;

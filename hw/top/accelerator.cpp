@@ -6,19 +6,6 @@
 namespace lpsim::hw {
 namespace {
 
-ArrayConfig base_array(const AcceleratorConfig& c) {
-  ArrayConfig a;
-  a.rows = c.rows;
-  a.cols = c.cols;
-  return a;
-}
-
-PpuConfig ppu_config(const AcceleratorConfig& c) {
-  PpuConfig p;
-  p.lanes = c.ppu_lanes ? c.ppu_lanes : static_cast<unsigned>(c.cols);
-  return p;
-}
-
 const AcceleratorConfig& validated(const AcceleratorConfig& c) {
   c.validate();
   return c;
@@ -45,6 +32,19 @@ ControllerConfig AcceleratorConfig::controller() const {
   return c;
 }
 
+ArrayConfig AcceleratorConfig::array() const {
+  ArrayConfig a;
+  a.rows = rows;
+  a.cols = cols;
+  return a;
+}
+
+PpuConfig AcceleratorConfig::ppu() const {
+  PpuConfig p;
+  p.lanes = ppu_lanes ? ppu_lanes : static_cast<unsigned>(cols);
+  return p;
+}
+
 DramConfig AcceleratorConfig::dram() const {
   DramConfig d;
   d.capacity_bytes = dram_bytes;
@@ -61,10 +61,10 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const AcceleratorC
                                          MapEntry{kCtrlBase, regs::kWindowBytes, 1, "ctrl"}}}),
       i_dram("i_dram", cfg.dram()),
       i_ctrl("i_ctrl", cfg.controller()),
-      i_array("i_array", base_array(cfg), cfg.fidelity, sc_core::sc_time(cfg.clock_period_ns(), sc_core::SC_NS)),
+      i_array("i_array", cfg.array(), cfg.fidelity, sc_core::sc_time(cfg.clock_period_ns(), sc_core::SC_NS)),
       m_cfg(cfg),
       m_period(cfg.clock_period_ns(), sc_core::SC_NS),
-      m_backend(i_array, cfg.datapath, ppu_config(cfg), m_period) {
+      m_backend(i_array, cfg.datapath, cfg.ppu(), m_period) {
   const bool check = cfg.tlm_check == TlmCheck::on ||
                      (cfg.tlm_check == TlmCheck::build_default && tlm_check_by_default());
   // Binds initiator to target, through a protocol checker when the checks are on.

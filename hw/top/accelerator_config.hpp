@@ -10,6 +10,7 @@ namespace lpsim::hw {
 
 struct ControllerConfig;
 struct DramConfig;
+struct PpuConfig;
 
 // TLM-2.0 protocol checkers on the device's sockets (hw/common/tlm_checker.hpp).
 enum class TlmCheck {
@@ -43,6 +44,8 @@ struct AcceleratorConfig {
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
   ControllerConfig controller() const;
   DramConfig dram() const;
+  ArrayConfig array() const;  // the array before a layer configures it: rows x cols
+  PpuConfig ppu() const;
 };
 
 }  // namespace lpsim::hw

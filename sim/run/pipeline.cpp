@@ -16,6 +16,7 @@
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
 #include "hw/top/accelerator.hpp"
+#include "sim/run/analytic.hpp"
 #include "sim/run/npy.hpp"
 #include "sim/scalesim/topology.hpp"
 #include "sw/common/error.hpp"
@@ -32,7 +33,7 @@ namespace {
 constexpr std::uint64_t kWeightSeed = 1;  // synthetic weights; the input has its own seed
 
 // SCALE-Sim topology rows as independent convolutions (no padding, seeded weights).
-model::Graph topology_graph(const std::string& path) {
+model::Graph topology_graph(const std::string& path, bool with_weights) {
   const scalesim::Topology topo = scalesim::read_topology(path);
   // Each row is simulated as its own layer (~1 ms and a few hundred KB each, more for large ones).
   constexpr std::size_t kMaxRunLayers = 10000;
@@ -52,10 +53,12 @@ model::Graph topology_graph(const std::string& path) {
     n.outputs = {l.name + ".out"};
     n.attrs.stride = {l.stride_h, l.stride_w};
     n.weight_shape = {l.num_filters, l.channels, l.filter_h, l.filter_w};
-    model::NormalRng rng(kWeightSeed, l.name);
-    const double sd = std::sqrt(2.0 / static_cast<double>(l.window()));
-    n.weights.resize(static_cast<std::size_t>(model::num_elements(n.weight_shape)));
-    for (float& v : n.weights) v = static_cast<float>(sd * rng.normal());
+    if (with_weights) {
+      model::NormalRng rng(kWeightSeed, l.name);
+      const double sd = std::sqrt(2.0 / static_cast<double>(l.window()));
+      n.weights.resize(static_cast<std::size_t>(model::num_elements(n.weight_shape)));
+      for (float& v : n.weights) v = static_cast<float>(sd * rng.normal());
+    }
     g.add_node(n);
     g.add_output(l.name + ".out");
   }
@@ -63,7 +66,9 @@ model::Graph topology_graph(const std::string& path) {
   return g;
 }
 
-model::Graph build_graph(const Workload& w) {
+// with_weights false: a shape-only graph (analytic fidelity computes no values); an ONNX
+// model is read whole either way.
+model::Graph build_graph(const Workload& w, bool with_weights) {
   switch (w.source) {
     case ModelSource::Zoo: {
       const auto names = model::list_zoo_models();
@@ -80,6 +85,7 @@ model::Graph build_graph(const Workload& w) {
       o.width_divisor = w.zoo.width_divisor;
       o.max_blocks = w.zoo.max_blocks;
       o.num_classes = w.zoo.num_classes;
+      o.with_weights = with_weights;
       try {
         return model::build_zoo_model(w.model, o);
       } catch (const UserError& e) {
@@ -92,7 +98,7 @@ model::Graph build_graph(const Workload& w) {
       return model::import_onnx(w.model, o);
     }
     case ModelSource::Topology:
-      return topology_graph(w.model);
+      return topology_graph(w.model, with_weights);
   }
   throw UserError("unreachable");
 }
@@ -265,41 +271,15 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
     throw std::logic_error("lpsim run: " + std::to_string(records.size()) + " layer records for " +
                            std::to_string(res.layers.size()) + " layers");
 
-  RunResult r;
-  r.workload = w.name;
-  r.model = graph.name();
-  r.rows = cfg.rows;
-  r.cols = cfg.cols;
-  r.dataflow = hw::to_string(w.dataflow);
-  r.fidelity = hw::to_string(cfg.fidelity);
-  r.clock_mhz = cfg.clock_mhz;
-  r.period_ns = cfg.clock_period_ns();
-  r.effective_yaml = effective_yaml(w);
-  r.energy_yaml = energy::to_yaml(p.tables);
-  r.energy_file = p.energy_file;
-  r.checked = opt.check;
+  RunResult r = result_header(p, opt.check);
   r.probe = opt.probe;
   r.layers = res.layers;
   r.records = records;
-  for (std::size_t i = 0; i < r.records.size(); ++i) {
-    LayerRecord& rec = r.records[i];
-    const double peak = static_cast<double>(cfg.rows) * cfg.cols * (8.0 / rec.mode);
-    rec.utilization = rec.cycles ? static_cast<double>(res.layers[i].macs) /
-                                       (static_cast<double>(rec.cycles) * peak)
-                                 : 0.0;
-  }
   r.pe_samples = recorder.pe_samples();
+  complete_result(r, p);
 
-  // Totals.
   bool all_checked = true;
-  for (std::size_t i = 0; i < res.layers.size(); ++i) {
-    r.cycles += r.records[i].cycles;
-    r.macs += res.layers[i].macs;
-    r.stalls += r.records[i].stall_cycles;
-    all_checked = all_checked && res.layers[i].checked;
-  }
-  r.latency_ms = static_cast<double>(r.cycles) * r.period_ns * 1e-6;
-  r.tops = r.latency_ms > 0 ? 2.0 * static_cast<double>(r.macs) / (r.latency_ms * 1e-3) / 1e12 : 0;
+  for (const driver::LayerResult& l : res.layers) all_checked = all_checked && l.checked;
   // Top-1 agreement only for a single [batch, classes] output.
   r.accuracy =
       accuracy(res.output, res.fp32_output,
@@ -319,6 +299,50 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   }
   r.verified = opt.check && all_checked && res.verified;
   r.first_mismatch = res.first_mismatch;
+  return r;
+}
+
+}  // namespace
+
+RunResult result_header(const Prepared& p, bool checked) {
+  const Workload& w = p.workload;
+  const hw::AcceleratorConfig& cfg = p.config;
+  RunResult r;
+  r.workload = w.name;
+  r.model = p.graph->name();
+  r.rows = cfg.rows;
+  r.cols = cfg.cols;
+  r.dataflow = hw::to_string(w.dataflow);
+  r.fidelity = hw::to_string(cfg.fidelity);
+  r.clock_mhz = cfg.clock_mhz;
+  r.period_ns = cfg.clock_period_ns();
+  r.effective_yaml = effective_yaml(w);
+  r.energy_yaml = energy::to_yaml(p.tables);
+  r.energy_file = p.energy_file;
+  r.checked = checked;
+  return r;
+}
+
+void complete_result(RunResult& r, const Prepared& p) {
+  const Workload& w = p.workload;
+  const hw::AcceleratorConfig& cfg = p.config;
+  const std::vector<LayerRecord>& records = r.records;
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    LayerRecord& rec = r.records[i];
+    const double peak = static_cast<double>(cfg.rows) * cfg.cols * (8.0 / rec.mode);
+    rec.utilization = rec.cycles ? static_cast<double>(r.layers[i].macs) /
+                                       (static_cast<double>(rec.cycles) * peak)
+                                 : 0.0;
+  }
+
+  // Totals.
+  for (std::size_t i = 0; i < r.layers.size(); ++i) {
+    r.cycles += r.records[i].cycles;
+    r.macs += r.layers[i].macs;
+    r.stalls += r.records[i].stall_cycles;
+  }
+  r.latency_ms = static_cast<double>(r.cycles) * r.period_ns * 1e-6;
+  r.tops = r.latency_ms > 0 ? 2.0 * static_cast<double>(r.macs) / (r.latency_ms * 1e-3) / 1e12 : 0;
 
   // Energy: per layer from its action counts, rounded to the 2^-10 pJ grid; the run's
   // components are the sums of the layers' and the total the sum of the components.
@@ -355,8 +379,9 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   r.sram_area_mm2 = run_er.sram_area_mm2;
   r.tops_per_mm2 = run_er.tops_per_mm2;
   r.compute_tops_per_mm2 = run_er.compute_tops_per_mm2;
-  return r;
 }
+
+namespace {
 
 // Reads everything from `fd` until end of file.
 std::string read_all(int fd) {
@@ -445,11 +470,16 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   p.tables = tables;
   p.energy_file = energy_file;
   // Model, inputs and the FP32 reference (which also calibrates fitted formats).
-  p.graph = std::make_unique<model::Graph>(build_graph(w));
+  // Analytic fidelity computes no values: a shape-only model, no inputs, no FP32 pass.
+  const bool values = w.accel.fidelity != hw::Fidelity::analytic;
+  p.graph = std::make_unique<model::Graph>(build_graph(w, values));
   const model::Graph& graph = *p.graph;
-  check_memory(graph, w);
-  p.inputs = make_inputs(graph, w);
-  p.fp32 = model::forward_fp32(graph, p.inputs, true);
+  if (values) {
+    check_memory(graph, w);
+    p.inputs = make_inputs(graph, w);
+    p.fp32 = model::forward_fp32(graph, p.inputs, true);
+    for (auto& [k, v] : p.inputs) p.fp32[k] = v;
+  }
   if (!w.input.labels.empty()) {
     const std::string where = w.where("input.labels") + ": input.labels: ";
     if (graph.outputs().size() != 1 || graph.shape(graph.outputs()[0]).size() != 2)
@@ -461,7 +491,6 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
       throw UserError(where + e.what());
     }
   }
-  for (auto& [k, v] : p.inputs) p.fp32[k] = v;
 
   p.program = compiler::plan_program(graph, w.quant.default_format, w.quant.layers,
                                      [&](const std::string& key) { return w.where(key); });
@@ -479,7 +508,23 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
 }
 
 RunResult simulate(const Prepared& p, const SimulateOptions& opt) {
+  if (p.config.fidelity == hw::Fidelity::analytic) {
+    if (opt.probe)
+      throw UserError(p.workload.where("accelerator.fidelity") +
+                      ": accelerator.fidelity: PE-level waveforms need cycle fidelity (analytic "
+                      "fidelity simulates nothing)");
+    return simulate_analytic(p);  // no SystemC: always in this process
+  }
+  if (p.fp32.empty())
+    throw std::logic_error(
+        "simulate: this Prepared was made for analytic fidelity (no values); prepare() it again "
+        "for tile or cycle fidelity");
   return opt.in_process ? simulate_here(p, opt) : simulate_in_worker(p, opt);
+}
+
+RunResult evaluate(const Workload& w, const energy::CostTables& tables,
+                   const std::string& energy_file, const SimulateOptions& opt) {
+  return simulate(prepare(w, tables, energy_file), opt);
 }
 
 }  // namespace lpsim::sim

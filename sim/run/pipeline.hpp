@@ -101,9 +101,22 @@ struct RunResult {
          compute_tops_per_mm2 = 0;
 
   std::vector<std::string> layer_names() const;
+  // Analytic fidelity: no values were computed, so no check (verified, per-layer check),
+  // no accuracy and no tile timeline (docs/outputs.md).
+  bool analytic() const { return fidelity == "analytic"; }
 };
 
+// accelerator.fidelity analytic: no values, no SystemC, always in this process (`in_process`
+// and `check` do not apply; a probe is refused): the same layers, tiles, schedule, stalls,
+// bytes and energy as tile fidelity, from the one layer schedule driven by the closed forms
+// (sim/run/analytic.cpp). prepare() builds no values for it (shape-only model, no FP32 pass),
+// so such a Prepared cannot be simulated in tile or cycle fidelity.
 RunResult simulate(const Prepared& p, const SimulateOptions& opt = {});
+
+// prepare() then simulate(): one configuration in one call. In analytic fidelity a few
+// milliseconds in this process (ResNet-18: docs/benchmarks.md); a sweep calls it per point.
+RunResult evaluate(const Workload& w, const energy::CostTables& tables = {},
+                   const std::string& energy_file = "", const SimulateOptions& opt = {});
 
 // The RunResult as bytes and back (the worker's pipe; every field, exactly).
 std::string serialize(const RunResult& r);

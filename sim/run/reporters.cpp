@@ -73,6 +73,11 @@ std::string console_text(const RunResult& r) {
     << energy_text(r.energy_pj / static_cast<double>(r.inferences)) << " per inference), "
     << fixed(r.tops_per_w, 3) << " TOPS/W, " << fixed(r.area_mm2, 3) << " mm2, "
     << fixed(r.tops_per_mm2, 4) << " TOPS/mm2\n";
+  if (r.analytic()) {
+    o << "values: none computed (analytic fidelity: timing, bytes and energy only; nothing "
+         "checked)\n";
+    return o.str();
+  }
   o << "vs FP32: rmse " << std::setprecision(6) << r.accuracy.rmse << ", cosine "
     << fixed(r.accuracy.cosine, 6);
   if (r.accuracy.top1_agreement >= 0)
@@ -99,13 +104,16 @@ std::string summary_json(const RunResult& r) {
   j["total_macs"] = r.macs;
   j["effective_tops"] = r.tops;
   j["stall_cycles"] = r.stalls;
-  j["verified"] = r.verified;
-  if (!r.first_mismatch.empty()) j["first_mismatch"] = r.first_mismatch;
-  j["accuracy_vs_fp32"] = {{"rmse", r.accuracy.rmse},
-                           {"max_abs_error", r.accuracy.max_abs},
-                           {"cosine", r.accuracy.cosine}};
-  if (r.accuracy.top1_agreement >= 0)
-    j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
+  // Analytic fidelity computes no values: nothing was checked, there is no accuracy.
+  if (!r.analytic()) {
+    j["verified"] = r.verified;
+    if (!r.first_mismatch.empty()) j["first_mismatch"] = r.first_mismatch;
+    j["accuracy_vs_fp32"] = {{"rmse", r.accuracy.rmse},
+                             {"max_abs_error", r.accuracy.max_abs},
+                             {"cosine", r.accuracy.cosine}};
+    if (r.accuracy.top1_agreement >= 0)
+      j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
+  }
   if (r.accuracy.top1_fp32 >= 0)
     j["top1"] = {{"fp32", r.accuracy.top1_fp32}, {"accelerator", r.accuracy.top1_accelerator}};
   j["accelerator"] = {{"rows", r.rows},
@@ -177,6 +185,7 @@ std::string summary_json(const RunResult& r) {
                       {"dram_write_bytes", h.counts.dram_write_bytes},
                       {"verified", l.checked && l.verified},
                       {"energy_pj", r.layer_total_pj[i]}});
+    if (r.analytic()) layers.back().erase("verified");
   }
   j["layers"] = layers;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -236,7 +245,9 @@ std::string layers_csv(const RunResult& r) {
                                   n(h.tile_count),
                                   n(lc.dram_read_bytes),
                                   n(lc.dram_write_bytes),
-                                  l.checked && l.verified ? "true" : "false",
+                                  r.analytic()             ? ""
+                                  : l.checked && l.verified ? "true"
+                                                            : "false",
                                   n(lc.wb.read_bytes + lc.wb.write_bytes),
                                   n(lc.ib.read_bytes + lc.ib.write_bytes),
                                   n(lc.ob.read_bytes + lc.ob.write_bytes),
@@ -271,11 +282,14 @@ traces::ReportData report_data(const RunResult& r) {
            ? std::string("built-in: Horowitz ISSCC 2014 (45 nm) energies, LPA DAC 2024 PE areas, "
                          "Mistry IEDM 2007 SRAM cell (sources in the configuration below)")
            : r.energy_file + " (sources in the configuration below)"},
-      {"verified", r.verified  ? "yes, every layer bit-exact against the reference"
-                   : r.checked ? "NO"
-                               : "not checked"},
+      {"verified", r.analytic()  ? "not applicable (analytic fidelity: no values computed)"
+                   : r.verified ? "yes, every layer bit-exact against the reference"
+                   : r.checked  ? "NO"
+                                : "not checked"},
       {"accuracy vs FP32",
-       "cosine " + fixed(r.accuracy.cosine, 6) + ", rmse " + fixed(r.accuracy.rmse, 6)}};
+       r.analytic() ? std::string("not computed (analytic fidelity)")
+                    : "cosine " + fixed(r.accuracy.cosine, 6) + ", rmse " +
+                          fixed(r.accuracy.rmse, 6)}};
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     traces::ReportLayer rl;
@@ -297,9 +311,13 @@ traces::ReportData report_data(const RunResult& r) {
   return rd;
 }
 
-std::vector<std::string> run_file_names(bool vcd) {
+std::vector<std::string> run_file_names(bool vcd, bool analytic) {
   std::vector<std::string> f = {"summary.json", "layers.csv",     "tiles.csv",  "trace.json",
                                 "report.html",  "effective.yaml", "energy.yaml"};
+  if (analytic) {  // no tile timeline: no tiles.csv, trace.json or waveform
+    f = {"summary.json", "layers.csv", "report.html", "effective.yaml", "energy.yaml"};
+    vcd = false;
+  }
   if (vcd) f.push_back("waveform.vcd");
   f.push_back(kOutputMarker);
   return f;
@@ -311,11 +329,13 @@ void write_run_files(OutputDir& out, const RunResult& r, bool vcd) {
   out.write_file("energy.yaml", r.energy_yaml);
   out.write_file("layers.csv", layers_csv(r));
   out.write_file("summary.json", summary_json(r));
-  out.write_file("tiles.csv", tiles_csv(r.records, names));
+  if (r.analytic()) vcd = false;  // no tile timeline: no tiles.csv, trace.json or waveform
+  if (!r.analytic()) out.write_file("tiles.csv", tiles_csv(r.records, names));
   const auto dir = out.staging();
   try {
-    write_trace_json((dir / "trace.json").string(), r.records, names, r.period_ns,
-                     "lpsim " + r.workload);
+    if (!r.analytic())
+      write_trace_json((dir / "trace.json").string(), r.records, names, r.period_ns,
+                       "lpsim " + r.workload);
     traces::write_html_report((dir / "report.html").string(), report_data(r));
     if (vcd)
       write_vcd((dir / "waveform.vcd").string(), r.records, r.period_ns,

@@ -19,9 +19,9 @@ std::string layers_csv(const RunResult& r);
 // What report.html shows.
 traces::ReportData report_data(const RunResult& r);
 // Every output file of a run into `out`'s staging directory (waveform.vcd when `vcd`); the
-// caller commits.
+// caller commits. An analytic run has no tile timeline: no tiles.csv, trace.json, waveform.vcd.
 void write_run_files(OutputDir& out, const RunResult& r, bool vcd);
 // The files write_run_files writes, in the order `lpsim run` lists them.
-std::vector<std::string> run_file_names(bool vcd);
+std::vector<std::string> run_file_names(bool vcd, bool analytic = false);
 
 }  // namespace lpsim::sim

@@ -2,6 +2,7 @@
 #include "sw/compiler/layer_code.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "sw/common/error.hpp"
 #include "sw/formats/format_parse.hpp"
@@ -100,6 +101,61 @@ std::vector<std::uint32_t> to_nhwc(const std::vector<std::uint32_t>& nchw,
         a[static_cast<std::size_t>((b * HW + p) * C + c)] =
             nchw[static_cast<std::size_t>((b * C + c) * HW + p)];
   return a;
+}
+
+DramRegions layer_regions(const model::Graph& graph, const ComputeStep& s, const HwFormat& fa,
+                          const HwFormat& fw, const HwFormat& fo) {
+  const model::GemmView& v = s.view;
+  const auto G = static_cast<std::uint64_t>(v.groups), M = static_cast<std::uint64_t>(v.m),
+             K = static_cast<std::uint64_t>(v.k), N = static_cast<std::uint64_t>(v.n);
+  const int abits = fa.op.storage_bits(), wbits = fw.op.storage_bits(), obits = fo.op.storage_bits();
+  const std::uint64_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
+  DramRegions r;
+  r.weights = G * K * fmt::packed_bytes(static_cast<std::size_t>(N), wbits);
+  if (conv_on_chip(*s.node)) {
+    const model::Shape& in = graph.shape(s.input);  // NCHW: B H W pixel rows of C codes
+    const auto pixels = static_cast<std::uint64_t>(in[0] * in[2] * in[3]);
+    r.inputs = pixels * fmt::packed_bytes(static_cast<std::size_t>(in[1]), abits);
+  } else {
+    r.inputs = G * M * fmt::packed_bytes(static_cast<std::size_t>(K), abits);
+  }
+  r.bias = s.node->has_bias ? G * N * 4 : 0;
+  r.residual = s.fusion.residual.empty() ? 0 : M * o_row;
+  r.outputs = M * o_row;
+  return r;
+}
+
+hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeStep& s,
+                                     const HwFormat& fa, const HwFormat& fw, const HwFormat& fo,
+                                     hw::Dataflow dataflow) {
+  hw::LayerDescriptor d = layer_shape(graph, s);
+  d.fmt_a = fa.op;
+  d.fmt_w = fw.op;
+  d.fmt_o = fo.op;
+  d.mode = static_cast<std::uint32_t>(s.mode);
+  d.dataflow = dataflow;
+  if (s.node->has_bias) d.pp_flags |= hw::pp::BIAS;
+  if (fa.is_int) {
+    // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
+    // given in those units).
+    const double unit = fa.scale * fw.scale;
+    if (!(unit >= static_cast<double>(std::numeric_limits<float>::min()) &&
+          unit <= static_cast<double>(std::numeric_limits<float>::max())))
+      throw UserError("layer '" + s.node->name + "': the INT scales of its activations (" +
+                      s.act_format + ") and weights (" + s.wgt_format + ") multiply to 2^" +
+                      std::to_string(std::lround(std::log2(unit))) +
+                      ", outside the PPU's float scale register (2^-126 .. 2^127)");
+    d.pp_flags |= hw::pp::REQUANT;
+    d.pp_scale = static_cast<float>(unit);
+  }
+  if (s.fusion.relu) d.pp_flags |= hw::pp::RELU;
+  if (s.fusion.relu6) d.pp_flags |= hw::pp::RELU6;
+  if (!s.fusion.residual.empty()) d.pp_flags |= hw::pp::RESIDUAL;
+  return d;
+}
+
+std::uint32_t layer_runs(const model::Graph& graph, const ComputeStep& s) {
+  return conv_on_chip(*s.node) ? static_cast<std::uint32_t>(graph.shape(s.input)[0]) : 1;
 }
 
 std::uint64_t place_regions(hw::LayerDescriptor& d, std::uint64_t base, const DramRegions& r) {

@@ -52,6 +52,24 @@ std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std
 struct DramRegions {
   std::uint64_t weights = 0, inputs = 0, bias = 0, residual = 0, outputs = 0;
 };
+// A compute step's regions from its shapes and the formats' storage widths: packed weights
+// [G K][N], inputs (op conv: NHWC pixel rows of C codes; else [G M][K], im2col'd on the host),
+// float32 bias [G N] when the node has one, residual and outputs [M][G N].
+DramRegions layer_regions(const model::Graph& graph, const ComputeStep& s, const HwFormat& fa,
+                          const HwFormat& fw, const HwFormat& fo);
+
+// The descriptor of a compute step as the host issues it (addresses left 0; place_regions
+// sets them): layer_shape(), the formats, MODE, dataflow and the post-processing flags (BIAS
+// when the node has a bias, REQUANT with PP_SCALE = s_a * s_w on INT layers, RELU / RELU6,
+// RESIDUAL). One place for the driver, which runs it, and the analytic model, which times it.
+hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeStep& s,
+                                     const HwFormat& fa, const HwFormat& fw, const HwFormat& fo,
+                                     hw::Dataflow dataflow);
+
+// Accelerator runs of a compute step: an op conv descriptor is one image (one run per batch
+// image), anything else one run.
+std::uint32_t layer_runs(const model::Graph& graph, const ComputeStep& s);
+
 // Places the regions from `base`, each on a 4 KiB boundary, into the descriptor's w/i/b/r/o
 // addresses; returns the end of the last region.
 std::uint64_t place_regions(hw::LayerDescriptor& d, std::uint64_t base, const DramRegions& r);

@@ -31,6 +31,35 @@ struct NetworkRunner::QTensor {
   std::vector<std::uint32_t> codes;
 };
 
+void place_layer(hw::LayerDescriptor& d, const compiler::DramRegions& regions,
+                 const std::string& layer, const DeviceInfo& device) {
+  const std::uint64_t top = compiler::place_regions(d, hw::kDramBase, regions);
+  if (top > device.dram_bytes)
+    throw UserError("layer '" + layer + "' needs " + std::to_string(top) +
+                    " bytes of DRAM; the accelerator has " + std::to_string(device.dram_bytes));
+}
+
+LayerResult describe_layer(const model::Graph& graph, const compiler::ComputeStep& s,
+                           const compiler::HwFormat& fa, const compiler::HwFormat& fw,
+                           const compiler::HwFormat& fo) {
+  LayerResult r;
+  r.name = s.node->name;
+  r.op = model::op_name(s.node->op);
+  for (const std::string& f : s.fusion.nodes) {
+    const model::Node& fn = graph.node(f);
+    const std::string part = fn.op == model::OpKind::Add ? "add" : fn.op == model::OpKind::Relu ? "relu" : "relu6";
+    r.fused += (r.fused.empty() ? "" : "+") + part;
+  }
+  r.view = s.view;
+  r.act_format = fa.format->name();
+  r.wgt_format = fw.format->name();
+  r.out_format = fo.format->name();
+  r.mode = s.mode;
+  r.macs = static_cast<std::uint64_t>(s.view.macs());
+  r.runs = compiler::layer_runs(graph, s);
+  return r;
+}
+
 NetworkRunner::NetworkRunner(const model::Graph& graph, const compiler::Program& program,
                              const model::TensorValues& fp32, RunnerOptions opt)
     : m_graph(graph), m_program(program), m_fp32(fp32), m_opt(opt) {}
@@ -123,10 +152,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
   const model::Shape& in_shape = m_graph.shape(s.input);
   std::vector<std::uint32_t> a, w, w_node;
-  hw::LayerDescriptor desc = compiler::layer_shape(m_graph, s);
+  hw::LayerDescriptor desc = compiler::layer_descriptor(m_graph, s, fa, fw, fo, m_opt.dataflow);
   const bool on_chip = desc.op == hw::LayerOp::conv;
   // Images per descriptor run: a conv descriptor is one image (op conv, on-chip im2col).
-  const std::int64_t images = on_chip ? in_shape[0] : 1;
+  const std::int64_t images = compiler::layer_runs(m_graph, s);
   if (on_chip) {
     a = compiler::to_nhwc(in_codes, in_shape);
   } else if (node.op == model::OpKind::Conv) {
@@ -142,37 +171,19 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     w = codes_of(s.input_b, fw);
   }
 
-  desc.fmt_a = fa.op;
-  desc.fmt_w = fw.op;
-  desc.fmt_o = fo.op;
-  desc.mode = static_cast<std::uint32_t>(s.mode);
-  desc.dataflow = m_opt.dataflow;
   // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
   // given in those units).
+  // (layer_descriptor() checked that the unit fits the PPU's float scale register)
   const double unit = fa.is_int ? fa.scale * fw.scale : 1.0;
-  if (fa.is_int && !(unit >= static_cast<double>(std::numeric_limits<float>::min()) &&
-                     unit <= static_cast<double>(std::numeric_limits<float>::max())))
-    throw UserError("layer '" + node.name + "': the INT scales of its activations (" + s.act_format + ") and weights (" +
-                    s.wgt_format + ") multiply to 2^" + std::to_string(std::lround(std::log2(unit))) +
-                    ", outside the PPU's float scale register (2^-126 .. 2^127)");
   std::vector<float> bias;
   if (node.has_bias) {
-    desc.pp_flags |= hw::pp::BIAS;
     bias.resize(static_cast<std::size_t>(G * N));
     for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = static_cast<float>(node.bias[i] / unit);
   }
-  if (fa.is_int) {
-    desc.pp_flags |= hw::pp::REQUANT;
-    desc.pp_scale = static_cast<float>(unit);
-  }
-  if (s.fusion.relu) desc.pp_flags |= hw::pp::RELU;
-  if (s.fusion.relu6) desc.pp_flags |= hw::pp::RELU6;
   std::vector<std::uint32_t> residual;
   const model::Shape& out_shape = m_graph.shape(s.output);
-  if (!s.fusion.residual.empty()) {
-    desc.pp_flags |= hw::pp::RESIDUAL;
+  if (!s.fusion.residual.empty())
     residual = compiler::output_to_gemm(node, out_shape, codes_of(s.fusion.residual, fo), v);
-  }
 
   // DRAM layout of this layer (regions reused by every layer).
   const int abits = fa.op.storage_bits(), wbits = fw.op.storage_bits(), obits = fo.op.storage_bits();
@@ -181,16 +192,11 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
       on_chip ? compiler::pack_rows(a, a.size() / in_shape[1], static_cast<std::size_t>(in_shape[1]), abits)
               : compiler::pack_rows(a, static_cast<std::size_t>(G * M), static_cast<std::size_t>(K), abits);
   const std::size_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
-  compiler::DramRegions regions;
-  regions.weights = w_bytes.size();
-  regions.inputs = a_bytes.size();
-  regions.bias = bias.size() * 4;
-  regions.residual = residual.empty() ? 0 : M * o_row;
-  regions.outputs = M * o_row;
-  const std::uint64_t top = compiler::place_regions(desc, hw::kDramBase, regions);
-  if (top > m_opt.device.dram_bytes)
-    throw UserError("layer '" + node.name + "' needs " + std::to_string(top) +
-                    " bytes of DRAM; the accelerator has " + std::to_string(m_opt.device.dram_bytes));
+  const compiler::DramRegions regions = compiler::layer_regions(m_graph, s, fa, fw, fo);
+  if (regions.weights != w_bytes.size() || regions.inputs != a_bytes.size() ||
+      regions.bias != bias.size() * 4 || regions.residual != (residual.empty() ? 0 : M * o_row))
+    throw std::logic_error("layer '" + node.name + "': DRAM regions differ from the tensors written");
+  place_layer(desc, regions, node.name, m_opt.device);
   d.write(desc.w_addr, w_bytes.data(), w_bytes.size());
   d.write(desc.i_addr, a_bytes.data(), a_bytes.size());
   if (!bias.empty()) d.write(desc.b_addr, reinterpret_cast<const std::uint8_t*>(bias.data()), bias.size() * 4);
@@ -226,22 +232,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   m_f.erase(s.output);
   m_q[s.output] = std::move(q);
 
-  LayerResult r;
-  r.name = node.name;
-  r.op = model::op_name(node.op);
-  for (const std::string& f : s.fusion.nodes) {
-    const model::Node& fn = m_graph.node(f);
-    const std::string part = fn.op == model::OpKind::Add ? "add" : fn.op == model::OpKind::Relu ? "relu" : "relu6";
-    r.fused += (r.fused.empty() ? "" : "+") + part;
-  }
-  r.view = v;
-  r.act_format = fa.format->name();
-  r.wgt_format = fw.format->name();
-  r.out_format = fo.format->name();
-  r.mode = s.mode;
-  r.macs = static_cast<std::uint64_t>(v.macs());
-  r.runs = static_cast<std::uint32_t>(images);
-  m_result.layers.push_back(r);
+  m_result.layers.push_back(describe_layer(m_graph, s, fa, fw, fo));
 
   if (!m_opt.check) return;
   // The check of this layer runs on the other core while the next layers simulate; at most

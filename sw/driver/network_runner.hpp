@@ -65,6 +65,17 @@ class DeviceError : public UserError {
   std::uint32_t m_code;
 };
 
+// Shared with the analytic model (sim/run/analytic), which issues the same layers without values.
+// Places a layer's DRAM regions from kDramBase into the descriptor's addresses; throws
+// UserError "layer 'NAME' needs N bytes of DRAM; ..." when they do not fit the device's DRAM.
+void place_layer(hw::LayerDescriptor& d, const compiler::DramRegions& regions,
+                 const std::string& layer, const DeviceInfo& device);
+// A compute step's LayerResult as far as it is known before it runs: name, op, fused, view,
+// format names, mode, macs and runs (not checked).
+LayerResult describe_layer(const model::Graph& graph, const compiler::ComputeStep& s,
+                           const compiler::HwFormat& fa, const compiler::HwFormat& fw,
+                           const compiler::HwFormat& fo);
+
 class NetworkRunner {
  public:
   // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and

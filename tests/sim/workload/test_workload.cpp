@@ -159,7 +159,7 @@ TEST_F(WorkloadTest, BadWorkloadsNameFileLineKeyAndWhatIsWrong) {
       {"model: resnet18\naccelerator:\n  cols: 0\n", {}, "W:3: accelerator.cols: value 0 is out of range 1..1024"},
       {"model: resnet18\naccelerator:\n  rows: -4\n", {}, "W:3: accelerator.rows: value -4 is out of range 1..1024"},
       {"model: resnet18\naccelerator: {dataflow: rs}\n", {}, "W:2: accelerator.dataflow: dataflow 'rs' is not one of ws, os, is"},
-      {"model: resnet18\naccelerator: {fidelity: rtl}\n", {}, "W:2: accelerator.fidelity: fidelity 'rtl' is not one of cycle, tile"},
+      {"model: resnet18\naccelerator: {fidelity: rtl}\n", {}, "W:2: accelerator.fidelity: fidelity 'rtl' is not one of cycle, tile, analytic"},
       {"model: resnet18\naccelerator: {clock_mhz: 0}\n", {}, "W:2: accelerator.clock_mhz: value 0 is out of range"},
       {"model: resnet18\naccelerator: {clock_mhz: fast}\n", {}, "W:2: accelerator.clock_mhz: expected a number, got 'fast'"},
       {"model: resnet18\naccelerator:\n  buffers: {weight_kb: 0}\n", {}, "W:3: accelerator.buffers.weight_kb: value 0 is out of range 1..65536"},
