@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -33,23 +34,29 @@ struct RunOptions {
   std::string energy_file;        // --energy FILE: cost tables (docs/energy.md); "" = defaults
   bool vcd = false;               // --vcd: waveform.vcd with block-level signals
   std::string vcd_pe;             // --vcd-pe ROWSxCOLS: PE-level signals of that sub-array
-  std::string vcd_window;         // --vcd-window START:END: ... over these cycles
+  std::string vcd_window;         // --vcd-window START:END | layer:NAME | tile:LAYER/N | first-tile
+  std::string vcd_format = "vcd";  // --vcd-format vcd|fst
 };
 
-// --vcd-pe ROWSxCOLS and --vcd-window START:END, checked against the accelerator.
+// --vcd-pe ROWSxCOLS and --vcd-window WINDOW, checked against the accelerator; a named window
+// (layer:NAME, tile:LAYER/N, first-tile; the default) is resolved against `prog` afterwards.
 constexpr std::uint64_t kMaxPeSamples = 4'000'000;  // PEs x window cycles (about 100 MB of VCD)
 
-std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
+struct WindowSpec {
+  PeProbe probe;
+  std::string layer;  // layer:NAME / tile:LAYER/N: the layer as written ("" = cycles)
+};
+
+std::optional<WindowSpec> pe_probe(const RunOptions& opt, const Workload& w) {
   if (opt.vcd_pe.empty() && opt.vcd_window.empty()) return std::nullopt;
   if (opt.vcd_pe.empty())
     throw UserError("--vcd-window " + opt.vcd_window + ": needs --vcd-pe ROWSxCOLS");
-  if (opt.vcd_window.empty())
-    throw UserError("--vcd-pe " + opt.vcd_pe + ": needs --vcd-window START:END");
   if (w.accel.fidelity != hw::Fidelity::cycle)
     throw UserError("--vcd-pe: PE-level waveforms need cycle fidelity (accelerator.fidelity is '" +
                     hw::to_string(w.accel.fidelity) + "'; add --set accelerator.fidelity=cycle)");
   std::smatch m;
-  PeProbe p;
+  WindowSpec ws;
+  PeProbe& p = ws.probe;
   if (!std::regex_match(opt.vcd_pe, m, std::regex("([0-9]{1,6})x([0-9]{1,6})")))
     throw UserError("--vcd-pe " + opt.vcd_pe + ": expected ROWSxCOLS, e.g. 4x4");
   p.rows = std::stoi(m[1]);
@@ -58,20 +65,75 @@ std::optional<PeProbe> pe_probe(const RunOptions& opt, const Workload& w) {
     throw UserError("--vcd-pe " + opt.vcd_pe + ": the sub-array must be 1x1 to " +
                     std::to_string(w.accel.rows) + "x" + std::to_string(w.accel.cols) +
                     " (the array)");
-  if (!std::regex_match(opt.vcd_window, m, std::regex("([0-9]{1,18}):([0-9]{1,18})")))
-    throw UserError("--vcd-window " + opt.vcd_window +
-                    ": expected START:END in cycles, e.g. 1000:1200");
-  p.start = std::stoull(m[1]);
-  p.end = std::stoull(m[2]);
-  if (p.start >= p.end)
-    throw UserError("--vcd-window " + opt.vcd_window + ": START must be below END");
   const std::uint64_t pes = static_cast<std::uint64_t>(p.rows) * static_cast<std::uint64_t>(p.cols);
-  if (p.end - p.start > kMaxPeSamples / pes)
-    throw UserError("--vcd-window " + opt.vcd_window + ": " + std::to_string(pes) + " PEs x " +
-                    std::to_string(p.end - p.start) + " cycles is more than " +
-                    std::to_string(kMaxPeSamples) +
-                    " PE-cycles; narrow the window or the sub-array");
-  return p;
+  p.max_samples = kMaxPeSamples / pes;
+  const std::string win = opt.vcd_window.empty() ? "first-tile" : opt.vcd_window;
+  p.spec = win;
+  const std::string bad = "--vcd-window " + win + ": ";
+  if (win == "first-tile") {
+    p.layer = 0;
+    p.tile = 0;
+  } else if (win.rfind("layer:", 0) == 0) {
+    ws.layer = win.substr(6);
+    if (ws.layer.empty()) throw UserError(bad + "expected layer:NAME (a layer name as in tiles.csv)");
+  } else if (win.rfind("tile:", 0) == 0) {
+    const std::string rest = win.substr(5);
+    const std::size_t slash = rest.rfind('/');
+    if (slash == std::string::npos || slash == 0 ||
+        !std::regex_match(rest.substr(slash + 1), std::regex("[0-9]{1,9}")))
+      throw UserError(bad + "expected tile:LAYER/N (a layer name as in tiles.csv, a tile index)");
+    ws.layer = rest.substr(0, slash);
+    p.tile = std::stoll(rest.substr(slash + 1));
+  } else {
+    if (!std::regex_match(win, m, std::regex("([0-9]{1,18}):([0-9]{1,18})")))
+      throw UserError(bad +
+                      "expected START:END in cycles (e.g. 1000:1200), layer:NAME, tile:LAYER/N "
+                      "or first-tile");
+    p.start = std::stoull(m[1]);
+    p.end = std::stoull(m[2]);
+    if (p.start >= p.end) throw UserError(bad + "START must be below END");
+    if (p.end - p.start > kMaxPeSamples / pes)
+      throw UserError(bad + std::to_string(pes) + " PEs x " + std::to_string(p.end - p.start) +
+                      " cycles is more than " + std::to_string(kMaxPeSamples) +
+                      " PE-cycles; narrow the window or the sub-array");
+  }
+  return ws;
+}
+
+// The index (as in tiles.csv) of the accelerator layer a window names: its compute node's name,
+// or that name with what the PPU fused ("conv1+relu", as in the console table), or an index.
+std::int64_t resolve_layer(const std::string& name, const Prepared& prep, const std::string& spec) {
+  std::vector<std::string> names;
+  for (const compiler::Step& s : prep.program.steps) {
+    if (!s.compute) continue;
+    std::string fused;
+    for (const std::string& f : s.layer.fusion.nodes) {
+      const model::OpKind op = prep.graph->node(f).op;
+      fused += std::string(fused.empty() ? "" : "+") +
+               (op == model::OpKind::Add ? "add" : op == model::OpKind::Relu ? "relu" : "relu6");
+    }
+    const std::string node = s.layer.node->name;
+    if (name == node || name == node + (fused.empty() ? "" : "+" + fused))
+      return static_cast<std::int64_t>(names.size());
+    names.push_back(node);
+  }
+  if (std::regex_match(name, std::regex("[0-9]{1,9}")) && std::stoull(name) < names.size())
+    return std::stoll(name);
+  throw UserError("--vcd-window " + spec + ": no accelerator layer '" + name + "' (" +
+                  std::to_string(names.size()) + " layers, " +
+                  (names.empty() ? std::string("none") : "the first is '" + names.front() + "'") +
+                  "; names as in tiles.csv, or an index 0.." +
+                  std::to_string(names.empty() ? 0 : names.size() - 1) + ")");
+}
+
+// PATH holds an executable `tool`.
+bool on_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  std::string d;
+  while (std::getline(dirs, d, ':'))
+    if (!d.empty() && access((d + "/" + tool).c_str(), X_OK) == 0) return true;
+  return false;
 }
 
 // Returns 0 when every layer matched the reference, 1 when one did not (the mismatch is
@@ -82,30 +144,40 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const std::string out_dir = opt.out_dir.empty() ? "runs/" + w.name : opt.out_dir;
   // Output options, the cost tables and the output directory (never anyone else's, creatable)
   // are checked before anything runs; nothing is created until the results are written.
-  const std::optional<PeProbe> probe = pe_probe(opt, w);
-  const bool want_vcd = opt.vcd || probe.has_value();
+  std::optional<WindowSpec> window = pe_probe(opt, w);
+  if (opt.vcd_format != "vcd" && opt.vcd_format != "fst")
+    throw UserError("--vcd-format " + opt.vcd_format + ": expected vcd or fst");
+  const bool fst = opt.vcd_format == "fst";
+  const bool want_vcd = opt.vcd || fst || window.has_value();
   const bool analytic = w.accel.fidelity == hw::Fidelity::analytic;
   if (analytic && want_vcd)
     throw UserError("--vcd: waveforms need tile or cycle fidelity (accelerator.fidelity is "
                     "'analytic', which has no tile timeline)");
+  if (fst && !on_path("vcd2fst"))
+    throw UserError(
+        "--vcd-format fst: GTKWave's vcd2fst is not on PATH (Debian: apt-get install gtkwave)");
   const energy::CostTables tables =
       opt.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(opt.energy_file);
   OutputDir output(out_dir, "run");
 
   const Prepared prepared = prepare(w, tables, opt.energy_file);
+  if (window && !window->layer.empty())
+    window->probe.layer = resolve_layer(window->layer, prepared, window->probe.spec);
   SimulateOptions so;
   so.check = opt.check;
   so.progress = !opt.quiet && isatty(STDERR_FILENO);
-  so.probe = probe;
+  if (window) so.probe = window->probe;
   so.in_process = true;  // one simulation in this process
   const RunResult r = simulate(prepared, so);
 
-  write_run_files(output, r, want_vcd);
+  write_run_files(output, r, want_vcd, fst);
   output.commit();
   // The table reaches the terminal only once the outputs are complete and in place.
   std::string list;
-  for (const std::string& f : run_file_names(want_vcd, analytic)) list += (list.empty() ? "" : ",") + f;
+  for (const std::string& f : run_file_names(r, want_vcd, fst))
+    list += (list.empty() ? "" : ",") + f;
   out << console_text(r) << "outputs: " << out_dir << "/{" << list << "}\n" << std::flush;
+  std::cerr << pe_window_note(r);
   if (!opt.quiet) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -135,12 +207,18 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress or timing on stderr");
   cmd->add_option("--energy", opt->energy_file,
                   "energy/area cost tables (YAML, docs/energy.md); default: built-in");
-  cmd->add_flag("--vcd", opt->vcd, "write waveform.vcd with block-level signals (docs/outputs.md)");
+  cmd->add_flag("--vcd", opt->vcd,
+                "write waveform.vcd with block-level signals, its GTKWave save file waveform.gtkw "
+                "and translate filters (docs/outputs.md)");
   cmd->add_option("--vcd-pe", opt->vcd_pe,
                   "ROWSxCOLS: also PE registers of that top-left sub-array (cycle fidelity, with "
                   "--vcd-window)");
   cmd->add_option("--vcd-window", opt->vcd_window,
-                  "START:END: cycles [START, END) of the PE-level signals");
+                  "the PE-level window: START:END (cycles), layer:NAME, tile:LAYER/N or "
+                  "first-tile (the default)");
+  cmd->add_option("--vcd-format", opt->vcd_format,
+                  "vcd (default) or fst (GTKWave's compressed format, through its vcd2fst); "
+                  "implies --vcd");
   cmd->callback([opt] {
     const int rc = run_workload(*opt, std::cout);
     if (rc != 0) throw CLI::RuntimeError(rc);

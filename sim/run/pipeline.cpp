@@ -228,6 +228,7 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   for (const compiler::Step& s : prog.steps)
     if (s.compute) rec_opt.total_macs += static_cast<std::uint64_t>(s.layer.view.macs());
   rec_opt.probe = opt.probe ? &*opt.probe : nullptr;
+  rec_opt.network_layer = [&runner] { return runner.result().layers.size(); };
   RunRecorder recorder(acc, rec_opt);
   std::exception_ptr failure;
   bool host_done = false;

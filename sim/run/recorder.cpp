@@ -148,10 +148,25 @@ void RunRecorder::merge_runs(const std::vector<std::uint32_t>& runs) {
 void RunRecorder::on_step(const hw::SystolicArray& core) {
   const PeProbe& pr = *m_opt.probe;
   const std::uint64_t cyc = cycle_of(sc_core::sc_time_stamp());
-  if (cyc < pr.start || cyc >= pr.end) return;
+  if (pr.layer < 0) {
+    if (cyc < pr.start || cyc >= pr.end) return;
+  } else {
+    // One array job per tile: the tile of the running layer is the count of jobs completed
+    // since the layer's first step.
+    const std::size_t layer = m_opt.network_layer ? m_opt.network_layer() : m_layers.size();
+    const std::size_t done = m_acc.i_array.completed();
+    if (layer != m_probe_layer) {
+      m_probe_layer = layer;
+      m_probe_tile_base = done;
+    }
+    if (layer != static_cast<std::size_t>(pr.layer)) return;
+    if (pr.tile >= 0 && done - m_probe_tile_base != static_cast<std::size_t>(pr.tile)) return;
+  }
+  if (m_samples.size() >= pr.max_samples) return;
   PeSample s;
   s.cycle = cyc;
   s.mode = core.config().pe.mode;
+  s.lsb_exp = core.lsb_exp();
   s.pes.reserve(static_cast<std::size_t>(pr.rows * pr.cols));
   for (int r = 0; r < pr.rows; ++r)
     for (int c = 0; c < pr.cols; ++c) s.pes.push_back(core.pe_state(r, c));

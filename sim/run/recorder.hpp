@@ -40,16 +40,23 @@ struct LayerRecord {
   double utilization = 0;  // MACs / (cycles x rows x cols x 8/MODE), set by the caller (sim/run)
 };
 
-// The sub-array and cycle window of PE-level waveforms (--vcd-pe, --vcd-window).
+// The sub-array and window of PE-level waveforms (--vcd-pe, --vcd-window). The window is
+// either cycles [start, end) or, when `layer` >= 0, the array activity of that network layer
+// (every tile, or only tile `tile` of it, counted as in tiles.csv) wherever it falls in time.
 struct PeProbe {
   int rows = 0, cols = 0;            // top-left sub-array
-  std::uint64_t start = 0, end = 0;  // [start, end) in cycles since t = 0
+  std::uint64_t start = 0, end = 0;  // [start, end) in cycles since t = 0 (layer < 0)
+  std::int64_t layer = -1;           // network layer index (as in tiles.csv); -1: cycles
+  std::int64_t tile = -1;            // with layer: one tile of it; -1: all its tiles
+  std::uint64_t max_samples = ~std::uint64_t{0};  // clocks sampled at most (the first ones)
+  std::string spec;                  // the --vcd-window text, for messages
 };
 
 // PE registers of the probed sub-array at one clock edge (row-major over the sub-array).
 struct PeSample {
   std::uint64_t cycle = 0;
   int mode = 8;
+  int lsb_exp = 0;  // the accumulator grid: psum value = psum x 2^lsb_exp (docs/datapath.md)
   std::vector<hw::PeState> pes;
 };
 
@@ -62,6 +69,9 @@ class RunRecorder {
     std::size_t total_layers = 0;    // for progress
     std::uint64_t total_macs = 0;    // for the ETA
     const PeProbe* probe = nullptr;  // PE-level sampling (cycle fidelity)
+    // The network layer the host is running (index as in tiles.csv), for a probe that names
+    // a layer; unset: one network layer per accelerator layer run.
+    std::function<std::size_t()> network_layer;
   };
   RunRecorder(hw::Accelerator& acc, Options opt);
   ~RunRecorder();
@@ -90,6 +100,10 @@ class RunRecorder {
   std::chrono::steady_clock::time_point m_wall0;
   std::uint64_t m_macs_done = 0, m_tiles_done = 0;
   bool m_progress_shown = false;
+  // PE probe by layer: the network layer seen at the last step, and the array jobs (tiles)
+  // completed before its first step.
+  std::size_t m_probe_layer = ~std::size_t{0};
+  std::size_t m_probe_tile_base = 0;
 };
 
 }  // namespace lpsim::sim

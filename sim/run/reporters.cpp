@@ -3,14 +3,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <sstream>
 
 #include "sim/run/trace_files.hpp"
 #include "sw/common/error.hpp"
 #include "sw/energy/energy_model.hpp"
+#include "sw/formats/format_parse.hpp"
 #include "traces/csv_writer.hpp"
+
+extern char** environ;
 
 namespace lpsim::sim {
 namespace {
@@ -113,9 +124,9 @@ std::string summary_json(const RunResult& r) {
                              {"cosine", r.accuracy.cosine}};
     if (r.accuracy.top1_agreement >= 0)
       j["accuracy_vs_fp32"]["top1_agreement"] = r.accuracy.top1_agreement;
+    if (r.accuracy.top1_fp32 >= 0)
+      j["top1"] = {{"fp32", r.accuracy.top1_fp32}, {"accelerator", r.accuracy.top1_accelerator}};
   }
-  if (r.accuracy.top1_fp32 >= 0)
-    j["top1"] = {{"fp32", r.accuracy.top1_fp32}, {"accelerator", r.accuracy.top1_accelerator}};
   j["accelerator"] = {{"rows", r.rows},
                       {"cols", r.cols},
                       {"dataflow", r.dataflow},
@@ -311,19 +322,191 @@ traces::ReportData report_data(const RunResult& r) {
   return rd;
 }
 
-std::vector<std::string> run_file_names(bool vcd, bool analytic) {
+namespace {
+
+// Formats by name (canonical names parse back); nullptr when the text is not one.
+fmt::FormatPtr format_of(const std::string& name) {
+  try {
+    return fmt::parse_format(name);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// A translate filter for an 8-bit PE register holding MODE-packed codes of `f`: one line per
+// word, key in GTKWave's hex radix, text "0x4d 3.084" (lanes low bits first: "0x4d 1|-0.5").
+std::string code_filter(const fmt::NumberFormat& f) {
+  const int bits = f.bits();
+  if (bits != 2 && bits != 4 && bits != 8) return "";
+  std::string out;
+  for (unsigned w = 0; w < 256; ++w) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%02X 0x%02x ", w, w);
+    out += b;
+    for (int lane = 0; lane < 8 / bits; ++lane) {
+      const double v = f.decode((w >> (lane * bits)) & ((1u << bits) - 1u));
+      if (std::isnan(v))
+        std::snprintf(b, sizeof b, "%snan", lane ? "|" : "");
+      else
+        std::snprintf(b, sizeof b, "%s%.4g", lane ? "|" : "", v);
+      out += b;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string filter_name(const std::string& format) { return format + ".filter"; }
+
+// The network layer whose values the PE registers hold: the named one, else the one running
+// at the first sample (or at the window's start).
+std::size_t pe_layer(const RunResult& r) {
+  const PeProbe& p = *r.probe;
+  if (p.layer >= 0) return static_cast<std::size_t>(p.layer);
+  const std::uint64_t c = r.pe_samples.empty() ? p.start : r.pe_samples.front().cycle;
+  std::size_t l = 0;
+  while (l + 1 < r.records.size() && r.records[l + 1].start <= c) ++l;
+  return l;
+}
+
+// The waveform's filters (file name, text) and the save file's view.
+struct WaveFiles {
+  std::vector<std::pair<std::string, std::string>> filters;
+  WaveView view;
+  std::vector<double> psum_unit;  // per layer: INT layers s_a x s_w, LP layers 1
+};
+
+WaveFiles wave_files(const RunResult& r, bool fst) {
+  WaveFiles w;
+  w.view.dump_file = fst ? "waveform.fst" : "waveform.vcd";
+  std::string states;
+  for (std::size_t i = 0; i < ctrl_state_names().size(); ++i)
+    states += std::to_string(i) + " " + ctrl_state_names()[i] + "\n";
+  w.filters.push_back({"ctrl_state.filter", states});
+  w.view.state_filter = "ctrl_state.filter";
+  std::string names;
+  for (std::size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& l = r.layers[i];
+    w.view.layer_names.push_back(l.name + (l.fused.empty() ? "" : "+" + l.fused));
+    names += std::to_string(i) + " " + w.view.layer_names.back() + "\n";
+  }
+  w.filters.push_back({"layer_names.filter", names});
+  w.view.layer_filter = "layer_names.filter";
+  for (std::size_t i = 0; i < r.layers.size() && i < r.records.size(); ++i) {
+    double unit = 1.0;
+    if (r.records[i].is_int) {
+      const auto a = format_of(r.layers[i].act_format), b = format_of(r.layers[i].wgt_format);
+      if (a && b) unit = a->decode(1) * b->decode(1);
+    }
+    w.psum_unit.push_back(unit);
+  }
+  w.view.view_end = r.records.empty() ? 1 : r.records.back().end;
+  if (r.probe) {
+    if (const auto win = pe_window(r)) {
+      w.view.view_start = win->first;
+      w.view.view_end = win->second;
+    }
+    const std::size_t l = pe_layer(r);
+    if (l < r.layers.size()) {
+      const bool is = r.dataflow == "is";  // horizontal: weights; stationary: activations
+      const std::string act = is ? r.layers[l].wgt_format : r.layers[l].act_format,
+                        vert = is ? r.layers[l].act_format : r.layers[l].wgt_format;
+      for (const auto& [reg, name] : {std::pair{&w.view.act_filter, act}, {&w.view.vert_filter, vert}}) {
+        const auto f = format_of(name);
+        const std::string text = f ? code_filter(*f) : "";
+        if (text.empty()) continue;
+        *reg = filter_name(name);
+        if (std::none_of(w.filters.begin(), w.filters.end(),
+                         [&](const auto& x) { return x.first == *reg; }))
+          w.filters.push_back({*reg, text});
+      }
+    }
+  }
+  return w;
+}
+
+// Runs `argv` (no shell), stdout and stderr to /dev/null; its exit status, -1 if it did not run.
+int run_tool(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> pe_window(const RunResult& r) {
+  if (!r.probe) return std::nullopt;
+  const PeProbe& p = *r.probe;
+  if (p.layer < 0) {
+    std::uint64_t end = p.end;
+    if (!r.pe_samples.empty()) end = std::min(end, r.pe_samples.back().cycle + 1);
+    return std::pair{p.start, std::max(end, p.start + 1)};
+  }
+  if (static_cast<std::size_t>(p.layer) >= r.records.size()) return std::nullopt;
+  const auto& tiles = r.records[static_cast<std::size_t>(p.layer)].tiles;
+  if (tiles.empty() || (p.tile >= 0 && static_cast<std::size_t>(p.tile) >= tiles.size()))
+    return std::nullopt;
+  const std::size_t a = p.tile >= 0 ? static_cast<std::size_t>(p.tile) : 0,
+                    b = p.tile >= 0 ? a : tiles.size() - 1;
+  return std::pair{tiles[a].compute_start, std::max(tiles[b].post_start, tiles[a].compute_start + 1)};
+}
+
+std::string pe_window_note(const RunResult& r) {
+  if (!r.probe) return "";
+  const PeProbe& p = *r.probe;
+  const std::string head = "lpsim: note: --vcd-window " + p.spec + ": ";
+  if (r.pe_samples.empty()) {
+    if (p.layer >= 0 && static_cast<std::size_t>(p.layer) < r.records.size() && p.tile >= 0) {
+      const std::size_t n = r.records[static_cast<std::size_t>(p.layer)].tiles.size();
+      return head + "layer '" + r.layers[static_cast<std::size_t>(p.layer)].name + "' has " +
+             std::to_string(n) + " tiles (0 to " + std::to_string(n ? n - 1 : 0) +
+             "); the waveform has no PE activity\n";
+    }
+    std::string first;
+    for (const LayerRecord& l : r.records)
+      if (!l.tiles.empty()) {
+        first = "; the first array tile runs cycles " + std::to_string(l.tiles[0].compute_start) +
+                " to " + std::to_string(l.tiles[0].post_start) + " (--vcd-window first-tile)";
+        break;
+      }
+    return head + "no array activity in it; the waveform has no PE activity" + first + "\n";
+  }
+  if (p.layer >= 0 && r.pe_samples.size() >= p.max_samples)
+    return head + "the PE registers stop at cycle " + std::to_string(r.pe_samples.back().cycle) +
+           " (at most " + std::to_string(p.max_samples * static_cast<std::uint64_t>(p.rows * p.cols)) +
+           " PE-cycles); name one tile with tile:LAYER/N or narrow --vcd-pe\n";
+  return "";
+}
+
+std::vector<std::string> run_file_names(const RunResult& r, bool vcd, bool fst) {
   std::vector<std::string> f = {"summary.json", "layers.csv",     "tiles.csv",  "trace.json",
                                 "report.html",  "effective.yaml", "energy.yaml"};
-  if (analytic) {  // no tile timeline: no tiles.csv, trace.json or waveform
+  if (r.analytic()) {  // no tile timeline: no tiles.csv, trace.json or waveform
     f = {"summary.json", "layers.csv", "report.html", "effective.yaml", "energy.yaml"};
     vcd = false;
   }
-  if (vcd) f.push_back("waveform.vcd");
+  if (vcd) {
+    f.push_back(fst ? "waveform.fst" : "waveform.vcd");
+    f.push_back("waveform.gtkw");
+    for (const auto& [name, text] : wave_files(r, fst).filters) f.push_back(name);
+  }
   f.push_back(kOutputMarker);
   return f;
 }
 
-void write_run_files(OutputDir& out, const RunResult& r, bool vcd) {
+void write_run_files(OutputDir& out, const RunResult& r, bool vcd, bool fst) {
   const std::vector<std::string> names = r.layer_names();
   out.write_file("effective.yaml", r.effective_yaml);
   out.write_file("energy.yaml", r.energy_yaml);
@@ -337,9 +520,25 @@ void write_run_files(OutputDir& out, const RunResult& r, bool vcd) {
       write_trace_json((dir / "trace.json").string(), r.records, names, r.period_ns,
                        "lpsim " + r.workload);
     traces::write_html_report((dir / "report.html").string(), report_data(r));
-    if (vcd)
-      write_vcd((dir / "waveform.vcd").string(), r.records, r.period_ns,
-                r.probe ? &*r.probe : nullptr, r.pe_samples);
+    if (vcd) {
+      const WaveFiles w = wave_files(r, fst);
+      const auto vcd_path = dir / "waveform.vcd";
+      write_vcd(vcd_path.string(), r.records, r.period_ns, r.probe ? &*r.probe : nullptr,
+                r.pe_samples, w.psum_unit);
+      if (fst) {
+        const auto fst_path = dir / "waveform.fst";
+        const int rc = run_tool({"vcd2fst", vcd_path.string(), fst_path.string()});
+        if (rc != 0 || !std::filesystem::exists(fst_path))
+          throw UserError(out.target().string() + ": vcd2fst could not convert waveform.vcd to " +
+                          "waveform.fst (" +
+                          (rc < 0 ? std::string("it did not run") : "exit " + std::to_string(rc)) +
+                          ")");
+        std::filesystem::remove(vcd_path);
+      }
+      out.write_file("waveform.gtkw",
+                     gtkw_text(r.records, r.period_ns, r.probe ? &*r.probe : nullptr, w.view));
+      for (const auto& [name, text] : w.filters) out.write_file(name, text);
+    }
   } catch (const UserError&) {
     throw;
   } catch (const std::runtime_error& e) {

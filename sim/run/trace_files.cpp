@@ -2,6 +2,8 @@
 #include "sim/run/trace_files.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -130,6 +132,8 @@ enum Sig : std::size_t {
   kSigs
 };
 
+enum CtrlState : std::int64_t { kIdle, kLoad, kCompute, kPost, kStore };
+
 std::vector<Ev> block_events(const std::vector<LayerRecord>& layers) {
   std::vector<Ev> ev;
   auto set = [&](std::uint64_t c, int cls, Sig s, std::int64_t v) {
@@ -138,9 +142,10 @@ std::vector<Ev> block_events(const std::vector<LayerRecord>& layers) {
   auto add = [&](std::uint64_t c, Sig s, std::int64_t v) { ev.push_back({c, 1, s, true, v}); };
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const LayerRecord& r = layers[l];
-    set(r.start, 1, ctrl_state, 1);
+    // Controller state: load until a tile computes (and while the next tile's operands are
+    // still loading), compute, post (the PPU tail), store after the last tile until done.
+    set(r.start, 1, ctrl_state, kLoad);
     set(r.start, 1, ctrl_layer, static_cast<std::int64_t>(l));
-    set(r.end, 0, ctrl_state, 0);
     // Buffer contents: each buffer half holds the latest tile loaded into it.
     std::vector<std::int64_t> wb(static_cast<std::size_t>(r.wb_halves), 0),
         ib(static_cast<std::size_t>(r.ib_halves), 0);
@@ -169,14 +174,17 @@ std::vector<Ev> block_events(const std::vector<LayerRecord>& layers) {
       }
       set(t.compute_start, 1, ctrl_tile, ti);
       set(t.compute_start, 1, array_tile, ti);
+      set(t.compute_start, 1, ctrl_state, kCompute);
       if (t.post_start > t.compute_start) {
         set(t.compute_start, 1, array_busy, 1);
         set(t.post_start, 0, array_busy, 0);
       }
       if (t.compute_end > t.post_start) {
         set(t.post_start, 1, ppu_busy, 1);
+        set(t.post_start, 1, ctrl_state, kPost);
         set(t.compute_end, 0, ppu_busy, 0);
       }
+      set(t.compute_end, 0, ctrl_state, i + 1 == r.tiles.size() ? kStore : kLoad);
       add(t.compute_end, array_macs, static_cast<std::int64_t>(t.macs));
       if (t.has_store && t.store_end > t.store_start) {
         add(t.compute_end, ob_pending, static_cast<std::int64_t>(t.store_bytes));
@@ -196,6 +204,7 @@ std::vector<Ev> block_events(const std::vector<LayerRecord>& layers) {
     for (auto v : ib) i_left += v;
     if (w_left) add(r.end, wb_occ, -w_left);
     if (i_left) add(r.end, ib_occ, -i_left);
+    set(r.end, 0, ctrl_state, kIdle);  // after the last tile's events of the same cycle
   }
   std::stable_sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) {
     return a.cycle != b.cycle ? a.cycle < b.cycle : a.cls < b.cls;
@@ -205,8 +214,14 @@ std::vector<Ev> block_events(const std::vector<LayerRecord>& layers) {
 
 }  // namespace
 
+const std::vector<std::string>& ctrl_state_names() {
+  static const std::vector<std::string> names = {"idle", "load", "compute", "post", "store"};
+  return names;
+}
+
 void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, double period_ns,
-               const PeProbe* probe, const std::vector<PeSample>& samples) {
+               const PeProbe* probe, const std::vector<PeSample>& samples,
+               const std::vector<double>& psum_unit) {
   traces::VcdOptions o;
   o.clock_period_ns = period_ns;
   o.date = "lpsim run (no wall-clock date: same inputs, same file)";
@@ -215,7 +230,7 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
   std::vector<traces::VcdWriter::Signal> s(kSigs);
   w.push_scope("lpa");
   w.push_scope("ctrl");
-  s[ctrl_state] = w.add_reg("state", 2);  // 0 idle, 1 running a layer
+  s[ctrl_state] = w.add_reg("state", 3);  // ctrl_state_names()
   s[ctrl_layer] = w.add_reg("layer", 16);
   s[ctrl_tile] = w.add_reg("tile", 32);
   w.pop_scope();
@@ -246,7 +261,7 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
   // PE registers of the probed sub-array: act (horizontal word), vert (stationary / vertical
   // word), psum (low 64 bits of the accumulator, two's complement, on the PE's grid).
   traces::VcdWriter::Signal pe_mode = 0;
-  std::vector<traces::VcdWriter::Signal> pe;
+  std::vector<traces::VcdWriter::Signal> pe, pe_value;
   if (probe) {
     w.push_scope("pe");
     pe_mode = w.add_reg("mode", 4, 8);
@@ -256,22 +271,27 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
         pe.push_back(w.add_reg("act", 8));
         pe.push_back(w.add_reg("vert", 8));
         pe.push_back(w.add_reg("psum", 64));
+        pe_value.push_back(w.add_real("psum_value"));
         w.pop_scope();
       }
     w.pop_scope();
   }
   w.pop_scope();
 
-  std::size_t next = 0;
+  std::size_t next = 0, layer = 0;
   auto samples_before = [&](std::uint64_t limit) {
     for (; next < samples.size() && samples[next].cycle < limit; ++next) {
       const PeSample& p = samples[next];
+      while (layer + 1 < layers.size() && layers[layer + 1].start <= p.cycle) ++layer;
+      const double unit =
+          std::ldexp(layer < psum_unit.size() ? psum_unit[layer] : 1.0, p.lsb_exp);
       w.set_cycle(p.cycle);
       w.set(pe_mode, static_cast<std::uint64_t>(p.mode));
       for (std::size_t i = 0; i < p.pes.size() && 3 * i + 2 < pe.size(); ++i) {
         w.set(pe[3 * i], p.pes[i].act);
         w.set(pe[3 * i + 1], p.pes[i].vert);
         w.set(pe[3 * i + 2], static_cast<std::uint64_t>(static_cast<hw::u128>(p.pes[i].psum)));
+        w.set_real(pe_value[i], static_cast<double>(p.pes[i].psum) * unit);
       }
     }
   };
@@ -288,6 +308,132 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
   if (!samples.empty()) last = std::max(last, samples.back().cycle);
   w.set_cycle(last + 1);
   w.close();
+}
+
+}  // namespace lpsim::sim
+
+namespace lpsim::sim {
+namespace {
+
+// GTKWave trace flags (its analyzer.h): right-justified names, radix, translate filter, real,
+// group begin / end (blank rows).
+constexpr unsigned kRjustify = 0x20, kHex = 0x02 | kRjustify, kDec = 0x04 | kRjustify,
+                   kBin = 0x08 | kRjustify, kFilter = 0x2000, kReal = 0x40000 | kRjustify,
+                   kGroupBegin = 0x800200, kGroupEnd = 0x1000200;
+constexpr const char* kAnchor = "/lpsim-run/";  // re-anchored by GTKWave at the save file's dir
+constexpr int kNamedMarkers = 26;                // GTKWave 3.3: markers A..Z
+
+class Gtkw {
+ public:
+  std::string text;
+  void group(const std::string& name, bool begin) {
+    flags(begin ? kGroupBegin : kGroupEnd);
+    text += "-" + name + "\n";
+  }
+  // `width` 0: a real; 1: a wire; else a vector shown as name[width-1:0].
+  void signal(const std::string& name, unsigned width, unsigned f, const std::string& filter = "") {
+    flags(f | (filter.empty() ? 0u : kFilter));
+    if (!filter.empty()) {
+      auto it = std::find(m_filters.begin(), m_filters.end(), filter);
+      if (it == m_filters.end()) it = m_filters.insert(m_filters.end(), filter);
+      text += "^" + std::to_string(it - m_filters.begin() + 1) + " " + kAnchor + filter + "\n";
+    }
+    // Labelled "scope name" (e.g. "dma busy", "wb occupancy_bytes", "r0_c1 act"): the pane shows no
+    // hierarchy, and several blocks have a busy or a tile.
+    const std::size_t leaf = name.rfind('.'), scope = name.rfind('.', leaf - 1);
+    std::string label = name.substr(scope + 1);
+    label[leaf - scope - 1] = ' ';
+    text += "+{" + label + "} " + name;
+    if (width > 1) text += "[" + std::to_string(width - 1) + ":0]";
+    text += "\n";
+  }
+
+ private:
+  void flags(unsigned f) {
+    if (f == m_flags) return;
+    char b[16];
+    std::snprintf(b, sizeof b, "@%x\n", f);
+    text += b;
+    m_flags = f;
+  }
+  unsigned m_flags = 0;
+  std::vector<std::string> m_filters;
+};
+
+}  // namespace
+
+std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
+                      const PeProbe* probe, const WaveView& view) {
+  std::uint64_t tick = 1;
+  traces::VcdWriter::timescale_for(period_ns, &tick);
+  const std::uint64_t t0 = view.view_start * tick,
+                      t1 = std::max(view.view_end, view.view_start + 1) * tick;
+  // Zoom: with this window size GTKWave 3.3 shows about 3.85 x 2^-zoom time units (measured
+  // with gtkwave::getWindowEndTime); fit the view with a 5 % margin.
+  const double zoom = -std::log2(static_cast<double>(t1 - t0) * 1.05 / 3.85);
+  std::ostringstream h;
+  h << "[*] lpsim waveform: open with `gtkwave waveform.gtkw` (docs/outputs.md). Paths under "
+    << kAnchor << " are\n[*] read by GTKWave relative to this file's directory.\n";
+  h << "[dumpfile] \"" << kAnchor << view.dump_file << "\"\n";
+  h << "[savefile] \"" << kAnchor << "waveform.gtkw\"\n";
+  h << "[timestart] " << t0 << "\n[size] 1400 820\n[pos] -1 -1\n";
+  char z[32];
+  std::snprintf(z, sizeof z, "%.6f", zoom);
+  h << "*" << z << " -1";
+  for (int i = 0; i < kNamedMarkers; ++i)
+    h << " "
+      << (i < static_cast<int>(layers.size()) ? std::to_string(layers[i].start * tick) : "-1");
+  h << "\n";
+  for (int i = 0; i < kNamedMarkers && i < static_cast<int>(layers.size()) &&
+                  i < static_cast<int>(view.layer_names.size());
+       ++i)
+    h << "[markername] " << static_cast<char>('A' + i) << view.layer_names[i] << "\n";
+  h << "[treeopen] lpa.\n[sst_width] 200\n[signals_width] 330\n[sst_expanded] 1\n"
+       "[sst_vpaned_height] 240\n";
+
+  Gtkw g;
+  g.group("controller", true);
+  g.signal("lpa.ctrl.state", 3, kDec, view.state_filter);
+  g.signal("lpa.ctrl.layer", 16, kDec, view.layer_filter);
+  g.signal("lpa.ctrl.tile", 32, kDec);
+  g.group("controller", false);
+  g.group("DMA", true);
+  g.signal("lpa.dma.busy", 1, kBin);
+  g.signal("lpa.dma.load", 1, kBin);
+  g.signal("lpa.dma.store", 1, kBin);
+  g.signal("lpa.dma.xfer_bytes", 32, kDec);
+  g.signal("lpa.dma.total_bytes", 64, kDec);
+  g.group("DMA", false);
+  g.group("buffers", true);
+  g.signal("lpa.wb.occupancy_bytes", 32, kDec);
+  g.signal("lpa.ib.occupancy_bytes", 32, kDec);
+  g.signal("lpa.ob.store_pending_bytes", 32, kDec);
+  g.group("buffers", false);
+  g.group("array", true);
+  g.signal("lpa.array.busy", 1, kBin);
+  g.signal("lpa.array.tile", 32, kDec);
+  g.signal("lpa.array.macs", 64, kDec);
+  g.group("array", false);
+  g.group("PPU", true);
+  g.signal("lpa.ppu.busy", 1, kBin);
+  g.group("PPU", false);
+  if (probe) {
+    g.group("PE sub-array", true);
+    g.signal("lpa.pe.mode", 4, kDec);
+    for (int r = 0; r < probe->rows; ++r) {
+      const std::string row = "PE row " + std::to_string(r);
+      g.group(row, true);
+      for (int c = 0; c < probe->cols; ++c) {
+        const std::string pe = "lpa.pe.r" + std::to_string(r) + "_c" + std::to_string(c) + ".";
+        g.signal(pe + "act", 8, kHex, view.act_filter);
+        g.signal(pe + "vert", 8, kHex, view.vert_filter);
+        g.signal(pe + "psum_value", 0, kReal);
+      }
+      g.group(row, false);
+    }
+    g.group("PE sub-array", false);
+  }
+  return h.str() + g.text;
 }
 
 }  // namespace lpsim::sim

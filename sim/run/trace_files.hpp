@@ -23,8 +23,31 @@ void write_trace_json(const std::string& path, const std::vector<LayerRecord>& l
                       const std::string& title);
 
 // Block-level signals (and PE-level ones when `probe` is given) at the cycles they change.
+// `psum_unit[l]` scales layer l's accumulator values into psum_value (1 for LP layers, s_a x s_w
+// for INT layers); missing entries count as 1.
 void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, double period_ns,
-               const PeProbe* probe, const std::vector<PeSample>& samples);
+               const PeProbe* probe, const std::vector<PeSample>& samples,
+               const std::vector<double>& psum_unit = {});
+
+// The controller states of lpa.ctrl.state, by value (0 idle, 1 load, 2 compute, 3 post, 4 store).
+const std::vector<std::string>& ctrl_state_names();
+
+// What the GTKWave save file shows (docs/outputs.md, "waveform.gtkw").
+struct WaveView {
+  std::string dump_file = "waveform.vcd";  // waveform.vcd or waveform.fst, beside the save file
+  std::string state_filter;                // translate filter of lpa.ctrl.state ("" = none)
+  std::string layer_filter;                // ... of lpa.ctrl.layer (index -> layer name)
+  std::string act_filter, vert_filter;     // ... of the PE act / vert registers
+  std::vector<std::string> layer_names;    // named markers at the layers' starts
+  std::uint64_t view_start = 0, view_end = 0;  // cycles the view is zoomed to
+};
+
+// waveform.gtkw: the signals of write_vcd grouped by block in the wave pane, radixes, translate
+// filters, named markers at layer starts, the view over [view_start, view_end). Paths in it are
+// anchored at a fixed directory (/lpsim-run/) that GTKWave re-anchors at the save file's own
+// directory, so the output directory may be moved.
+std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
+                      const PeProbe* probe, const WaveView& view);
 
 // The same slices as trace.json, for the HTML report (unit: cycles).
 std::vector<traces::ReportEvent> timeline_events(const std::vector<LayerRecord>& layers,

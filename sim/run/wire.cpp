@@ -158,7 +158,7 @@ void fields(A& a, LayerRecord& r) {
 }
 template <class A>
 void fields(A& a, PeProbe& p) {
-  a(p.rows), a(p.cols), a(p.start), a(p.end);
+  a(p.rows), a(p.cols), a(p.start), a(p.end), a(p.layer), a(p.tile), a(p.max_samples), a(p.spec);
 }
 template <class A>
 void fields(A& a, hw::PeState& s) {
@@ -166,7 +166,7 @@ void fields(A& a, hw::PeState& s) {
 }
 template <class A>
 void fields(A& a, PeSample& s) {
-  a(s.cycle), a(s.mode), a(s.pes);
+  a(s.cycle), a(s.mode), a(s.lsb_exp), a(s.pes);
 }
 template <class A>
 void fields(A& a, Accuracy& x) {

@@ -17,12 +17,15 @@
 
 #include "run_command.hpp"
 #include "run_fixture.hpp"
+#include "vcd_reader.hpp"
 #include "tests/traces/tool_helpers.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using lpsim::test::read_vcd;
 using lpsim::test::run_lpsim;
+using lpsim::test::Vcd;
 using lpsim::test::slurp;
 namespace tt = lpsim::traces::test;
 
@@ -64,72 +67,6 @@ Csv read_csv(const fs::path& p) {
   c.header = split(line);
   while (std::getline(in, line)) c.rows.push_back(split(line));
   return c;
-}
-
-// A minimal VCD reader: full signal names (scope.scope.name) -> (time, value) changes.
-struct Vcd {
-  std::string timescale;
-  std::map<std::string, std::vector<std::pair<std::uint64_t, std::uint64_t>>> changes;
-  std::uint64_t at(const std::string& sig, std::uint64_t t) const {
-    const auto& v = changes.at(sig);
-    std::uint64_t val = 0;
-    for (const auto& [time, x] : v) {
-      if (time > t) break;
-      val = x;
-    }
-    return val;
-  }
-  std::set<std::uint64_t> times(const std::string& sig) const {
-    std::set<std::uint64_t> s;
-    for (const auto& c : changes.at(sig)) s.insert(c.first);
-    return s;
-  }
-};
-
-Vcd read_vcd(const fs::path& p) {
-  std::istringstream in(slurp(p));
-  Vcd v;
-  std::map<std::string, std::string> id_name;
-  std::vector<std::string> scope;
-  std::string tok;
-  std::uint64_t now = 0;
-  bool defs = true;
-  while (in >> tok) {
-    if (defs) {
-      if (tok == "$timescale") {
-        std::string a, b;
-        in >> a >> b;
-        v.timescale = a + " " + b;
-      } else if (tok == "$scope") {
-        std::string kind, name;
-        in >> kind >> name;
-        scope.push_back(name);
-      } else if (tok == "$upscope") {
-        scope.pop_back();
-      } else if (tok == "$var") {
-        std::string kind, width, id, name;
-        in >> kind >> width >> id >> name;
-        std::string full;
-        for (const auto& s : scope) full += s + ".";
-        id_name[id] = full + name;
-        v.changes[full + name];
-      } else if (tok == "$enddefinitions") {
-        defs = false;
-      }
-      continue;
-    }
-    if (tok[0] == '#') {
-      now = std::stoull(tok.substr(1));
-    } else if (tok[0] == 'b') {
-      std::string id;
-      in >> id;
-      v.changes.at(id_name.at(id)).push_back({now, std::stoull(tok.substr(1), nullptr, 2)});
-    } else if (tok[0] == '0' || tok[0] == '1') {
-      v.changes.at(id_name.at(tok.substr(1)))
-          .push_back({now, static_cast<std::uint64_t>(tok[0] - '0')});
-    }
-  }
-  return v;
 }
 
 class RunOutputs : public lpsim::test::RunFixture {};
@@ -279,16 +216,18 @@ TEST_F(RunOutputs, TilesCsvTraceJsonAndVcdShareOneTimeBase) {
     const std::uint64_t t0 = std::stoull(row[S]) * tick, t1 = std::stoull(row[E]) * tick;
     const std::string& b = row[B];
     const std::string where = row[L] + "/" + row[T] + "/" + b;
-    EXPECT_EQ(v.at("lpa.ctrl.state", t0), 1u) << where;
+    EXPECT_NE(v.at("lpa.ctrl.state", t0), 0u) << where;  // not idle: a layer is running
     EXPECT_EQ(v.at("lpa.ctrl.layer", t0), std::stoull(row[L])) << where;
     if (b == "array") {
       EXPECT_EQ(v.at("lpa.array.busy", t0), 1u) << where;
+      EXPECT_EQ(v.at("lpa.ctrl.state", t0), 2u) << where;  // compute
       EXPECT_EQ(v.at("lpa.array.tile", t0), std::stoull(row[T])) << where;
       EXPECT_EQ(v.at("lpa.ctrl.tile", t0), std::stoull(row[T])) << where;
       EXPECT_EQ(v.at("lpa.array.busy", t1 - 1), 1u) << where;
       array_starts.insert(t0);
     } else if (b == "ppu") {
       EXPECT_EQ(v.at("lpa.ppu.busy", t0), 1u) << where;
+      EXPECT_EQ(v.at("lpa.ctrl.state", t0), 3u) << where;  // post
       EXPECT_EQ(v.at("lpa.array.busy", t0), 0u) << where;
     } else {
       EXPECT_EQ(v.at(b == "dma_load" ? "lpa.dma.load" : "lpa.dma.store", t0), 1u) << where;
@@ -413,7 +352,14 @@ TEST_F(RunOutputs, BadOutputOptionsExitTwoWithOneLineAndNoOutputDirectory) {
       {"--energy " + (m_dir / "none.yaml").string(), "none.yaml: cannot open energy table file"},
       {"--energy " + bad_yaml, "bad.yaml:2: energy.int_add_9b: unknown key"},
       {"--vcd-pe 2x2 --vcd-window 0:100", "--vcd-pe: PE-level waveforms need cycle fidelity"},
-      {cycle + "--vcd-pe 2x2", "--vcd-pe 2x2: needs --vcd-window START:END"},
+      {cycle + "--vcd-pe 2x2 --vcd-window layer:nope", "--vcd-window layer:nope: no accelerator layer 'nope'"},
+      {cycle + "--vcd-pe 2x2 --vcd-window layer:", "--vcd-window layer:: expected layer:NAME"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1", "--vcd-window tile:conv1: expected tile:LAYER/N"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1/x", "--vcd-window tile:conv1/x: expected tile:LAYER/N"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:/3", "--vcd-window tile:/3: expected tile:LAYER/N"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:nope/0", "--vcd-window tile:nope/0: no accelerator layer 'nope'"},
+      {cycle + "--vcd-pe 2x2 --vcd-window first", "--vcd-window first: expected START:END"},
+      {"--vcd-format vhd", "--vcd-format vhd: expected vcd or fst"},
       {cycle + "--vcd-window 0:10", "--vcd-window 0:10: needs --vcd-pe ROWSxCOLS"},
       {cycle + "--vcd-pe 9x2 --vcd-window 0:10", "--vcd-pe 9x2: the sub-array must be 1x1 to 8x8"},
       {cycle + "--vcd-pe 0x2 --vcd-window 0:10", "--vcd-pe 0x2: the sub-array must be 1x1 to 8x8"},
