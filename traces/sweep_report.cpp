@@ -23,7 +23,7 @@ const char* const kCss =
     "h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}"
     "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 7px;"
     "text-align:right;white-space:nowrap}th{background:#f4f4f4;position:sticky;top:0}"
-    "td.k,th.k{text-align:left}tr.front td{background:#eef6ee}td.err{text-align:left;color:#b00}"
+    "td.k,th.k{text-align:left}tr.front td{background:#eef6ee}td.err{text-align:left;color:#b00;white-space:normal;min-width:320px}"
     ".summary td{text-align:left}.chart{background:#fff;border:1px solid #ccc;margin:4px 0}"
     ".chart text{font-size:11px;fill:#333}.chart .lab{font-size:10px;fill:#1b5e20}"
     ".note{color:#666;font-size:12px}";
