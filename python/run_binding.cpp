@@ -1,8 +1,8 @@
-// Runs from Python: the run API (sim/run/pipeline.hpp) and its reporters, as `lpsim run` composes
-// them (sim/cmd_run.cpp). simulate() runs the simulation in a forked worker process, so SystemC
-// never starts in the interpreter's process and any number of runs can follow one another. The
-// GIL is released for the whole run. The package (python/lpsim/_runs.py) turns the texts into a
-// RunResult.
+// Runs and sweeps from Python: the run API (sim/run/pipeline.hpp) and its reporters, as `lpsim
+// run` composes them (sim/cmd_run.cpp), and the sweep library (sim/sweep/sweep.hpp) as `lpsim
+// sweep` does. Simulations run in forked worker processes, so SystemC never starts in the
+// interpreter's process and any number of runs can follow one another. The GIL is released for
+// the whole call. The package (python/lpsim/_runs.py) turns the texts into result objects.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -14,6 +14,7 @@
 #include "sim/output/output_dir.hpp"
 #include "sim/run/pipeline.hpp"
 #include "sim/run/reporters.hpp"
+#include "sim/sweep/sweep.hpp"
 #include "sim/workload/workload.hpp"
 #include "sw/energy/cost_tables.hpp"
 
@@ -60,6 +61,37 @@ void bind_run(py::module_& m) {
         return d;
       },
       py::arg("path"), py::arg("overrides"), py::arg("check"), py::arg("energy"), py::arg("out"));
+
+  // A sweep into the directory `out` (sim/sweep/sweep.hpp, as `lpsim sweep FILE --out DIR`):
+  // worker processes forked with the GIL released. Returns the summary's counts; the package
+  // reads results.csv.
+  m.def(
+      "_sweep",
+      [](const std::string& path, const std::string& out, unsigned jobs) {
+        sim::sweep::SweepSummary s;
+        std::string name;
+        {
+          py::gil_scoped_release nogil;
+          const sim::sweep::SweepSpec spec = sim::sweep::load_sweep(path);
+          name = spec.name;
+          sim::sweep::SweepOptions so;
+          so.out = out;
+          so.jobs = jobs;
+          so.progress = false;
+          s = sim::sweep::run_sweep(spec, so);
+        }
+        py::dict d;
+        d["name"] = name;
+        d["points"] = s.points;
+        d["already"] = s.already;
+        d["ran"] = s.ran;
+        d["failed"] = s.failed;
+        d["unverified"] = s.unverified;
+        d["seconds"] = s.seconds;
+        d["jobs"] = s.jobs;
+        return d;
+      },
+      py::arg("path"), py::arg("out"), py::arg("jobs"));
 
   // What output markers record as the command (lpsim-run.json "command").
   m.def("_set_invocation", [](std::vector<std::string> args) {

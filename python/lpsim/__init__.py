@@ -5,17 +5,18 @@ of the LP accelerator simulator (docs/python.md).
     q = lpsim.LogarithmicPosit(np.random.randn(4, 4), nbits=8, es=2, rs=2, sf=0)
     f = lpsim.Format("lp<8,2,3,0>"); codes = f.encode(x); values = f.decode(codes)
     r = lpsim.run("examples/resnet18_small.yaml", **{"accelerator.rows": 16})
+    s = lpsim.sweep({"base": "examples/resnet18_small.yaml", "axes": {"accelerator.rows": [8, 16]}})
 
 Bad input (a format text, a workload key, a file) raises lpsim.Error, a ValueError, with the
 message `lpsim` prints after "lpsim: error: ".
 """
 from ._lpsim import Error, decimal_accuracy, get_num_threads, set_num_threads
 from ._formats import Format, LogarithmicPosit, best_sf, error_stats
-from ._runs import RunResult, run
+from ._runs import RunResult, SweepResult, run, sweep
 
 __all__ = [
     "Error", "Format", "LogarithmicPosit", "best_sf", "error_stats", "decimal_accuracy",
-    "get_num_threads", "set_num_threads", "run", "RunResult",
+    "get_num_threads", "set_num_threads", "run", "RunResult", "sweep", "SweepResult",
 ]
 
 

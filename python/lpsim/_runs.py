@@ -1,8 +1,10 @@
-"""Runs from Python (docs/python.md): lpsim.run(workload, **overrides) -> RunResult.
+"""Runs and sweeps from Python (docs/python.md): lpsim.run(workload, **overrides) -> RunResult,
+lpsim.sweep(sweep_file_or_dict) -> SweepResult.
 
 A thin layer over the run API (sim/run/pipeline.hpp) as `lpsim run` composes it: the same
 workload reader, the same simulation (in a forked worker process, never in the interpreter's),
-the same reporters; so `summary` holds exactly the numbers of the CLI's summary.json.
+the same reporters; so `summary` holds exactly the numbers of the CLI's summary.json. Sweeps go
+through the sweep library (sim/sweep/sweep.hpp) as `lpsim sweep` does: the same results.csv.
 """
 import csv
 import io
@@ -14,7 +16,7 @@ import tempfile
 
 from . import _lpsim
 
-__all__ = ["run", "RunResult"]
+__all__ = ["run", "RunResult", "sweep", "SweepResult"]
 
 
 def _yaml_scalar(v):
@@ -129,3 +131,82 @@ def run(workload, *, check=True, out=None, energy=None, **overrides):
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class SweepResult:
+    """What a sweep produced.
+
+    rows    -- list of dicts: the rows of results.csv in point order (axis keys as written,
+               then status, total_cycles, latency_ms, energy_pj, ...; numbers as int/float)
+    columns -- results.csv's header
+    points, ran, already, failed, unverified, seconds, jobs -- the sweep's counts
+    out     -- the sweep directory (out=...), else None (a temporary one was used and removed)
+    """
+
+    def __init__(self, info, csv_text, out):
+        reader = csv.DictReader(io.StringIO(csv_text))
+        self.rows = [{k: _cell(v) for k, v in row.items()} for row in reader]
+        self.columns = list(reader.fieldnames or [])
+        self.csv = csv_text
+        for key in ("name", "points", "already", "ran", "failed", "unverified", "seconds",
+                    "jobs"):
+            setattr(self, key, info[key])
+        self.out = out
+
+    def __repr__(self):
+        return (f"<lpsim.SweepResult {self.name}: {self.points} points, {self.failed} failed, "
+                f"{self.unverified} unverified>")
+
+
+def _absolute_base(d):
+    """A sweep dict's base workload path (or an inline base's paths) relative to the working
+    directory."""
+    d = dict(d)
+    base = d.get("base")
+    if isinstance(base, str) and not os.path.isabs(base):
+        d["base"] = os.path.abspath(base)
+    elif isinstance(base, dict):
+        d["base"] = _absolute_paths(base)
+    return d
+
+
+def sweep(spec, *, out=None, jobs=0):
+    """Evaluate a sweep of accelerator configurations, as `lpsim sweep` (docs/sweep.md), and
+    return a SweepResult with the rows of its results.csv.
+
+    spec -- a sweep file (SWEEP.yaml) or a dict with its keys (base, axes, zip, where, ...)
+    out  -- the sweep directory to write (resumable, as the CLI's --out); None: a temporary
+            directory, removed afterwards
+    jobs -- worker processes (0 = all cores)
+
+    Bad input raises lpsim.Error with the CLI's message. Points that fail or do not match the
+    reference are rows (status, verified), not exceptions.
+    """
+    tmpdir = tempfile.mkdtemp(prefix="lpsim-sweep-")
+    try:
+        if isinstance(spec, dict):
+            name = spec.get("name") if isinstance(spec.get("name"), str) else "sweep"
+            path = os.path.join(tmpdir, re.sub(r"[^A-Za-z0-9._+-]", "_", name) + ".yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(_absolute_base(spec), f, indent=1)
+        elif isinstance(spec, (str, os.PathLike)):
+            path = os.fspath(spec)
+        else:
+            raise TypeError("lpsim.sweep: spec must be a file path or a dict, got "
+                            f"{type(spec).__name__}")
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 0 <= jobs <= 1024:
+            raise _lpsim.Error(f"jobs={jobs!r}: expected 1..1024 (0 = all cores)")
+        target = os.path.join(tmpdir, "sweep") if out is None else os.fspath(out)
+        _lpsim._set_invocation(["lpsim", "(python)", f"lpsim.sweep({path!r})"])
+        try:
+            info = _lpsim._sweep(path, target, jobs)
+        except _lpsim.Error as e:
+            if not isinstance(spec, dict):
+                raise
+            msg = re.sub(re.escape(path) + r"(:\d+)?", "<sweep dict>", str(e))
+            raise _lpsim.Error(msg) from None
+        with open(os.path.join(target, "results.csv"), encoding="utf-8") as f:
+            text = f.read()
+        return SweepResult(info, text, None if out is None else target)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)

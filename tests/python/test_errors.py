@@ -71,3 +71,14 @@ def test_the_interpreter_survives_many_errors():
         with pytest.raises(lpsim.Error):
             lpsim.Format("lp:8,2,0,0")
     assert lpsim.LogarithmicPosit(np.array([3.0]), 8, 2, 3, 0)[0] == pytest.approx(3.0844216508158815)
+
+
+def test_torch_is_optional():
+    # `import lpsim` never needs PyTorch; lpsim.torch says what is missing when it is absent.
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="python3-torch"):
+            lpsim.torch
+    else:
+        assert callable(lpsim.torch.fake_quantize) and callable(lpsim.torch.quantize_model)
