@@ -14,6 +14,8 @@ from ._lpsim import Error, decimal_accuracy, get_num_threads, set_num_threads
 from ._formats import Format, LogarithmicPosit, best_sf, error_stats
 from ._runs import RunResult, SweepResult, run, sweep
 
+Error.__module__ = __name__  # shown as lpsim.Error
+
 __all__ = [
     "Error", "Format", "LogarithmicPosit", "best_sf", "error_stats", "decimal_accuracy",
     "get_num_threads", "set_num_threads", "run", "RunResult", "sweep", "SweepResult",

@@ -69,3 +69,25 @@ def same(a, b):
     """Equal element by element, NaN equal to NaN, and the same dtype and shape."""
     a, b = np.asarray(a), np.asarray(b)
     return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+def readme_python_blocks():
+    """The ```python blocks of README.md's "## Python" section, each with the prose after it."""
+    src = os.environ.get("LPSIM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(src, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    parts = section.split("```python\n")[1:]
+    return [tuple(p.split("```\n", 1)) for p in parts]
+
+
+def check_readme_block(code, prose):
+    """Runs a README block from the source folder; what it prints must be quoted (in backticks,
+    whitespace aside) in the prose after it."""
+    src = os.environ.get("LPSIM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    import sys
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=src)
+    assert p.returncode == 0, p.stderr
+    quoted = " ".join(" ".join(prose.split("`")[1::2]).split())
+    for line in p.stdout.strip().split("\n"):
+        assert " ".join(line.split()) in quoted, (line, quoted)

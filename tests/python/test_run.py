@@ -156,3 +156,11 @@ def test_sweep_errors(lpsim_exe, tmp_path):
         lpsim.sweep(bad)
     with pytest.raises(lpsim.Error, match="jobs"):
         lpsim.sweep(STUDY, jobs=-1)
+
+
+def test_readme_python_examples_run_as_written():
+    from conftest import check_readme_block, readme_python_blocks
+    blocks = [b for b in readme_python_blocks() if "torch" not in b[0]]
+    assert blocks
+    for code, prose in blocks:
+        check_readme_block(code, prose)

@@ -67,3 +67,11 @@ def test_quantize_model_applies_per_layer_formats():
                           lpsim.Format("lp<8,1,7,0>").quantize(seen["fc"].numpy()))
     with pytest.raises(lpsim.Error, match="not in the model"):
         lt.quantize_model(model, {"layers": {"nope": "lp<8,2,3,0>"}})
+
+
+def test_readme_seed_snippet_runs_as_written():
+    from conftest import check_readme_block, readme_python_blocks
+    blocks = [b for b in readme_python_blocks() if "torch" in b[0]]
+    assert blocks
+    for code, prose in blocks:
+        check_readme_block(code, prose)
