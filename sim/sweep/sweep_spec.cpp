@@ -26,8 +26,9 @@ const std::vector<std::string> kMetricColumns = {
 
 namespace {
 
-// The fidelity of a sweep whose base and axes do not set one.
-constexpr const char* kDefaultFidelity = "tile";
+// The fidelity of a sweep whose base and axes do not set one: analytic (the numbers of tile
+// fidelity without computing values; docs/sweep.md).
+constexpr const char* kDefaultFidelity = "analytic";
 constexpr std::uint64_t kMaxCombinations = 10'000'000;
 
 Value value_of(const YamlSchema& r, const YAML::Node& n, const std::string& key) {

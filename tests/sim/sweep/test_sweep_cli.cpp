@@ -46,7 +46,12 @@ const char* const kBase =
     "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
     "accelerator: {rows: 8, cols: 8}\n";
 
-// 16 points of the reduced ResNet-18 (about 30 ms each in tile fidelity).
+// The same in tile fidelity (values computed and checked; about 30 ms a point).
+const char* const kTileBase =
+    "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+    "accelerator: {rows: 8, cols: 8, fidelity: tile}\n";
+
+// 16 points of the reduced ResNet-18 (analytic, the sweeps' default fidelity).
 const char* const kSweep =
     "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16]\n  accelerator.cols: [4, 8, 16]\n"
     "  accelerator.dataflow: [ws, os]\nwhere: accelerator.rows * accelerator.cols <= 128\n";
@@ -60,6 +65,7 @@ class SweepCli : public ::testing::Test {
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
     write("base.yaml", kBase);
+    write("tile.yaml", kTileBase);
     write("s.yaml", kSweep);
   }
   void TearDown() override { fs::remove_all(m_dir); }
@@ -102,7 +108,24 @@ TEST_F(SweepCli, ResultsMatchRunAndAreIdenticalForAnyJobs) {
   for (int i = 0; i <= 10; ++i) std::getline(in, line);
   EXPECT_EQ(line.rfind("8,8,os,ok," + std::to_string(s["total_cycles"].get<std::uint64_t>()) + ",", 0), 0u)
       << line;
-  EXPECT_NE(line.find("," + std::string(s["verified"].get<bool>() ? "yes" : "no")), std::string::npos);
+  EXPECT_EQ(line.back(), ',') << "analytic: verified is empty";
+  ASSERT_TRUE(s["verified"].get<bool>());
+  // Tile and analytic fidelity as an axis: the same numbers, values checked in tile only.
+  write("fid.yaml", "base: base.yaml\naxes:\n  accelerator.dataflow: [ws, os, is]\n"
+                    "  accelerator.fidelity: [tile, analytic]\n");
+  const CommandResult f = sweep(p("fid.yaml") + " -q --out " + p("fid"));
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  std::istringstream fin(slurp(m_dir / "fid" / "results.csv"));
+  std::getline(fin, line);
+  for (int i = 0; i < 3; ++i) {
+    std::string tile, analytic;
+    std::getline(fin, tile);
+    std::getline(fin, analytic);
+    ASSERT_EQ(tile.substr(tile.size() - 4), ",yes") << tile;
+    ASSERT_EQ(analytic.back(), ',') << analytic;
+    const auto cut = [](const std::string& l) { return l.substr(l.find(",ok,")); };
+    EXPECT_EQ(cut(tile), cut(analytic) + "yes");
+  }
   // points.jsonl: every point with its values and --set form.
   const std::string pts = slurp(m_dir / "a" / "points.jsonl");
   EXPECT_EQ(lines(pts), 16u);
@@ -153,9 +176,9 @@ pid_t spawn_lpsim(const std::vector<std::string>& args, const fs::path& log) {
 }
 
 TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
-  // 48 points; killed with SIGKILL once a few rows are in the journal, then run again.
+  // 48 points in tile fidelity; killed once a few rows are in the journal, then run again.
   write("k.yaml",
-        "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
+        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
         "  accelerator.dataflow: [ws, os, is]\n");
   const CommandResult ref = sweep(p("k.yaml") + " -q -j 2 --out " + p("ref"));
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
@@ -251,7 +274,7 @@ TEST_F(SweepCli, NeverWritesIntoWhatItDidNotCreate) {
 
 TEST_F(SweepCli, TwoSweepsOnOneDirectory) {
   write("k.yaml",
-        "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
+        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
         "  accelerator.dataflow: [ws, os, is]\n");
   const fs::path out = m_dir / "k";
   const pid_t pid = spawn_lpsim({"sweep", p("k.yaml"), "-q", "-j", "1", "--out", out.string()}, m_dir / "log");
