@@ -450,8 +450,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> pe_window(const RunResult
   if (!r.probe) return std::nullopt;
   const PeProbe& p = *r.probe;
   if (p.layer < 0) {
-    std::uint64_t end = p.end;
-    if (!r.pe_samples.empty()) end = std::min(end, r.pe_samples.back().cycle + 1);
+    // The window as asked, but not past the run's end.
+    const std::uint64_t end = r.records.empty() ? p.end : std::min(p.end, r.records.back().end);
     return std::pair{p.start, std::max(end, p.start + 1)};
   }
   if (static_cast<std::size_t>(p.layer) >= r.records.size()) return std::nullopt;

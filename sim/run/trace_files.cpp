@@ -316,18 +316,19 @@ namespace lpsim::sim {
 namespace {
 
 // GTKWave trace flags (its analyzer.h): right-justified names, radix, translate filter, real,
-// group begin / end (blank rows).
+// group begin / end (blank rows), a closed group.
 constexpr unsigned kRjustify = 0x20, kHex = 0x02 | kRjustify, kDec = 0x04 | kRjustify,
                    kBin = 0x08 | kRjustify, kFilter = 0x2000, kReal = 0x40000 | kRjustify,
-                   kGroupBegin = 0x800200, kGroupEnd = 0x1000200;
+                   kGroupBegin = 0x800200, kGroupEnd = 0x1000200, kClosed = 0x400000;
 constexpr const char* kAnchor = "/lpsim-run/";  // re-anchored by GTKWave at the save file's dir
 constexpr int kNamedMarkers = 26;                // GTKWave 3.3: markers A..Z
 
 class Gtkw {
  public:
   std::string text;
-  void group(const std::string& name, bool begin) {
-    flags(begin ? kGroupBegin : kGroupEnd);
+  // A group's first row (`begin`, shown closed when `closed`) or its last.
+  void group(const std::string& name, bool begin, bool closed = false) {
+    flags(begin ? kGroupBegin | (closed ? kClosed : 0u) : kGroupEnd);
     text += "-" + name + "\n";
   }
   // `width` 0: a real; 1: a wire; else a vector shown as name[width-1:0].
@@ -366,11 +367,12 @@ std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
                       const PeProbe* probe, const WaveView& view) {
   std::uint64_t tick = 1;
   traces::VcdWriter::timescale_for(period_ns, &tick);
-  const std::uint64_t t0 = view.view_start * tick,
-                      t1 = std::max(view.view_end, view.view_start + 1) * tick;
+  // The view with a 2 % margin on each side (the edges of the window stay visible).
+  const std::uint64_t span = (std::max(view.view_end, view.view_start + 1) - view.view_start) * tick,
+                      margin = span / 50, t0 = view.view_start * tick - std::min(margin, view.view_start * tick);
   // Zoom: with this window size GTKWave 3.3 shows about 3.85 x 2^-zoom time units (measured
-  // with gtkwave::getWindowEndTime); fit the view with a 5 % margin.
-  const double zoom = -std::log2(static_cast<double>(t1 - t0) * 1.05 / 3.85);
+  // with gtkwave::getWindowEndTime); fit the view and its margins.
+  const double zoom = -std::log2(static_cast<double>(span + 2 * margin) * 1.02 / 3.85);
   std::ostringstream h;
   h << "[*] lpsim waveform: open with `gtkwave waveform.gtkw` (docs/outputs.md). Paths under "
     << kAnchor << " are\n[*] read by GTKWave relative to this file's directory.\n";
@@ -391,20 +393,23 @@ std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
   h << "[treeopen] lpa.\n[sst_width] 200\n[signals_width] 330\n[sst_expanded] 1\n"
        "[sst_vpaned_height] 240\n";
 
+  // With PE registers the DMA, buffer and PPU groups start closed, so the PE rows are on the
+  // first screen (a click on a group's name opens it).
+  const bool pe = probe != nullptr;
   Gtkw g;
   g.group("controller", true);
   g.signal("lpa.ctrl.state", 3, kDec, view.state_filter);
   g.signal("lpa.ctrl.layer", 16, kDec, view.layer_filter);
   g.signal("lpa.ctrl.tile", 32, kDec);
   g.group("controller", false);
-  g.group("DMA", true);
+  g.group("DMA", true, pe);
   g.signal("lpa.dma.busy", 1, kBin);
   g.signal("lpa.dma.load", 1, kBin);
   g.signal("lpa.dma.store", 1, kBin);
   g.signal("lpa.dma.xfer_bytes", 32, kDec);
   g.signal("lpa.dma.total_bytes", 64, kDec);
   g.group("DMA", false);
-  g.group("buffers", true);
+  g.group("buffers", true, pe);
   g.signal("lpa.wb.occupancy_bytes", 32, kDec);
   g.signal("lpa.ib.occupancy_bytes", 32, kDec);
   g.signal("lpa.ob.store_pending_bytes", 32, kDec);
@@ -414,7 +419,7 @@ std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
   g.signal("lpa.array.tile", 32, kDec);
   g.signal("lpa.array.macs", 64, kDec);
   g.group("array", false);
-  g.group("PPU", true);
+  g.group("PPU", true, pe);
   g.signal("lpa.ppu.busy", 1, kBin);
   g.group("PPU", false);
   if (probe) {
@@ -424,10 +429,10 @@ std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
       const std::string row = "PE row " + std::to_string(r);
       g.group(row, true);
       for (int c = 0; c < probe->cols; ++c) {
-        const std::string pe = "lpa.pe.r" + std::to_string(r) + "_c" + std::to_string(c) + ".";
-        g.signal(pe + "act", 8, kHex, view.act_filter);
-        g.signal(pe + "vert", 8, kHex, view.vert_filter);
-        g.signal(pe + "psum_value", 0, kReal);
+        const std::string reg = "lpa.pe.r" + std::to_string(r) + "_c" + std::to_string(c) + ".";
+        g.signal(reg + "act", 8, kHex, view.act_filter);
+        g.signal(reg + "vert", 8, kHex, view.vert_filter);
+        g.signal(reg + "psum_value", 0, kReal);
       }
       g.group(row, false);
     }

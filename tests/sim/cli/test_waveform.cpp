@@ -66,6 +66,12 @@ std::vector<std::uint64_t> pe_change_cycles(const Vcd& v) {
   return t;
 }
 
+// The save file's [timestart]: the window's start less a 2 % margin.
+std::string timestart(std::uint64_t t0, std::uint64_t t1) {
+  const std::uint64_t margin = (t1 - t0) * kTick / 50;
+  return "[timestart] " + std::to_string(t0 * kTick - std::min(margin, t0 * kTick)) + "\n";
+}
+
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 class Waveform : public lpsim::test::RunFixture {};
@@ -100,7 +106,7 @@ TEST_F(Waveform, SaveFileFiltersAndTheFirstTileByDefault) {
   for (const std::string& want :
        {std::string("[dumpfile] \"/lpsim-run/waveform.vcd\"\n"),
         std::string("[savefile] \"/lpsim-run/waveform.gtkw\"\n"),
-        "[timestart] " + std::to_string(t0 * kTick) + "\n", std::string("-controller\n"),
+        timestart(t0, t1), std::string("-controller\n"),
         std::string("-DMA\n"), std::string("-buffers\n"), std::string("-array\n"),
         std::string("-PPU\n"), std::string("-PE row 1\n"),
         std::string("@2024\n^1 /lpsim-run/ctrl_state.filter\n+{ctrl state} lpa.ctrl.state[2:0]\n"),
@@ -170,7 +176,7 @@ TEST_F(Waveform, LayerAndTileWindowsSampleOnlyThatActivity) {
     EXPECT_GE(c, t0);
     EXPECT_LT(c, t1);
   }
-  EXPECT_NE(slurp(m_dir / "by_tile" / "waveform.gtkw").find("[timestart] " + std::to_string(t0 * kTick) + "\n"),
+  EXPECT_NE(slurp(m_dir / "by_tile" / "waveform.gtkw").find(timestart(t0, t1)),
             std::string::npos);
   // The name as the console table shows it (with what the PPU fused), or the index: the same.
   const std::string fused = name == "conv1" ? "conv1+relu" : std::to_string(layer);
