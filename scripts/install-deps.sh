@@ -15,6 +15,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
   clang libclang-rt-dev  # make fuzz: clang and its libFuzzer / sanitizer runtimes
   chromium
+  parallel slurm-wlm munge  # lpsim sweep: the GNU parallel and one-node Slurm cluster tests
   gtkwave xvfb imagemagick  # waveforms: vcd2fst; the GTKWave test under xvfb-run, its screenshot (import)
 )
 
