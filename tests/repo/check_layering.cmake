@@ -1,6 +1,7 @@
 # The layering rules of docs/architecture.md ("Layers"), checked on every #include "..." line of
 # the source folders; fails naming each file, line and rule that is broken.
-#   sim/      may use sw/, hw/, traces/ (the top)
+#   python/   the Python module: may use sim/ and below; nothing includes it
+#   sim/      may use sw/, hw/, traces/ (the top of the C++ program)
 #   traces/   includes nothing of sim/, sw/ or hw/ (writers of files)
 #   sw/       includes nothing of sim/ or traces/
 #   sw/ref    includes nothing of hw/ (the bit-exact check stays independent of the hardware)
@@ -10,11 +11,12 @@
 # Input: SOURCE_DIR (a tree with hw/ sw/ sim/ traces/).
 set(rules
   # folder @ forbidden include prefix (regex) @ allowed exceptions (regex, or "-")
-  "traces/@(sim|sw|hw)/@-"
-  "sw/@(sim|traces)/@-"
+  "traces/@(sim|sw|hw|python)/@-"
+  "sim/@python/@-"
+  "sw/@(sim|traces|python)/@-"
   "sw/ref/@hw/@-"
   "sw/driver/@hw/@hw/ctrl/(ctrl_regs|layer_descriptor)[.]hpp"
-  "hw/@(sim|traces)/@-"
+  "hw/@(sim|traces|python)/@-"
   "hw/@sw/@sw/(common|formats)/.*")
 
 file(GLOB_RECURSE files RELATIVE "${SOURCE_DIR}"
