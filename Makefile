@@ -40,7 +40,7 @@ bench: build
 	./$(BUILD_DIR)/bench/lpsim_bench --benchmark_min_time=0.5
 
 format:
-	find hw sw sim traces tests bench -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
+	find hw sw sim traces python tests bench -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR)

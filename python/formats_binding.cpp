@@ -70,8 +70,7 @@ void parallel_for(std::size_t n, const Fn& fn) {
 // A contiguous 1-D array's data pointer, checked for dtype, size and writability.
 template <class T>
 T* data_of(const py::array& a, const char* what, bool writable) {
-  if (!py::isinstance<py::array_t<T>>(a) || a.ndim() != 1 ||
-      !(a.flags() & py::array::c_style))
+  if (!py::isinstance<py::array_t<T>>(a) || a.ndim() != 1 || !(a.flags() & py::array::c_style))
     throw py::type_error(std::string(what) + ": expected a contiguous 1-D array of " +
                          py::str(py::dtype::of<T>()).cast<std::string>());
   if (writable && !a.writeable()) throw py::value_error(std::string(what) + ": array is read-only");
@@ -258,10 +257,14 @@ struct Codec {
 }  // namespace
 
 void bind_formats(py::module_& m) {
-  m.def("set_num_threads", [](int n) {
-    if (n < 1) throw py::value_error("set_num_threads: expected at least 1 thread");
-    g_threads = n;
-  }, py::arg("n"), "Threads used by quantize/encode/decode on large arrays (results do not depend on it).");
+  m.def(
+      "set_num_threads",
+      [](int n) {
+        if (n < 1) throw py::value_error("set_num_threads: expected at least 1 thread");
+        g_threads = n;
+      },
+      py::arg("n"),
+      "Threads used by quantize/encode/decode on large arrays (results do not depend on it).");
   m.def("get_num_threads", [] { return g_threads.load(); });
 
   py::class_<Codec>(m, "_Codec")
@@ -277,10 +280,11 @@ void bind_formats(py::module_& m) {
              return c.f->decode(code & static_cast<fmt::Code>(c.f->num_codes() - 1));
            })
       .def("is_nan_code", [](const Codec& c, fmt::Code code) { return c.f->is_nan_code(code); })
-      .def("quantize",
-           [](const Codec& c, const py::array& in, const py::object& values,
-              const py::object& codes) { quantize_into(*c.f, in, values, codes); },
-           py::arg("input"), py::arg("values"), py::arg("codes"))
+      .def(
+          "quantize",
+          [](const Codec& c, const py::array& in, const py::object& values,
+             const py::object& codes) { quantize_into(*c.f, in, values, codes); },
+          py::arg("input"), py::arg("values"), py::arg("codes"))
       .def("decode",
            [](const Codec& c, const py::array& codes, const py::array& out) {
              const std::size_t n = static_cast<std::size_t>(codes.size());
@@ -309,54 +313,58 @@ void bind_formats(py::module_& m) {
         return t;
       });
 
-  m.def("_parse", [](const std::string& text) { return Codec{cached_format(text)}; },
-        py::arg("text"));
+  m.def(
+      "_parse", [](const std::string& text) { return Codec{cached_format(text)}; },
+      py::arg("text"));
   // A format whose free parameter (INT scale, AdaptivFloat exp_min) is fitted to `calib`.
-  m.def("_fit", [](const std::string& text, const py::array& calib) {
-    const std::vector<float> v = as_floats(calib);
-    return Codec{fmt::parse_format(text, v.data(), v.size())};
-  }, py::arg("text"), py::arg("calib"));
+  m.def(
+      "_fit",
+      [](const std::string& text, const py::array& calib) {
+        const std::vector<float> v = as_floats(calib);
+        return Codec{fmt::parse_format(text, v.data(), v.size())};
+      },
+      py::arg("text"), py::arg("calib"));
 
   // Per-channel INT: the flat C-order array seen as (outer, channels, inner); each channel
   // gets IntFormat::fit_scale of its own values. Returns the scales.
-  m.def("_int_channels", [](int n, const py::array& in, std::size_t outer, std::size_t channels,
-                            std::size_t inner, const py::object& values,
-                            const py::object& codes_obj) {
-    const std::size_t count = static_cast<std::size_t>(in.size());
-    if (outer * channels * inner != count) throw py::value_error("_int_channels: bad shape");
-    fmt::IntParams{n, 1.0}.validate();
-    const std::vector<float> x = as_floats(in);
-    const CodesOut codes = codes_of(codes_obj, count, n);
-    const bool f32 = py::isinstance<py::array_t<float>>(in);
-    float* v32 = f32 ? out_of<float>(values, count, "values") : nullptr;
-    double* v64 = f32 ? nullptr : out_of<double>(values, count, "values");
-    const double* x64 = f32 ? nullptr : data_of<double>(in, "input", false);
-    py::array_t<double> scales(static_cast<py::ssize_t>(channels));
-    double* sp = scales.mutable_data();
-    {
-      py::gil_scoped_release nogil;
-      std::vector<float> slice;
-      for (std::size_t ch = 0; ch < channels; ++ch) {
-        slice.clear();
-        for (std::size_t o = 0; o < outer; ++o) {
-          const float* p = x.data() + (o * channels + ch) * inner;
-          slice.insert(slice.end(), p, p + inner);
-        }
-        sp[ch] = fmt::IntFormat::fit_scale(n, slice.data(), slice.size());
-        const fmt::IntFormat f(fmt::IntParams{n, sp[ch]});
-        for (std::size_t o = 0; o < outer; ++o) {
-          const std::size_t base = (o * channels + ch) * inner;
-          for (std::size_t i = base; i < base + inner; ++i) {
-            const fmt::Code c = f.encode(f32 ? static_cast<double>(x[i]) : x64[i]);
-            codes.put(i, c);
-            if (v32) v32[i] = static_cast<float>(f.decode(c));
-            if (v64) v64[i] = f.decode(c);
+  m.def("_int_channels",
+        [](int n, const py::array& in, std::size_t outer, std::size_t channels, std::size_t inner,
+           const py::object& values, const py::object& codes_obj) {
+          const std::size_t count = static_cast<std::size_t>(in.size());
+          if (outer * channels * inner != count) throw py::value_error("_int_channels: bad shape");
+          fmt::IntParams{n, 1.0}.validate();
+          const std::vector<float> x = as_floats(in);
+          const CodesOut codes = codes_of(codes_obj, count, n);
+          const bool f32 = py::isinstance<py::array_t<float>>(in);
+          float* v32 = f32 ? out_of<float>(values, count, "values") : nullptr;
+          double* v64 = f32 ? nullptr : out_of<double>(values, count, "values");
+          const double* x64 = f32 ? nullptr : data_of<double>(in, "input", false);
+          py::array_t<double> scales(static_cast<py::ssize_t>(channels));
+          double* sp = scales.mutable_data();
+          {
+            py::gil_scoped_release nogil;
+            std::vector<float> slice;
+            for (std::size_t ch = 0; ch < channels; ++ch) {
+              slice.clear();
+              for (std::size_t o = 0; o < outer; ++o) {
+                const float* p = x.data() + (o * channels + ch) * inner;
+                slice.insert(slice.end(), p, p + inner);
+              }
+              sp[ch] = fmt::IntFormat::fit_scale(n, slice.data(), slice.size());
+              const fmt::IntFormat f(fmt::IntParams{n, sp[ch]});
+              for (std::size_t o = 0; o < outer; ++o) {
+                const std::size_t base = (o * channels + ch) * inner;
+                for (std::size_t i = base; i < base + inner; ++i) {
+                  const fmt::Code c = f.encode(f32 ? static_cast<double>(x[i]) : x64[i]);
+                  codes.put(i, c);
+                  if (v32) v32[i] = static_cast<float>(f.decode(c));
+                  if (v64) v64[i] = f.decode(c);
+                }
+              }
+            }
           }
-        }
-      }
-    }
-    return scales;
-  });
+          return scales;
+        });
 
   m.def("_best_sf", [](int n, int es, int rs, const py::array& in) {
     fmt::LpParams{n, es, rs, 0}.validate();
