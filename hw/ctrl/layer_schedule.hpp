@@ -3,7 +3,7 @@
 // computes, the buffer halves, and when each may start; the caller performs each step and
 // reports when it ended. The SystemC controller drives it with the real DMA/DRAM completion
 // times and the backend's compute end; closed-form models (`lpsim scalesim --timing native`,
-// an analytic fidelity) drive it with cost functions through schedule_layer().
+// analytic fidelity, sim/run/analytic.cpp) drive it with cost functions through schedule_layer().
 #pragma once
 
 #include <algorithm>
