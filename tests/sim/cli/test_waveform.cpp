@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -248,9 +249,77 @@ TEST_F(Waveform, FstThroughVcd2fstAndAMissingVcd2fstStopsBeforeTheRun) {
   EXPECT_FALSE(fs::exists(m_dir / "none"));
 }
 
-// GTKWave opens the save file as a user would (`gtkwave DIR/waveform.gtkw`) on a virtual X
-// server: a Tcl script (gtkwave -S) reports what it loaded, ImageMagick's import takes a
-// screenshot. Everything runs under `timeout`, so a hung GTKWave fails the test, never ctest.
+// GTKWave opens a save file as a user would (`gtkwave DIR/waveform.gtkw`) on a virtual X
+// server: a Tcl script (gtkwave -S) reports what it loaded, then ImageMagick's import takes a
+// screenshot. Each step runs under its own timeout, so a hung GTKWave fails the test, never
+// ctest.
+struct Gtkwave {
+  int rc = -1;
+  std::string log;  // GTKWave's stdout and stderr (the script prints LPSIM-<KEY> <value>)
+  std::string field(const std::string& key) const {
+    const std::size_t p = log.find("LPSIM-" + key + " ");
+    if (p == std::string::npos) return "";
+    const std::size_t s = p + key.size() + 7;
+    return log.substr(s, log.find('\n', s) - s);
+  }
+  std::vector<std::string> shown() const {
+    std::istringstream in(field("SIGNALS"));
+    std::vector<std::string> v;
+    for (std::string x; in >> x;) v.push_back(x);
+    return v;
+  }
+};
+
+// Opens `gtkw` in GTKWave under xvfb-run with the script `tcl` (then the standard reports and
+// LPSIM-READY); the screenshot goes to dir/shot.png.
+Gtkwave open_in_gtkwave(const fs::path& dir, const fs::path& gtkw, const std::string& tcl) {
+  std::ofstream(dir / "probe.tcl")
+      << "puts \"LPSIM-NUM [gtkwave::getTotalNumTraces]\"\n"
+         "puts \"LPSIM-SIGNALS [gtkwave::getDisplayedSignals]\"\n"
+         "puts \"LPSIM-DUMP [gtkwave::getDumpFileName]\"\n"
+         "puts \"LPSIM-VIEW [gtkwave::getWindowStartTime] [gtkwave::getWindowEndTime]\"\n"
+      << tcl << "puts \"LPSIM-READY\"\n";
+  // GTKWave in the background; the screenshot once the script has run and the window drawn.
+  std::ofstream(dir / "open.sh")
+      << "cd \"$1\" || exit 3\n"
+         "timeout -k 2 60 gtkwave -S probe.tcl \"$2\" >gtkwave.log 2>&1 &\n"
+         "pid=$!\n"
+         "for i in $(seq 1 150); do grep -q LPSIM-READY gtkwave.log && break; sleep 0.2; done\n"
+         "sleep 1.5\n"
+         "timeout -k 2 20 import -window root shot.png\n"
+         "rc=$?\n"
+         "kill $pid 2>/dev/null; wait $pid 2>/dev/null\n"
+         "exit $rc\n";
+  // xvfb-run -a picks a free display, but two starting at once can race for one: a random
+  // first display number, and a second attempt when the server did not start.
+  Gtkwave g;
+  for (int attempt = 0; attempt < 2 && g.rc != 0; ++attempt) {
+    const int display = 100 + static_cast<int>(std::random_device{}() % 800);
+    g.rc = tt::run("timeout -k 5 90 xvfb-run -a -n " + std::to_string(display) +
+                   " -s '-screen 0 1400x850x24' sh " + tt::quote((dir / "open.sh").string()) +
+                   " " + tt::quote(dir.string()) + " " + tt::quote(gtkw.string()) + " >" +
+                   tt::quote((dir / "xvfb.log").string()) + " 2>&1");
+  }
+  g.log = slurp(dir / "gtkwave.log");
+  if (g.rc != 0) g.log += "\nxvfb-run: " + slurp(dir / "xvfb.log");
+  return g;
+}
+
+// GTKWave reports problems on its log ("GTKWAVE | Could not ...", "Error ...", a filter or
+// dump file it cannot open).
+void expect_clean_log(const Gtkwave& g) {
+  for (const char* bad : {"Could not", "rror", "cannot", "not found", "No such"})
+    EXPECT_EQ(g.log.find(bad), std::string::npos) << bad << " in\n" << g.log;
+}
+
+// The signals the save file puts in the wave pane (its labelled lines).
+std::size_t save_file_signals(const fs::path& gtkw) {
+  const std::string g = slurp(gtkw);
+  std::size_t n = 0;
+  for (std::size_t p = g.find("\n+{"); p != std::string::npos; p = g.find("\n+{", p + 1)) ++n;
+  return n;
+}
+
 TEST_F(Waveform, GtkwaveOpensTheSaveFileWithThePanePopulatedAndValuesTranslated) {
   LPSIM_REQUIRE_TOOL("/usr/bin/gtkwave");
   LPSIM_REQUIRE_TOOL("/usr/bin/xvfb-run");
@@ -261,68 +330,29 @@ TEST_F(Waveform, GtkwaveOpensTheSaveFileWithThePanePopulatedAndValuesTranslated)
   const auto [t0, t1] = array_tiles(out / "tiles.csv").span.at({0, 0});
   // A marker inside the first tile: the controller computes layer 0 (conv1+relu) there.
   const std::uint64_t mid = (t0 + t1) / 2 * kTick;
-  write("probe.tcl",
-        "puts \"LPSIM-NUM [gtkwave::getTotalNumTraces]\"\n"
-        "puts \"LPSIM-SIGNALS [gtkwave::getDisplayedSignals]\"\n"
-        "puts \"LPSIM-DUMP [gtkwave::getDumpFileName]\"\n"
-        "puts \"LPSIM-VIEW [gtkwave::getWindowStartTime] [gtkwave::getWindowEndTime]\"\n"
-        "gtkwave::setMarker " + std::to_string(mid) + "\n"
-        "puts \"LPSIM-STATE [gtkwave::getTraceValueAtMarkerFromName {ctrl state}]\"\n"
-        "puts \"LPSIM-LAYER [gtkwave::getTraceValueAtMarkerFromName {ctrl layer}]\"\n"
-        "puts \"LPSIM-READY\"\n");
-  // GTKWave in the background; the screenshot once the script has run and the window drawn.
-  // Each step has its own timeout, so nothing outlives the test.
-  write("open.sh",
-        "cd \"$1\" || exit 3\n"
-        "timeout -k 2 60 gtkwave -S probe.tcl out/waveform.gtkw >gtkwave.log 2>&1 &\n"
-        "pid=$!\n"
-        "for i in $(seq 1 150); do grep -q LPSIM-READY gtkwave.log && break; sleep 0.2; done\n"
-        "sleep 1.5\n"
-        "timeout -k 2 20 import -window root shot.png\n"
-        "rc=$?\n"
-        "kill $pid 2>/dev/null; wait $pid 2>/dev/null\n"
-        "exit $rc\n");
-  // xvfb-run -a picks a free display, but two starting at once can race for one: a random
-  // first display number, and a second attempt when the server did not start.
-  int rc = -1;
-  for (int attempt = 0; attempt < 2 && rc != 0; ++attempt) {
-    const int display = 100 + static_cast<int>(std::random_device{}() % 800);
-    rc = tt::run("timeout -k 5 90 xvfb-run -a -n " + std::to_string(display) +
-                 " -s '-screen 0 1400x850x24' sh " + tt::quote((m_dir / "open.sh").string()) + " " +
-                 tt::quote(m_dir.string()) + " >" + tt::quote((m_dir / "xvfb.log").string()) +
-                 " 2>&1");
-  }
-  const std::string log = slurp(m_dir / "gtkwave.log");
-  ASSERT_EQ(rc, 0) << slurp(m_dir / "xvfb.log") << log;
-  // Loaded without complaints: GTKWave reports problems on its log ("GTKWAVE | Could not ...",
-  // "Error ...", a filter it cannot open).
-  for (const char* bad : {"Could not", "rror", "cannot", "not found", "No such"})
-    EXPECT_EQ(log.find(bad), std::string::npos) << bad << " in\n" << log;
-  auto field = [&](const std::string& key) {
-    const std::size_t p = log.find("LPSIM-" + key + " ");
-    if (p == std::string::npos) return std::string();
-    const std::size_t s = p + key.size() + 7;
-    return log.substr(s, log.find('\n', s) - s);
-  };
-  EXPECT_EQ(field("DUMP"), fs::canonical(out / "waveform.vcd").string());
+  const Gtkwave g = open_in_gtkwave(
+      m_dir, "out/waveform.gtkw",
+      "gtkwave::setMarker " + std::to_string(mid) +
+          "\n"
+          "puts \"LPSIM-STATE [gtkwave::getTraceValueAtMarkerFromName {ctrl state}]\"\n"
+          "puts \"LPSIM-LAYER [gtkwave::getTraceValueAtMarkerFromName {ctrl layer}]\"\n");
+  ASSERT_EQ(g.rc, 0) << g.log;
+  expect_clean_log(g);
+  EXPECT_EQ(g.field("DUMP"), fs::canonical(out / "waveform.vcd").string());
   // The wave pane holds every signal of the save file (labelled ones: 15 block signals, the
   // mode and 3 per PE), not an empty pane.
-  const std::string g = slurp(out / "waveform.gtkw");
-  std::size_t in_save = 0;
-  for (std::size_t p = g.find("\n+{"); p != std::string::npos; p = g.find("\n+{", p + 1)) ++in_save;
-  std::istringstream sig(field("SIGNALS"));
-  std::vector<std::string> shown;
-  for (std::string s; sig >> s;) shown.push_back(s);
-  EXPECT_EQ(shown.size(), in_save) << field("SIGNALS");
+  const std::size_t in_save = save_file_signals(out / "waveform.gtkw");
+  const auto shown = g.shown();
+  EXPECT_EQ(shown.size(), in_save) << g.field("SIGNALS");
   EXPECT_EQ(in_save, 15u + 1u + 4u * 3u);
   EXPECT_NE(std::find(shown.begin(), shown.end(), "lpa.pe.r1_c1.psum_value"), shown.end());
-  EXPECT_GT(std::stoul("0" + field("NUM")), in_save);  // plus the group rows
+  EXPECT_GT(std::stoul("0" + g.field("NUM")), in_save);  // plus the group rows
   // Values translated by the filters: the controller state and the layer by name (GTKWave
   // looks a labelled trace up by its label).
-  EXPECT_EQ(field("STATE"), "compute");
-  EXPECT_EQ(field("LAYER"), "conv1+relu");
+  EXPECT_EQ(g.field("STATE"), "compute");
+  EXPECT_EQ(g.field("LAYER"), "conv1+relu");
   // Zoomed to the PE window (the first tile), not to the whole run.
-  std::istringstream view(field("VIEW"));
+  std::istringstream view(g.field("VIEW"));
   std::uint64_t v0 = 0, v1 = 0;
   view >> v0 >> v1;
   EXPECT_LE(v0, t0 * kTick);
@@ -334,6 +364,31 @@ TEST_F(Waveform, GtkwaveOpensTheSaveFileWithThePanePopulatedAndValuesTranslated)
   EXPECT_GT(fs::file_size(m_dir / "shot.png"), 20'000u);
   if (const char* keep = std::getenv("LPSIM_KEEP_SCREENSHOT"))
     fs::copy_file(m_dir / "shot.png", keep, fs::copy_options::overwrite_existing);
+}
+
+TEST_F(Waveform, GtkwaveOpensAMovedFstRunFromAnotherDirectory) {
+  LPSIM_REQUIRE_TOOL("/usr/bin/gtkwave");
+  LPSIM_REQUIRE_TOOL("/usr/bin/xvfb-run");
+  LPSIM_REQUIRE_TOOL("/usr/bin/import");
+  LPSIM_REQUIRE_TOOL("/usr/bin/vcd2fst");
+  const auto r = run(
+      "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n",
+      "--vcd-format fst");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The save file finds the dump and the filters beside itself, wherever the directory went.
+  fs::create_directories(m_dir / "elsewhere");
+  fs::rename(m_dir / "out", m_dir / "elsewhere" / "moved");
+  const fs::path gtkw = m_dir / "elsewhere" / "moved" / "waveform.gtkw";
+  const Gtkwave g = open_in_gtkwave(
+      m_dir, gtkw,
+      "gtkwave::setMarker 1\n"
+      "puts \"LPSIM-STATE [gtkwave::getTraceValueAtMarkerFromName {ctrl state}]\"\n");
+  ASSERT_EQ(g.rc, 0) << g.log;
+  expect_clean_log(g);
+  EXPECT_EQ(g.field("DUMP"), fs::canonical(m_dir / "elsewhere" / "moved" / "waveform.fst").string());
+  EXPECT_EQ(g.shown().size(), save_file_signals(gtkw));
+  EXPECT_EQ(save_file_signals(gtkw), 15u);
+  EXPECT_EQ(g.field("STATE"), "idle");  // cycle 0: the host writes the first operands
 }
 
 }  // namespace
