@@ -28,9 +28,16 @@ const char* const kCss =
     ".chart text{font-size:11px;fill:#333}.chart .lab{font-size:10px;fill:#1b5e20}"
     ".note{color:#666;font-size:12px}";
 
-std::string fmt(double v) {
+std::string fmt(double v) {  // tick labels: 3 significant digits, SI suffix (1.23k, 6.6G)
+  const char* suffix[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  double a = v;
+  while (std::fabs(a) >= 1000 && i < 5) {
+    a /= 1000;
+    ++i;
+  }
   char b[64];
-  std::snprintf(b, sizeof b, "%.4g", v);
+  std::snprintf(b, sizeof b, "%.3g%s", a, suffix[i]);
   return b;
 }
 std::string px(double v) {
@@ -57,11 +64,18 @@ bool ok_row(const SweepReportData& d, const std::vector<std::string>& row) {
   return s >= 0 && static_cast<std::size_t>(s) < row.size() && row[static_cast<std::size_t>(s)] == "ok";
 }
 
+// Whether axis `i` takes more than one value among the rows (only those label a point).
+bool varies(const SweepReportData& d, std::size_t i) {
+  for (const auto& r : d.rows)
+    if (i < r.size() && i < d.rows[0].size() && r[i] != d.rows[0][i]) return true;
+  return false;
+}
+
 std::string label(const SweepReportData& d, const std::vector<std::string>& row, bool with_keys) {
   std::string l;
   for (std::size_t i = 0; i < d.axes.size() && i < row.size(); ++i)
-    l += (l.empty() ? "" : ", ") +
-         (with_keys ? d.axes[i] + "=" : std::string()) + row[i];
+    if (with_keys || varies(d, i))
+      l += (l.empty() ? "" : ", ") + (with_keys ? d.axes[i] + "=" : std::string()) + row[i];
   return l;
 }
 
@@ -129,7 +143,7 @@ std::string chart(const SweepReportData& d, const ParetoAxis& ax, const ParetoAx
   Scale sx, sy;
   sx.fit(xs);
   sy.fit(ys);
-  const double W = 1180, H = 520, L = 80, R = 20, T = 16, B = 50;
+  const double W = 1180, H = 520, L = 90, R = 20, T = 16, B = 50;
   const double pw = W - L - R, ph = H - T - B;
   auto X = [&](double v) { return L + sx.t(v) * pw; };
   auto Y = [&](double v) { return T + (1 - sy.t(v)) * ph; };
@@ -151,7 +165,7 @@ std::string chart(const SweepReportData& d, const ParetoAxis& ax, const ParetoAx
     << "\" fill=\"none\" stroke=\"#999\"/>\n";
   o << "<text x=\"" << L + pw / 2 << "\" y=\"" << H - 10 << "\" text-anchor=\"middle\">"
     << html_escape(ax.column) << (sx.log ? " (log scale)" : "") << (ax.minimize ? ", lower is better" : ", higher is better")
-    << "</text>\n<text transform=\"translate(16," << T + ph / 2
+    << "</text>\n<text transform=\"translate(14," << T + ph / 2
     << ") rotate(-90)\" text-anchor=\"middle\">" << html_escape(ay.column)
     << (sy.log ? " (log scale)" : "") << (ay.minimize ? ", lower is better" : ", higher is better")
     << "</text>\n";
@@ -166,25 +180,38 @@ std::string chart(const SweepReportData& d, const ParetoAxis& ax, const ParetoAx
   for (std::size_t f : front)
     path += (path.empty() ? "M" : " L") + px(X(pts[f].first)) + " " + px(Y(pts[f].second));
   o << "<path d=\"" << path << "\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"1.5\"/>\n";
-  const std::size_t max_labels = 24;
-  const std::size_t every = front.size() > max_labels ? (front.size() + max_labels - 1) / max_labels : 1;
+  // Front points are labelled where a label does not overlap an earlier one (boxes estimated
+  // at 6 px per character); the others keep their tooltip.
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  std::vector<Box> placed;
+  std::size_t labelled = 0;
   for (std::size_t k = 0; k < front.size(); ++k) {
     const std::size_t f = front[k];
     const double x = X(pts[f].first), y = Y(pts[f].second);
     o << "<circle cx=\"" << px(x) << "\" cy=\"" << px(y)
       << "\" r=\"4.5\" fill=\"#2e7d32\"><title>" << html_escape(label(d, d.rows[rows[f]], true))
       << "</title></circle>\n";
-    if (k % every == 0) {
-      const bool right = x < L + pw * 0.7;
-      o << "<text class=\"lab\" x=\"" << px(right ? x + 7 : x - 7) << "\" y=\"" << px(y - 6)
-        << "\" text-anchor=\"" << (right ? "start" : "end") << "\">"
-        << html_escape(label(d, d.rows[rows[f]], false)) << "</text>\n";
+    const std::string text = label(d, d.rows[rows[f]], false);
+    const double w = 6.0 * static_cast<double>(text.size()), h = 12;
+    for (const auto& [dx, dy] : {std::pair{7.0, -6.0}, {7.0, 14.0}, {-7.0, -6.0}, {-7.0, 14.0}}) {
+      const bool right = dx > 0;
+      const Box b{right ? x + dx : x + dx - w, y + dy - h + 2, right ? x + dx + w : x + dx, y + dy + 2};
+      if (b.x0 < L || b.x1 > L + pw || b.y0 < T || b.y1 > T + ph) continue;
+      bool hit = false;
+      for (const Box& p : placed) hit = hit || (b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1);
+      if (hit) continue;
+      placed.push_back(b);
+      ++labelled;
+      o << "<text class=\"lab\" x=\"" << px(x + dx) << "\" y=\"" << px(y + dy) << "\" text-anchor=\""
+        << (right ? "start" : "end") << "\">" << html_escape(text) << "</text>\n";
+      break;
     }
   }
   o << "</svg>\n<p class=\"note\">" << pts.size() << " points; " << front.size()
-    << " on the Pareto front (green, labelled " << html_escape(label_keys(d)) << ")"
-    << (every > 1 ? "; every " + std::to_string(every) + "th front point labelled" : std::string())
-    << ". Hover a point for its configuration.</p>\n";
+    << " on the Pareto front (green; " << labelled << " labelled where there is room, by "
+    << html_escape(label_keys(d)) << "). Hover a point for its whole configuration.</p>\n";
   return o.str();
 }
 
@@ -212,7 +239,8 @@ std::vector<std::size_t> pareto_front(const std::vector<std::pair<double, double
 
 std::string label_keys(const SweepReportData& d) {
   std::string l;
-  for (const auto& a : d.axes) l += (l.empty() ? "" : ", ") + a;
+  for (std::size_t i = 0; i < d.axes.size(); ++i)
+    if (varies(d, i)) l += (l.empty() ? "" : ", ") + d.axes[i];
   return l;
 }
 
