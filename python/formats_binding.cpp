@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -130,7 +131,8 @@ fmt::FormatPtr cached_format(const std::string& text) {
 }
 
 // Arrays at least this long use the table-driven FastQuantizer (built once per format, a few
-// milliseconds); shorter ones call encode() per element. Both give the same codes.
+// milliseconds; float64 through encode_double); shorter ones call encode() per element. Both
+// give the same codes.
 constexpr std::size_t kFastMin = std::size_t{1} << 15;
 
 // Quantizes n values of `in` into codes and/or values (either may be null).
@@ -162,11 +164,33 @@ void quantize_f32(const fmt::NumberFormat& f, const float* in, std::size_t n, co
   }
 }
 
+// The code of a double through the float table, exactly encode(x): x lies between the floats
+// just below and just above float(|x|) (round to nearest moves it by at most half an ulp), and
+// encode() is monotone in |x| and symmetric (NumberFormat's contract), so when those two floats
+// have one code, x has it too. Otherwise (x within an ulp of a rounding threshold, zero, NaN,
+// beyond the float range) the exact double encoder decides.
+fmt::Code encode_double(const fmt::NumberFormat& f, const fmt::FastQuantizer& fq, double x) {
+  const float m = static_cast<float>(std::fabs(x));
+  std::uint32_t bits;
+  std::memcpy(&bits, &m, sizeof bits);
+  if (bits != 0 && bits < 0x7f800000u) {
+    const std::uint32_t sign = std::signbit(x) ? 0x80000000u : 0u;
+    const std::uint32_t lo_bits = (bits - 1) | sign, hi_bits = (bits + 1) | sign;
+    float lo, hi;
+    std::memcpy(&lo, &lo_bits, sizeof lo);
+    std::memcpy(&hi, &hi_bits, sizeof hi);
+    const fmt::Code c = fq.encode(lo);
+    if (fq.encode(hi) == c) return c;
+  }
+  return f.encode(x);
+}
+
 void quantize_f64(const fmt::NumberFormat& f, const double* in, std::size_t n,
                   const CodesOut& codes, double* vals) {
+  const fmt::FastQuantizer* fq = n >= kFastMin ? &f.fast() : nullptr;
   parallel_for(n, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
-      const fmt::Code c = f.encode(in[i]);
+      const fmt::Code c = fq ? encode_double(f, *fq, in[i]) : f.encode(in[i]);
       codes.put(i, c);
       if (vals) vals[i] = f.decode(c);
     }

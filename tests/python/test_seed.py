@@ -122,3 +122,35 @@ def test_input_is_not_modified_and_out_may_alias_it():
     assert r is x and same(x, q)
     out = np.empty((40, 50), dtype=np.float32).T  # F-ordered view
     assert f.quantize(keep, out=out) is out and same(out, q)
+
+
+@pytest.mark.parametrize("text", ["lp:8,2,3,0", "lp:8,2,7,0", "lp:4,2,2,0", "lp:16,2,4,3",
+                                  "posit:8,2", "posit:16,1", "fp8:e4m3", "fp8:e5m2",
+                                  "int:8,0.1", "int:8", "af:8,3", "af:8,3,-7"])
+def test_large_float64_arrays_equal_the_exact_encoder(text):
+    # Arrays of >= 2^15 float64 values take the float table with an exactness check; shorter
+    # ones call the exact double encoder. Values within a few double ulps of every rounding
+    # threshold (geometric and arithmetic midpoints), float-exact values and random ones.
+    f = lpsim.Format(text)
+    ref = f.fit(np.array([3.0, -1.0])) if f.is_fitted else f
+    v = ref.table()
+    v = np.unique(np.abs(v[np.isfinite(v)]))
+    v = v[v > 0]
+    mids = np.concatenate([np.sqrt(v[:-1] * v[1:]), (v[:-1] + v[1:]) / 2, v])
+    ks = np.arange(-3, 4) * 2.0 ** -52
+    near = (mids[:, None] * (1 + ks[None, :])).reshape(-1)
+    x = np.concatenate([near, -near, near.astype(np.float32).astype(np.float64),
+                        rng.standard_normal(40000) * 0.3, [0.0, -0.0, np.inf, -np.inf, np.nan,
+                                                           1e-320, -1e-300, 1e300, 3.5e38]])
+    x = np.concatenate([x] * max(1, (1 << 15) // x.size + 1))
+    assert x.size >= 1 << 15
+    big_q, big_c = f.quantize(x), f.encode(x)
+    chunks = np.array_split(np.arange(x.size), x.size // 4096 + 1)
+    small_q = np.concatenate([f.quantize(x[c]) if not f.is_fitted else ref.quantize(x[c])
+                              for c in chunks])
+    if f.is_fitted:  # the fit on the whole array equals ref's only if the max is the same
+        f = f.fit(x)
+        big_q, big_c = f.quantize(x), f.encode(x)
+        small_q = np.concatenate([f.quantize(x[c]) for c in chunks])
+    small_c = np.concatenate([f.encode(x[c]) for c in chunks])
+    assert same(big_q, small_q) and same(big_c, small_c)
