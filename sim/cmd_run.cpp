@@ -75,7 +75,8 @@ std::optional<WindowSpec> pe_probe(const RunOptions& opt, const Workload& w) {
     p.tile = 0;
   } else if (win.rfind("layer:", 0) == 0) {
     ws.layer = win.substr(6);
-    if (ws.layer.empty()) throw UserError(bad + "expected layer:NAME (a layer name as in tiles.csv)");
+    if (ws.layer.empty())
+      throw UserError(bad + "expected layer:NAME (a layer name as in tiles.csv)");
   } else if (win.rfind("tile:", 0) == 0) {
     const std::string rest = win.substr(5);
     const std::size_t slash = rest.rfind('/');
@@ -109,8 +110,9 @@ std::int64_t resolve_layer(const std::string& name, const Prepared& prep, const 
     std::string fused;
     for (const std::string& f : s.layer.fusion.nodes) {
       const model::OpKind op = prep.graph->node(f).op;
-      fused += std::string(fused.empty() ? "" : "+") +
-               (op == model::OpKind::Add ? "add" : op == model::OpKind::Relu ? "relu" : "relu6");
+      fused += std::string(fused.empty() ? "" : "+") + (op == model::OpKind::Add    ? "add"
+                                                        : op == model::OpKind::Relu ? "relu"
+                                                                                    : "relu6");
     }
     const std::string node = s.layer.node->name;
     if (name == node || name == node + (fused.empty() ? "" : "+" + fused))

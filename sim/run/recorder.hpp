@@ -49,7 +49,7 @@ struct PeProbe {
   std::int64_t layer = -1;           // network layer index (as in tiles.csv); -1: cycles
   std::int64_t tile = -1;            // with layer: one tile of it; -1: all its tiles
   std::uint64_t max_samples = ~std::uint64_t{0};  // clocks sampled at most (the first ones)
-  std::string spec;                  // the --vcd-window text, for messages
+  std::string spec;                               // the --vcd-window text, for messages
 };
 
 // PE registers of the probed sub-array at one clock edge (row-major over the sub-array).

@@ -356,7 +356,9 @@ std::string code_filter(const fmt::NumberFormat& f) {
   return out;
 }
 
-std::string filter_name(const std::string& format) { return format + ".filter"; }
+std::string filter_name(const std::string& format) {
+  return format + ".filter";
+}
 
 // The network layer whose values the PE registers hold: the named one, else the one running
 // at the first sample (or at the window's start).
@@ -411,7 +413,8 @@ WaveFiles wave_files(const RunResult& r, bool fst) {
       const bool is = r.dataflow == "is";  // horizontal: weights; stationary: activations
       const std::string act = is ? r.layers[l].wgt_format : r.layers[l].act_format,
                         vert = is ? r.layers[l].act_format : r.layers[l].wgt_format;
-      for (const auto& [reg, name] : {std::pair{&w.view.act_filter, act}, {&w.view.vert_filter, vert}}) {
+      for (const auto& [reg, name] :
+           {std::pair{&w.view.act_filter, act}, {&w.view.vert_filter, vert}}) {
         const auto f = format_of(name);
         const std::string text = f ? code_filter(*f) : "";
         if (text.empty()) continue;
@@ -460,7 +463,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> pe_window(const RunResult
     return std::nullopt;
   const std::size_t a = p.tile >= 0 ? static_cast<std::size_t>(p.tile) : 0,
                     b = p.tile >= 0 ? a : tiles.size() - 1;
-  return std::pair{tiles[a].compute_start, std::max(tiles[b].post_start, tiles[a].compute_start + 1)};
+  return std::pair{tiles[a].compute_start,
+                   std::max(tiles[b].post_start, tiles[a].compute_start + 1)};
 }
 
 std::string pe_window_note(const RunResult& r) {
@@ -485,7 +489,8 @@ std::string pe_window_note(const RunResult& r) {
   }
   if (p.layer >= 0 && r.pe_samples.size() >= p.max_samples)
     return head + "the PE registers stop at cycle " + std::to_string(r.pe_samples.back().cycle) +
-           " (at most " + std::to_string(p.max_samples * static_cast<std::uint64_t>(p.rows * p.cols)) +
+           " (at most " +
+           std::to_string(p.max_samples * static_cast<std::uint64_t>(p.rows * p.cols)) +
            " PE-cycles); name one tile with tile:LAYER/N or narrow --vcd-pe\n";
   return "";
 }

@@ -283,8 +283,7 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
     for (; next < samples.size() && samples[next].cycle < limit; ++next) {
       const PeSample& p = samples[next];
       while (layer + 1 < layers.size() && layers[layer + 1].start <= p.cycle) ++layer;
-      const double unit =
-          std::ldexp(layer < psum_unit.size() ? psum_unit[layer] : 1.0, p.lsb_exp);
+      const double unit = std::ldexp(layer < psum_unit.size() ? psum_unit[layer] : 1.0, p.lsb_exp);
       w.set_cycle(p.cycle);
       w.set(pe_mode, static_cast<std::uint64_t>(p.mode));
       for (std::size_t i = 0; i < p.pes.size() && 3 * i + 2 < pe.size(); ++i) {
@@ -321,7 +320,7 @@ constexpr unsigned kRjustify = 0x20, kHex = 0x02 | kRjustify, kDec = 0x04 | kRju
                    kBin = 0x08 | kRjustify, kFilter = 0x2000, kReal = 0x40000 | kRjustify,
                    kGroupBegin = 0x800200, kGroupEnd = 0x1000200, kClosed = 0x400000;
 constexpr const char* kAnchor = "/lpsim-run/";  // re-anchored by GTKWave at the save file's dir
-constexpr int kNamedMarkers = 26;                // GTKWave 3.3: markers A..Z
+constexpr int kNamedMarkers = 26;               // GTKWave 3.3: markers A..Z
 
 class Gtkw {
  public:
@@ -368,8 +367,10 @@ std::string gtkw_text(const std::vector<LayerRecord>& layers, double period_ns,
   std::uint64_t tick = 1;
   traces::VcdWriter::timescale_for(period_ns, &tick);
   // The view with a 2 % margin on each side (the edges of the window stay visible).
-  const std::uint64_t span = (std::max(view.view_end, view.view_start + 1) - view.view_start) * tick,
-                      margin = span / 50, t0 = view.view_start * tick - std::min(margin, view.view_start * tick);
+  const std::uint64_t span =
+                          (std::max(view.view_end, view.view_start + 1) - view.view_start) * tick,
+                      margin = span / 50,
+                      t0 = view.view_start * tick - std::min(margin, view.view_start * tick);
   // Zoom: with this window size GTKWave 3.3 shows about 3.85 x 2^-zoom time units (measured
   // with gtkwave::getWindowEndTime); fit the view and its margins.
   const double zoom = -std::log2(static_cast<double>(span + 2 * margin) * 1.02 / 3.85);

@@ -34,11 +34,11 @@ const std::vector<std::string>& ctrl_state_names();
 
 // What the GTKWave save file shows (docs/outputs.md, "waveform.gtkw").
 struct WaveView {
-  std::string dump_file = "waveform.vcd";  // waveform.vcd or waveform.fst, beside the save file
-  std::string state_filter;                // translate filter of lpa.ctrl.state ("" = none)
-  std::string layer_filter;                // ... of lpa.ctrl.layer (index -> layer name)
-  std::string act_filter, vert_filter;     // ... of the PE act / vert registers
-  std::vector<std::string> layer_names;    // named markers at the layers' starts
+  std::string dump_file = "waveform.vcd";      // waveform.vcd or waveform.fst, beside the save file
+  std::string state_filter;                    // translate filter of lpa.ctrl.state ("" = none)
+  std::string layer_filter;                    // ... of lpa.ctrl.layer (index -> layer name)
+  std::string act_filter, vert_filter;         // ... of the PE act / vert registers
+  std::vector<std::string> layer_names;        // named markers at the layers' starts
   std::uint64_t view_start = 0, view_end = 0;  // cycles the view is zoomed to
 };
 

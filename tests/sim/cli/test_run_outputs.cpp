@@ -17,16 +17,16 @@
 
 #include "run_command.hpp"
 #include "run_fixture.hpp"
-#include "vcd_reader.hpp"
 #include "tests/traces/tool_helpers.hpp"
+#include "vcd_reader.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using lpsim::test::read_vcd;
 using lpsim::test::run_lpsim;
-using lpsim::test::Vcd;
 using lpsim::test::slurp;
+using lpsim::test::Vcd;
 namespace tt = lpsim::traces::test;
 
 std::vector<std::string> split(const std::string& line, char sep = ',') {
@@ -352,12 +352,16 @@ TEST_F(RunOutputs, BadOutputOptionsExitTwoWithOneLineAndNoOutputDirectory) {
       {"--energy " + (m_dir / "none.yaml").string(), "none.yaml: cannot open energy table file"},
       {"--energy " + bad_yaml, "bad.yaml:2: energy.int_add_9b: unknown key"},
       {"--vcd-pe 2x2 --vcd-window 0:100", "--vcd-pe: PE-level waveforms need cycle fidelity"},
-      {cycle + "--vcd-pe 2x2 --vcd-window layer:nope", "--vcd-window layer:nope: no accelerator layer 'nope'"},
+      {cycle + "--vcd-pe 2x2 --vcd-window layer:nope",
+       "--vcd-window layer:nope: no accelerator layer 'nope'"},
       {cycle + "--vcd-pe 2x2 --vcd-window layer:", "--vcd-window layer:: expected layer:NAME"},
-      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1", "--vcd-window tile:conv1: expected tile:LAYER/N"},
-      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1/x", "--vcd-window tile:conv1/x: expected tile:LAYER/N"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1",
+       "--vcd-window tile:conv1: expected tile:LAYER/N"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:conv1/x",
+       "--vcd-window tile:conv1/x: expected tile:LAYER/N"},
       {cycle + "--vcd-pe 2x2 --vcd-window tile:/3", "--vcd-window tile:/3: expected tile:LAYER/N"},
-      {cycle + "--vcd-pe 2x2 --vcd-window tile:nope/0", "--vcd-window tile:nope/0: no accelerator layer 'nope'"},
+      {cycle + "--vcd-pe 2x2 --vcd-window tile:nope/0",
+       "--vcd-window tile:nope/0: no accelerator layer 'nope'"},
       {cycle + "--vcd-pe 2x2 --vcd-window first", "--vcd-window first: expected START:END"},
       {"--vcd-format vhd", "--vcd-format vhd: expected vcd or fst"},
       {cycle + "--vcd-window 0:10", "--vcd-window 0:10: needs --vcd-pe ROWSxCOLS"},

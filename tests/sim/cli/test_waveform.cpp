@@ -75,7 +75,9 @@ std::string timestart(std::uint64_t t0, std::uint64_t t1) {
   return "[timestart] " + std::to_string(t0 * kTick - std::min(margin, t0 * kTick)) + "\n";
 }
 
-std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::size_t lines(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 class Waveform : public lpsim::test::RunFixture {};
 
@@ -85,11 +87,12 @@ TEST_F(Waveform, SaveFileFiltersAndTheFirstTileByDefault) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const fs::path out = m_dir / "out";
-  for (const char* f : {"waveform.vcd", "waveform.gtkw", "ctrl_state.filter",
-                        "layer_names.filter", "lp<8,2,3,0>.filter"}) {
+  for (const char* f : {"waveform.vcd", "waveform.gtkw", "ctrl_state.filter", "layer_names.filter",
+                        "lp<8,2,3,0>.filter"}) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
     EXPECT_NE(r.out.find(f), std::string::npos) << f;  // listed on the outputs line
-    EXPECT_NE(slurp(out / "lpsim-run.json").find(std::string("\"") + f + "\""), std::string::npos) << f;
+    EXPECT_NE(slurp(out / "lpsim-run.json").find(std::string("\"") + f + "\""), std::string::npos)
+        << f;
   }
   // Filters: every 8-bit word of lp<8,2,3,0> in GTKWave's hex radix -> "0x.. value".
   const std::string lp = slurp(out / "lp<8,2,3,0>.filter");
@@ -108,13 +111,13 @@ TEST_F(Waveform, SaveFileFiltersAndTheFirstTileByDefault) {
   const auto [t0, t1] = tiles.span.at({0, 0});
   for (const std::string& want :
        {std::string("[dumpfile] \"/lpsim-run/waveform.vcd\"\n"),
-        std::string("[savefile] \"/lpsim-run/waveform.gtkw\"\n"),
-        timestart(t0, t1), std::string("-controller\n"),
-        std::string("-DMA\n"), std::string("-buffers\n"), std::string("-array\n"),
-        std::string("-PPU\n"), std::string("-PE row 1\n"),
+        std::string("[savefile] \"/lpsim-run/waveform.gtkw\"\n"), timestart(t0, t1),
+        std::string("-controller\n"), std::string("-DMA\n"), std::string("-buffers\n"),
+        std::string("-array\n"), std::string("-PPU\n"), std::string("-PE row 1\n"),
         std::string("@2024\n^1 /lpsim-run/ctrl_state.filter\n+{ctrl state} lpa.ctrl.state[2:0]\n"),
         std::string("^2 /lpsim-run/layer_names.filter\n+{ctrl layer} lpa.ctrl.layer[15:0]\n"),
-        std::string("@2022\n^3 /lpsim-run/lp<8,2,3,0>.filter\n+{r0_c0 act} lpa.pe.r0_c0.act[7:0]\n"),
+        std::string(
+            "@2022\n^3 /lpsim-run/lp<8,2,3,0>.filter\n+{r0_c0 act} lpa.pe.r0_c0.act[7:0]\n"),
         std::string("+{wb occupancy_bytes} lpa.wb.occupancy_bytes[31:0]\n"),
         std::string("+{r1_c1 psum_value} lpa.pe.r1_c1.psum_value\n"),
         std::string("[markername] Aconv1+relu\n")})
@@ -179,8 +182,7 @@ TEST_F(Waveform, LayerAndTileWindowsSampleOnlyThatActivity) {
     EXPECT_GE(c, t0);
     EXPECT_LT(c, t1);
   }
-  EXPECT_NE(slurp(m_dir / "by_tile" / "waveform.gtkw").find(timestart(t0, t1)),
-            std::string::npos);
+  EXPECT_NE(slurp(m_dir / "by_tile" / "waveform.gtkw").find(timestart(t0, t1)), std::string::npos);
   // The name as the console table shows it (with what the PPU fused), or the index: the same.
   const std::string fused = name == "conv1" ? "conv1+relu" : std::to_string(layer);
   const auto f = run(kCycle, "--vcd-pe 2x2 --vcd-window tile:" + fused + "/1", "by_alias");
@@ -213,7 +215,8 @@ TEST_F(Waveform, AWindowWithoutArrayActivityIsOneNoteNotAnError) {
 
 TEST_F(Waveform, FstThroughVcd2fstAndAMissingVcd2fstStopsBeforeTheRun) {
   LPSIM_REQUIRE_TOOL("/usr/bin/vcd2fst");
-  const std::string tile = "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n";
+  const std::string tile =
+      "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n";
   const auto a = run(tile, "--vcd-format fst", "a");
   const auto b = run(tile, "--vcd-format fst", "b");
   ASSERT_EQ(a.exit_code, 0) << a.err;
@@ -240,11 +243,12 @@ TEST_F(Waveform, FstThroughVcd2fstAndAMissingVcd2fstStopsBeforeTheRun) {
   }
   // Without vcd2fst on PATH: one error line, exit 2, nothing simulated or written.
   const std::string wl = write("t.yaml", tile);
-  const auto r = run_lpsim_with("PATH=/nonexistent ", "run " + wl + " -q --vcd-format fst -o " +
-                                                          (m_dir / "none").string());
+  const auto r = run_lpsim_with(
+      "PATH=/nonexistent ", "run " + wl + " -q --vcd-format fst -o " + (m_dir / "none").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lpsim: error: --vcd-format fst: GTKWave's vcd2fst is not on PATH (Debian: "
-                   "apt-get install gtkwave)\n");
+  EXPECT_EQ(r.err,
+            "lpsim: error: --vcd-format fst: GTKWave's vcd2fst is not on PATH (Debian: "
+            "apt-get install gtkwave)\n");
   EXPECT_EQ(r.out, "");
   EXPECT_FALSE(fs::exists(m_dir / "none"));
 }
@@ -296,8 +300,8 @@ Gtkwave open_in_gtkwave(const fs::path& dir, const fs::path& gtkw, const std::st
   for (int attempt = 0; attempt < 2 && g.rc != 0; ++attempt) {
     const int display = 100 + static_cast<int>(std::random_device{}() % 800);
     g.rc = tt::run("timeout -k 5 90 xvfb-run -a -n " + std::to_string(display) +
-                   " -s '-screen 0 1400x850x24' sh " + tt::quote((dir / "open.sh").string()) +
-                   " " + tt::quote(dir.string()) + " " + tt::quote(gtkw.string()) + " >" +
+                   " -s '-screen 0 1400x850x24' sh " + tt::quote((dir / "open.sh").string()) + " " +
+                   tt::quote(dir.string()) + " " + tt::quote(gtkw.string()) + " >" +
                    tt::quote((dir / "xvfb.log").string()) + " 2>&1");
   }
   g.log = slurp(dir / "gtkwave.log");
@@ -385,7 +389,8 @@ TEST_F(Waveform, GtkwaveOpensAMovedFstRunFromAnotherDirectory) {
       "puts \"LPSIM-STATE [gtkwave::getTraceValueAtMarkerFromName {ctrl state}]\"\n");
   ASSERT_EQ(g.rc, 0) << g.log;
   expect_clean_log(g);
-  EXPECT_EQ(g.field("DUMP"), fs::canonical(m_dir / "elsewhere" / "moved" / "waveform.fst").string());
+  EXPECT_EQ(g.field("DUMP"),
+            fs::canonical(m_dir / "elsewhere" / "moved" / "waveform.fst").string());
   EXPECT_EQ(g.shown().size(), save_file_signals(gtkw));
   EXPECT_EQ(save_file_signals(gtkw), 15u);
   EXPECT_EQ(g.field("STATE"), "idle");  // cycle 0: the host writes the first operands
