@@ -11,7 +11,7 @@ NOT in scripts/install-deps.sh. To run it on Debian 12:
 Data: sklearn.datasets.load_digits() (1,797 8x8 grey images of the digits 0-9, values 0..16,
 shipped inside the python3-sklearn package, nothing downloaded). Pixels are divided by 16.
 Fixed split (seeded permutation): 1,297 training images, 500 held-out. From the training images
-the first 256 (of the permuted order) are also written as the calibration set (LPQ and sf: auto
+the first 128 (of the permuted order) are also written as the calibration set (LPQ and sf: auto
 calibrate on them, never on the held-out images).
 
 Model (only operations lpsim's ONNX importer runs): conv1 3x3 1->16 + ReLU; a residual block
@@ -21,7 +21,7 @@ Flatten; fc 512->10 (Gemm). Each conv is followed by a BatchNormalization
 (the exporter folds it in eval mode, lpsim's importer would too). Node names are set to the layer
 names above.
 
-Writes into --out: digits.onnx (dynamic batch), calib_x.npy [256,1,8,8] float32, test_x.npy
+Writes into --out: digits.onnx (dynamic batch), calib_x.npy [128,1,8,8] float32, test_x.npy
 [500,1,8,8] float32, test_y.npy [500] int64, and prints the held-out FP32 top-1.
 Training takes about a minute on two cores (torch.set_num_threads(2)).
 """
@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from sklearn.datasets import load_digits
 
 N_TEST = 500
-N_CALIB = 256
+N_CALIB = 128
 
 
 class DigitsNet(nn.Module):

@@ -126,16 +126,19 @@ struct AnalyticFormat {
   std::string name;
 };
 
-const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache, const std::string& text) {
-  auto it = cache.find(text);
+// `mode`: the layer's MODE for an operand (a narrower one is stored at that width), 0 for outputs.
+const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache, const std::string& text,
+                                int mode = 0) {
+  const std::string key = text + "@" + std::to_string(mode);
+  auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   AnalyticFormat f;
-  f.hw = compiler::hw_format(text, {});
+  f.hw = compiler::hw_format(text, {}, mode);
   f.name = f.hw.format->name();
   const float one = 1.0f, big = 1000.0f;
   if (f.hw.is_int && compiler::hw_format(text, {one}).scale != compiler::hw_format(text, {big}).scale)
     f.name = "int<" + std::to_string(f.hw.op.n) + ">";
-  return cache.emplace(text, std::move(f)).first->second;
+  return cache.emplace(key, std::move(f)).first->second;
 }
 
 }  // namespace
@@ -161,8 +164,8 @@ RunResult simulate_analytic(const Prepared& p) {
   for (const compiler::Step& step : p.program.steps) {
     if (!step.compute) continue;
     const compiler::ComputeStep& s = step.layer;
-    const AnalyticFormat& fa = format_of(formats, s.act_format);
-    const AnalyticFormat& fw = format_of(formats, s.wgt_format);
+    const AnalyticFormat& fa = format_of(formats, s.act_format, s.mode);
+    const AnalyticFormat& fw = format_of(formats, s.wgt_format, s.mode);
     const AnalyticFormat& fo = format_of(formats, s.out_format);
     hw::LayerDescriptor d = compiler::layer_descriptor(graph, s, fa.hw, fw.hw, fo.hw, w.dataflow);
     driver::place_layer(d, compiler::layer_regions(graph, s, fa.hw, fw.hw, fo.hw), s.node->name, info);

@@ -139,8 +139,8 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog,
     const compiler::ComputeStep& c = s.layer;
     hw::LayerDescriptor d = compiler::layer_shape(prog_graph, c);
     // Storage width and PE family are what tiling needs; fitted scales do not matter here.
-    d.fmt_a = compiler::hw_format(c.act_format, {}).op;
-    d.fmt_w = compiler::hw_format(c.wgt_format, {}).op;
+    d.fmt_a = compiler::hw_format(c.act_format, {}, c.mode).op;
+    d.fmt_w = compiler::hw_format(c.wgt_format, {}, c.mode).op;
     d.fmt_o = compiler::hw_format(c.out_format, {}).op;
     d.mode = static_cast<std::uint32_t>(c.mode);
     d.dataflow = w.dataflow;
@@ -493,8 +493,13 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
     }
   }
 
-  p.program = compiler::plan_program(graph, w.quant.default_format, w.quant.layers,
-                                     [&](const std::string& key) { return w.where(key); });
+  compiler::FormatChoice formats;
+  formats.default_act = w.quant.default_format;
+  formats.default_wgt = w.quant.default_weights;
+  formats.act = w.quant.layers;
+  formats.wgt = w.quant.layer_weights;
+  p.program = compiler::plan_program(graph, formats, [&](const std::string& key) { return w.where(key); });
+  compiler::resolve_auto_sf(graph, p.fp32, p.program);  // sf: auto, on this run's FP32 values
   if (p.program.compute_layers() == 0)
     throw UserError(w.file + ": the model has no Conv, Gemm or MatMul layer to run");
   p.config = w.accel;

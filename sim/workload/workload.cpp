@@ -15,6 +15,7 @@
 #include "sw/common/error.hpp"
 #include "sw/common/yaml_schema.hpp"
 #include "hw/common/config_error.hpp"
+#include "sw/compiler/program.hpp"
 #include "sw/formats/format_parse.hpp"
 
 namespace lpsim::sim {
@@ -133,7 +134,7 @@ Workload load_root(const std::string& path, YAML::Node root,
   // name keeps its safe characters; a `name:` key with others is an error.
   w.name = safe_name(fs::path(path).stem().string());
   r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "zoo", "quantization",
-                          "accelerator"});
+                          "accelerator", "lpq"});
   if (root["name"]) {
     w.name = r.get_string(root, "", "name", {}, w.name);
     if (safe_name(w.name) != w.name)
@@ -193,21 +194,35 @@ Workload load_root(const std::string& path, YAML::Node root,
   if (const YAML::Node n = root["quantization"]) {
     r.check_keys(n, "quantization", {"default", "layers"});
     auto check_format = [&](const YAML::Node& node, const std::string& key) {
-      if (!node.IsScalar()) r.fail(node, key, "expected a format text such as lp<8,2,3,0>");
+      if (!node.IsScalar())
+        r.fail(node, key, "expected a format text such as lp<8,2,3,0> or {weights: F, activations: F}");
       try {
-        fmt::parse_format(node.Scalar());
+        fmt::parse_format(compiler::with_sf(node.Scalar(), 0));  // sf: auto is chosen later
       } catch (const fmt::FormatError& e) {
         r.fail(node, key, e.what());
       }
       return node.Scalar();
     };
-    if (n["default"]) w.quant.default_format = check_format(n["default"], "quantization.default");
+    // One format, or {weights: F, activations: F} (both keys required): {activation, weight}.
+    auto formats = [&](const YAML::Node& node, const std::string& key) -> std::pair<std::string, std::string> {
+      if (!node.IsMap()) {
+        const std::string f = check_format(node, key);
+        return {f, ""};
+      }
+      r.check_keys(node, key, {"weights", "activations"});
+      if (!node["weights"] || !node["activations"])
+        r.fail(node, key, "give both 'weights' and 'activations' (or one format for both)");
+      return {check_format(node["activations"], key + ".activations"), check_format(node["weights"], key + ".weights")};
+    };
+    if (n["default"]) std::tie(w.quant.default_format, w.quant.default_weights) = formats(n["default"], "quantization.default");
     if (const YAML::Node layers = n["layers"]) {
       if (!layers.IsMap()) r.fail(layers, "quantization.layers", "expected a mapping name: format");
       for (const auto& kv : layers) {
         const std::string key = "quantization.layers." + kv.first.Scalar();
         if (w.quant.layers.count(kv.first.Scalar())) r.fail(kv.first, key, "duplicate key");
-        w.quant.layers[kv.first.Scalar()] = check_format(kv.second, key);
+        const auto [act, wgt] = formats(kv.second, key);
+        w.quant.layers[kv.first.Scalar()] = act;
+        if (!wgt.empty()) w.quant.layer_weights[kv.first.Scalar()] = wgt;
         record(r, w.origin, kv.first, key);
       }
     }
@@ -256,6 +271,59 @@ Workload load_root(const std::string& path, YAML::Node root,
     for (const char* k : {"rows", "cols", "dataflow", "fidelity", "clock_mhz"})
       if (a[k]) record(r, w.origin, a[k], p + "." + k);
   }
+  if (const YAML::Node n = root["lpq"]) {
+    const std::string p = "lpq";
+    LpqSpec& q = w.lpq;
+    q.present = true;
+    if (!n.IsMap()) r.fail(n, p, "expected a mapping of LPQ settings (docs/lpq.md)");
+    r.check_keys(n, p, {"calibration", "iterations", "population", "block", "diverse", "mutation_rate",
+                        "crossover_rate", "weight_bits", "activation_bits", "es_max", "sf_range", "objective",
+                        "tau", "local_weight", "local_layers", "compression", "lambda", "seed", "baselines"});
+    if (const YAML::Node c = n["calibration"]) {
+      r.check_keys(c, "lpq.calibration", {"npy", "count", "seed"});
+      if (c["npy"]) q.calibration_npy = get_path(r, c, "lpq.calibration", "npy");
+      q.calibration_count = static_cast<int>(r.get_int(c, "lpq.calibration", "count", 1, 4096, q.calibration_count));
+      q.calibration_seed = static_cast<std::uint64_t>(
+          r.get_int(c, "lpq.calibration", "seed", 0, std::numeric_limits<long long>::max(), 11));
+      if (c["npy"] && c["count"]) r.fail(c["count"], "lpq.calibration.count", "give either npy or count (synthetic images)");
+    }
+    q.iterations = static_cast<int>(r.get_int(n, p, "iterations", 0, 100000, q.iterations));
+    q.population = static_cast<int>(r.get_int(n, p, "population", 2, 10000, q.population));
+    q.block = static_cast<int>(r.get_int(n, p, "block", 1, 100000, q.block));
+    q.diverse = static_cast<int>(r.get_int(n, p, "diverse", 0, 1000, q.diverse));
+    q.mutation_rate = r.get_double(n, p, "mutation_rate", 0, 1, q.mutation_rate);
+    q.crossover_rate = r.get_double(n, p, "crossover_rate", 0, 1, q.crossover_rate);
+    auto widths = [&](const char* key, std::vector<int>& out) {
+      const YAML::Node v = n[key];
+      if (!v) return;
+      const std::string k = p + "." + key;
+      if (!v.IsSequence() || v.size() == 0) r.fail(v, k, "expected a list of widths from 2, 4, 8, e.g. [2, 4, 8]");
+      out.clear();
+      for (const auto& e : v) {
+        const double x = r.number(e, k);
+        if (x != 2 && x != 4 && x != 8) r.fail(e, k, "widths must be 2, 4 or 8 (the array's MODEs)");
+        if (std::find(out.begin(), out.end(), static_cast<int>(x)) != out.end()) r.fail(e, k, "duplicate width");
+        out.push_back(static_cast<int>(x));
+      }
+    };
+    widths("weight_bits", q.weight_bits);
+    widths("activation_bits", q.activation_bits);
+    q.es_max = static_cast<int>(r.get_int(n, p, "es_max", 0, 4, q.es_max));
+    q.sf_range = static_cast<int>(r.get_int(n, p, "sf_range", 0, 32, q.sf_range));
+    q.objective = r.get_string(n, p, "objective", {"global-local", "global", "kl", "mse"}, q.objective);
+    q.tau = r.get_double(n, p, "tau", 1e-3, 100, q.tau);
+    q.local_weight = r.get_double(n, p, "local_weight", 0, 100, q.local_weight);
+    q.local_layers = static_cast<int>(r.get_int(n, p, "local_layers", 0, 64, q.local_layers));
+    q.compression = r.get_string(n, p, "compression", {"bits", "energy", "latency"}, q.compression);
+    q.lambda = r.get_double(n, p, "lambda", 0, 100, q.lambda);
+    q.seed = static_cast<std::uint64_t>(r.get_int(n, p, "seed", 0, std::numeric_limits<long long>::max(), 1));
+    if (const YAML::Node b = n["baselines"]) {
+      if (!b.IsScalar() || (b.Scalar() != "true" && b.Scalar() != "false"))
+        r.fail(b, "lpq.baselines", "expected true or false");
+      q.baselines = b.Scalar() == "true";
+    }
+  }
+
   // The configuration's ranges, each error at the line (or --set) of its key.
   try {
     w.accel.check_fields();
@@ -287,9 +355,22 @@ std::string effective_yaml(const Workload& w) {
     e << YAML::EndMap;
   }
   e << YAML::Key << "quantization" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "default" << YAML::Value << w.quant.default_format;
+  auto formats = [&](const std::string& act, const std::string& wgt) {
+    if (wgt.empty() || wgt == act) {
+      e << YAML::Value << act;
+      return;
+    }
+    e << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "weights" << YAML::Value << wgt
+      << YAML::Key << "activations" << YAML::Value << act << YAML::EndMap;
+  };
+  e << YAML::Key << "default";
+  formats(w.quant.default_format, w.quant.default_weights);
   e << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
-  for (const auto& [k, v] : w.quant.layers) e << YAML::Key << k << YAML::Value << v;
+  for (const auto& [k, v] : w.quant.layers) {
+    e << YAML::Key << k;
+    auto it = w.quant.layer_weights.find(k);
+    formats(v, it == w.quant.layer_weights.end() ? "" : it->second);
+  }
   e << YAML::EndMap << YAML::EndMap;
   const hw::AcceleratorConfig& s = w.accel;
   e << YAML::Key << "accelerator" << YAML::Value << YAML::BeginMap;
@@ -307,7 +388,37 @@ std::string effective_yaml(const Workload& w) {
   e << YAML::Key << "bytes_per_cycle" << YAML::Value << s.dram_bytes_per_cycle;
   e << YAML::Key << "latency_cycles" << YAML::Value << s.dram_latency_cycles;
   e << YAML::EndMap;
-  e << YAML::EndMap << YAML::EndMap;
+  e << YAML::EndMap;  // accelerator
+  if (w.lpq.present) {
+    const LpqSpec& q = w.lpq;
+    e << YAML::Key << "lpq" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "calibration" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (!q.calibration_npy.empty())
+      e << YAML::Key << "npy" << YAML::Value << q.calibration_npy;
+    else
+      e << YAML::Key << "count" << YAML::Value << q.calibration_count;
+    e << YAML::Key << "seed" << YAML::Value << q.calibration_seed << YAML::EndMap;
+    e << YAML::Key << "iterations" << YAML::Value << q.iterations;
+    e << YAML::Key << "population" << YAML::Value << q.population;
+    e << YAML::Key << "block" << YAML::Value << q.block;
+    e << YAML::Key << "diverse" << YAML::Value << q.diverse;
+    e << YAML::Key << "mutation_rate" << YAML::Value << q.mutation_rate;
+    e << YAML::Key << "crossover_rate" << YAML::Value << q.crossover_rate;
+    e << YAML::Key << "weight_bits" << YAML::Value << YAML::Flow << q.weight_bits;
+    e << YAML::Key << "activation_bits" << YAML::Value << YAML::Flow << q.activation_bits;
+    e << YAML::Key << "es_max" << YAML::Value << q.es_max;
+    e << YAML::Key << "sf_range" << YAML::Value << q.sf_range;
+    e << YAML::Key << "objective" << YAML::Value << q.objective;
+    e << YAML::Key << "tau" << YAML::Value << q.tau;
+    e << YAML::Key << "local_weight" << YAML::Value << q.local_weight;
+    e << YAML::Key << "local_layers" << YAML::Value << q.local_layers;
+    e << YAML::Key << "compression" << YAML::Value << q.compression;
+    e << YAML::Key << "lambda" << YAML::Value << q.lambda;
+    e << YAML::Key << "seed" << YAML::Value << q.seed;
+    e << YAML::Key << "baselines" << YAML::Value << q.baselines;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;  // the workload
   return std::string(e.c_str()) + "\n";
 }
 

@@ -29,9 +29,32 @@ struct ZooSpec {
   int num_classes = 1000;
 };
 
+// `default` and `layers.NAME` take one format (both operands) or {weights: F, activations: F}.
 struct QuantSpec {
-  std::string default_format = "lp<8,2,3,0>";
-  std::map<std::string, std::string> layers;  // layer name -> format text
+  std::string default_format = "lp<8,2,3,0>";  // activations (and weights unless below)
+  std::string default_weights;                 // "" = default_format
+  std::map<std::string, std::string> layers;   // layer name -> activation (and weight) format
+  std::map<std::string, std::string> layer_weights;  // layer name -> weight format, if its own
+};
+
+// The `lpq:` section: settings of `lpsim lpq` (docs/lpq.md; defaults there and in
+// sw/lpq/search.hpp). Read by every command (a workload with it runs as any other).
+struct LpqSpec {
+  bool present = false;
+  std::string calibration_npy;  // absolute path; empty: `calibration_count` seeded N(0,1) images
+  int calibration_count = 32;
+  std::uint64_t calibration_seed = 11;
+  int iterations = 60, population = 8, block = 2, diverse = 3;
+  double mutation_rate = 0.5, crossover_rate = 0.5;
+  std::vector<int> weight_bits{2, 4, 8}, activation_bits{4, 8};
+  int es_max = 2, sf_range = 2;
+  std::string objective = "global-local";  // global-local | global | kl | mse
+  double tau = 0.1, local_weight = 1.0;
+  int local_layers = 4;
+  std::string compression = "bits";  // bits | energy | latency
+  double lambda = 0.2;
+  std::uint64_t seed = 1;
+  bool baselines = false;  // also evaluate the uniform baselines on the labelled input
 };
 
 struct Workload {
@@ -42,6 +65,7 @@ struct Workload {
   InputSpec input;
   ZooSpec zoo;
   QuantSpec quant;
+  LpqSpec lpq;
   // The accelerator, parsed straight into the hardware's own configuration (its ranges are
   // checked once, by AcceleratorConfig::check_fields). Defaults follow the ANT simulator's
   // evaluation set-up cited by the LPA paper (Ramachandran et al., DAC 2024): 500 MHz, 32x32,

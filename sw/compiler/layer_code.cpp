@@ -17,6 +17,24 @@ std::uint64_t align(std::uint64_t v) {
   return (v + 4095) & ~std::uint64_t{4095};
 }
 
+// A narrow format run at a wider MODE: rounds in the narrow format, codes of the wide format
+// (which represents every narrow value exactly).
+class WidenedFormat final : public fmt::NumberFormat {
+ public:
+  WidenedFormat(fmt::FormatPtr narrow, fmt::FormatPtr wide)
+      : m_narrow(std::move(narrow)), m_wide(std::move(wide)) {}
+  std::string name() const override { return m_narrow->name() + "@" + std::to_string(m_wide->bits()); }
+  int bits() const override { return m_wide->bits(); }
+  fmt::Code encode(double x) const override { return m_wide->encode(m_narrow->decode(m_narrow->encode(x))); }
+  double decode(fmt::Code c) const override { return m_wide->decode(c); }
+  bool is_nan_code(fmt::Code c) const override { return m_wide->is_nan_code(c); }
+  fmt::Code negate(fmt::Code c) const override { return m_wide->negate(c); }
+  bool twos_complement() const override { return m_wide->twos_complement(); }
+
+ private:
+  fmt::FormatPtr m_narrow, m_wide;
+};
+
 }  // namespace
 
 std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
@@ -60,6 +78,21 @@ hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::Compu
     d.groups = static_cast<std::uint32_t>(s.view.groups);
   }
   return d;
+}
+
+HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int mode) {
+  HwFormat h = hw_format(with_sf(text, 0), calib);
+  h.text = text;
+  if (mode <= h.op.n) return h;
+  fmt::FormatPtr wide;
+  if (h.is_int) {
+    wide = std::make_shared<fmt::IntFormat>(fmt::IntParams{mode, h.scale});
+  } else {
+    wide = std::make_shared<fmt::LpFormat>(fmt::LpParams{mode, h.op.es, h.op.rs, h.op.sf});
+  }
+  h.format = std::make_shared<WidenedFormat>(h.format, wide);
+  h.op.n = mode;
+  return h;
 }
 
 HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {

@@ -37,7 +37,11 @@ struct HwFormat {
 
 // The hardware view of a format text; fitted formats (int, af) are calibrated on `calib`. INT
 // scales are rounded up to a power of two (the register carries sf, scale = 2^-sf). Throws
-// lpsim::UserError for a format the array has no PE type for.
+// lpsim::UserError for a format the array has no PE type for. With `mode` above the format's
+// width, the operand of a layer running at that MODE: values rounded in the format itself,
+// stored and decoded as LP<mode, es, rs, sf> (resp. INT<mode> of the same scale), which holds
+// every one of them exactly (the name gets "@mode"). An unresolved sf 'auto' reads as 0.
+HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int mode);
 HwFormat hw_format(const std::string& text, const std::vector<float>& calib);
 
 // NCHW codes -> NHWC (each pixel a row of C codes; docs/architecture.md, "Memory layout").

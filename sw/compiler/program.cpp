@@ -1,19 +1,26 @@
 // The compiler's plan: format choice per layer, PPU fusion, host/accelerator split.
 #include "sw/compiler/program.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "sw/common/error.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
+#include "sw/formats/metrics.hpp"
 
 namespace lpsim::compiler {
 namespace {
 
+// The text as parse_format reads it: sf 'auto' checked as sf 0.
+std::string parsable(const std::string& text) {
+  return is_auto_sf(text) ? with_sf(text, 0) : text;
+}
+
 // MODE of a format text the array can run, or a UserError naming the key.
 int mode_of(const std::string& text, const std::string& key, const std::string& where) {
-  const fmt::FormatPtr f = fmt::parse_format(text);
+  const fmt::FormatPtr f = fmt::parse_format(parsable(text));
   const bool lp = dynamic_cast<const fmt::LpFormat*>(f.get()) != nullptr;
   const bool in = dynamic_cast<const fmt::IntFormat*>(f.get()) != nullptr;
   if (!lp && !in)
@@ -26,7 +33,78 @@ int mode_of(const std::string& text, const std::string& key, const std::string& 
   return n;
 }
 
+bool is_int_text(const std::string& text) {
+  return dynamic_cast<const fmt::IntFormat*>(fmt::parse_format(parsable(text)).get()) != nullptr;
+}
+
+// Output formats: the consumers' activation format when every consumer is a compute layer of
+// one format (the PPU then encodes straight into it), else the layer's own activation format.
+void assign_out_formats(const model::Graph& graph, Program& prog) {
+  auto is_output = [&](const std::string& t) {
+    for (const auto& o : graph.outputs())
+      if (o == t) return true;
+    return false;
+  };
+  std::unordered_map<std::string, const ComputeStep*> by_node;
+  for (const Step& s : prog.steps)
+    if (s.compute) by_node[s.layer.node->name] = &s.layer;
+  for (Step& s : prog.steps) {
+    if (!s.compute) continue;
+    ComputeStep& c = s.layer;
+    c.out_format = c.act_format;
+    std::string common;
+    bool all_compute = !is_output(c.output);
+    for (const std::string& cn : graph.consumers(c.output)) {
+      auto it = by_node.find(cn);
+      if (it == by_node.end()) {
+        all_compute = false;
+        break;
+      }
+      if (common.empty()) common = it->second->act_format;
+      if (common != it->second->act_format) all_compute = false;
+    }
+    if (all_compute && !common.empty()) c.out_format = common;
+  }
+}
+
 }  // namespace
+
+bool is_auto_sf(const std::string& text) {
+  const std::size_t open = text.find_first_of(":<");
+  if (open == std::string::npos || text.compare(0, open, "lp") != 0) return false;
+  const std::size_t comma = text.rfind(',');
+  if (comma == std::string::npos) return false;
+  std::string last = text.substr(comma + 1);
+  if (!last.empty() && last.back() == '>') last.pop_back();
+  return last == "auto";
+}
+
+std::string with_sf(const std::string& text, int sf) {
+  if (!is_auto_sf(text)) return text;
+  const std::size_t comma = text.rfind(',');
+  return text.substr(0, comma + 1) + std::to_string(sf) + (text.back() == '>' ? ">" : "");
+}
+
+void resolve_auto_sf(const model::Graph& graph, const model::TensorValues& values, Program& program) {
+  auto choose = [](const std::string& text, const std::vector<float>* x) {
+    if (!is_auto_sf(text)) return text;
+    const auto* lp = dynamic_cast<const fmt::LpFormat*>(fmt::parse_format(with_sf(text, 0)).get());
+    const fmt::LpParams p = lp->params();
+    return with_sf(text, x && !x->empty() ? fmt::best_lp_sf(p.n, p.es, p.rs, x->data(), x->size()) : 0);
+  };
+  auto tensor = [&](const std::string& name) -> const std::vector<float>* {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second.data;
+  };
+  (void)graph;
+  for (Step& s : program.steps) {
+    if (!s.compute) continue;
+    ComputeStep& c = s.layer;
+    c.act_format = choose(c.act_format, tensor(c.input));
+    c.wgt_format = choose(c.wgt_format, c.input_b.empty() ? &c.node->weights : tensor(c.input_b));
+  }
+  assign_out_formats(graph, program);
+}
 
 std::size_t Program::compute_layers() const {
   std::size_t n = 0;
@@ -37,6 +115,16 @@ std::size_t Program::compute_layers() const {
 Program plan_program(const model::Graph& graph, const std::string& default_format,
                      const std::map<std::string, std::string>& per_layer,
                      const std::function<std::string(const std::string&)>& where) {
+  FormatChoice f;
+  f.default_act = default_format;
+  f.act = per_layer;
+  return plan_program(graph, f, where);
+}
+
+Program plan_program(const model::Graph& graph, const FormatChoice& formats,
+                     const std::function<std::string(const std::string&)>& where) {
+  const std::string& default_format = formats.default_act;
+  const std::map<std::string, std::string>& per_layer = formats.act;
   const auto& nodes = graph.nodes();
   std::unordered_map<std::string, std::size_t> order;  // node name -> topological index
   std::unordered_map<std::string, std::size_t> produced_at;  // tensor -> producer index
@@ -44,14 +132,16 @@ Program plan_program(const model::Graph& graph, const std::string& default_forma
     order[nodes[i].name] = i;
     produced_at[nodes[i].outputs[0]] = i;
   }
-  for (const auto& [name, text] : per_layer) {
-    auto it = order.find(name);
-    if (it == order.end() || !model::is_compute(nodes[it->second].op))
-      throw UserError(where("quantization.layers." + name) + ": quantization.layers." + name +
-                      ": the model has no compute layer named '" + name + "'");
-  }
+  for (const auto* m : {&per_layer, &formats.wgt})
+    for (const auto& [name, text] : *m) {
+      auto it = order.find(name);
+      if (it == order.end() || !model::is_compute(nodes[it->second].op))
+        throw UserError(where("quantization.layers." + name) + ": quantization.layers." + name +
+                        ": the model has no compute layer named '" + name + "'");
+    }
   const std::string dkey = "quantization.default";
   mode_of(default_format, dkey, where(dkey));  // checked even when every layer has its own
+  if (!formats.default_wgt.empty()) mode_of(formats.default_wgt, dkey, where(dkey));
 
   auto is_output = [&](const std::string& t) {
     for (const auto& o : graph.outputs())
@@ -83,17 +173,26 @@ Program plan_program(const model::Graph& graph, const std::string& default_forma
     c.input = n.inputs[0];
     if (n.op == model::OpKind::MatMul) c.input_b = n.inputs[1];
     auto pl = per_layer.find(n.name);
-    const bool own = pl != per_layer.end();
-    c.act_format = c.wgt_format = own ? pl->second : default_format;
+    auto pw = formats.wgt.find(n.name);
+    const bool own = pl != per_layer.end() || pw != formats.wgt.end();
+    c.act_format = pl != per_layer.end() ? pl->second : default_format;
+    c.wgt_format = pw != formats.wgt.end()           ? pw->second
+                   : pl != per_layer.end()           ? pl->second
+                   : !formats.default_wgt.empty()    ? formats.default_wgt
+                                                     : default_format;
     const std::string key = own ? "quantization.layers." + n.name : dkey;
-    c.mode = mode_of(c.act_format, key, where(key));
+    const int ma = mode_of(c.act_format, key, where(key)), mw = mode_of(c.wgt_format, key, where(key));
+    c.mode = std::max(ma, mw);
+    if (is_int_text(c.act_format) != is_int_text(c.wgt_format))
+      throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " +
+                      (is_int_text(c.act_format) ? "INT activations and LP weights" : "LP activations and INT weights") +
+                      "; a PE multiplies two LP or two INT operands");
 
     // PPU fusion: Add(residual) -> Relu / Clip(0, 6), each only when this layer's output
     // feeds nothing else and the residual was computed before this layer.
     // INT layers accumulate in units of s_a * s_w and the PPU rescales after the add, so a
     // residual (a real value) cannot be added there: the host adds it.
-    const bool int_layer =
-        dynamic_cast<const fmt::IntFormat*>(fmt::parse_format(c.act_format).get()) != nullptr;
+    const bool int_layer = is_int_text(c.act_format);
     std::string out = n.outputs[0];
     const model::Node* next = only_consumer(out);
     if (next && !int_layer && next->op == model::OpKind::Add && next->inputs.size() == 2) {
@@ -124,28 +223,7 @@ Program plan_program(const model::Graph& graph, const std::string& default_forma
     prog.steps.push_back(step);
   }
 
-  // Output formats: the consumers' activation format when every consumer is a compute layer
-  // of one format (the PPU then encodes straight into it), else the layer's own format.
-  std::unordered_map<std::string, const ComputeStep*> by_node;
-  for (const Step& s : prog.steps)
-    if (s.compute) by_node[s.layer.node->name] = &s.layer;
-  for (Step& s : prog.steps) {
-    if (!s.compute) continue;
-    ComputeStep& c = s.layer;
-    c.out_format = c.act_format;
-    std::string common;
-    bool all_compute = !is_output(c.output);
-    for (const std::string& cn : graph.consumers(c.output)) {
-      auto it = by_node.find(cn);
-      if (it == by_node.end()) {
-        all_compute = false;
-        break;
-      }
-      if (common.empty()) common = it->second->act_format;
-      if (common != it->second->act_format) all_compute = false;
-    }
-    if (all_compute && !common.empty()) c.out_format = common;
-  }
+  assign_out_formats(graph, prog);
   return prog;
 }
 

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
+#include "sw/model/fp32_forward.hpp"
 #include "sw/model/graph.hpp"
 
 namespace lpsim::compiler {
@@ -31,7 +33,7 @@ struct ComputeStep {
   std::string act_format;  // format text of A (and of B for MatMul)
   std::string wgt_format;  // format text of the weights
   std::string out_format;  // format the PPU encodes the output into
-  int mode = 8;            // MODE = n of the operand formats
+  int mode = 8;            // MODE: the larger of the operand widths (docs/workload.md)
 };
 
 struct Step {
@@ -52,5 +54,33 @@ struct Program {
 Program plan_program(const model::Graph& graph, const std::string& default_format,
                      const std::map<std::string, std::string>& per_layer,
                      const std::function<std::string(const std::string&)>& where);
+
+// Formats of activations and weights, each with a default and per-layer entries (the workload's
+// quantization section). An empty weight default means "the activation default"; a layer with an
+// activation entry but no weight entry takes that entry for both.
+struct FormatChoice {
+  std::string default_act = "lp<8,2,3,0>", default_wgt;
+  std::map<std::string, std::string> act, wgt;  // layer name -> format text
+};
+
+// As above with separate weight and activation formats. A layer whose operands differ in width
+// runs at the larger MODE: the narrower operand's values are rounded in its own format and
+// stored and decoded at the larger width (an LP<n, es, rs, sf> value is exactly the LP<m, es,
+// rs, sf> pattern shifted left by m - n bits; an INT value the same integer): see
+// compiler::hw_format. LP weights with INT activations (or the reverse) are an error naming the
+// layer. LP formats may have sf 'auto' (resolve_auto_sf()).
+Program plan_program(const model::Graph& graph, const FormatChoice& formats,
+                     const std::function<std::string(const std::string&)>& where);
+
+// "lp<4,0,2,auto>" and "lp:4,0,2,auto": an LP format whose sf is chosen from data.
+bool is_auto_sf(const std::string& text);
+// The text with sf 'auto' replaced by `sf` ("lp<4,0,2,-3>"); other texts unchanged.
+std::string with_sf(const std::string& text, int sf);
+
+// Chooses every 'auto' sf of the program: weights the sf minimising the RMSE of the layer's
+// weights, activations (and a MatMul's second operand) the sf minimising it over the layer's
+// input values in `values` (the FP32 reference of the calibration batch; without a tensor there,
+// as in analytic runs, sf 0). Then re-derives the output formats.
+void resolve_auto_sf(const model::Graph& graph, const model::TensorValues& values, Program& program);
 
 }  // namespace lpsim::compiler

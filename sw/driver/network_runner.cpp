@@ -143,9 +143,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::int64_t G = v.groups, M = v.m, K = v.k, N = v.n;
 
   // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
-  const compiler::HwFormat fa = compiler::hw_format(s.act_format, m_fp32.at(s.input).data);
-  const compiler::HwFormat fw = s.input_b.empty() ? compiler::hw_format(s.wgt_format, node.weights)
-                                        : compiler::hw_format(s.wgt_format, m_fp32.at(s.input_b).data);
+  // Operands narrower than the layer's MODE are stored and decoded at the MODE's width.
+  const compiler::HwFormat fa = compiler::hw_format(s.act_format, m_fp32.at(s.input).data, s.mode);
+  const compiler::HwFormat fw = s.input_b.empty() ? compiler::hw_format(s.wgt_format, node.weights, s.mode)
+                                        : compiler::hw_format(s.wgt_format, m_fp32.at(s.input_b).data, s.mode);
   const compiler::HwFormat fo = compiler::hw_format(s.out_format, m_fp32.at(s.output).data);
 
   // Operands in the grouped GEMM layouts.
