@@ -25,7 +25,7 @@ struct SweepCliOptions {
   std::string file, out, plan, shard, sort = "latency_ms";
   unsigned jobs = 0;
   std::size_t shards = 8;
-  bool quiet = false;
+  bool quiet = false, keep_runs = false;
   std::vector<std::string> merge_dirs;
   std::string merge_out;
 };
@@ -54,8 +54,8 @@ int run_sweep_command(const SweepCliOptions& o) {
   if (o.file.empty()) throw UserError("sweep: give a sweep file (lpsim sweep SWEEP.yaml) or 'merge DIR...'");
   check_metric(o.sort);
   if (o.jobs > 1024) throw UserError("--jobs " + std::to_string(o.jobs) + ": expected 1..1024 (0 = all cores)");
-  if (!o.plan.empty() && (!o.shard.empty() || !o.out.empty()))
-    throw UserError("--plan: writes the point list and scripts only; it takes no --out or --shard");
+  if (!o.plan.empty() && (!o.shard.empty() || !o.out.empty() || o.keep_runs))
+    throw UserError("--plan: writes the point list and scripts only; it takes no --out, --shard or --keep-runs");
   std::optional<sw::Shard> shard;
   if (!o.shard.empty()) {
     std::smatch m;
@@ -82,6 +82,7 @@ int run_sweep_command(const SweepCliOptions& o) {
   so.shard = shard;
   so.progress = !o.quiet && isatty(STDERR_FILENO);
   so.report_metric = o.sort;
+  so.keep_runs = o.keep_runs;
   const sw::SweepSummary s = sw::run_sweep(spec, so);
   std::cout << "sweep: " << spec.name << (shard ? ", shard " + o.shard : std::string()) << ", "
             << s.points << " points (" << s.points - s.failed << " ok, " << s.failed << " failed)";
@@ -136,6 +137,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--shards", opt->shards, "shards of --plan (default 8)");
   cmd->add_option("--sort", opt->sort, "report.html's table order (default latency_ms)");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress bar");
+  cmd->add_flag("--keep-runs", opt->keep_runs,
+                "also keep each point's lpsim run outputs in DIR/runs/<point>/");
   auto* merge = cmd->add_subcommand("merge", "Merge sweep directories (shards) into one results.csv and report");
   merge->add_option("dirs", opt->merge_dirs, "sweep directories of one sweep")->required();
   merge->add_option("--out,-o", opt->merge_out, "the merged sweep directory")->required();

@@ -17,6 +17,10 @@
 
 #include "sim/sweep/expr.hpp"
 
+namespace lpsim::sim {
+struct RunResult;
+}
+
 namespace lpsim::sim::sweep {
 
 struct Axis {
@@ -76,7 +80,8 @@ class PointEvaluator {
  public:
   explicit PointEvaluator(const SweepSpec& s);
   // Never throws for a point's own failure: the row's status carries the one-line error.
-  Row evaluate(const Point& p);
+  // `result`, when given, receives the point's whole RunResult (for its output files).
+  Row evaluate(const Point& p, RunResult* result = nullptr);
 
  private:
   const SweepSpec& m_spec;
@@ -94,6 +99,7 @@ struct SweepOptions {
   std::optional<Shard> shard;
   bool progress = false;      // the progress bar on stderr
   std::string report_metric = "latency_ms";  // report.html's table order
+  bool keep_runs = false;     // each point's `lpsim run` outputs in DIR/runs/<point>/
 };
 
 struct SweepSummary {

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "sim/output/output_dir.hpp"
+#include "sim/run/reporters.hpp"
 #include "sim/sweep/sweep.hpp"
 #include "sim/sweep/sweep_util.hpp"
 #include "sw/common/error.hpp"
@@ -262,7 +263,16 @@ struct Worker {
   long current = -1;  // the point being evaluated, -1 when idle
 };
 
-[[noreturn]] void worker_main(const SweepSpec& s, const std::vector<Point>& points, int in, int out) {
+// Writes a point's `lpsim run` outputs as the run directory `runs/INDEX` (with its own marker)
+// under `runs_stage`; the main process moves it into the sweep directory.
+void write_point_run(const fs::path& runs_stage, std::size_t i, const RunResult& r) {
+  OutputDir od((runs_stage / std::to_string(i)).string(), "run");
+  write_run_files(od, r, false);
+  od.commit();
+}
+
+[[noreturn]] void worker_main(const SweepSpec& s, const std::vector<Point>& points, int in, int out,
+                              const fs::path& runs_stage) {
   std::signal(SIGPIPE, SIG_DFL);
   PointEvaluator ev(s);
   std::string line;
@@ -277,7 +287,17 @@ struct Worker {
     }
     const std::size_t i = std::stoull(line);
     line.clear();
-    const std::string row = csv_line(points.at(i), ev.evaluate(points.at(i)));
+    RunResult result;
+    Row r = ev.evaluate(points.at(i), runs_stage.empty() ? nullptr : &result);
+    if (!runs_stage.empty() && r.status == "ok") {
+      try {
+        write_point_run(runs_stage, i, result);
+      } catch (const std::exception& e) {
+        r = Row{};
+        r.status = "cannot write the point's run files (--keep-runs): " + one_line(e.what());
+      }
+    }
+    const std::string row = csv_line(points.at(i), r);
     if (!write_all(out, std::to_string(i) + " " + std::to_string(row.size()) + "\n" + row)) break;
   }
   ::_exit(0);
@@ -285,8 +305,9 @@ struct Worker {
 
 class Pool {
  public:
-  Pool(const SweepSpec& s, const std::vector<Point>& points, unsigned jobs, std::vector<int> close_in_child)
-      : m_spec(s), m_points(points), m_close(std::move(close_in_child)) {
+  Pool(const SweepSpec& s, const std::vector<Point>& points, unsigned jobs, std::vector<int> close_in_child,
+       fs::path runs_stage)
+      : m_spec(s), m_points(points), m_close(std::move(close_in_child)), m_runs(std::move(runs_stage)) {
     m_workers.resize(jobs);
   }
   ~Pool() {
@@ -385,7 +406,7 @@ class Pool {
       }
       ::close(down[1]);
       ::close(up[0]);
-      worker_main(m_spec, m_points, down[0], up[1]);
+      worker_main(m_spec, m_points, down[0], up[1], m_runs);
     }
     ::close(down[0]);
     ::close(up[1]);
@@ -414,6 +435,7 @@ class Pool {
   const SweepSpec& m_spec;
   const std::vector<Point>& m_points;
   std::vector<int> m_close;
+  fs::path m_runs;
   std::vector<Worker> m_workers;
 };
 
@@ -481,6 +503,33 @@ void write_sweep_files(OutputDir& od, const std::string& spec, const std::string
   od.write_file(kReport, report_html(j, rows, metric));
 }
 
+// Moves the run directory of point `i` from the staging area into DIR/runs/i: first the
+// sweep's marker lists its files (so a kill never leaves a file the marker does not list),
+// then the directory is renamed into place (an earlier copy of the same point, from a run
+// killed before its row reached the journal, is replaced).
+void publish_point_run(OutputDir& tmp, const fs::path& dir, const fs::path& runs_stage, std::size_t i) {
+  const fs::path from = runs_stage / std::to_string(i);
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) return;
+  const std::string rel = "runs/" + std::to_string(i);
+  nlohmann::json marker = nlohmann::json::parse(read_file(dir / kOutputMarker), nullptr, false);
+  if (!marker.is_object() || !marker.contains("files") || !marker["files"].is_array())
+    throw UserError((dir / kOutputMarker).string() + ": unreadable; nothing more was written");
+  std::set<std::string> files;
+  for (const auto& f : marker["files"])
+    if (f.is_string()) files.insert(f.get<std::string>());
+  for (fs::recursive_directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec))
+    if (fs::is_regular_file(it->symlink_status(ec)))
+      files.insert(rel + "/" + it->path().lexically_relative(from).string());
+  marker["files"] = std::vector<std::string>(files.begin(), files.end());
+  replace_file(tmp, dir, kOutputMarker,
+               marker.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  fs::create_directories(dir / "runs", ec);
+  if (fs::exists(fs::symlink_status(dir / rel, ec))) fs::remove_all(dir / rel, ec);
+  if (::rename(from.c_str(), (dir / rel).c_str()) != 0)
+    throw UserError((dir / rel).string() + ": cannot write: " + std::strerror(errno));
+}
+
 }  // namespace
 
 SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
@@ -545,9 +594,15 @@ SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
     } closer{jfd};
     const auto old_pipe = std::signal(SIGPIPE, SIG_IGN);
     Progress progress(opt.progress, mine.size(), rows.size());
+    fs::path runs_stage;
+    if (opt.keep_runs) {
+      runs_stage = tmp.staging() / "runs";
+      fs::create_directories(runs_stage);
+    }
     {
-      Pool pool(s, points, sum.jobs, {lock.fd(), jfd});
+      Pool pool(s, points, sum.jobs, {lock.fd(), jfd}, runs_stage);
       pool.run(todo, [&](std::size_t i, const std::string& line) {
+        if (opt.keep_runs) publish_point_run(tmp, dir, runs_stage, i);
         // One write per row: a kill leaves whole rows, at worst a torn last line that the
         // next run discards (its checksum fails) and evaluates again.
         if (!write_all(jfd, journal_line(i, line)))

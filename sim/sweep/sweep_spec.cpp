@@ -313,7 +313,7 @@ std::string csv_line(const Point& p, const Row& r) {
 
 PointEvaluator::PointEvaluator(const SweepSpec& s) : m_spec(s) {}
 
-Row PointEvaluator::evaluate(const Point& p) {
+Row PointEvaluator::evaluate(const Point& p, RunResult* result) {
   Row row;
   try {
     const Workload w = load_base(m_spec, p.overrides(m_spec));
@@ -321,6 +321,7 @@ Row PointEvaluator::evaluate(const Point& p) {
     SimulateOptions so;
     so.check = !analytic;
     const RunResult r = simulate(prepare(w), so);
+    if (result) *result = r;
     row.fidelity = r.fidelity;
     row.total_cycles = r.cycles;
     row.latency_ms = r.latency_ms;

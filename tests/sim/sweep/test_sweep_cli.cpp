@@ -237,6 +237,34 @@ TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
     EXPECT_EQ(e.path().filename().string().find(".lpsim-staging"), std::string::npos) << e.path();
 }
 
+TEST_F(SweepCli, KeepRunsKeepsEachPointsRunOutputs) {
+  write("r.yaml", "base: base.yaml\naxes:\n  accelerator.dataflow: [ws, os, is]\n");
+  const CommandResult a = sweep(p("r.yaml") + " -q --keep-runs --out " + p("r"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  // Point 1 (os) equals `lpsim run` of the same configuration, file for file.
+  const CommandResult r = run_lpsim("run " + p("base.yaml") + " -q -o " + p("run") +
+                                    " --set accelerator.fidelity=analytic --set accelerator.dataflow=os");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"summary.json", "layers.csv", "effective.yaml", "energy.yaml", "report.html"})
+    EXPECT_EQ(slurp(m_dir / "r" / "runs" / "1" / f), slurp(m_dir / "run" / f)) << f;
+  // Every file is in the sweep's marker; the directory resumes (nothing to do) and refuses a
+  // file lpsim did not write.
+  const nlohmann::json marker = nlohmann::json::parse(slurp(m_dir / "r" / "lpsim-run.json"));
+  std::size_t listed = 0;
+  for (const auto& e : fs::recursive_directory_iterator(m_dir / "r"))
+    if (e.is_regular_file() && e.path().filename() != "lpsim-run.json") {
+      ++listed;
+      const std::string rel = e.path().lexically_relative(m_dir / "r").string();
+      EXPECT_NE(std::find(marker["files"].begin(), marker["files"].end(), rel), marker["files"].end()) << rel;
+    }
+  EXPECT_GT(listed, 15u);
+  const CommandResult again = sweep(p("r.yaml") + " -q --keep-runs --out " + p("r"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("3 were already done"), std::string::npos) << again.out;
+  std::ofstream(m_dir / "r" / "runs" / "1" / "mine.txt") << "x";
+  EXPECT_EQ(sweep(p("r.yaml") + " -q --out " + p("r")).exit_code, 2);
+}
+
 TEST_F(SweepCli, NeverWritesIntoWhatItDidNotCreate) {
   fs::create_directories(m_dir / "mine");
   std::ofstream(m_dir / "mine" / "notes.txt") << "my notes\n";
