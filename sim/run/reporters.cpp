@@ -476,7 +476,7 @@ std::string pe_window_note(const RunResult& r) {
       const std::size_t n = r.records[static_cast<std::size_t>(p.layer)].tiles.size();
       return head + "layer '" + r.layers[static_cast<std::size_t>(p.layer)].name + "' has " +
              std::to_string(n) + " tiles (0 to " + std::to_string(n ? n - 1 : 0) +
-             "); the waveform has no PE activity\n";
+             "); the waveform has no PE changes\n";
     }
     std::string first;
     for (const LayerRecord& l : r.records)
@@ -485,7 +485,7 @@ std::string pe_window_note(const RunResult& r) {
                 " to " + std::to_string(l.tiles[0].post_start) + " (--vcd-window first-tile)";
         break;
       }
-    return head + "no array activity in it; the waveform has no PE activity" + first + "\n";
+    return head + "no array activity in it (the waveform has no PE changes)" + first + "\n";
   }
   if (p.layer >= 0 && r.pe_samples.size() >= p.max_samples)
     return head + "the PE registers stop at cycle " + std::to_string(r.pe_samples.back().cycle) +
