@@ -2,6 +2,7 @@
 #include "sim/run/analytic.hpp"
 
 #include <map>
+#include <regex>
 #include <stdexcept>
 
 #include "hw/array/array_backend.hpp"
@@ -39,15 +40,25 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
   hw::TilerConfig tiler = dev.tiler;
   hw::TilePlan plan;
   hw::PpuOps ops;
+  // What the controller checks at START, with its error codes (1: the descriptor, the PE type
+  // or the PPU flags; 2: no tile fits), and the message a tile-fidelity run gives for them
+  // (prepare() has already checked that every layer tiles).
+  auto device_error = [&](int code, const std::exception& e) {
+    return UserError("layer '" + name + "': the accelerator reported error " +
+                     std::to_string(code) + ": " + e.what());
+  };
   try {
     d.validate();
-    ac = hw::ArrayBackend::array_config(dev.array, d, dev.datapath);
     tiler.psum_bytes = hw::ArrayBackend::psum_bytes_for(dev.array, d, dev.datapath);
+    ac = hw::ArrayBackend::array_config(dev.array, d, dev.datapath);
     ops = hw::PpuOps::from_flags(d.pp_flags, d.pp_scale);
+  } catch (const std::exception& e) {
+    throw device_error(1, e);
+  }
+  try {
     plan = hw::plan_tiles(d, tiler);
   } catch (const hw::ConfigError& e) {
-    // prepare() checked that every layer tiles; this is what the device would report.
-    throw UserError("layer '" + name + "': the accelerator would report an error: " + e.what());
+    throw device_error(2, e);
   }
   const std::vector<hw::Tile>& tiles = plan.tiles;
   std::vector<hw::ArrayBackend::TileWork> work(tiles.size());
@@ -120,7 +131,8 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
 
 // A format as the analytic run names it: a fitted one (int without a scale) has no scale
 // without values, so it is named by its width only ("int<8>", which parses back to the same
-// fitted format); the hardware fields that timing and counts use (family, n) are the same.
+// fitted format), an LP sf `auto` keeps `auto`; the hardware fields that timing and counts
+// use (family, n, es, rs; the accumulator width does not depend on sf) are the same.
 struct AnalyticFormat {
   compiler::HwFormat hw;
   std::string name;
@@ -137,7 +149,13 @@ const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache, co
   f.name = f.hw.format->name();
   const float one = 1.0f, big = 1000.0f;
   if (f.hw.is_int && compiler::hw_format(text, {one}).scale != compiler::hw_format(text, {big}).scale)
-    f.name = "int<" + std::to_string(f.hw.op.n) + ">";
+    f.name = std::regex_replace(f.name, std::regex("^int<([0-9]+),[^>]*>"), "int<$1>");  // (keeps "@8")
+  // An LP sf `auto` is chosen on values (compiler::resolve_auto_sf, not run): parsed as sf 0,
+  // named with `auto` ("lp<4,0,2,auto>", "lp<4,0,2,auto>@8").
+  if (compiler::is_auto_sf(text)) {
+    const std::size_t at = f.name.find(",0>");
+    if (at != std::string::npos) f.name.replace(at, 3, ",auto>");
+  }
   return cache.emplace(key, std::move(f)).first->second;
 }
 

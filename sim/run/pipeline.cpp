@@ -141,7 +141,7 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog,
     // Storage width and PE family are what tiling needs; fitted scales do not matter here.
     d.fmt_a = compiler::hw_format(c.act_format, {}, c.mode).op;
     d.fmt_w = compiler::hw_format(c.wgt_format, {}, c.mode).op;
-    d.fmt_o = compiler::hw_format(c.out_format, {}).op;
+    d.fmt_o = compiler::hw_format(c.out_format, {}, 0).op;  // (an sf `auto` read as 0)
     d.mode = static_cast<std::uint32_t>(c.mode);
     d.dataflow = w.dataflow;
     try {
@@ -499,7 +499,9 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   formats.act = w.quant.layers;
   formats.wgt = w.quant.layer_weights;
   p.program = compiler::plan_program(graph, formats, [&](const std::string& key) { return w.where(key); });
-  compiler::resolve_auto_sf(graph, p.fp32, p.program);  // sf: auto, on this run's FP32 values
+  // sf: auto, on this run's FP32 values (analytic fidelity has none: the sf does not change
+  // timing or energy, and its layers are named with `auto`).
+  if (values) compiler::resolve_auto_sf(graph, p.fp32, p.program);
   if (p.program.compute_layers() == 0)
     throw UserError(w.file + ": the model has no Conv, Gemm or MatMul layer to run");
   p.config = w.accel;

@@ -24,13 +24,25 @@ using namespace lpsim::sim;
 
 // A format name of the analytic run: equal to tile's, except a fitted INT format, which has no
 // scale without values ("int<8>" for tile's "int<8,0.03125>").
+// An LP sf `auto` is chosen on values: "lp<4,0,2,auto>" for tile's "lp<4,0,2,3>".
 void expect_same_format(const std::string& tile, const std::string& analytic) {
-  if (analytic.size() > 4 && analytic.back() == '>' && analytic.find(',') == std::string::npos &&
-      analytic.rfind("int<", 0) == 0)
-    EXPECT_EQ(tile.rfind(analytic.substr(0, analytic.size() - 1) + ",", 0), 0u)
-        << tile << " vs " << analytic;
-  else
+  const std::size_t at = analytic.find(",auto>");
+  if (analytic.rfind("int<", 0) == 0 && analytic.find(',') == std::string::npos) {
+    // "int<4>@8" for "int<4,0.25>@8"
+    const std::size_t close = analytic.find('>');
+    EXPECT_EQ(tile.rfind(analytic.substr(0, close) + ",", 0), 0u) << tile << " vs " << analytic;
+    EXPECT_EQ(tile.substr(tile.find('>')), analytic.substr(close)) << tile << " vs " << analytic;
+  } else if (at != std::string::npos) {
+    const std::string head = analytic.substr(0, at + 1), tail = analytic.substr(at + 5);
+    EXPECT_EQ(tile.rfind(head, 0), 0u) << tile << " vs " << analytic;
+    const std::size_t end = tile.find('>', head.size());
+    ASSERT_NE(end, std::string::npos) << tile;
+    EXPECT_NE(tile.substr(head.size(), end - head.size()).find_first_of("-0123456789"), std::string::npos)
+        << tile;
+    EXPECT_EQ(tile.substr(end), tail) << tile << " vs " << analytic;
+  } else {
     EXPECT_EQ(tile, analytic);
+  }
 }
 
 void expect_same_counts(const energy::ActionCounts& t, const energy::ActionCounts& a) {
@@ -156,7 +168,7 @@ TEST_F(Analytic, EqualsTileFidelityOnTheGoldenWorkloads) {
 
 // Seeded random configurations: a reduced zoo model or a topology, array rows/cols, dataflow,
 // buffer sizes, DRAM bandwidth and latency, clock, batch, default format and per-layer formats
-// (LP at MODE 8/4/2, INT 8/4/2 with and without a scale). Configurations that cannot run (a
+// (LP at MODE 8/4/2, INT 8/4/2 with and without a scale, LP sf auto, weight/activation pairs). Configurations that cannot run (a
 // layer that does not tile) are skipped; 50 that run must agree.
 TEST_F(Analytic, EqualsTileFidelityOnRandomConfigurations) {
   const std::string topo =
@@ -170,10 +182,14 @@ TEST_F(Analytic, EqualsTileFidelityOnRandomConfigurations) {
   // Per-layer names of the reduced ResNet-18 (formats of other models: the default only).
   const std::vector<std::string> r18_layers = {"conv1", "layer1.0.conv1", "layer1.0.conv2",
                                                "layer2.0.conv1", "layer3.0.conv2", "fc"};
-  const std::vector<std::string> formats = {"lp<8,2,3,0>", "lp<8,1,7,0>", "lp<8,0,3,2>",
-                                            "lp<4,1,3,0>", "lp<4,0,2,1>", "lp<2,0,1,0>",
-                                            "int8",        "int:8,0.01",  "int4",
-                                            "int:2,0.5"};
+  const std::vector<std::string> formats = {
+      "lp<8,2,3,0>", "lp<8,1,7,0>", "lp<8,0,3,2>", "lp<4,1,3,0>", "lp<4,0,2,1>", "lp<2,0,1,0>",
+      "int8",        "int:8,0.01",  "int4",        "int:2,0.5",   "lp<8,2,3,auto>",
+      "{weights: \"lp<4,0,2,auto>\", activations: \"lp<8,2,3,0>\"}",
+      "{weights: \"lp<2,0,1,0>\", activations: \"lp<4,1,3,0>\"}",
+      "{weights: \"int4\", activations: \"int8\"}"};
+  // A format value: a quoted text, or a {weights, activations} mapping as written.
+  auto value = [](const std::string& f) { return f[0] == '{' ? f : "\"" + f + "\""; };
   const std::vector<std::string> dataflows = {"ws", "os", "is"};
   const std::vector<int> sizes = {1, 2, 3, 4, 5, 8, 12, 16, 32};
   const std::vector<int> kbs = {2, 4, 8, 16, 32, 64, 256};
@@ -185,11 +201,11 @@ TEST_F(Analytic, EqualsTileFidelityOnRandomConfigurations) {
     std::string yaml = models[mi];
     yaml += "input: {batch: " + std::to_string(1 + rng() % 2) + ", seed: " + std::to_string(rng() % 100) + "}\n";
     const std::string def = pick(formats);
-    yaml += "quantization:\n  default: \"" + def + "\"\n";
+    yaml += "quantization:\n  default: " + value(def) + "\n";
     if (mi == 0 && rng() % 2) {
       yaml += "  layers:\n";
       for (const std::string& l : r18_layers)
-        if (rng() % 2) yaml += "    " + l + ": \"" + pick(formats) + "\"\n";
+        if (rng() % 2) yaml += "    " + l + ": " + value(pick(formats)) + "\n";
     }
     yaml += "accelerator:\n  rows: " + std::to_string(pick(sizes)) +
             "\n  cols: " + std::to_string(pick(sizes)) + "\n  dataflow: " + pick(dataflows) +
