@@ -123,10 +123,14 @@ int mode_index(int m) {
 
 // Per layer and MODE {2, 4, 8}: latency (cycles) or energy (pJ) of one image on the configured
 // accelerator, from the simulator's analytic model (the cost model of every run).
-std::vector<std::array<double, 3>> layer_costs(const Workload& w, const std::vector<std::string>& names,
-                                               const std::string& what) {
+// A layer that cannot run at a MODE (tiling) runs at 8 in that pass, and so do the layers
+// reading its output when it still cannot (its output width is theirs); such a layer's cost at
+// that MODE is its cost at 8.
+std::vector<std::array<double, 3>> layer_costs(const Workload& w, const lpq::QuantNet& net,
+                                               const std::vector<std::string>& names, const std::string& what) {
   std::vector<std::array<double, 3>> cost(names.size(), {0, 0, 0});
-  for (int m : {2, 4, 8}) {
+  std::vector<std::array<bool, 3>> forced(names.size(), {false, false, false});
+  for (int m : {8, 4, 2}) {
     Workload a = w;
     a.lpq.present = false;
     a.input = InputSpec{};
@@ -141,16 +145,28 @@ std::vector<std::array<double, 3>> layer_costs(const Workload& w, const std::vec
         so.in_process = true;
         so.check = false;
         const RunResult r = simulate(p, so);
-        for (std::size_t i = 0; i < r.layers.size() && i < names.size(); ++i)
-          cost[i][static_cast<std::size_t>(mode_index(m))] =
-              what == "latency" ? static_cast<double>(r.records[i].cycles) : r.layer_total_pj[i];
+        for (std::size_t i = 0; i < r.layers.size() && i < names.size(); ++i) {
+          const std::size_t k = static_cast<std::size_t>(mode_index(m));
+          cost[i][k] = forced[i][k] ? cost[i][2]
+                                    : what == "latency" ? static_cast<double>(r.records[i].cycles) : r.layer_total_pj[i];
+        }
         break;
       } catch (const UserError& e) {
         const std::string msg = e.what();
         const std::size_t at = msg.find("layer '");
-        if (at == std::string::npos || tries > names.size()) throw;
+        if (at == std::string::npos || tries > 2 * names.size()) throw;
         const std::size_t end = msg.find('\'', at + 7);
-        a.quant.layers[msg.substr(at + 7, end - at - 7)] = "lp<8,0,1,0>";
+        const std::string name = msg.substr(at + 7, end - at - 7);
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) throw;
+        const std::size_t l = static_cast<std::size_t>(it - names.begin());
+        std::vector<std::size_t> set{l};
+        if (a.quant.layers.count(name))  // already at 8: its output width is its readers'
+          set = net.consumer_layers(l);
+        for (std::size_t s : set) {
+          a.quant.layers[names[s]] = "lp<8,0,1,0>";
+          forced[s][static_cast<std::size_t>(mode_index(m))] = true;
+        }
       }
     }
   }
@@ -392,7 +408,7 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
   }
   const lpq::Settings settings = settings_of(w.lpq, opt.threads);
   std::vector<std::array<double, 3>> cost;
-  if (settings.compression != "bits") cost = layer_costs(w, names, settings.compression);
+  if (settings.compression != "bits") cost = layer_costs(w, net, names, settings.compression);
   const lpq::Problem problem(net, calib_x, settings, cost, [&fits](std::size_t l, int m, int o) {
     return fits[l][static_cast<std::size_t>(mode_index(m))][static_cast<std::size_t>(mode_index(o))];
   });
