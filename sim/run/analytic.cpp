@@ -71,7 +71,9 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
     const std::uint64_t bytes = s.rows * s.row_bytes;
     switch (s.job) {
       case hw::SchedJob::bias:
-      case hw::SchedJob::residual: c.dram_read_bytes += bytes; break;
+      case hw::SchedJob::residual:
+        c.dram_read_bytes += bytes;
+        break;
       case hw::SchedJob::weights:
         c.dram_read_bytes += bytes;
         c.wb.write_bytes += bytes;
@@ -90,7 +92,8 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
   costs.compute = [&](const hw::Tile&, std::size_t i) {
     return hw::TileCost{work[i].cycles(), work[i].ppu.cycles};
   };
-  const hw::LayerTimeline tl = hw::schedule_layer(tiles, hw::schedule_options(d, plan, tiler), costs);
+  const hw::LayerTimeline tl =
+      hw::schedule_layer(tiles, hw::schedule_options(d, plan, tiler), costs);
   rec.cycles = tl.end - tl.start;
   rec.stall_cycles = tl.stall;
   rec.tile_count = tiles.size();
@@ -139,8 +142,8 @@ struct AnalyticFormat {
 };
 
 // `mode`: the layer's MODE for an operand (a narrower one is stored at that width), 0 for outputs.
-const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache, const std::string& text,
-                                int mode = 0) {
+const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache,
+                                const std::string& text, int mode = 0) {
   const std::string key = text + "@" + std::to_string(mode);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -148,8 +151,10 @@ const AnalyticFormat& format_of(std::map<std::string, AnalyticFormat>& cache, co
   f.hw = compiler::hw_format(text, {}, mode);
   f.name = f.hw.format->name();
   const float one = 1.0f, big = 1000.0f;
-  if (f.hw.is_int && compiler::hw_format(text, {one}).scale != compiler::hw_format(text, {big}).scale)
-    f.name = std::regex_replace(f.name, std::regex("^int<([0-9]+),[^>]*>"), "int<$1>");  // (keeps "@8")
+  if (f.hw.is_int &&
+      compiler::hw_format(text, {one}).scale != compiler::hw_format(text, {big}).scale)
+    f.name =
+        std::regex_replace(f.name, std::regex("^int<([0-9]+),[^>]*>"), "int<$1>");  // (keeps "@8")
   // An LP sf `auto` is chosen on values (compiler::resolve_auto_sf, not run): parsed as sf 0,
   // named with `auto` ("lp<4,0,2,auto>", "lp<4,0,2,auto>@8").
   if (compiler::is_auto_sf(text)) {
@@ -186,7 +191,8 @@ RunResult simulate_analytic(const Prepared& p) {
     const AnalyticFormat& fw = format_of(formats, s.wgt_format, s.mode);
     const AnalyticFormat& fo = format_of(formats, s.out_format);
     hw::LayerDescriptor d = compiler::layer_descriptor(graph, s, fa.hw, fw.hw, fo.hw, w.dataflow);
-    driver::place_layer(d, compiler::layer_regions(graph, s, fa.hw, fw.hw, fo.hw), s.node->name, info);
+    driver::place_layer(d, compiler::layer_regions(graph, s, fa.hw, fw.hw, fo.hw), s.node->name,
+                        info);
     driver::LayerResult l = driver::describe_layer(graph, s, fa.hw, fw.hw, fo.hw);
     l.act_format = fa.name;
     l.wgt_format = fw.name;

@@ -37,7 +37,8 @@ void expect_same_format(const std::string& tile, const std::string& analytic) {
     EXPECT_EQ(tile.rfind(head, 0), 0u) << tile << " vs " << analytic;
     const std::size_t end = tile.find('>', head.size());
     ASSERT_NE(end, std::string::npos) << tile;
-    EXPECT_NE(tile.substr(head.size(), end - head.size()).find_first_of("-0123456789"), std::string::npos)
+    EXPECT_NE(tile.substr(head.size(), end - head.size()).find_first_of("-0123456789"),
+              std::string::npos)
         << tile;
     EXPECT_EQ(tile.substr(end), tail) << tile << " vs " << analytic;
   } else {
@@ -168,23 +169,34 @@ TEST_F(Analytic, EqualsTileFidelityOnTheGoldenWorkloads) {
 
 // Seeded random configurations: a reduced zoo model or a topology, array rows/cols, dataflow,
 // buffer sizes, DRAM bandwidth and latency, clock, batch, default format and per-layer formats
-// (LP at MODE 8/4/2, INT 8/4/2 with and without a scale, LP sf auto, weight/activation pairs). Configurations that cannot run (a
-// layer that does not tile) are skipped; 50 that run must agree.
+// (LP at MODE 8/4/2, INT 8/4/2 with and without a scale, LP sf auto, weight/activation pairs).
+// Configurations that cannot run (a layer that does not tile) are skipped; 50 that run must agree.
 TEST_F(Analytic, EqualsTileFidelityOnRandomConfigurations) {
   const std::string topo =
-      (fs::path(LPSIM_SOURCE_DIR) / "tests" / "data" / "scalesim" / "tiny_4x4" / "tiny.csv").string();
+      (fs::path(LPSIM_SOURCE_DIR) / "tests" / "data" / "scalesim" / "tiny_4x4" / "tiny.csv")
+          .string();
   const std::vector<std::string> models = {
       "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n",
-      "model: mobilenetv2\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n",
+      "model: mobilenetv2\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: "
+      "10}\n",
       "model: vit_b16\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n",
       "model: resnet50\nzoo: {input_size: 32, width_divisor: 16, max_blocks: 1, num_classes: 10}\n",
       "topology: " + topo + "\n"};
   // Per-layer names of the reduced ResNet-18 (formats of other models: the default only).
-  const std::vector<std::string> r18_layers = {"conv1", "layer1.0.conv1", "layer1.0.conv2",
+  const std::vector<std::string> r18_layers = {"conv1",          "layer1.0.conv1", "layer1.0.conv2",
                                                "layer2.0.conv1", "layer3.0.conv2", "fc"};
   const std::vector<std::string> formats = {
-      "lp<8,2,3,0>", "lp<8,1,7,0>", "lp<8,0,3,2>", "lp<4,1,3,0>", "lp<4,0,2,1>", "lp<2,0,1,0>",
-      "int8",        "int:8,0.01",  "int4",        "int:2,0.5",   "lp<8,2,3,auto>",
+      "lp<8,2,3,0>",
+      "lp<8,1,7,0>",
+      "lp<8,0,3,2>",
+      "lp<4,1,3,0>",
+      "lp<4,0,2,1>",
+      "lp<2,0,1,0>",
+      "int8",
+      "int:8,0.01",
+      "int4",
+      "int:2,0.5",
+      "lp<8,2,3,auto>",
       "{weights: \"lp<4,0,2,auto>\", activations: \"lp<8,2,3,0>\"}",
       "{weights: \"lp<2,0,1,0>\", activations: \"lp<4,1,3,0>\"}",
       "{weights: \"int4\", activations: \"int8\"}"};
@@ -199,7 +211,8 @@ TEST_F(Analytic, EqualsTileFidelityOnRandomConfigurations) {
   for (int i = 0; i < 400 && ran < 50; ++i) {
     const std::size_t mi = rng() % models.size();
     std::string yaml = models[mi];
-    yaml += "input: {batch: " + std::to_string(1 + rng() % 2) + ", seed: " + std::to_string(rng() % 100) + "}\n";
+    yaml += "input: {batch: " + std::to_string(1 + rng() % 2) +
+            ", seed: " + std::to_string(rng() % 100) + "}\n";
     const std::string def = pick(formats);
     yaml += "quantization:\n  default: " + value(def) + "\n";
     if (mi == 0 && rng() % 2) {
@@ -267,7 +280,8 @@ TEST_F(Analytic, CliWritesSummaryWithoutVerifiedAndLayersCsv) {
   EXPECT_GT(s["energy_pj"].get<double>(), 0.0);
   for (const auto& l : s["layers"]) EXPECT_FALSE(l.contains("verified"));
   const std::string csv = slurp(m_dir / "out" / "layers.csv");
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), slurp(m_dir / "out" / "layers.csv").substr(0, csv.find('\n')));
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            slurp(m_dir / "out" / "layers.csv").substr(0, csv.find('\n')));
   EXPECT_NE(csv.find("\"conv1\""), std::string::npos);
   EXPECT_TRUE(fs::exists(m_dir / "out" / "report.html"));
   EXPECT_FALSE(fs::exists(m_dir / "out" / "tiles.csv"));
