@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "run_command.hpp"
+#include "sim/run/reporters.hpp"
+#include "sim/run/trace_files.hpp"
 #include "run_fixture.hpp"
 #include "tests/traces/tool_helpers.hpp"
 #include "vcd_reader.hpp"
@@ -394,6 +396,89 @@ TEST_F(Waveform, GtkwaveOpensAMovedFstRunFromAnotherDirectory) {
   EXPECT_EQ(g.shown().size(), save_file_signals(gtkw));
   EXPECT_EQ(save_file_signals(gtkw), 15u);
   EXPECT_EQ(g.field("STATE"), "idle");  // cycle 0: the host writes the first operands
+}
+
+// ---- The save file and the window notes as functions (sim/run/trace_files.hpp, reporters.hpp)
+
+lpsim::sim::RunResult one_layer_result(std::size_t samples, std::uint64_t max_samples) {
+  lpsim::sim::RunResult r;
+  r.period_ns = 2.0;
+  r.dataflow = "ws";
+  lpsim::driver::LayerResult l;
+  l.name = "conv1";
+  l.fused = "relu";
+  l.act_format = l.wgt_format = "lp<8,2,3,0>";
+  r.layers.push_back(l);
+  lpsim::sim::LayerRecord rec;
+  rec.start = 5;
+  rec.end = 100;
+  lpsim::sim::TileSpan t;
+  t.compute_start = 10;
+  t.post_start = 60;
+  t.compute_end = 62;
+  rec.tiles.push_back(t);
+  r.records.push_back(rec);
+  lpsim::sim::PeProbe p;
+  p.rows = p.cols = 2;
+  p.layer = 0;
+  p.max_samples = max_samples;
+  p.spec = "layer:conv1";
+  r.probe = p;
+  for (std::size_t i = 0; i < samples; ++i) {
+    lpsim::sim::PeSample s;
+    s.cycle = 10 + i;
+    s.pes.resize(4);
+    r.pe_samples.push_back(s);
+  }
+  return r;
+}
+
+TEST(WaveformUnit, ANamedWindowCutAtTheSampleLimitSaysWhere) {
+  // The recorder keeps at most max_samples clocks; reaching the limit is reported.
+  EXPECT_EQ(lpsim::sim::pe_window_note(one_layer_result(3, 3)),
+            "lpsim: note: --vcd-window layer:conv1: the PE registers stop at cycle 12 (at most 12 "
+            "PE-cycles); name one tile with tile:LAYER/N or narrow --vcd-pe\n");
+  EXPECT_EQ(lpsim::sim::pe_window_note(one_layer_result(2, 3)), "");
+  const auto w = lpsim::sim::pe_window(one_layer_result(2, 3));
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(*w, (std::pair<std::uint64_t, std::uint64_t>{10, 60}));  // the layer's array span
+  auto past = one_layer_result(0, 3);
+  past.probe->tile = 4;  // the layer has one tile
+  EXPECT_FALSE(lpsim::sim::pe_window(past).has_value());
+  EXPECT_EQ(lpsim::sim::pe_window_note(past),
+            "lpsim: note: --vcd-window layer:conv1: layer 'conv1' has 1 tiles (0 to 0); the "
+            "waveform has no PE changes\n");
+}
+
+TEST(WaveformUnit, SaveFileWithoutPeRegistersAndAtMost26Markers) {
+  std::vector<lpsim::sim::LayerRecord> layers(30);
+  lpsim::sim::WaveView v;
+  for (int i = 0; i < 30; ++i) {
+    layers[static_cast<std::size_t>(i)].start = 100 * static_cast<std::uint64_t>(i);
+    layers[static_cast<std::size_t>(i)].end = 100 * static_cast<std::uint64_t>(i) + 50;
+    v.layer_names.push_back("layer" + std::to_string(i));
+  }
+  v.view_end = 2950;
+  const std::string g = lpsim::sim::gtkw_text(layers, 2.0, nullptr, v);
+  EXPECT_EQ(g.find("PE"), std::string::npos);
+  EXPECT_NE(g.find("@800200\n-DMA\n"), std::string::npos);  // groups open without PE rows
+  std::size_t markers = 0;
+  for (std::size_t p = g.find("[markername] "); p != std::string::npos; p = g.find("[markername] ", p + 1)) ++markers;
+  EXPECT_EQ(markers, 26u);
+  EXPECT_NE(g.find("[markername] Zlayer25\n"), std::string::npos);
+  // The zoom line: zoom, primary marker (none), 26 named markers at the layer starts (ns).
+  const std::size_t z = g.find("\n*");
+  ASSERT_NE(z, std::string::npos);
+  std::istringstream zl(g.substr(z + 2, g.find('\n', z + 1) - z - 2));
+  std::vector<std::string> f;
+  for (std::string x; zl >> x;) f.push_back(x);
+  ASSERT_EQ(f.size(), 28u);
+  EXPECT_EQ(f[1], "-1");
+  EXPECT_EQ(f[2], "0");
+  EXPECT_EQ(f[27], std::to_string(25 * 100 * 2));
+  EXPECT_NE(g.find("[timestart] 0\n"), std::string::npos);
+  // Unfiltered when no filter is named: no ^ lines.
+  EXPECT_EQ(g.find("\n^"), std::string::npos);
 }
 
 }  // namespace
