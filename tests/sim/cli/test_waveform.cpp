@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "run_command.hpp"
+#include "run_fixture.hpp"
 #include "sim/run/reporters.hpp"
 #include "sim/run/trace_files.hpp"
-#include "run_fixture.hpp"
 #include "tests/traces/tool_helpers.hpp"
 #include "vcd_reader.hpp"
 
@@ -463,7 +463,9 @@ TEST(WaveformUnit, SaveFileWithoutPeRegistersAndAtMost26Markers) {
   EXPECT_EQ(g.find("PE"), std::string::npos);
   EXPECT_NE(g.find("@800200\n-DMA\n"), std::string::npos);  // groups open without PE rows
   std::size_t markers = 0;
-  for (std::size_t p = g.find("[markername] "); p != std::string::npos; p = g.find("[markername] ", p + 1)) ++markers;
+  for (std::size_t p = g.find("[markername] "); p != std::string::npos;
+       p = g.find("[markername] ", p + 1))
+    ++markers;
   EXPECT_EQ(markers, 26u);
   EXPECT_NE(g.find("[markername] Zlayer25\n"), std::string::npos);
   // The zoom line: zoom, primary marker (none), 26 named markers at the layer starts (ns).
