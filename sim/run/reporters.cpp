@@ -389,7 +389,11 @@ WaveFiles wave_files(const RunResult& r, bool fst) {
   std::string names;
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
-    w.view.layer_names.push_back(l.name + (l.fused.empty() ? "" : "+" + l.fused));
+    // One line per name in the filter and the save file: control characters become '_'.
+    std::string name = l.name + (l.fused.empty() ? "" : "+" + l.fused);
+    for (char& ch : name)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '_';
+    w.view.layer_names.push_back(name);
     names += std::to_string(i) + " " + w.view.layer_names.back() + "\n";
   }
   w.filters.push_back({"layer_names.filter", names});
