@@ -39,7 +39,8 @@ struct RunOptions {
 };
 
 // --vcd-pe ROWSxCOLS and --vcd-window WINDOW, checked against the accelerator; a named window
-// (layer:NAME, tile:LAYER/N, first-tile; the default) is resolved against `prog` afterwards.
+// (layer:NAME, tile:LAYER/N, first-tile: the default) names its layer by index once the
+// program is compiled (resolve_layer).
 constexpr std::uint64_t kMaxPeSamples = 4'000'000;  // PEs x window cycles (about 100 MB of VCD)
 
 struct WindowSpec {
