@@ -157,6 +157,38 @@ std::int64_t ofmap_writes(Dataflow df, const Layer& layer, const FoldGeometry& g
 
 }  // namespace
 
+RowSpan ifmap_request_rows(Dataflow df, const Layer& l, const FoldGeometry& g) {
+  const std::int64_t ar = g.ar, ac = g.ac, t = g.t, f_w = l.ofmap_w(), s_c = l.filter_w * l.channels;
+  auto valid = [&](std::int64_t p, std::int64_t w) {
+    return p / f_w * l.stride_h + w / s_c < l.ifmap_h && p % f_w * l.stride_w + w % s_c / l.channels < l.ifmap_w;
+  };
+  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
+  auto row_has = [&](std::int64_t fold, std::int64_t r) {
+    const std::int64_t fc = fold / g.row_folds, fr = fold % g.row_folds;
+    const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc), r0 = fr * ar, c0 = fc * ac;
+    if (df == Dataflow::os) {
+      for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
+        if (valid(r0 + c, r - c)) return true;
+    } else if (df == Dataflow::ws) {
+      for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
+        if (valid(r - c - ar, r0 + c)) return true;
+    } else if (r < ar && ar - 1 - r < ru) {
+      for (std::int64_t c = 0; c < cu; ++c)
+        if (valid(c0 + c, r0 + ar - 1 - r)) return true;
+    }
+    return false;
+  };
+  RowSpan span;
+  const std::int64_t folds = g.folds();
+  for (std::int64_t f = 0; f < folds && span.first < 0; ++f)
+    for (std::int64_t r = 0; r < rows && span.first < 0; ++r)
+      if (row_has(f, r)) span.first = f * rows + r;
+  for (std::int64_t f = folds - 1; f >= 0 && span.last < 0; --f)
+    for (std::int64_t r = rows - 1; r >= 0 && span.last < 0; --r)
+      if (row_has(f, r)) span.last = f * rows + r;
+  return span;
+}
+
 bool compat_memory_fits(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g) {
   const std::int64_t osize = cfg.ofmap_sram_kb * 1024;
   return layer.ifmap_footprint() < kActiveSets * items_per_set(cfg.ifmap_sram_kb) &&

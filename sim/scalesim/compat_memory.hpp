@@ -31,6 +31,13 @@ struct CompatMemory {
 // the event model is not needed).
 bool compat_memory_fits(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g);
 
+// Demand rows (0-based, before stalls) of the first and last IFMAP request with a real
+// address: requests of windows that overhang the input are SCALE-Sim's -1 and do not count.
+struct RowSpan {
+  std::int64_t first = -1, last = -1;
+};
+RowSpan ifmap_request_rows(Dataflow df, const Layer& layer, const FoldGeometry& g);
+
 // CALC mode (InterfaceBandwidth CALC): read buffers at 10 words/cycle, OFMAP drain at AC
 // words/cycle. `sram_rows` are the closed-form SRAM start/stop demand-row indices
 // (ifmap first, ifmap last, filter first, filter last, ofmap first, ofmap last) whose

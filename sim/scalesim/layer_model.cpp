@@ -160,6 +160,11 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
         r.ofmap_sram_stop = static_cast<double>(base + 2 * ar - 1 + (cu_last - 1) + (t - 1));
         break;
     }
+    // A window overhanging the input (output size rounded up) requests SCALE-Sim's -1 there,
+    // which does not count as an access for the IFMAP start/stop cycles.
+    const RowSpan ifr = ifmap_request_rows(df, layer, g);
+    r.ifmap_sram_start = static_cast<double>(ifr.first + 1);
+    r.ifmap_sram_stop = static_cast<double>(ifr.last + 1);
     // DRAM: CALC mode fetches at 10 words/cycle and drains the OFMAP at AC words/cycle
     // (SCALE-Sim's single_layer_sim); USER mode uses the cfg Bandwidth for all three.
     const std::int64_t rd_bw = cfg.user_bandwidth ? cfg.bandwidth.front() : 10;

@@ -158,7 +158,12 @@ TEST(ScaleSimModel, ClosedFormsEqualDemandMatrixRebuild) {
       EXPECT_EQ(r.total_cycles, ref.ofmap.rows - 1);
       // Reads are served at row + 1 (hit latency), writes at their row.
       EXPECT_EQ(r.ifmap_sram_start, static_cast<double>(ref.ifmap.first + 1));
-      EXPECT_EQ(r.ifmap_sram_stop, static_cast<double>(ref.ifmap.last + 1));
+      // This rebuild has no addresses: when the last window overhangs the input (its -1
+      // requests do not count) the IFMAP stop is earlier; test_scalesim_memory.cpp checks it.
+      if ((l.ifmap_h - l.filter_h) % l.stride_h == 0 && (l.ifmap_w - l.filter_w) % l.stride_w == 0)
+        EXPECT_EQ(r.ifmap_sram_stop, static_cast<double>(ref.ifmap.last + 1));
+      else
+        EXPECT_LE(r.ifmap_sram_stop, static_cast<double>(ref.ifmap.last + 1));
       EXPECT_EQ(r.filter_sram_start, static_cast<double>(ref.filter.first + 1));
       EXPECT_EQ(r.filter_sram_stop, static_cast<double>(ref.filter.last + 1));
       EXPECT_EQ(r.ofmap_sram_start, static_cast<double>(ref.ofmap.first));
