@@ -82,7 +82,8 @@ Workload calibration_workload(const Workload& w) {
   if (!w.lpq.calibration_npy.empty()) {
     const NpyArray a = read_npy(w.lpq.calibration_npy);
     if (a.shape.empty() || a.shape[0] < 1 || a.shape[0] > 4096)
-      throw UserError(w.where("lpq.calibration.npy") + ": lpq.calibration.npy: expected 1 to 4096 images along the first axis");
+      throw UserError(w.where("lpq.calibration.npy") +
+                      ": lpq.calibration.npy: expected 1 to 4096 images along the first axis");
     c.input.npy = w.lpq.calibration_npy;
     c.input.batch = static_cast<int>(a.shape[0]);
     c.origin["input.npy"] = w.where("lpq.calibration.npy");
@@ -127,7 +128,8 @@ int mode_index(int m) {
 // reading its output when it still cannot (its output width is theirs); such a layer's cost at
 // that MODE is its cost at 8.
 std::vector<std::array<double, 3>> layer_costs(const Workload& w, const lpq::QuantNet& net,
-                                               const std::vector<std::string>& names, const std::string& what) {
+                                               const std::vector<std::string>& names,
+                                               const std::string& what) {
   std::vector<std::array<double, 3>> cost(names.size(), {0, 0, 0});
   std::vector<std::array<bool, 3>> forced(names.size(), {false, false, false});
   for (int m : {8, 4, 2}) {
@@ -147,8 +149,9 @@ std::vector<std::array<double, 3>> layer_costs(const Workload& w, const lpq::Qua
         const RunResult r = simulate(p, so);
         for (std::size_t i = 0; i < r.layers.size() && i < names.size(); ++i) {
           const std::size_t k = static_cast<std::size_t>(mode_index(m));
-          cost[i][k] = forced[i][k] ? cost[i][2]
-                                    : what == "latency" ? static_cast<double>(r.records[i].cycles) : r.layer_total_pj[i];
+          cost[i][k] = forced[i][k]        ? cost[i][2]
+                       : what == "latency" ? static_cast<double>(r.records[i].cycles)
+                                           : r.layer_total_pj[i];
         }
         break;
       } catch (const UserError& e) {
@@ -181,29 +184,36 @@ std::string lp_text(const fmt::LpParams& p) {
 
 std::string esc(const std::string& s) {
   std::string o;
-  for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  for (char c : s)
+    o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
   return o;
 }
 
 struct Frame {
   double x0, x1, y0, y1;
   int w = 560, h = 260, left = 60, bottom = 40, top = 20, right = 20;
-  double X(double x) const { return left + (x - x0) / (x1 - x0 > 0 ? x1 - x0 : 1) * (w - left - right); }
-  double Y(double y) const { return h - bottom - (y - y0) / (y1 - y0 > 0 ? y1 - y0 : 1) * (h - bottom - top); }
+  double X(double x) const {
+    return left + (x - x0) / (x1 - x0 > 0 ? x1 - x0 : 1) * (w - left - right);
+  }
+  double Y(double y) const {
+    return h - bottom - (y - y0) / (y1 - y0 > 0 ? y1 - y0 : 1) * (h - bottom - top);
+  }
   std::string axes(const std::string& xl, const std::string& yl) const {
     std::ostringstream s;
-    s << "<line x1='" << left << "' y1='" << h - bottom << "' x2='" << w - right << "' y2='" << h - bottom
-      << "' stroke='#333'/><line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << h - bottom
-      << "' stroke='#333'/>";
+    s << "<line x1='" << left << "' y1='" << h - bottom << "' x2='" << w - right << "' y2='"
+      << h - bottom << "' stroke='#333'/><line x1='" << left << "' y1='" << top << "' x2='" << left
+      << "' y2='" << h - bottom << "' stroke='#333'/>";
     for (int i = 0; i <= 4; ++i) {
       const double xv = x0 + (x1 - x0) * i / 4, yv = y0 + (y1 - y0) * i / 4;
-      s << "<text x='" << X(xv) << "' y='" << h - bottom + 14 << "' font-size='10' text-anchor='middle'>"
-        << fixed(xv, std::fabs(x1 - x0) < 10 ? 2 : 0) << "</text>";
+      s << "<text x='" << X(xv) << "' y='" << h - bottom + 14
+        << "' font-size='10' text-anchor='middle'>" << fixed(xv, std::fabs(x1 - x0) < 10 ? 2 : 0)
+        << "</text>";
       s << "<text x='" << left - 4 << "' y='" << Y(yv) + 3 << "' font-size='10' text-anchor='end'>"
         << fixed(yv, std::fabs(y1 - y0) < 10 ? 3 : 0) << "</text>";
     }
-    s << "<text x='" << (left + w - right) / 2 << "' y='" << h - 6 << "' font-size='11' text-anchor='middle'>"
-      << esc(xl) << "</text><text x='12' y='" << (top + h - bottom) / 2 << "' font-size='11' transform='rotate(-90 12 "
+    s << "<text x='" << (left + w - right) / 2 << "' y='" << h - 6
+      << "' font-size='11' text-anchor='middle'>" << esc(xl) << "</text><text x='12' y='"
+      << (top + h - bottom) / 2 << "' font-size='11' transform='rotate(-90 12 "
       << (top + h - bottom) / 2 << ")' text-anchor='middle'>" << esc(yl) << "</text>";
     return s.str();
   }
@@ -227,44 +237,53 @@ std::string report_html(const ReportData& d) {
   std::ostringstream h;
   h << "<!DOCTYPE html><html><head><meta charset='utf-8'><title>lpsim lpq: " << esc(d.name)
     << "</title><style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}"
-       "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}figure{display:inline-block;margin:8px}"
+       "td,th{border:1px solid #ccc;padding:2px "
+       "8px;text-align:right}figure{display:inline-block;margin:8px}"
        "</style></head><body><h1>LPQ: "
     << esc(d.name) << "</h1><table>";
-  for (const char* k : {"fp32_top1", "lpq_top1", "verified", "avg_weight_bits", "avg_activation_bits", "best_fitness"})
-    if (d.summary.contains(k)) h << "<tr><th>" << k << "</th><td>" << esc(d.summary[k].dump()) << "</td></tr>";
+  for (const char* k : {"fp32_top1", "lpq_top1", "verified", "avg_weight_bits",
+                        "avg_activation_bits", "best_fitness"})
+    if (d.summary.contains(k))
+      h << "<tr><th>" << k << "</th><td>" << esc(d.summary[k].dump()) << "</td></tr>";
   h << "</table>";
 
   // Fitness per iteration.
   {
     double lo = d.history.front(), hi = d.history.front();
     for (double v : d.history) lo = std::min(lo, v), hi = std::max(hi, v);
-    Frame f{0, static_cast<double>(std::max<std::size_t>(1, d.history.size() - 1)), lo, hi > lo ? hi : lo + 1e-9};
-    h << "<figure><figcaption>best fitness L_F per iteration</figcaption>" << f.open() << f.axes("iteration", "L_F")
+    Frame f{0, static_cast<double>(std::max<std::size_t>(1, d.history.size() - 1)), lo,
+            hi > lo ? hi : lo + 1e-9};
+    h << "<figure><figcaption>best fitness L_F per iteration</figcaption>" << f.open()
+      << f.axes("iteration", "L_F")
       << "<polyline fill='none' stroke='#1f77b4' stroke-width='2' points='";
-    for (std::size_t i = 0; i < d.history.size(); ++i) h << f.X(static_cast<double>(i)) << "," << f.Y(d.history[i]) << " ";
+    for (std::size_t i = 0; i < d.history.size(); ++i)
+      h << f.X(static_cast<double>(i)) << "," << f.Y(d.history[i]) << " ";
     h << "'/></svg></figure>";
   }
   // Chosen bits per layer.
   {
     Frame f{0, static_cast<double>(d.layers.size()), 0, 8};
     f.bottom = 70;
-    h << "<figure><figcaption>chosen bits per layer (blue: weights, orange: activations)</figcaption>" << f.open()
-      << f.axes("", "bits");
+    h << "<figure><figcaption>chosen bits per layer (blue: weights, orange: "
+         "activations)</figcaption>"
+      << f.open() << f.axes("", "bits");
     const double bw = (f.X(1) - f.X(0)) / 3;
     for (std::size_t l = 0; l < d.layers.size(); ++l) {
       const double x = f.X(static_cast<double>(l)) + bw * 0.5;
       h << "<rect x='" << x << "' y='" << f.Y(d.best[l].w.n) << "' width='" << bw << "' height='"
-        << f.Y(0) - f.Y(d.best[l].w.n) << "' fill='#1f77b4'/><rect x='" << x + bw << "' y='" << f.Y(d.best[l].a.n)
-        << "' width='" << bw << "' height='" << f.Y(0) - f.Y(d.best[l].a.n) << "' fill='#ff7f0e'/>"
-        << "<text font-size='9' transform='translate(" << x + bw << "," << f.h - f.bottom + 26 << ") rotate(30)'>"
-        << esc(d.layers[l]) << "</text>";
+        << f.Y(0) - f.Y(d.best[l].w.n) << "' fill='#1f77b4'/><rect x='" << x + bw << "' y='"
+        << f.Y(d.best[l].a.n) << "' width='" << bw << "' height='" << f.Y(0) - f.Y(d.best[l].a.n)
+        << "' fill='#ff7f0e'/>"
+        << "<text font-size='9' transform='translate(" << x + bw << "," << f.h - f.bottom + 26
+        << ") rotate(30)'>" << esc(d.layers[l]) << "</text>";
     }
     h << "</svg></figure>";
   }
   // Accuracy vs bits of the evaluated candidates.
   {
     Frame f{0, 8.5, 0, 100};
-    h << "<figure><figcaption>evaluated candidates: top-1 agreement with FP32 on the calibration batch vs "
+    h << "<figure><figcaption>evaluated candidates: top-1 agreement with FP32 on the calibration "
+         "batch vs "
          "average weight bits</figcaption>"
       << f.open() << f.axes("average weight bits", "agreement %");
     for (const auto& e : d.evaluated)
@@ -283,7 +302,9 @@ std::string report_html(const ReportData& d) {
     if (m <= 0) m = 1;
     constexpr int kBins = 60;
     std::vector<int> bins(kBins, 0);
-    for (float v : wt) bins[static_cast<std::size_t>(std::min(kBins - 1, static_cast<int>((v + m) / (2 * m) * kBins)))]++;
+    for (float v : wt)
+      bins[static_cast<std::size_t>(
+          std::min(kBins - 1, static_cast<int>((v + m) / (2 * m) * kBins)))]++;
     const int top = *std::max_element(bins.begin(), bins.end());
     Frame f{-m, m, 0, static_cast<double>(top)};
     f.w = 420;
@@ -292,20 +313,22 @@ std::string report_html(const ReportData& d) {
       << " (red: representable values)</figcaption>" << f.open() << f.axes("weight", "count");
     for (int b = 0; b < kBins; ++b) {
       const double x0 = -m + 2.0 * m * b / kBins, x1 = -m + 2.0 * m * (b + 1) / kBins;
-      h << "<rect x='" << f.X(x0) << "' y='" << f.Y(bins[static_cast<std::size_t>(b)]) << "' width='"
-        << f.X(x1) - f.X(x0) << "' height='" << f.Y(0) - f.Y(bins[static_cast<std::size_t>(b)]) << "' fill='#9ecae1'/>";
+      h << "<rect x='" << f.X(x0) << "' y='" << f.Y(bins[static_cast<std::size_t>(b)])
+        << "' width='" << f.X(x1) - f.X(x0) << "' height='"
+        << f.Y(0) - f.Y(bins[static_cast<std::size_t>(b)]) << "' fill='#9ecae1'/>";
     }
     const fmt::LpFormat fmt(d.best[l].w);
     for (fmt::Code c = 0; c < (fmt::Code{1} << d.best[l].w.n); ++c) {
       if (c == fmt.nar()) continue;
       const double v = fmt.decode(c);
       if (std::fabs(v) <= m)
-        h << "<line x1='" << f.X(v) << "' x2='" << f.X(v) << "' y1='" << f.Y(0) << "' y2='" << f.Y(top)
-          << "' stroke='#d62728' stroke-width='1'/>";
+        h << "<line x1='" << f.X(v) << "' x2='" << f.X(v) << "' y1='" << f.Y(0) << "' y2='"
+          << f.Y(top) << "' stroke='#d62728' stroke-width='1'/>";
     }
     h << "</svg></figure>";
   }
-  h << "<h2>Formats per layer</h2><table><tr><th>layer</th><th>weights</th><th>activations</th><th>MODE</th></tr>";
+  h << "<h2>Formats per "
+       "layer</h2><table><tr><th>layer</th><th>weights</th><th>activations</th><th>MODE</th></tr>";
   for (std::size_t l = 0; l < d.layers.size(); ++l)
     h << "<tr><td>" << esc(d.layers[l]) << "</td><td>" << esc(lp_text(d.best[l].w)) << "</td><td>"
       << esc(lp_text(d.best[l].a)) << "</td><td>" << lpq::layer_mode(d.best[l]) << "</td></tr>";
@@ -323,7 +346,8 @@ struct Baseline {
 
 // The uniform baselines (docs/lpq.md): weights in one format per tensor, activations 8-bit of
 // the same family, calibrated on the calibration batch's FP32 layer inputs `acts`.
-std::vector<Baseline> baselines(const lpq::QuantNet& net, const std::vector<std::vector<float>>& acts,
+std::vector<Baseline> baselines(const lpq::QuantNet& net,
+                                const std::vector<std::vector<float>>& acts,
                                 const std::vector<std::vector<float>>& outs) {
   std::vector<Baseline> out;
   const std::size_t L = net.layers();
@@ -349,20 +373,23 @@ std::vector<Baseline> baselines(const lpq::QuantNet& net, const std::vector<std:
   }
   {
     Baseline b{"posit<8,2>", 8, {}};
-    for (std::size_t l = 0; l < L; ++l) b.q.push_back({fitted("posit:8,2", {}), fitted("posit:8,2", {}), {}});
+    for (std::size_t l = 0; l < L; ++l)
+      b.q.push_back({fitted("posit:8,2", {}), fitted("posit:8,2", {}), {}});
     out.push_back(b);
   }
   {
     Baseline b{"af<8,3> (AdaptivFloat)", 8, {}};
     for (std::size_t l = 0; l < L; ++l)
-      b.q.push_back({fitted("af:8,3", net.layer_node(l).weights), fitted("af:8,3", acts[l]), fitted("af:8,3", outs[l])});
+      b.q.push_back({fitted("af:8,3", net.layer_node(l).weights), fitted("af:8,3", acts[l]),
+                     fitted("af:8,3", outs[l])});
     out.push_back(b);
   }
-  for (const fmt::LpParams& p : {fmt::LpParams{8, 2, 3, 0}, fmt::LpParams{4, 0, 2, 0}, fmt::LpParams{3, 0, 2, 0},
-                                 fmt::LpParams{2, 0, 1, 0}}) {
-    Baseline b{"lp<" + std::to_string(p.n) + "," + std::to_string(p.es) + "," + std::to_string(p.rs) +
-                   ",best sf> per tensor",
-               static_cast<double>(p.n), {}};
+  for (const fmt::LpParams& p : {fmt::LpParams{8, 2, 3, 0}, fmt::LpParams{4, 0, 2, 0},
+                                 fmt::LpParams{3, 0, 2, 0}, fmt::LpParams{2, 0, 1, 0}}) {
+    Baseline b{"lp<" + std::to_string(p.n) + "," + std::to_string(p.es) + "," +
+                   std::to_string(p.rs) + ",best sf> per tensor",
+               static_cast<double>(p.n),
+               {}};
     for (std::size_t l = 0; l < L; ++l) {
       fmt::LpParams w = p, a{8, 2, 3, 0};
       w.sf = lpq::best_sf(p.n, p.es, p.rs, net.layer_node(l).weights);
@@ -378,8 +405,10 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
   const auto wall0 = std::chrono::steady_clock::now();
   const Workload w = load_workload(opt.workload, opt.sets);
   if (!w.lpq.present)
-    throw UserError(opt.workload + ": the workload has no 'lpq:' section (the LPQ settings, docs/lpq.md)");
-  if (opt.threads < 0 || opt.threads > 1024) throw UserError("--threads: must be 0 (every core) to 1024");
+    throw UserError(opt.workload +
+                    ": the workload has no 'lpq:' section (the LPQ settings, docs/lpq.md)");
+  if (opt.threads < 0 || opt.threads > 1024)
+    throw UserError("--threads: must be 0 (every core) to 1024");
   const std::string out_dir = opt.out_dir.empty() ? "runs/" + w.name + "-lpq" : opt.out_dir;
   OutputDir output(out_dir, "lpq");
 
@@ -401,8 +430,9 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
       if (!s.compute) continue;
       for (int m : {2, 4, 8})
         for (int o : {2, 4, 8})
-          fits[l][static_cast<std::size_t>(mode_index(m))][static_cast<std::size_t>(mode_index(o))] =
-              tiles(g, s.layer, calib.config, w.dataflow, m, o);
+          fits[l][static_cast<std::size_t>(mode_index(m))]
+              [static_cast<std::size_t>(mode_index(o))] =
+                  tiles(g, s.layer, calib.config, w.dataflow, m, o);
       ++l;
     }
   }
@@ -410,7 +440,8 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
   std::vector<std::array<double, 3>> cost;
   if (settings.compression != "bits") cost = layer_costs(w, net, names, settings.compression);
   const lpq::Problem problem(net, calib_x, settings, cost, [&fits](std::size_t l, int m, int o) {
-    return fits[l][static_cast<std::size_t>(mode_index(m))][static_cast<std::size_t>(mode_index(o))];
+    return fits[l][static_cast<std::size_t>(mode_index(m))]
+               [static_cast<std::size_t>(mode_index(o))];
   });
 
   // The search, with a progress line on a terminal.
@@ -424,12 +455,14 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
     const double eta = it > 0 ? el / it * (n - it) : 0;
     const int bar = 30 * done / n;
     std::cerr << "\rlpq: [" << std::string(static_cast<std::size_t>(bar), '#')
-              << std::string(static_cast<std::size_t>(30 - bar), '.') << "] " << it << "/" << n << "  best L_F "
-              << fixed(best, 5) << "  ETA " << fixed(eta, 0) << " s   " << std::flush;
+              << std::string(static_cast<std::size_t>(30 - bar), '.') << "] " << it << "/" << n
+              << "  best L_F " << fixed(best, 5) << "  ETA " << fixed(eta, 0) << " s   "
+              << std::flush;
   });
   if (progress) std::cerr << "\n";
   if (!std::isfinite(res.best_eval.fitness))
-    throw UserError(w.file + ": lpq: no candidate could run on this accelerator (every one failed to tile)");
+    throw UserError(w.file +
+                    ": lpq: no candidate could run on this accelerator (every one failed to tile)");
 
   // The chosen configuration as a workload; it runs on the accelerator (checked bit-exactly).
   Workload chosen = w;
@@ -481,7 +514,8 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
   // Baselines and the emulated top-1 on the labelled input (fake-quantized float pass).
   if (w.lpq.baselines) {
     if (run.labels.empty())
-      throw UserError(w.where("lpq.baselines") + ": lpq.baselines: needs input.labels (the labelled images)");
+      throw UserError(w.where("lpq.baselines") +
+                      ": lpq.baselines: needs input.labels (the labelled images)");
     const lpq::QuantNet test(*run.graph);
     const model::FloatTensor& x = run.inputs.at(run.graph->inputs()[0]);
     std::vector<std::vector<float>> acts, outs;
@@ -495,7 +529,8 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
     j["lpq_top1_emulated"] = top1(&chosen_q);
     j["fp32_top1_emulated"] = top1(nullptr);
     for (const Baseline& base : baselines(net, acts, outs))
-      b.push_back({{"name", base.name}, {"weight_bits", base.weight_bits}, {"top1", top1(&base.q)}});
+      b.push_back(
+          {{"name", base.name}, {"weight_bits", base.weight_bits}, {"top1", top1(&base.q)}});
     j["baselines"] = b;
   }
 
@@ -507,36 +542,45 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
   rd.best = res.best;
   rd.net = &net;
   rd.summary = j;
-  output.write_file("lpq.yaml", "# lpsim lpq " + opt.workload + ": the workload with the formats LPQ found\n" + lpq_yaml);
+  output.write_file("lpq.yaml", "# lpsim lpq " + opt.workload +
+                                    ": the workload with the formats LPQ found\n" + lpq_yaml);
   output.write_file("lpq.json", j.dump(2) + "\n");
   output.write_file("report.html", report_html(rd));
   output.commit();
 
-  out << "lpq: " << w.name << ", " << names.size() << " accelerator layers, " << res.evaluated.size()
-      << " candidates evaluated on " << j["calibration_images"] << " calibration images (objective "
-      << w.lpq.objective << ", compression " << w.lpq.compression << ", lambda " << w.lpq.lambda << ", seed "
-      << w.lpq.seed << ")\n";
-  out << std::left << std::setw(28) << "layer" << std::setw(18) << "weights" << std::setw(18) << "activations"
+  out << "lpq: " << w.name << ", " << names.size() << " accelerator layers, "
+      << res.evaluated.size() << " candidates evaluated on " << j["calibration_images"]
+      << " calibration images (objective " << w.lpq.objective << ", compression "
+      << w.lpq.compression << ", lambda " << w.lpq.lambda << ", seed " << w.lpq.seed << ")\n";
+  out << std::left << std::setw(28) << "layer" << std::setw(18) << "weights" << std::setw(18)
+      << "activations"
       << "MODE\n";
   for (std::size_t l = 0; l < names.size(); ++l)
-    out << std::left << std::setw(28) << names[l] << std::setw(18) << lp_text(res.best[l].w) << std::setw(18)
-        << lp_text(res.best[l].a) << lpq::layer_mode(res.best[l]) << "\n";
+    out << std::left << std::setw(28) << names[l] << std::setw(18) << lp_text(res.best[l].w)
+        << std::setw(18) << lp_text(res.best[l].a) << lpq::layer_mode(res.best[l]) << "\n";
   out << "average bits: weights " << fixed(res.best_eval.weight_bits, 3) << ", activations "
-      << fixed(res.best_eval.activation_bits, 3) << "; best L_F " << fixed(res.best_eval.fitness, 5) << "\n";
+      << fixed(res.best_eval.activation_bits, 3) << "; best L_F " << fixed(res.best_eval.fitness, 5)
+      << "\n";
   if (r.accuracy.top1_fp32 >= 0)
-    out << "top-1 on the labelled input: fp32 " << fixed(r.accuracy.top1_fp32, 1) << "%, lpq (accelerator) "
-        << fixed(r.accuracy.top1_accelerator, 1) << "%\n";
+    out << "top-1 on the labelled input: fp32 " << fixed(r.accuracy.top1_fp32, 1)
+        << "%, lpq (accelerator) " << fixed(r.accuracy.top1_accelerator, 1) << "%\n";
   else
-    out << "top-1 agreement with FP32 (accelerator): " << fixed(100 * r.accuracy.top1_agreement, 1) << "%\n";
+    out << "top-1 agreement with FP32 (accelerator): " << fixed(100 * r.accuracy.top1_agreement, 1)
+        << "%\n";
   if (j.contains("baselines"))
     for (const auto& b : j["baselines"])
-      out << "  baseline " << std::left << std::setw(28) << b["name"].get<std::string>() << " weights "
-          << b["weight_bits"].get<double>() << " bits: top-1 " << fixed(b["top1"].get<double>(), 1) << "% (emulated)\n";
-  out << "verified: " << (r.verified ? "yes (every layer bit-exact against the reference)" : "NO: " + r.first_mismatch)
+      out << "  baseline " << std::left << std::setw(28) << b["name"].get<std::string>()
+          << " weights " << b["weight_bits"].get<double>() << " bits: top-1 "
+          << fixed(b["top1"].get<double>(), 1) << "% (emulated)\n";
+  out << "verified: "
+      << (r.verified ? "yes (every layer bit-exact against the reference)"
+                     : "NO: " + r.first_mismatch)
       << "\n";
-  out << "outputs: " << out_dir << "/{lpq.yaml,lpq.json,report.html,lpsim-run.json}\n" << std::flush;
+  out << "outputs: " << out_dir << "/{lpq.yaml,lpq.json,report.html,lpsim-run.json}\n"
+      << std::flush;
   if (!opt.quiet) {
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::cerr << "lpsim: lpq took " << fixed(wall, 2) << " s\n";
   }
   return r.verified ? 0 : 1;
@@ -547,12 +591,15 @@ int run_lpq(const LpqOptions& opt, std::ostream& out) {
 void add_lpq_command(CLI::App& app) {
   auto opt = std::make_shared<LpqOptions>();
   auto* cmd = app.add_subcommand(
-      "lpq", "LPQ: search per-layer LP formats of weights and activations (genetic, docs/lpq.md), run the "
-             "chosen configuration on the accelerator, write lpq.yaml, lpq.json, report.html");
-  cmd->add_option("workload", opt->workload, "workload file with an lpq: section (docs/lpq.md)")->required();
+      "lpq",
+      "LPQ: search per-layer LP formats of weights and activations (genetic, docs/lpq.md), run the "
+      "chosen configuration on the accelerator, write lpq.yaml, lpq.json, report.html");
+  cmd->add_option("workload", opt->workload, "workload file with an lpq: section (docs/lpq.md)")
+      ->required();
   cmd->add_option("--out,-o", opt->out_dir, "output directory (default runs/<workload name>-lpq)");
   cmd->add_option("--set", opt->sets, "override a key: dotted.key=value (repeatable)");
-  cmd->add_option("--threads", opt->threads, "evaluation threads (0 = every core; results do not depend on it)");
+  cmd->add_option("--threads", opt->threads,
+                  "evaluation threads (0 = every core; results do not depend on it)");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress or timing on stderr");
   cmd->callback([opt] {
     const int rc = run_lpq(*opt, std::cout);

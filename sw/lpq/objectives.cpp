@@ -25,10 +25,14 @@ Objective objective_from_string(const std::string& s) {
 
 std::string to_string(Objective o) {
   switch (o) {
-    case Objective::global_local: return "global-local";
-    case Objective::global: return "global";
-    case Objective::kl: return "kl";
-    case Objective::mse: return "mse";
+    case Objective::global_local:
+      return "global-local";
+    case Objective::global:
+      return "global";
+    case Objective::kl:
+      return "kl";
+    case Objective::mse:
+      return "mse";
   }
   return "?";
 }
@@ -38,7 +42,8 @@ std::vector<float> unit_rows(const std::vector<float>& x, std::int64_t batch, st
   std::vector<float> u(x.size());
   for (std::int64_t b = 0; b < batch; ++b) {
     double s = 0;
-    for (std::int64_t d = 0; d < dim; ++d) s += static_cast<double>(x[b * dim + d]) * x[b * dim + d];
+    for (std::int64_t d = 0; d < dim; ++d)
+      s += static_cast<double>(x[b * dim + d]) * x[b * dim + d];
     const float inv = s > 0 ? static_cast<float>(1.0 / std::sqrt(s)) : 0.0f;
     for (std::int64_t d = 0; d < dim; ++d) u[b * dim + d] = x[b * dim + d] * inv;
   }
@@ -65,7 +70,8 @@ double info_nce(const std::vector<float>& q, const std::vector<float>& f, std::i
   double loss = 0;
   std::vector<double> logit(static_cast<std::size_t>(batch));
   for (std::int64_t i = 0; i < batch; ++i) {
-    for (std::int64_t j = 0; j < batch; ++j) logit[j] = dot8(uq.data() + i * dim, uf.data() + j * dim, dim) / tau;
+    for (std::int64_t j = 0; j < batch; ++j)
+      logit[j] = dot8(uq.data() + i * dim, uf.data() + j * dim, dim) / tau;
     const double m = *std::max_element(logit.begin(), logit.end());
     double s = 0;
     for (double l : logit) s += std::exp(l - m);

@@ -46,10 +46,14 @@ Quantizer Quantizer::of_lp(const fmt::LpParams& p) {
 bool Quantizer::operator==(const Quantizer& o) const {
   if (kind != o.kind) return false;
   switch (kind) {
-    case Kind::none: return true;
-    case Kind::lp: return lp == o.lp;
-    case Kind::format: return format == o.format;
-    case Kind::int_channel: return bits == o.bits && channel_scale == o.channel_scale;
+    case Kind::none:
+      return true;
+    case Kind::lp:
+      return lp == o.lp;
+    case Kind::format:
+      return format == o.format;
+    case Kind::int_channel:
+      return bits == o.bits && channel_scale == o.channel_scale;
   }
   return false;
 }
@@ -62,7 +66,8 @@ void quantize_lp(const fmt::LpParams& p, float* x, std::size_t n) {
 
 int best_sf(int n, int es, int rs, const std::vector<float>& x, std::size_t max_samples) {
   std::vector<float> s;
-  const std::size_t stride = std::max<std::size_t>(1, x.size() / std::max<std::size_t>(1, max_samples));
+  const std::size_t stride =
+      std::max<std::size_t>(1, x.size() / std::max<std::size_t>(1, max_samples));
   for (std::size_t i = 0; i < x.size(); i += stride) s.push_back(x[i]);
   const fmt::FastQuantizer& t = table(n, es, rs);
   double best = -1;
@@ -86,7 +91,8 @@ int best_sf(int n, int es, int rs, const std::vector<float>& x, std::size_t max_
   return best_sf;
 }
 
-std::vector<float> int_channel_scales(const std::vector<float>& w, std::int64_t channels, int bits) {
+std::vector<float> int_channel_scales(const std::vector<float>& w, std::int64_t channels,
+                                      int bits) {
   std::vector<float> s(static_cast<std::size_t>(channels), 1.0f);
   const std::size_t per = w.size() / static_cast<std::size_t>(channels);
   const float qmax = static_cast<float>((1 << (bits - 1)) - 1);
@@ -123,7 +129,8 @@ void apply(const Quantizer& q, std::vector<float>& x) {
 
 QuantNet::QuantNet(const model::Graph& graph)
     : m_graph(graph),
-      m_program(compiler::plan_program(graph, "lp<8,2,3,0>", {}, [](const std::string&) { return std::string("lpq"); })) {
+      m_program(compiler::plan_program(graph, "lp<8,2,3,0>", {},
+                                       [](const std::string&) { return std::string("lpq"); })) {
   std::unordered_map<std::string, std::size_t> index;
   for (const compiler::Step& s : m_program.steps)
     if (s.compute) {
@@ -135,7 +142,8 @@ QuantNet::QuantNet(const model::Graph& graph)
     }
   bool is_out = false;
   for (Step& st : m_steps) {
-    is_out = std::find(graph.outputs().begin(), graph.outputs().end(), st.c.output) != graph.outputs().end();
+    is_out = std::find(graph.outputs().begin(), graph.outputs().end(), st.c.output) !=
+             graph.outputs().end();
     st.all_compute = !is_out;
     for (const std::string& cn : graph.consumers(st.c.output)) {
       auto it = index.find(cn);

@@ -22,10 +22,10 @@ namespace lpsim::lpq {
 struct Quantizer {
   enum class Kind { none, lp, format, int_channel };
   Kind kind = Kind::none;
-  fmt::LpParams lp;                    // lp: a concrete format (sf resolved)
-  fmt::FormatPtr format;               // format: any lpsim format (fitted ones already fitted)
-  int bits = 8;                        // int_channel: symmetric INT, one scale per output channel
-  std::vector<float> channel_scale;    // int_channel: scale of each output channel (weights only)
+  fmt::LpParams lp;                  // lp: a concrete format (sf resolved)
+  fmt::FormatPtr format;             // format: any lpsim format (fitted ones already fitted)
+  int bits = 8;                      // int_channel: symmetric INT, one scale per output channel
+  std::vector<float> channel_scale;  // int_channel: scale of each output channel (weights only)
 
   static Quantizer of_lp(const fmt::LpParams& p);
   bool operator==(const Quantizer& o) const;
@@ -60,7 +60,9 @@ class QuantNet {
   const model::Graph& graph() const { return m_graph; }
   // The compute layers reading layer i's output, and whether every reader is one (then the PPU
   // encodes the output into their activation format when they agree).
-  const std::vector<std::size_t>& consumer_layers(std::size_t i) const { return m_steps[i].consumer_layers; }
+  const std::vector<std::size_t>& consumer_layers(std::size_t i) const {
+    return m_steps[i].consumer_layers;
+  }
   bool all_compute(std::size_t i) const { return m_steps[i].all_compute; }
 
   struct Output {

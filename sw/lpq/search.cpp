@@ -37,14 +37,19 @@ std::size_t Problem::sf_index(int n, int es, int rs) const {
 
 Problem::Problem(const QuantNet& net, const model::FloatTensor& calibration, const Settings& s,
                  std::vector<std::array<double, 3>> cost, Feasible feasible)
-    : m_net(net), m_calib(calibration), m_s(s), m_cost(std::move(cost)), m_feasible(std::move(feasible)) {
+    : m_net(net),
+      m_calib(calibration),
+      m_s(s),
+      m_cost(std::move(cost)),
+      m_feasible(std::move(feasible)) {
   const std::size_t L = net.layers();
   if (L == 0) throw UserError("lpq: the model has no accelerator layer");
   if (s.es_max < 0 || s.es_max > kMaxEs) throw UserError("lpq.es_max: must be 0..4");
   for (int n : s.weight_bits)
     if (n != 2 && n != 4 && n != 8) throw UserError("lpq.weight_bits: widths must be 2, 4 or 8");
   for (int n : s.activation_bits)
-    if (n != 2 && n != 4 && n != 8) throw UserError("lpq.activation_bits: widths must be 2, 4 or 8");
+    if (n != 2 && n != 4 && n != 8)
+      throw UserError("lpq.activation_bits: widths must be 2, 4 or 8");
   if (s.compression != "bits" && m_cost.size() != L)
     throw UserError("lpq: compression '" + s.compression + "' needs a cost per layer");
   // Local features: up to local_layers intermediate layers, evenly spaced, the last layer excluded.
@@ -72,7 +77,8 @@ Problem::Problem(const QuantNet& net, const model::FloatTensor& calibration, con
       const std::vector<float>& x = weight ? net.layer_node(l).weights : inputs[l];
       for (int n : weight ? s.weight_bits : s.activation_bits)
         for (int es = 0; es <= s.es_max; ++es)
-          for (int rs = 1; rs < n; ++rs) m_sf[2 * l + op][sf_index(n, es, rs)] = best_sf(n, es, rs, x, 4096);
+          for (int rs = 1; rs < n; ++rs)
+            m_sf[2 * l + op][sf_index(n, es, rs)] = best_sf(n, es, rs, x, 4096);
     }
 }
 
@@ -126,8 +132,10 @@ Chromosome Problem::uniform8() const {
   Chromosome c(m_net.layers());
   const int es = std::min(2, m_s.es_max);
   for (std::size_t l = 0; l < c.size(); ++l) {
-    const bool has_w = std::find(m_s.weight_bits.begin(), m_s.weight_bits.end(), 8) != m_s.weight_bits.end();
-    const bool has_a = std::find(m_s.activation_bits.begin(), m_s.activation_bits.end(), 8) != m_s.activation_bits.end();
+    const bool has_w =
+        std::find(m_s.weight_bits.begin(), m_s.weight_bits.end(), 8) != m_s.weight_bits.end();
+    const bool has_a = std::find(m_s.activation_bits.begin(), m_s.activation_bits.end(), 8) !=
+                       m_s.activation_bits.end();
     const int nw = has_w ? 8 : m_s.weight_bits.back(), na = has_a ? 8 : m_s.activation_bits.back();
     const int rw = std::min(3, nw - 1), ra = std::min(3, na - 1);
     c[l].w = {nw, es, rw, base_sf(l, true, nw, es, rw)};
@@ -143,7 +151,8 @@ double Problem::loss(const QuantNet::Output& q) const {
       return info_nce(q.out, m_ref.out, q.batch, q.classes, s.tau);
     case Objective::global_local: {
       double l = info_nce(q.out, m_ref.out, q.batch, q.classes, s.tau);
-      if (q.feature_dim > 0) l += s.local_weight * info_nce(q.features, m_ref.features, q.batch, q.feature_dim, s.tau);
+      if (q.feature_dim > 0)
+        l += s.local_weight * info_nce(q.features, m_ref.features, q.batch, q.feature_dim, s.tau);
       return l;
     }
     case Objective::kl:
@@ -261,7 +270,8 @@ struct Rand {
 Result search(const Problem& p, const std::function<void(int, double)>& progress) {
   const Settings& s = p.settings();
   if (s.iterations < 0 || s.population < 2 || s.block < 1 || s.diverse < 0)
-    throw UserError("lpq: iterations >= 0, population >= 2, block >= 1 and diverse >= 0 are required");
+    throw UserError(
+        "lpq: iterations >= 0, population >= 2, block >= 1 and diverse >= 0 are required");
   Rand r{p, std::mt19937_64(s.seed)};
   const std::size_t L = p.net().layers();
   const std::size_t block = std::min<std::size_t>(static_cast<std::size_t>(s.block), L);

@@ -26,34 +26,36 @@ struct LayerGene {
 using Chromosome = std::vector<LayerGene>;
 
 // MODE a layer runs at: the larger of its operand widths (docs/workload.md).
-inline int layer_mode(const LayerGene& g) { return g.w.n > g.a.n ? g.w.n : g.a.n; }
+inline int layer_mode(const LayerGene& g) {
+  return g.w.n > g.a.n ? g.w.n : g.a.n;
+}
 
 // Every constant the paper leaves open, with its default (docs/lpq.md, "Settings").
 struct Settings {
-  int iterations = 60;        // GA iterations
-  int population = 8;         // initial population: the uniform 8-bit start + random candidates
-  int block = 2;              // consecutive layers changed per iteration
-  double mutation_rate = 0.5; // per gene in the block
-  double crossover_rate = 0.5;// per gene in the block: take the second parent's
-  int diverse = 3;            // random parents mutated with the child per iteration
+  int iterations = 60;          // GA iterations
+  int population = 8;           // initial population: the uniform 8-bit start + random candidates
+  int block = 2;                // consecutive layers changed per iteration
+  double mutation_rate = 0.5;   // per gene in the block
+  double crossover_rate = 0.5;  // per gene in the block: take the second parent's
+  int diverse = 3;              // random parents mutated with the child per iteration
   std::vector<int> weight_bits{2, 4, 8};
   std::vector<int> activation_bits{4, 8};
-  int es_max = 2;             // es searched in 0..es_max; rs in 1..n-1
-  int sf_range = 2;           // sf searched in best_sf(n, es, rs) +- sf_range
+  int es_max = 2;    // es searched in 0..es_max; rs in 1..n-1
+  int sf_range = 2;  // sf searched in best_sf(n, es, rs) +- sf_range
   Objective objective = Objective::global_local;
-  double tau = 0.1;           // InfoNCE temperature
-  double local_weight = 1.0;  // global-local: L_CO = global + local_weight * local
-  int local_layers = 4;       // intermediate layers whose outputs form the local features
+  double tau = 0.1;                  // InfoNCE temperature
+  double local_weight = 1.0;         // global-local: L_CO = global + local_weight * local
+  int local_layers = 4;              // intermediate layers whose outputs form the local features
   std::string compression = "bits";  // bits | energy | latency
-  double lambda = 0.2;        // L_F = L_CO * L_CR^lambda
+  double lambda = 0.2;               // L_F = L_CO * L_CR^lambda
   std::uint64_t seed = 1;
-  int threads = 0;            // 0 = every core
+  int threads = 0;  // 0 = every core
 };
 
 struct Evaluation {
   double fitness = 0, l_co = 0, l_cr = 0;
   double weight_bits = 0, activation_bits = 0;  // parameter- / element-weighted means
-  double agreement = 0;                         // top-1 agreement with FP32 on the calibration batch
+  double agreement = 0;  // top-1 agreement with FP32 on the calibration batch
 };
 
 // The search problem: a network, its calibration batch and the hardware cost per layer and MODE.

@@ -32,9 +32,12 @@ class FormatsWaCli : public RunFixture {
       std::string cur;
       bool quoted = false;
       for (char ch : line) {
-        if (ch == '"') quoted = !quoted;
-        else if (ch == ',' && !quoted) f.push_back(cur), cur.clear();
-        else cur += ch;
+        if (ch == '"')
+          quoted = !quoted;
+        else if (ch == ',' && !quoted)
+          f.push_back(cur), cur.clear();
+        else
+          cur += ch;
       }
       f.push_back(cur);
       rows.push_back({f.at(0), f.at(7), f.at(8), std::stoi(f.at(10))});
@@ -90,7 +93,8 @@ TEST_F(FormatsWaCli, SeparateWeightAndActivationFormatsRunBitExact) {
   // effective.yaml keeps the mappings and reads back as a workload (same results).
   const std::string eff = slurp(m_dir / "out" / "effective.yaml");
   EXPECT_NE(eff.find("weights: \"lp<4,1,2,auto>\""), std::string::npos) << eff;
-  r = run_lpsim("run " + (m_dir / "out" / "effective.yaml").string() + " -q -o " + (m_dir / "again").string());
+  r = run_lpsim("run " + (m_dir / "out" / "effective.yaml").string() + " -q -o " +
+                (m_dir / "again").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(slurp(m_dir / "out" / "layers.csv"), slurp(m_dir / "again" / "layers.csv"));
 }
@@ -100,15 +104,21 @@ TEST_F(FormatsWaCli, BadEntries) {
     std::string q, needle;
   };
   for (const Case& c : {
-           Case{"quantization: {default: {weights: \"lp<4,1,2,0>\"}}\n", "give both 'weights' and 'activations'"},
-           Case{"quantization: {default: {weights: \"lp<4,1,2,0>\", activations: \"lp<8,2,3,0>\", x: 1}}\n", "x"},
-           Case{"quantization: {default: {weights: \"lp<4,1,9,auto>\", activations: \"lp<8,2,3,0>\"}}\n",
+           Case{"quantization: {default: {weights: \"lp<4,1,2,0>\"}}\n",
+                "give both 'weights' and 'activations'"},
+           Case{"quantization: {default: {weights: \"lp<4,1,2,0>\", activations: \"lp<8,2,3,0>\", "
+                "x: 1}}\n",
+                "x"},
+           Case{"quantization: {default: {weights: \"lp<4,1,9,auto>\", activations: "
+                "\"lp<8,2,3,0>\"}}\n",
                 "quantization.default.weights"},
-           Case{"quantization: {default: {weights: \"lp<4,1,2,automatic>\", activations: \"lp<8,2,3,0>\"}}\n",
+           Case{"quantization: {default: {weights: \"lp<4,1,2,automatic>\", activations: "
+                "\"lp<8,2,3,0>\"}}\n",
                 "quantization.default.weights"},
            Case{"quantization: {layers: {fc: {weights: int:8, activations: \"lp<8,2,3,0>\"}}}\n",
                 "layer 'fc' has LP activations and INT weights"},
-           Case{"quantization: {layers: {nope: {weights: int:8, activations: int:8}}}\n", "no compute layer named 'nope'"},
+           Case{"quantization: {layers: {nope: {weights: int:8, activations: int:8}}}\n",
+                "no compute layer named 'nope'"},
            Case{"quantization: {layers: {fc: [1, 2]}}\n", "quantization.layers.fc"},
        }) {
     const CommandResult r = run(kSmallResNet18 + c.q);

@@ -43,8 +43,9 @@ class LabelsCli : public RunFixture {
  protected:
   // The first 20 held-out digits with the labels file `labels`.
   std::string workload(const std::string& labels) {
-    return "onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {batch: 20, npy: " +
-           (m_dir / "x.npy").string() + ", labels: " + labels + "}\naccelerator: {rows: 8, cols: 8}\n";
+    return "onnx: " + (kDigits / "digits.onnx").string() +
+           "\ninput: {batch: 20, npy: " + (m_dir / "x.npy").string() + ", labels: " + labels +
+           "}\naccelerator: {rows: 8, cols: 8}\n";
   }
   void SetUp() override {
     RunFixture::SetUp();
@@ -75,7 +76,9 @@ TEST_F(LabelsCli, ReportsTop1OfFp32AndAccelerator) {
   std::ofstream(m_dir / "y.npy", std::ios::binary) << npy("<i8", "20,", bytes(m_labels));
   CommandResult r = run(workload((m_dir / "y.npy").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("top-1 on the labelled input: fp32 100.0%, accelerator 100.0%"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("top-1 on the labelled input: fp32 100.0%, accelerator 100.0%"),
+            std::string::npos)
+      << r.out;
   nlohmann::json s = summary();
   EXPECT_EQ(s["top1"]["fp32"].get<double>(), 100.0);
   EXPECT_EQ(s["top1"]["accelerator"].get<double>(), 100.0);
@@ -83,7 +86,8 @@ TEST_F(LabelsCli, ReportsTop1OfFp32AndAccelerator) {
 
   // Five labels changed: both top-1 figures drop by 25 points; int32 labels read the same.
   std::vector<std::int32_t> wrong(m_labels.begin(), m_labels.end());
-  for (int i = 0; i < 5; ++i) wrong[static_cast<std::size_t>(i)] = (wrong[static_cast<std::size_t>(i)] + 1) % 10;
+  for (int i = 0; i < 5; ++i)
+    wrong[static_cast<std::size_t>(i)] = (wrong[static_cast<std::size_t>(i)] + 1) % 10;
   std::ofstream(m_dir / "y.npy", std::ios::binary) << npy("<i4", "20,", bytes(wrong));
   r = run(workload((m_dir / "y.npy").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -92,8 +96,8 @@ TEST_F(LabelsCli, ReportsTop1OfFp32AndAccelerator) {
   EXPECT_EQ(s["top1"]["accelerator"].get<double>(), 75.0);
 
   // Without labels there is no "top1".
-  r = run("onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {batch: 20, npy: " + (m_dir / "x.npy").string() +
-          "}\naccelerator: {rows: 8, cols: 8}\n");
+  r = run("onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {batch: 20, npy: " +
+          (m_dir / "x.npy").string() + "}\naccelerator: {rows: 8, cols: 8}\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(summary().contains("top1"));
   EXPECT_EQ(r.out.find("labelled"), std::string::npos);
@@ -115,9 +119,10 @@ TEST_F(LabelsCli, BadLabelFiles) {
 }
 
 TEST_F(LabelsCli, LabelsNeedNpyImages) {
-  std::ofstream(m_dir / "y.npy", std::ios::binary) << npy("<i8", "1,", bytes(std::vector<std::int64_t>{1}));
-  const CommandResult r = run("onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {labels: " +
-                              (m_dir / "y.npy").string() + "}\n");
+  std::ofstream(m_dir / "y.npy", std::ios::binary)
+      << npy("<i8", "1,", bytes(std::vector<std::int64_t>{1}));
+  const CommandResult r = run("onnx: " + (kDigits / "digits.onnx").string() +
+                              "\ninput: {labels: " + (m_dir / "y.npy").string() + "}\n");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("input.labels: needs input.npy"), std::string::npos) << r.err;
 }

@@ -16,12 +16,14 @@ class LpPlotCli : public RunFixture {};
 
 TEST_F(LpPlotCli, WritesOneCurvePerFormat) {
   const std::string out = (m_dir / "fig.svg").string();
-  const CommandResult r = run_lpsim("lp plot --format lp:8,2,3,0 --vs af:8,3,-8 --vs posit:8,2 --out " + out);
+  const CommandResult r =
+      run_lpsim("lp plot --format lp:8,2,3,0 --vs af:8,3,-8 --vs posit:8,2 --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string svg = slurp(out);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   std::size_t paths = 0;
-  for (std::size_t at = svg.find("<path"); at != std::string::npos; at = svg.find("<path", at + 1)) ++paths;
+  for (std::size_t at = svg.find("<path"); at != std::string::npos; at = svg.find("<path", at + 1))
+    ++paths;
   EXPECT_EQ(paths, 3u);
   EXPECT_NE(svg.find("lp&lt;8,2,3,0&gt;"), std::string::npos);
   EXPECT_NE(svg.find("posit&lt;8,2&gt;"), std::string::npos);
@@ -37,8 +39,10 @@ TEST_F(LpPlotCli, WritesOneCurvePerFormat) {
 
 TEST_F(LpPlotCli, BadInput) {
   const std::string out = (m_dir / "x.svg").string();
-  for (const std::string& args : {"lp plot --format lp:8,2,9,0 --out " + out, "lp plot --format lp:8,2,3,0 --vs nope:1 --out " + out,
-                                  "lp plot --format lp:8,2,3,0 --out " + (m_dir / "no" / "x.svg").string()}) {
+  for (const std::string& args :
+       {"lp plot --format lp:8,2,9,0 --out " + out,
+        "lp plot --format lp:8,2,3,0 --vs nope:1 --out " + out,
+        "lp plot --format lp:8,2,3,0 --out " + (m_dir / "no" / "x.svg").string()}) {
     const CommandResult r = run_lpsim(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;

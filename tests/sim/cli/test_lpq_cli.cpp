@@ -18,15 +18,17 @@ const fs::path kDigits = fs::path(LPSIM_SOURCE_DIR) / "examples" / "digits";
 
 class LpqCli : public RunFixture {
  protected:
-  CommandResult lpq(const std::string& yaml, const std::string& out, const std::string& extra = "") {
+  CommandResult lpq(const std::string& yaml, const std::string& out,
+                    const std::string& extra = "") {
     const std::string wl = write("lpq_in.yaml", yaml);
     return run_lpsim("lpq " + wl + " -q -o " + (m_dir / out).string() + " " + extra);
   }
   std::string digits(int batch, const std::string& settings) {
-    return "onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {batch: 500, npy: " +
-           (kDigits / "test_x.npy").string() + ", labels: " + (kDigits / "test_y.npy").string() +
-           "}\naccelerator: {rows: 16, cols: 16}\nlpq: {calibration: {npy: " + (kDigits / "calib_x.npy").string() +
-           "}, " + settings + "}\n" + (batch ? "" : "");
+    return "onnx: " + (kDigits / "digits.onnx").string() +
+           "\ninput: {batch: 500, npy: " + (kDigits / "test_x.npy").string() +
+           ", labels: " + (kDigits / "test_y.npy").string() +
+           "}\naccelerator: {rows: 16, cols: 16}\nlpq: {calibration: {npy: " +
+           (kDigits / "calib_x.npy").string() + "}, " + settings + "}\n" + (batch ? "" : "");
   }
 };
 
@@ -54,7 +56,8 @@ TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
   EXPECT_NE(html.find("representable values"), std::string::npos);
 
   // lpq.yaml is a workload: the same top-1 on the accelerator, every layer bit-exact.
-  const CommandResult r = run_lpsim("run " + (m_dir / "a" / "lpq.yaml").string() + " -q -o " + (m_dir / "run").string());
+  const CommandResult r = run_lpsim("run " + (m_dir / "a" / "lpq.yaml").string() + " -q -o " +
+                                    (m_dir / "run").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json s = summary("run");
   EXPECT_TRUE(s["verified"].get<bool>());
@@ -69,8 +72,10 @@ TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
 
 TEST_F(LpqCli, ObjectiveOnlyOnReducedResNet18WithHardwareCost) {
   for (const char* comp : {"energy", "latency", "bits"}) {
-    const std::string w = kSmallResNet18 + "lpq: {calibration: {count: 6}, iterations: 3, population: 3, compression: " +
-                          comp + ", objective: kl}\n";
+    const std::string w =
+        kSmallResNet18 +
+        "lpq: {calibration: {count: 6}, iterations: 3, population: 3, compression: " + comp +
+        ", objective: kl}\n";
     const std::string out = std::string("z_") + comp;
     const CommandResult r = lpq(w, out);
     ASSERT_EQ(r.exit_code, 0) << comp << r.err;
@@ -97,7 +102,8 @@ TEST_F(LpqCli, BadSettings) {
            Case{base + "lpq: {compression: area}\n", "lpq.compression"},
            Case{base + "lpq: {tau: 0}\n", "lpq.tau"},
            Case{base + "lpq: {bogus: 1}\n", "bogus"},
-           Case{base + "lpq: {calibration: {count: 4}, iterations: 1, baselines: true}\n", "needs input.labels"},
+           Case{base + "lpq: {calibration: {count: 4}, iterations: 1, baselines: true}\n",
+                "needs input.labels"},
            Case{base + "lpq: {calibration: {npy: nothere.npy}}\n", "nothere.npy"},
        }) {
     const CommandResult r = lpq(c.yaml, "out");

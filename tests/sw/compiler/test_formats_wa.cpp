@@ -79,7 +79,8 @@ TEST(FormatsWa, ModeIsTheLargerWidthAndMixesAreRefused) {
     plan_program(g, bad, nowhere);
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("layer 'conv1' has LP activations and INT weights"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("layer 'conv1' has LP activations and INT weights"),
+              std::string::npos)
         << e.what();
   }
   FormatChoice unknown;
@@ -108,9 +109,12 @@ TEST(FormatsWa, AutoSfIsTheRmseBestSfOfEachTensor) {
     if (!s.compute) continue;
     const ComputeStep& c = s.layer;
     const std::vector<float>& a = fp32.at(c.input).data;
-    EXPECT_EQ(c.act_format, "lp<4,0,2," + std::to_string(fmt::best_lp_sf(4, 0, 2, a.data(), a.size())) + ">");
-    EXPECT_EQ(c.wgt_format,
-              "lp<4,1,3," + std::to_string(fmt::best_lp_sf(4, 1, 3, c.node->weights.data(), c.node->weights.size())) + ">");
+    EXPECT_EQ(c.act_format,
+              "lp<4,0,2," + std::to_string(fmt::best_lp_sf(4, 0, 2, a.data(), a.size())) + ">");
+    EXPECT_EQ(c.wgt_format, "lp<4,1,3," +
+                                std::to_string(fmt::best_lp_sf(4, 1, 3, c.node->weights.data(),
+                                                               c.node->weights.size())) +
+                                ">");
     ++checked;
   }
   EXPECT_GT(checked, 5);

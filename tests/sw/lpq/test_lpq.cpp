@@ -50,14 +50,16 @@ TEST(LpqQuantizer, EqualsTheFormatsEncoderAndBestSf) {
   std::normal_distribution<float> d(0.0f, 0.05f);
   std::vector<float> x(3000);
   for (float& v : x) v = d(rng);
-  for (const fmt::LpParams& p : {fmt::LpParams{8, 2, 3, 5}, fmt::LpParams{4, 0, 2, -2}, fmt::LpParams{2, 0, 1, 3},
-                                 fmt::LpParams{4, 1, 3, 0}}) {
+  for (const fmt::LpParams& p : {fmt::LpParams{8, 2, 3, 5}, fmt::LpParams{4, 0, 2, -2},
+                                 fmt::LpParams{2, 0, 1, 3}, fmt::LpParams{4, 1, 3, 0}}) {
     std::vector<float> q = x;
     quantize_lp(p, q.data(), q.size());
     const fmt::LpFormat f(p);
     for (std::size_t i = 0; i < x.size(); ++i)
-      ASSERT_EQ(q[i], static_cast<float>(f.decode(f.encode(x[i])))) << fmt::lp_name(p) << " " << x[i];
-    EXPECT_EQ(best_sf(p.n, p.es, p.rs, x, x.size()), fmt::best_lp_sf(p.n, p.es, p.rs, x.data(), x.size()));
+      ASSERT_EQ(q[i], static_cast<float>(f.decode(f.encode(x[i]))))
+          << fmt::lp_name(p) << " " << x[i];
+    EXPECT_EQ(best_sf(p.n, p.es, p.rs, x, x.size()),
+              fmt::best_lp_sf(p.n, p.es, p.rs, x.data(), x.size()));
   }
   const std::vector<float> s = int_channel_scales({1, -2, 0.5f, 0.25f, 0, 0}, 3, 8);
   EXPECT_FLOAT_EQ(s[0], 2.0f / 127);
@@ -98,8 +100,10 @@ TEST(LpqQuantNet, Fp32PassEqualsTheModelsForwardPass) {
   // 8-bit LP everywhere stays close; 2-bit weights do not.
   std::vector<LayerQuant> q8(net.layers()), q2(net.layers());
   for (std::size_t l = 0; l < net.layers(); ++l) {
-    q8[l] = {Quantizer::of_lp({8, 2, 3, best_sf(8, 2, 3, net.layer_node(l).weights)}), Quantizer::of_lp({8, 2, 3, 0})};
-    q2[l] = {Quantizer::of_lp({2, 0, 1, best_sf(2, 0, 1, net.layer_node(l).weights)}), Quantizer::of_lp({8, 2, 3, 0})};
+    q8[l] = {Quantizer::of_lp({8, 2, 3, best_sf(8, 2, 3, net.layer_node(l).weights)}),
+             Quantizer::of_lp({8, 2, 3, 0})};
+    q2[l] = {Quantizer::of_lp({2, 0, 1, best_sf(2, 0, 1, net.layer_node(l).weights)}),
+             Quantizer::of_lp({8, 2, 3, 0})};
   }
   const double e8 = mse(net.run(x, &q8).out, ref.data), e2 = mse(net.run(x, &q2).out, ref.data);
   EXPECT_GT(e8, 0);
@@ -123,14 +127,17 @@ TEST(LpqSearch, SameSeedSameResultForAnyThreadCount) {
     const Problem p(net, x, t, {}, [](std::size_t l, int m, int) { return !(l == 0 && m == 2); });
     return search(p);
   };
-  for (Objective obj : {Objective::global_local, Objective::global, Objective::kl, Objective::mse}) {
+  for (Objective obj :
+       {Objective::global_local, Objective::global, Objective::kl, Objective::mse}) {
     const Result a = run(1, 9, obj), b = run(2, 9, obj);
     EXPECT_EQ(a.history, b.history) << to_string(obj);
     EXPECT_EQ(a.best, b.best);
     ASSERT_EQ(a.evaluated.size(), b.evaluated.size());
-    for (std::size_t i = 0; i < a.evaluated.size(); ++i) EXPECT_EQ(a.evaluated[i].e.fitness, b.evaluated[i].e.fitness);
+    for (std::size_t i = 0; i < a.evaluated.size(); ++i)
+      EXPECT_EQ(a.evaluated[i].e.fitness, b.evaluated[i].e.fitness);
     EXPECT_EQ(a.history.size(), 7u);
-    for (std::size_t i = 1; i < a.history.size(); ++i) EXPECT_LE(a.history[i], a.history[i - 1]);  // elitist
+    for (std::size_t i = 1; i < a.history.size(); ++i)
+      EXPECT_LE(a.history[i], a.history[i - 1]);  // elitist
     EXPECT_TRUE(std::isfinite(a.best_eval.fitness));
     EXPECT_NE(lpq::layer_mode(a.best[0]), 2);
   }
