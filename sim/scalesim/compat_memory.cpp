@@ -2,6 +2,8 @@
 #include "sim/scalesim/compat_memory.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 #include <vector>
 
 namespace lpsim::scalesim {
@@ -32,6 +34,7 @@ class ReadBuffer {
 
   void access(std::int64_t addr, std::int64_t cycle) {
     if (first_req_ < 0) first_req_ = cycle;
+    ++elems_;
     std::uint32_t& s = stamp_[static_cast<std::size_t>(addr)];
     if (s == epoch_) return;
     s = epoch_;
@@ -39,9 +42,23 @@ class ReadBuffer {
     if (++in_epoch_ == kActiveSets * n_) {
       ++events_;
       last_event_ = cycle;
+      last_event_elem_ = elems_;
       ++epoch_;
       in_epoch_ = 0;
     }
+  }
+
+  // Progress counters, to find a repeating stretch of identical requests.
+  struct Mark {
+    std::int64_t elems, misses, events, last_event_elem;
+  };
+  Mark mark() const { return {elems_, misses_, events_, last_event_elem_}; }
+  // `reps` more repetitions of a stretch that added `misses` and `events` and lasts `cycles`:
+  // the buffer's state after each is the same as after the stretch just simulated.
+  void repeat(std::int64_t reps, std::int64_t misses, std::int64_t events, std::int64_t cycles) {
+    misses_ += reps * misses;
+    events_ += reps * events;
+    if (events > 0) last_event_ += reps * cycles;
   }
 
   CompatDram finish() const {
@@ -63,7 +80,7 @@ class ReadBuffer {
   std::vector<std::uint32_t> stamp_;
   std::uint32_t epoch_ = 1;
   std::int64_t in_epoch_ = 0, misses_ = 0, events_ = 0;
-  std::int64_t first_req_ = -1, last_event_ = 0;
+  std::int64_t first_req_ = -1, last_event_ = 0, last_event_elem_ = 0, elems_ = 0;
 };
 
 // SCALE-Sim's OFMAP write buffer: writes are packed into lines of `bw` words; when more than
@@ -196,6 +213,79 @@ bool compat_memory_fits(const ScaleSimConfig& cfg, const Layer& layer, const Fol
          ofmap_writes(cfg.dataflow, layer, g) <= osize / 2;
 }
 
+namespace {
+
+// Stalls of the OFMAP write buffer, as (row, stalls up to and including the row) at each row
+// that stalls; row i is issued at i + stalls before it.
+struct Timeline {
+  std::vector<std::pair<std::int64_t, std::int64_t>> steps;
+  std::int64_t before(std::int64_t row) const {
+    auto it = std::lower_bound(steps.begin(), steps.end(), std::make_pair(row, std::int64_t{-1}));
+    return it == steps.begin() ? 0 : std::prev(it)->second;
+  }
+};
+
+// Runs one operand's requests through its read buffer, fold by fold (col folds outer).
+// `row(fc, fr, r, cycle)` issues the requests of demand row r of a fold. Requests that
+// depend on the row fold only (key_fr) repeat every col fold; those that depend on the col
+// fold only (key_fc) repeat on consecutive folds. Once a repetition ends in the same state as
+// the one before it (same position of its last prefetch event, or no miss at all), every
+// later repetition does too, and the rest of the stretch is counted without being walked
+// (only when nothing stalls, so that repetitions are equally long).
+template <class Row>
+void run_reads(ReadBuffer& buf, const FoldGeometry& g, std::int64_t rows, bool key_fr, bool key_fc,
+               const Timeline& tl, Row row) {
+  const bool stall_free = tl.steps.empty();
+  auto fold = [&](std::int64_t fc, std::int64_t fr) {
+    const std::int64_t base = (fc * g.row_folds + fr) * rows;
+    for (std::int64_t r = 0; r < rows; ++r)
+      row(fc, fr, r, stall_free ? base + r : base + r + tl.before(base + r));
+  };
+  struct Unit {
+    std::int64_t misses = 0, events = 0, pos = -1;
+  };
+  auto measure = [&](const ReadBuffer::Mark& a, const ReadBuffer::Mark& b) {
+    Unit u;
+    u.misses = b.misses - a.misses;
+    u.events = b.events - a.events;
+    u.pos = u.events > 0 ? b.last_event_elem - a.elems : -1;
+    return u;
+  };
+  auto steady = [](const Unit& prev, const Unit& cur) {
+    return cur.misses == 0 || (cur.events > 0 && prev.events > 0 && cur.pos == prev.pos);
+  };
+  if (key_fr) {
+    Unit prev;
+    for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
+      const ReadBuffer::Mark a = buf.mark();
+      for (std::int64_t fr = 0; fr < g.row_folds; ++fr) fold(fc, fr);
+      const Unit u = measure(a, buf.mark());
+      if (stall_free && fc > 0 && steady(prev, u)) {
+        buf.repeat(g.col_folds - 1 - fc, u.misses, u.events, g.row_folds * rows);
+        return;
+      }
+      prev = u;
+    }
+    return;
+  }
+  for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
+    Unit prev;
+    for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
+      const ReadBuffer::Mark a = buf.mark();
+      fold(fc, fr);
+      if (!key_fc) continue;
+      const Unit u = measure(a, buf.mark());
+      if (stall_free && fr > 0 && steady(prev, u)) {
+        buf.repeat(g.row_folds - 1 - fr, u.misses, u.events, rows);
+        break;
+      }
+      prev = u;
+    }
+  }
+}
+
+}  // namespace
+
 CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
                                 const FoldGeometry& g, const std::int64_t sram_rows[6]) {
   const Dataflow df = cfg.dataflow;
@@ -203,94 +293,121 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
   const std::int64_t n_i = items_per_set(cfg.ifmap_sram_kb), n_f = items_per_set(cfg.filter_sram_kb);
   const bool ifm_on = layer.ifmap_footprint() >= kActiveSets * n_i;
   const bool fil_on = layer.filter_footprint() >= kActiveSets * n_f;
+  const std::int64_t writes = ofmap_writes(df, layer, g);
+  const std::int64_t osize = cfg.ofmap_sram_kb * 1024;
+  const bool ofm_on = writes > osize / 2;
+  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
+  const std::int64_t all_rows = g.folds() * rows;
+  CompatMemory mem;
+
+  // Pass 1: the OFMAP write buffer (CALC read buffers never stall, so it alone sets the
+  // timeline).
+  Timeline tl;
+  if (ofm_on) {
+    WriteBuffer ofm(osize, ac);
+    std::int64_t stall = 0, last_out = 0;
+    for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
+      for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
+        const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
+        const std::int64_t base = (fc * g.row_folds + fr) * rows;
+        // Valid OFMAP lanes c of row r: os r - c in [T-1 + AR-ru, T+AR-2]; ws/is r - c in
+        // [2AR-1, 2AR+T-2]; c < cu.
+        const std::int64_t lo_off = df == Dataflow::os ? t - 1 + ar - ru : 2 * ar - 1;
+        const std::int64_t hi_off = df == Dataflow::os ? t + ar - 2 : 2 * ar + t - 2;
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const std::int64_t cyc = base + r + stall;
+          const std::int64_t lo = std::max<std::int64_t>(0, r - hi_off), hi = std::min(cu - 1, r - lo_off);
+          const std::int64_t out = hi >= lo ? ofm.row(hi - lo + 1, cyc) : cyc;
+          if (out != cyc) {
+            stall += out - cyc;
+            tl.steps.emplace_back(base + r, stall);
+          }
+          last_out = out;
+        }
+      }
+    }
+    mem.ofmap = ofm.finish(last_out);
+    mem.stall_cycles = stall;
+    mem.total_cycles = last_out;
+  } else {
+    mem.total_cycles = all_rows - 1;
+    mem.ofmap.count = writes;
+    mem.ofmap.start = static_cast<double>(mem.total_cycles);
+    mem.ofmap.stop = static_cast<double>(mem.total_cycles + ceil_div(writes, ac) - 1);
+  }
+  auto issue = [&](std::int64_t row) { return row + tl.before(row); };
+  // Reads are served one cycle after issue; a write row is served after its own stall.
+  double* const reads_at[4] = {&mem.ifmap_sram_start, &mem.ifmap_sram_stop, &mem.filter_sram_start,
+                               &mem.filter_sram_stop};
+  for (int k = 0; k < 4; ++k) *reads_at[k] = static_cast<double>(issue(sram_rows[k]) + 1);
+  mem.ofmap_sram_start = static_cast<double>(sram_rows[4] + tl.before(sram_rows[4] + 1));
+  mem.ofmap_sram_stop = static_cast<double>(sram_rows[5] + tl.before(sram_rows[5] + 1));
+
+  // Pass 2: the read buffers of the operands that overflow.
   const std::int64_t hh = layer.ifmap_h, ww = layer.ifmap_w, ch = layer.channels;
   const std::int64_t s_c = layer.filter_w * ch;
   const std::int64_t window = layer.window(), f_w = layer.ofmap_w(), px = layer.ofmap_px();
-
-  ReadBuffer ifm(n_i, ifm_on ? hh * ww * ch : 0);
-  ReadBuffer fil(n_f, fil_on ? window * layer.num_filters : 0);
-  WriteBuffer ofm(cfg.ofmap_sram_kb * 1024, ac);
-
-  // IFMAP address of operand element (pixel p, window index w): SCALE-Sim's im2col with -1
-  // (not fetched) where the window overhangs the input.
-  std::vector<std::int64_t> w_row, w_col, w_off, p_row, p_col, p_base;
   if (ifm_on) {
-    w_row.resize(window), w_col.resize(window), w_off.resize(window);
+    // IFMAP address of operand element (pixel p, window index w): SCALE-Sim's im2col; -1 (no
+    // request) where the window overhangs the input.
+    std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px), p_base(px);
     for (std::int64_t w = 0; w < window; ++w) {
       const std::int64_t r = w / s_c, k = w % s_c, c = k / ch, cc = k % ch;
       w_row[w] = r, w_col[w] = c, w_off[w] = (r * ww + c) * ch + cc;
     }
-    p_row.resize(px), p_col.resize(px), p_base.resize(px);
     for (std::int64_t p = 0; p < px; ++p) {
       const std::int64_t ir = p / f_w * layer.stride_h, ic = p % f_w * layer.stride_w;
       p_row[p] = ir, p_col[p] = ic, p_base[p] = (ir * ww + ic) * ch;
     }
-  }
-  auto ifmap_read = [&](std::int64_t p, std::int64_t w, std::int64_t cycle) {
-    if (p_row[p] + w_row[w] < hh && p_col[p] + w_col[w] < ww) ifm.access(p_base[p] + w_off[w], cycle);
-  };
-  auto filter_read = [&](std::int64_t w, std::int64_t m, std::int64_t cycle) {
-    fil.access(m * window + w, cycle);
-  };
-
-  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
-  CompatMemory mem;
-  double* const sram_at[6] = {&mem.ifmap_sram_start, &mem.ifmap_sram_stop, &mem.filter_sram_start,
-                              &mem.filter_sram_stop, &mem.ofmap_sram_start, &mem.ofmap_sram_stop};
-  std::int64_t stall = 0, row_base = 0, last_out = 0;
-  for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
-    for (std::int64_t fr = 0; fr < g.row_folds; ++fr, row_base += rows) {
-      const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
-      const std::int64_t r0 = fr * ar, c0 = fc * ac;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t cyc = row_base + r + stall;
-        std::int64_t olo = 0, ohi = -1;  // valid OFMAP lanes of this row
-        if (df == Dataflow::os) {
-          if (ifm_on)
-            for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
-              ifmap_read(r0 + c, r - c, cyc);
-          if (fil_on)
-            for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(cu - 1, r); c <= e; ++c)
-              filter_read(r - c, c0 + c, cyc);
-          olo = std::max<std::int64_t>(0, r - (t + ar - 2));
-          ohi = std::min(cu - 1, r - (t - 1 + ar - ru));
-        } else {
-          // Streamed operand: lane c carries operand row r0 + c at time u - AR, u = r - c.
-          const std::int64_t lo = std::max<std::int64_t>(0, r - (ar + t - 1)), hi = std::min(ru - 1, r - ar);
-          const bool stream_on = df == Dataflow::ws ? ifm_on : fil_on;
-          if (stream_on)
-            for (std::int64_t c = lo; c <= hi; ++c) {
-              if (df == Dataflow::ws)
-                ifmap_read(r - c - ar, r0 + c, cyc);
-              else
-                filter_read(r0 + c, r - c - ar, cyc);
-            }
-          // Stationary tile: rows 0..AR-1 hold operand rows r0 + AR-1-r (flipped).
-          const bool stat_on = df == Dataflow::ws ? fil_on : ifm_on;
-          if (stat_on && r < ar && ar - 1 - r < ru)
-            for (std::int64_t c = 0; c < cu; ++c) {
-              if (df == Dataflow::ws)
-                filter_read(r0 + ar - 1 - r, c0 + c, cyc);
-              else
-                ifmap_read(c0 + c, r0 + ar - 1 - r, cyc);
-            }
-          olo = std::max<std::int64_t>(0, r - (2 * ar + t - 2));
-          ohi = std::min(cu - 1, r - (2 * ar - 1));
-        }
-        const std::int64_t out = ohi >= olo ? ofm.row(ohi - olo + 1, cyc) : cyc;
-        const std::int64_t i = row_base + r;
-        for (int k = 0; k < 6; ++k)
-          if (sram_rows[k] == i) *sram_at[k] = static_cast<double>(k < 4 ? cyc + 1 : out);
-        stall += out - cyc;
-        last_out = out;
-      }
+    ReadBuffer ifm(n_i, hh * ww * ch);
+    auto read = [&](std::int64_t p, std::int64_t w, std::int64_t cycle) {
+      if (p_row[p] + w_row[w] < hh && p_col[p] + w_col[w] < ww) ifm.access(p_base[p] + w_off[w], cycle);
+    };
+    if (df == Dataflow::os) {  // streamed: lane c = pixel r0 + c, window index r - c
+      run_reads(ifm, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+        for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
+          read(r0 + c, r - c, cyc);
+      });
+    } else if (df == Dataflow::ws) {  // streamed: lane c = window index r0 + c, pixel r - c - AR
+      run_reads(ifm, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+        for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
+          read(r - c - ar, r0 + c, cyc);
+      });
+    } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c pixel c0 + c
+      run_reads(ifm, g, rows, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
+        if (r >= ar || ar - 1 - r >= ru) return;
+        for (std::int64_t c = 0; c < cu; ++c) read(fc * ac + c, fr * ar + ar - 1 - r, cyc);
+      });
     }
+    mem.ifmap = ifm.finish();
   }
-  mem.stall_cycles = stall;
-  mem.total_cycles = last_out;
-  mem.ifmap = ifm.finish();
-  mem.filter = fil.finish();
-  mem.ofmap = ofm.finish(last_out);
+  if (fil_on) {
+    ReadBuffer fil(n_f, window * layer.num_filters);
+    auto read = [&](std::int64_t w, std::int64_t m, std::int64_t cycle) { fil.access(m * window + w, cycle); };
+    if (df == Dataflow::os) {  // streamed: lane c = filter c0 + c, window index r - c
+      run_reads(fil, g, rows, false, true, tl, [&](std::int64_t fc, std::int64_t, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t cu = g.cols_used(fc), c0 = fc * ac;
+        for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(cu - 1, r); c <= e; ++c)
+          read(r - c, c0 + c, cyc);
+      });
+    } else if (df == Dataflow::is) {  // streamed: lane c = window index r0 + c, filter r - c - AR
+      run_reads(fil, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+        for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
+          read(r0 + c, r - c - ar, cyc);
+      });
+    } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c filter c0 + c
+      run_reads(fil, g, rows, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+        const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
+        if (r >= ar || ar - 1 - r >= ru) return;
+        for (std::int64_t c = 0; c < cu; ++c) read(fr * ar + ar - 1 - r, fc * ac + c, cyc);
+      });
+    }
+    mem.filter = fil.finish();
+  }
   return mem;
 }
 
