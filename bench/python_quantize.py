@@ -7,10 +7,12 @@ doing the same LP quantization with np.log2-based rounding, in one run (docs/ben
 numpy baseline: L = log2|x| (float32, as numpy computes it for a float32 array), the nearest
 LP value by np.searchsorted in the format's midpoints of L, the sign put back, zero kept and
 NaN to NaN: the usual vectorised way of rounding to a logarithmic grid. Prints the median
-time of each and the values per second; the agreement of the two results is printed too (the
+wall and CPU time of each and the values per second (the machine is shared: per CPU-second is
+the steadier figure for one thread); the agreement of the two results is printed too (the
 baseline differs only where float32 log2 rounds across a midpoint).
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -37,12 +39,14 @@ def numpy_lp(x, fmt):
 
 
 def median_time(fn, reps):
-    times = []
+    """Median wall and CPU (process: all threads) seconds of fn()."""
+    wall, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main():
@@ -65,13 +69,17 @@ def main():
     t_np = median_time(lambda: numpy_lp(x, fmt), max(3, args.reps // 2))
     rows.append(("numpy log2 + searchsorted", t_np))
 
-    print(f"{args.n} float32 values ~ N(0, 0.05^2), LP<8,2,2,0>, median of {args.reps} runs")
-    for name, t in rows:
-        print(f"{name:40s} {t * 1e3:9.1f} ms  {args.n / t / 1e6:8.1f} M values/s")
+    print(f"{args.n} float32 values ~ N(0, 0.05^2), LP<8,2,2,0>, median of {args.reps} runs "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"{'':40s} {'wall':>9s}  {'M values/s':>10s}  {'CPU':>9s}  {'M values/CPU-s':>14s}")
+    for name, (w, c) in rows:
+        print(f"{name:40s} {w * 1e3:7.1f} ms  {args.n / w / 1e6:10.1f}  {c * 1e3:7.1f} ms  "
+              f"{args.n / c / 1e6:14.1f}")
     ours = lpsim.LogarithmicPosit(x, nbits=8, es=2, rs=2, sf=0)
     base = numpy_lp(x, fmt)
     same = np.count_nonzero(ours == base)
-    print(f"speed-up over numpy: {t_np / min(t for _, t in rows[:-1]):.1f}x; "
+    best = min(w for _, (w, _) in rows[:-1])
+    print(f"speed-up over numpy (wall): {t_np[0] / best:.1f}x; "
           f"results identical on {same} of {args.n} values")
 
 
