@@ -10,6 +10,15 @@ of the LP accelerator simulator (docs/python.md).
 Bad input (a format text, a workload key, a file) raises lpsim.Error, a ValueError, with the
 message `lpsim` prints after "lpsim: error: ".
 """
+try:
+    import numpy  # noqa: F401
+except ImportError as _e:  # e.g. a pyenv python3 earlier on PATH than Debian's
+    import sys as _sys
+    from . import _build
+    raise ImportError(f"lpsim needs numpy, which {_sys.executable} cannot import; lpsim was built "
+                      f"for {_build.PYTHON} (Python {_build.PYTHON_VERSION}, Debian "
+                      "python3-numpy): run that interpreter") from _e
+
 from ._lpsim import Error, decimal_accuracy, get_num_threads, set_num_threads
 from ._formats import Format, LogarithmicPosit, best_sf, error_stats
 from ._runs import RunResult, SweepResult, run, sweep
