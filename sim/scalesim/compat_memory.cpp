@@ -33,6 +33,11 @@ class ReadBuffer {
   ReadBuffer(std::int64_t n, std::int64_t words) : n_(n), stamp_(static_cast<std::size_t>(words), 0) {}
 
   void access(std::int64_t addr, std::int64_t cycle) {
+    if (locate_ >= 0) {  // replaying a repetition that was counted, not walked
+      if (located_ == locate_) last_event_ = cycle;
+      if (located_++ > locate_) stamp_[static_cast<std::size_t>(addr)] = epoch_;
+      return;
+    }
     if (first_req_ < 0) first_req_ = cycle;
     ++elems_;
     std::uint32_t& s = stamp_[static_cast<std::size_t>(addr)];
@@ -53,6 +58,7 @@ class ReadBuffer {
     std::int64_t elems, misses, events, last_event_elem;
   };
   Mark mark() const { return {elems_, misses_, events_, last_event_elem_}; }
+  std::int64_t epoch_words() const { return kActiveSets * n_; }
   // `reps` more repetitions of a stretch that added `misses` and `events` and lasts `cycles`:
   // the buffer's state after each is the same as after the stretch just simulated.
   void repeat(std::int64_t reps, std::int64_t misses, std::int64_t events, std::int64_t cycles) {
@@ -60,6 +66,26 @@ class ReadBuffer {
     events_ += reps * events;
     if (events > 0) last_event_ += reps * cycles;
   }
+  // `reps` more repetitions of a stretch of `elems` requests to distinct words, each a miss,
+  // with elems >= 50 n (so every repetition has a prefetch event and the words resident at
+  // its start are evicted before it reaches them: it is all misses again). Returns the
+  // request index, within the last repetition, of the last event; the caller then replays
+  // that repetition (replay_begin/end) to find its cycle and the words left resident.
+  std::int64_t repeat_all_miss(std::int64_t reps, std::int64_t elems) {
+    const std::int64_t per = kActiveSets * n_, x = reps * elems;
+    const std::int64_t last = x - (in_epoch_ + x) % per;  // misses up to the last event
+    misses_ += x;
+    elems_ += x;
+    events_ += (in_epoch_ + x) / per;
+    in_epoch_ = (in_epoch_ + x) % per;
+    return (last - 1) % elems;
+  }
+  void replay_begin(std::int64_t event_index) {
+    ++epoch_;
+    locate_ = event_index;
+    located_ = 0;
+  }
+  void replay_end() { locate_ = -1; }
 
   CompatDram finish() const {
     CompatDram d;
@@ -81,6 +107,7 @@ class ReadBuffer {
   std::uint32_t epoch_ = 1;
   std::int64_t in_epoch_ = 0, misses_ = 0, events_ = 0;
   std::int64_t first_req_ = -1, last_event_ = 0, last_event_elem_ = 0, elems_ = 0;
+  std::int64_t locate_ = -1, located_ = 0;
 };
 
 // SCALE-Sim's OFMAP write buffer: writes are packed into lines of `bw` words; when more than
@@ -232,9 +259,12 @@ struct Timeline {
 // the one before it (same position of its last prefetch event, or no miss at all), every
 // later repetition does too, and the rest of the stretch is counted without being walked
 // (only when nothing stalls, so that repetitions are equally long).
+// `distinct`: the requests of one repetition are to distinct words (filter streams), so a
+// repetition of all misses at least 50 n long is followed by more of the same
+// (ReadBuffer::repeat_all_miss).
 template <class Row>
 void run_reads(ReadBuffer& buf, const FoldGeometry& g, std::int64_t rows, bool key_fr, bool key_fc,
-               const Timeline& tl, Row row) {
+               bool distinct, const Timeline& tl, Row row) {
   const bool stall_free = tl.steps.empty();
   auto fold = [&](std::int64_t fc, std::int64_t fr) {
     const std::int64_t base = (fc * g.row_folds + fr) * rows;
@@ -242,14 +272,18 @@ void run_reads(ReadBuffer& buf, const FoldGeometry& g, std::int64_t rows, bool k
       row(fc, fr, r, stall_free ? base + r : base + r + tl.before(base + r));
   };
   struct Unit {
-    std::int64_t misses = 0, events = 0, pos = -1;
+    std::int64_t misses = 0, events = 0, pos = -1, elems = 0;
   };
   auto measure = [&](const ReadBuffer::Mark& a, const ReadBuffer::Mark& b) {
     Unit u;
     u.misses = b.misses - a.misses;
     u.events = b.events - a.events;
     u.pos = u.events > 0 ? b.last_event_elem - a.elems : -1;
+    u.elems = b.elems - a.elems;
     return u;
+  };
+  auto all_miss = [&](const Unit& u) {
+    return distinct && u.misses == u.elems && u.elems >= buf.epoch_words();
   };
   auto steady = [](const Unit& prev, const Unit& cur) {
     return cur.misses == 0 || (cur.events > 0 && prev.events > 0 && cur.pos == prev.pos);
@@ -260,6 +294,12 @@ void run_reads(ReadBuffer& buf, const FoldGeometry& g, std::int64_t rows, bool k
       const ReadBuffer::Mark a = buf.mark();
       for (std::int64_t fr = 0; fr < g.row_folds; ++fr) fold(fc, fr);
       const Unit u = measure(a, buf.mark());
+      if (stall_free && fc + 1 < g.col_folds && all_miss(u)) {
+        buf.replay_begin(buf.repeat_all_miss(g.col_folds - 1 - fc, u.elems));
+        for (std::int64_t fr = 0; fr < g.row_folds; ++fr) fold(g.col_folds - 1, fr);
+        buf.replay_end();
+        return;
+      }
       if (stall_free && fc > 0 && steady(prev, u)) {
         buf.repeat(g.col_folds - 1 - fc, u.misses, u.events, g.row_folds * rows);
         return;
@@ -275,6 +315,12 @@ void run_reads(ReadBuffer& buf, const FoldGeometry& g, std::int64_t rows, bool k
       fold(fc, fr);
       if (!key_fc) continue;
       const Unit u = measure(a, buf.mark());
+      if (stall_free && fr + 1 < g.row_folds && all_miss(u)) {
+        buf.replay_begin(buf.repeat_all_miss(g.row_folds - 1 - fr, u.elems));
+        fold(fc, g.row_folds - 1);
+        buf.replay_end();
+        break;
+      }
       if (stall_free && fr > 0 && steady(prev, u)) {
         buf.repeat(g.row_folds - 1 - fr, u.misses, u.events, rows);
         break;
@@ -364,19 +410,19 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
       if (p_row[p] + w_row[w] < hh && p_col[p] + w_col[w] < ww) ifm.access(p_base[p] + w_off[w], cycle);
     };
     if (df == Dataflow::os) {  // streamed: lane c = pixel r0 + c, window index r - c
-      run_reads(ifm, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+      run_reads(ifm, g, rows, true, false, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
         const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
         for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
           read(r0 + c, r - c, cyc);
       });
     } else if (df == Dataflow::ws) {  // streamed: lane c = window index r0 + c, pixel r - c - AR
-      run_reads(ifm, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+      run_reads(ifm, g, rows, true, false, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
         const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
         for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
           read(r - c - ar, r0 + c, cyc);
       });
     } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c pixel c0 + c
-      run_reads(ifm, g, rows, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+      run_reads(ifm, g, rows, false, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
         const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
         if (r >= ar || ar - 1 - r >= ru) return;
         for (std::int64_t c = 0; c < cu; ++c) read(fc * ac + c, fr * ar + ar - 1 - r, cyc);
@@ -388,19 +434,19 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
     ReadBuffer fil(n_f, window * layer.num_filters);
     auto read = [&](std::int64_t w, std::int64_t m, std::int64_t cycle) { fil.access(m * window + w, cycle); };
     if (df == Dataflow::os) {  // streamed: lane c = filter c0 + c, window index r - c
-      run_reads(fil, g, rows, false, true, tl, [&](std::int64_t fc, std::int64_t, std::int64_t r, std::int64_t cyc) {
+      run_reads(fil, g, rows, false, true, true, tl, [&](std::int64_t fc, std::int64_t, std::int64_t r, std::int64_t cyc) {
         const std::int64_t cu = g.cols_used(fc), c0 = fc * ac;
         for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(cu - 1, r); c <= e; ++c)
           read(r - c, c0 + c, cyc);
       });
     } else if (df == Dataflow::is) {  // streamed: lane c = window index r0 + c, filter r - c - AR
-      run_reads(fil, g, rows, true, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+      run_reads(fil, g, rows, true, false, true, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
         const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
         for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
           read(r0 + c, r - c - ar, cyc);
       });
     } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c filter c0 + c
-      run_reads(fil, g, rows, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+      run_reads(fil, g, rows, false, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
         const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
         if (r >= ar || ar - 1 - r >= ru) return;
         for (std::int64_t c = 0; c < cu; ++c) read(fr * ar + ar - 1 - r, fc * ac + c, cyc);
