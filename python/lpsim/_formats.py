@@ -121,8 +121,13 @@ class Format:
 
     @property
     def params(self):
-        """The parameters as a dict, e.g. {'n': 8, 'es': 2, 'rs': 3, 'sf': 0}."""
-        return dict(self._codec.params)
+        """The parameters as a dict, e.g. {'n': 8, 'es': 2, 'rs': 3, 'sf': 0}; a fitted
+        format leaves out the one it fits (INT scale, AdaptivFloat exp_min)."""
+        p = dict(self._codec.params)
+        if self._fitted:
+            p.pop("scale", None)
+            p.pop("exp_min", None)
+        return p
 
     def __repr__(self):
         extra = f", axis={self.axis}" if self.axis is not None else ""

@@ -100,6 +100,7 @@ def test_format_properties():
     assert lpsim.Format("posit:8,2").params == {"n": 8, "es": 2}
     assert lpsim.Format("af:8,3,-7").params == {"n": 8, "e": 3, "exp_min": -7}
     assert lpsim.Format(f) == f
+    assert lpsim.Format("int:8").params == {"n": 8} and lpsim.Format("af:8,3").params == {"n": 8, "e": 3}
 
 
 def best_sf_brute_force(x, n, es, rs):
