@@ -50,6 +50,7 @@ class RunResult:
     summary  -- dict: summary.json of `lpsim run` (totals, accuracy_vs_fp32, energy, area,
                 action counts, per-layer entries; docs/outputs.md)
     layers   -- list of dicts: the rows of layers.csv, numbers as int/float, true/false as bool
+                (layers_array(): the same as a numpy structured array)
     console  -- the table `lpsim run` prints
     verified -- every layer bit-exact against the reference (False with check=False)
     first_mismatch -- "" or the first layer that differed
@@ -67,6 +68,24 @@ class RunResult:
 
     def __getitem__(self, key):
         return self.summary[key]
+
+    def layers_array(self):
+        """The per-layer records as a numpy structured array (one field per layers.csv column:
+        bool, int64, float64 or a string)."""
+        import numpy as np
+        cols = list(self.layers[0]) if self.layers else []
+        types = []
+        for c in cols:
+            vals = [row[c] for row in self.layers]
+            if all(isinstance(v, bool) for v in vals):
+                types.append((c, np.bool_))
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+                types.append((c, np.int64))
+            elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                types.append((c, np.float64))
+            else:
+                types.append((c, f"U{max(len(str(v)) for v in vals)}"))
+        return np.array([tuple(row[c] for c in cols) for row in self.layers], dtype=types)
 
     def __repr__(self):
         s = self.summary

@@ -50,6 +50,10 @@ def test_run_equals_cli_summary_and_layers(cli_run):
             else:
                 assert g == v, k
     assert "verified: yes" in r.console
+    arr = r.layers_array()
+    assert arr.shape == (len(layers),) and list(arr.dtype.names) == list(layers[0])
+    assert int(arr["cycles"].sum()) == sum(int(l["cycles"]) for l in layers)
+    assert list(arr["layer"]) == [l["layer"] for l in layers] and arr["verified"].all()
 
 
 def test_dict_workload_equals_the_file(lpsim_exe, tmp_path):
