@@ -201,6 +201,68 @@ void add(const FloatTensor& x, const FloatTensor& y, FloatTensor& out) {
     o[i] = x.data[static_cast<std::size_t>(ox[i])] + y.data[static_cast<std::size_t>(oy[i])];
 }
 
+// Mul, Sub, Div (and Add's rule): numpy broadcast.
+template <class F>
+void binary(const FloatTensor& x, const FloatTensor& y, FloatTensor& out, F f) {
+  float* o = out.data.data();
+  if (x.shape == y.shape) {
+    for (std::size_t i = 0; i < out.data.size(); ++i) o[i] = f(x.data[i], y.data[i]);
+    return;
+  }
+  const auto ox = broadcast_offsets(out.shape, x.shape, 1);
+  const auto oy = broadcast_offsets(out.shape, y.shape, 1);
+  for (std::size_t i = 0; i < out.data.size(); ++i)
+    o[i] = f(x.data[static_cast<std::size_t>(ox[i])], y.data[static_cast<std::size_t>(oy[i])]);
+}
+
+template <class F>
+void unary(const FloatTensor& x, FloatTensor& out, F f) {
+  for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = f(x.data[i]);
+}
+
+// Mean over node.attrs.axes (sums in double).
+void reduce_mean(const Node& node, const FloatTensor& x, FloatTensor& out) {
+  const Shape& s = x.shape;
+  std::vector<bool> red(s.size(), false);
+  int64_t count = 1;
+  for (int64_t a : node.attrs.axes) {
+    red[static_cast<std::size_t>(a)] = true;
+    count *= s[static_cast<std::size_t>(a)];
+  }
+  // The kept-axes shape, row-major: the output's flat order.
+  Shape kept(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) kept[i] = red[i] ? 1 : s[i];
+  const auto to_out = broadcast_offsets(s, kept, 1);
+  std::vector<double> sum(out.data.size(), 0.0);
+  for (std::size_t i = 0; i < x.data.size(); ++i)
+    sum[static_cast<std::size_t>(to_out[i])] += x.data[i];
+  for (std::size_t i = 0; i < sum.size(); ++i)
+    out.data[i] = static_cast<float>(sum[i] / static_cast<double>(count));
+}
+
+void pad(const Node& node, const FloatTensor& x, FloatTensor& out) {
+  std::fill(out.data.begin(), out.data.end(), node.attrs.pad_value);
+  const std::size_t r = x.shape.size();
+  std::vector<int64_t> ostride(r, 1);
+  for (std::size_t d = r; d-- > 1;) ostride[d - 1] = ostride[d] * out.shape[d];
+  int64_t base = 0;
+  for (std::size_t d = 0; d < r; ++d) base += node.attrs.pads_nd[d] * ostride[d];
+  // Copy row by row along the last axis.
+  const int64_t row = r ? x.shape[r - 1] : 1;
+  const int64_t rows = row ? num_elements(x.shape) / row : 0;
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t rr = 0; rr < rows; ++rr) {
+    int64_t off = base;
+    for (std::size_t d = 0; d + 1 < r; ++d) off += idx[d] * ostride[d];
+    std::memcpy(out.data.data() + off, x.data.data() + rr * row,
+                sizeof(float) * static_cast<std::size_t>(row));
+    for (std::size_t d = r - 1; d-- > 0;) {
+      if (++idx[d] < x.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
 void pool(const Node& node, const FloatTensor& x, FloatTensor& out) {
   const auto& at = node.attrs;
   const int64_t planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3];
@@ -404,6 +466,37 @@ FloatTensor eval_node_fp32(const Node& node, const std::vector<const FloatTensor
       break;
     case OpKind::LayerNorm:
       layer_norm(node, x, out);
+      break;
+    case OpKind::Mul:
+      binary(x, *inputs[1], out, [](float a, float b) { return a * b; });
+      break;
+    case OpKind::Sub:
+      binary(x, *inputs[1], out, [](float a, float b) { return a - b; });
+      break;
+    case OpKind::Div:
+      binary(x, *inputs[1], out, [](float a, float b) { return a / b; });
+      break;
+    case OpKind::Sigmoid:
+      unary(x, out, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+      break;
+    case OpKind::HardSigmoid: {
+      const float al = node.attrs.alpha, be = node.attrs.beta;
+      unary(x, out, [al, be](float v) { return std::max(0.0f, std::min(1.0f, al * v + be)); });
+      break;
+    }
+    case OpKind::HardSwish:
+      unary(x, out, [](float v) {
+        return v * std::max(0.0f, std::min(1.0f, v * (1.0f / 6.0f) + 0.5f));
+      });
+      break;
+    case OpKind::Erf:
+      unary(x, out, [](float v) { return std::erf(v); });
+      break;
+    case OpKind::ReduceMean:
+      reduce_mean(node, x, out);
+      break;
+    case OpKind::Pad:
+      pad(node, x, out);
       break;
   }
   return out;

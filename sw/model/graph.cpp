@@ -84,6 +84,24 @@ const char* op_name(OpKind op) {
       return "LayerNorm";
     case OpKind::Gelu:
       return "Gelu";
+    case OpKind::Mul:
+      return "Mul";
+    case OpKind::Sub:
+      return "Sub";
+    case OpKind::Div:
+      return "Div";
+    case OpKind::Sigmoid:
+      return "Sigmoid";
+    case OpKind::HardSigmoid:
+      return "HardSigmoid";
+    case OpKind::HardSwish:
+      return "HardSwish";
+    case OpKind::Erf:
+      return "Erf";
+    case OpKind::ReduceMean:
+      return "ReduceMean";
+    case OpKind::Pad:
+      return "Pad";
   }
   return "?";
 }
@@ -93,7 +111,22 @@ bool is_compute(OpKind op) {
 }
 
 bool is_host_fp32(OpKind op) {
-  return op == OpKind::Softmax || op == OpKind::LayerNorm || op == OpKind::Gelu;
+  switch (op) {
+    case OpKind::Softmax:
+    case OpKind::LayerNorm:
+    case OpKind::Gelu:
+    case OpKind::Mul:
+    case OpKind::Sub:
+    case OpKind::Div:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Erf:
+    case OpKind::ReduceMean:
+      return true;
+    default:
+      return false;
+  }
 }
 
 namespace {
@@ -297,12 +330,52 @@ std::vector<Shape> infer_unchecked(const Node& node, const std::vector<Shape>& i
       return {out};
     }
     case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Sub:
+    case OpKind::Div:
       expect_inputs(node, in, 2);
       return {broadcast(node, in[0], in[1])};
     case OpKind::Relu:
     case OpKind::Gelu:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Erf:
       expect_inputs(node, in, 1);
       return {in[0]};
+    case OpKind::ReduceMean: {
+      expect_inputs(node, in, 1);
+      if (a.axes.empty()) throw node_error(node, "has no axes");
+      Shape out;
+      for (std::size_t i = 0, k = 0; i < in[0].size(); ++i) {
+        const bool reduced = k < a.axes.size() && a.axes[k] == static_cast<int64_t>(i);
+        if (reduced) ++k;
+        if (!reduced)
+          out.push_back(in[0][i]);
+        else if (a.keepdims)
+          out.push_back(1);
+      }
+      for (std::size_t k = 0; k < a.axes.size(); ++k)
+        if (a.axes[k] < 0 || a.axes[k] >= static_cast<int64_t>(in[0].size()) ||
+            (k > 0 && a.axes[k] <= a.axes[k - 1]))
+          throw node_error(node, "axes are not ascending axes of " + shape_str(in[0]));
+      if (out.empty()) out.push_back(1);
+      return {out};
+    }
+    case OpKind::Pad: {
+      expect_inputs(node, in, 1);
+      if (a.pads_nd.size() != 2 * in[0].size())
+        throw node_error(node, "has " + std::to_string(a.pads_nd.size()) + " pads for rank " +
+                                   std::to_string(in[0].size()));
+      Shape out = in[0];
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const int64_t b = a.pads_nd[i], e = a.pads_nd[i + out.size()];
+        if (b < 0 || e < 0 || b > kMaxElements || e > kMaxElements)
+          throw node_error(node, "pads must be in 0.." + std::to_string(kMaxElements));
+        out[i] = checked_add(checked_add(out[i], b, "Pad"), e, "Pad");
+      }
+      return {out};
+    }
     case OpKind::Clip:
       expect_inputs(node, in, 1);
       if (!(a.clip_min <= a.clip_max)) throw node_error(node, "clip min exceeds max");

@@ -46,12 +46,23 @@ enum class OpKind {
   Softmax,            // host FP32: softmax(scale * x) along axis
   LayerNorm,          // host FP32: over the last axis, gamma = weights, beta = bias
   Gelu,               // host FP32: exact erf form
+  // Host-side FP32 ops of imported models (docs/models.md, "ONNX import").
+  Mul,          // elementwise, numpy broadcast (squeeze-excitation scale, SiLU)
+  Sub,          // elementwise, numpy broadcast
+  Div,          // elementwise, numpy broadcast
+  Sigmoid,      //
+  HardSigmoid,  // max(0, min(1, alpha * x + beta))
+  HardSwish,    // x * HardSigmoid(x) with alpha 1/6, beta 1/2
+  Erf,          //
+  ReduceMean,   // mean over `axes` (keepdims)
+  Pad,          // constant padding: pads_nd = begin of every axis, then end of every axis
 };
 
 const char* op_name(OpKind op);
 // Conv, Gemm and MatMul: lowered to GEMMs and run on the accelerator.
 bool is_compute(OpKind op);
-// Softmax, LayerNorm, Gelu: run on the host in FP32 in this project.
+// Softmax, LayerNorm, Gelu and the elementwise/reduction ops of imported models (Mul, Sub, Div,
+// Sigmoid, HardSigmoid, HardSwish, Erf, ReduceMean): run on the host in FP32 in this project.
 bool is_host_fp32(OpKind op);
 
 // Attributes of every op kind in one flat struct; each op reads only its own fields.
@@ -75,6 +86,12 @@ struct NodeAttrs {
   std::vector<int64_t> perm;  // Transpose
   float epsilon = 1e-5f;      // LayerNorm
   float scale = 1.0f;         // Softmax input scale (1/sqrt(head_dim) in attention)
+  float alpha = 0.2f;         // HardSigmoid
+  float beta = 0.5f;          // HardSigmoid
+  std::vector<int64_t> axes;  // ReduceMean (normalised, ascending, no repeats)
+  bool keepdims = true;       // ReduceMean
+  std::vector<int64_t> pads_nd;  // Pad: [begin of axis 0..r-1, end of axis 0..r-1], each >= 0
+  float pad_value = 0.0f;        // Pad
 };
 
 struct Node {
