@@ -64,6 +64,7 @@ lpq::Settings settings_of(const LpqSpec& q, int threads) {
   s.activation_bits = q.activation_bits;
   s.es_max = q.es_max;
   s.sf_range = q.sf_range;
+  s.sf_samples = q.sf_samples;
   s.objective = lpq::objective_from_string(q.objective);
   s.tau = q.tau;
   s.local_weight = q.local_weight;

@@ -278,7 +278,8 @@ Workload load_root(const std::string& path, YAML::Node root,
     if (!n.IsMap()) r.fail(n, p, "expected a mapping of LPQ settings (docs/lpq.md)");
     r.check_keys(n, p, {"calibration", "iterations", "population", "block", "diverse", "mutation_rate",
                         "crossover_rate", "weight_bits", "activation_bits", "es_max", "sf_range", "objective",
-                        "tau", "local_weight", "local_layers", "compression", "lambda", "seed", "baselines"});
+                        "tau", "local_weight", "local_layers", "compression", "lambda", "seed", "baselines",
+                        "sf_samples"});
     if (const YAML::Node c = n["calibration"]) {
       r.check_keys(c, "lpq.calibration", {"npy", "count", "seed"});
       if (c["npy"]) q.calibration_npy = get_path(r, c, "lpq.calibration", "npy");
@@ -310,6 +311,7 @@ Workload load_root(const std::string& path, YAML::Node root,
     widths("activation_bits", q.activation_bits);
     q.es_max = static_cast<int>(r.get_int(n, p, "es_max", 0, 4, q.es_max));
     q.sf_range = static_cast<int>(r.get_int(n, p, "sf_range", 0, 32, q.sf_range));
+    q.sf_samples = static_cast<int>(r.get_int(n, p, "sf_samples", 16, 1 << 24, q.sf_samples));
     q.objective = r.get_string(n, p, "objective", {"global-local", "global", "kl", "mse"}, q.objective);
     q.tau = r.get_double(n, p, "tau", 1e-3, 100, q.tau);
     q.local_weight = r.get_double(n, p, "local_weight", 0, 100, q.local_weight);
@@ -408,6 +410,7 @@ std::string effective_yaml(const Workload& w) {
     e << YAML::Key << "activation_bits" << YAML::Value << YAML::Flow << q.activation_bits;
     e << YAML::Key << "es_max" << YAML::Value << q.es_max;
     e << YAML::Key << "sf_range" << YAML::Value << q.sf_range;
+    e << YAML::Key << "sf_samples" << YAML::Value << q.sf_samples;
     e << YAML::Key << "objective" << YAML::Value << q.objective;
     e << YAML::Key << "tau" << YAML::Value << q.tau;
     e << YAML::Key << "local_weight" << YAML::Value << q.local_weight;

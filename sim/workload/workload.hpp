@@ -47,7 +47,7 @@ struct LpqSpec {
   int iterations = 60, population = 8, block = 2, diverse = 3;
   double mutation_rate = 0.5, crossover_rate = 0.5;
   std::vector<int> weight_bits{2, 4, 8}, activation_bits{4, 8};
-  int es_max = 2, sf_range = 2;
+  int es_max = 2, sf_range = 2, sf_samples = 4096;
   std::string objective = "global-local";  // global-local | global | kl | mse
   double tau = 0.1, local_weight = 1.0;
   int local_layers = 4;

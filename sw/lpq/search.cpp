@@ -78,7 +78,7 @@ Problem::Problem(const QuantNet& net, const model::FloatTensor& calibration, con
       for (int n : weight ? s.weight_bits : s.activation_bits)
         for (int es = 0; es <= s.es_max; ++es)
           for (int rs = 1; rs < n; ++rs)
-            m_sf[2 * l + op][sf_index(n, es, rs)] = best_sf(n, es, rs, x, 4096);
+            m_sf[2 * l + op][sf_index(n, es, rs)] = best_sf(n, es, rs, x, static_cast<std::size_t>(s.sf_samples));
     }
 }
 

@@ -40,8 +40,9 @@ struct Settings {
   int diverse = 3;              // random parents mutated with the child per iteration
   std::vector<int> weight_bits{2, 4, 8};
   std::vector<int> activation_bits{4, 8};
-  int es_max = 2;    // es searched in 0..es_max; rs in 1..n-1
-  int sf_range = 2;  // sf searched in best_sf(n, es, rs) +- sf_range
+  int es_max = 2;         // es searched in 0..es_max; rs in 1..n-1
+  int sf_range = 2;       // sf searched in best_sf(n, es, rs) +- sf_range
+  int sf_samples = 4096;  // values (evenly strided) per tensor for the calibrated sf
   Objective objective = Objective::global_local;
   double tau = 0.1;                  // InfoNCE temperature
   double local_weight = 1.0;         // global-local: L_CO = global + local_weight * local

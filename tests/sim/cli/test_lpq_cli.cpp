@@ -33,7 +33,7 @@ class LpqCli : public RunFixture {
 };
 
 TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
-  const std::string w = digits(500, "iterations: 8, population: 4, seed: 3, baselines: true");
+  const std::string w = digits(500, "iterations: 4, population: 3, diverse: 2, seed: 3, baselines: true");
   CommandResult a = lpq(w, "a", "--threads 1");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   CommandResult b = lpq(w, "b", "--threads 2");
@@ -47,7 +47,7 @@ TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
   EXPECT_EQ(j["fp32_top1"].get<double>(), 100.0);
   EXPECT_TRUE(j["verified"].get<bool>());
   EXPECT_EQ(j["layers"].size(), 6u);
-  EXPECT_EQ(j["fitness_history"].size(), 9u);
+  EXPECT_EQ(j["fitness_history"].size(), 5u);
   EXPECT_EQ(j["baselines"].size(), 10u);
   EXPECT_GE(j["avg_weight_bits"].get<double>(), 2.0);
   EXPECT_LE(j["avg_weight_bits"].get<double>(), 8.0);

@@ -69,7 +69,9 @@ TEST(FormatsWa, ModeIsTheLargerWidthAndMixesAreRefused) {
   for (double x : {0.01, -0.3, 0.7, 2.5, -40.0, 1e-6})
     EXPECT_EQ(w.format->decode(w.format->encode(x)), narrow.decode(narrow.encode(x))) << x;
   for (fmt::Code c = 0; c < 16; ++c)
-    if (c != narrow.nar()) EXPECT_EQ(w.format->decode(c << 4), narrow.decode(c)) << c;
+    if (c != narrow.nar()) {
+      EXPECT_EQ(w.format->decode(c << 4), narrow.decode(c)) << c;
+    }
 
   FormatChoice bad;
   bad.default_act = "lp<8,2,3,0>";
@@ -123,7 +125,9 @@ TEST(FormatsWa, AutoSfIsTheRmseBestSfOfEachTensor) {
   EXPECT_NE(c1.act_format, "lp<4,0,2,0>");
   // Output formats follow the consumers' resolved activation formats.
   for (const Step& s : p.steps)
-    if (s.compute) EXPECT_EQ(s.layer.out_format.find("auto"), std::string::npos);
+    if (s.compute) {
+      EXPECT_EQ(s.layer.out_format.find("auto"), std::string::npos);
+    }
 }
 
 }  // namespace

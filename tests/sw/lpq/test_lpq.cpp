@@ -101,9 +101,11 @@ TEST(LpqQuantNet, Fp32PassEqualsTheModelsForwardPass) {
   std::vector<LayerQuant> q8(net.layers()), q2(net.layers());
   for (std::size_t l = 0; l < net.layers(); ++l) {
     q8[l] = {Quantizer::of_lp({8, 2, 3, best_sf(8, 2, 3, net.layer_node(l).weights)}),
-             Quantizer::of_lp({8, 2, 3, 0})};
+             Quantizer::of_lp({8, 2, 3, 0}),
+             {}};
     q2[l] = {Quantizer::of_lp({2, 0, 1, best_sf(2, 0, 1, net.layer_node(l).weights)}),
-             Quantizer::of_lp({8, 2, 3, 0})};
+             Quantizer::of_lp({8, 2, 3, 0}),
+             {}};
   }
   const double e8 = mse(net.run(x, &q8).out, ref.data), e2 = mse(net.run(x, &q2).out, ref.data);
   EXPECT_GT(e8, 0);
@@ -118,6 +120,8 @@ TEST(LpqSearch, SameSeedSameResultForAnyThreadCount) {
   s.iterations = 6;
   s.population = 4;
   s.seed = 9;
+  s.es_max = 1;  // a small search space keeps the calibration quick (also under sanitizers)
+  s.sf_samples = 512;
   auto run = [&](int threads, std::uint64_t seed, Objective obj) {
     Settings t = s;
     t.threads = threads;
@@ -152,6 +156,8 @@ TEST(LpqSearch, CompressionPullsTowardFewerBits) {
   Settings s;
   s.iterations = 30;
   s.population = 6;
+  s.es_max = 1;
+  s.sf_samples = 512;
   s.objective = Objective::mse;
   s.lambda = 0;
   const Result none = search(Problem(net, x, s));
