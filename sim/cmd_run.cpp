@@ -18,6 +18,7 @@
 #include "sim/run/pipeline.hpp"
 #include "sim/run/reporters.hpp"
 #include "sw/common/error.hpp"
+#include "sw/common/parallel.hpp"
 #include "sw/energy/cost_tables.hpp"
 
 namespace lpsim::cli {
@@ -36,6 +37,7 @@ struct RunOptions {
   std::string vcd_pe;             // --vcd-pe ROWSxCOLS: PE-level signals of that sub-array
   std::string vcd_window;         // --vcd-window START:END | layer:NAME | tile:LAYER/N | first-tile
   std::string vcd_format = "vcd";  // --vcd-format vcd|fst
+  int threads = -1;                // --threads N (0 = every core); -1 = the workload's `threads`
 };
 
 // --vcd-pe ROWSxCOLS and --vcd-window WINDOW, checked against the accelerator; a named window
@@ -144,6 +146,9 @@ bool on_path(const std::string& tool) {
 int run_workload(const RunOptions& opt, std::ostream& out) {
   const auto wall0 = std::chrono::steady_clock::now();
   const Workload w = load_workload(opt.workload, opt.sets);
+  if (opt.threads < -1 || opt.threads > 1024)
+    throw UserError("--threads: must be 0 (every core) to 1024");
+  set_threads(opt.threads >= 0 ? opt.threads : w.threads);  // results do not depend on it
   const std::string out_dir = opt.out_dir.empty() ? "runs/" + w.name : opt.out_dir;
   // Output options, the cost tables and the output directory (never anyone else's, creatable)
   // are checked before anything runs; nothing is created until the results are written.
@@ -222,6 +227,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--vcd-format", opt->vcd_format,
                   "vcd (default) or fst (GTKWave's compressed format, through its vcd2fst); "
                   "implies --vcd");
+  cmd->add_option("--threads", opt->threads,
+                  "threads of the FP32 pass, the reference and the tile GEMMs (0 = every core, the "
+                  "default; overrides the workload's threads; results do not depend on it)");
   cmd->callback([opt] {
     const int rc = run_workload(*opt, std::cout);
     if (rc != 0) throw CLI::RuntimeError(rc);

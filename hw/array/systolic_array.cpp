@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "hw/common/config_error.hpp"
+#include "sw/common/parallel.hpp"
 
 namespace lpsim::hw {
 
@@ -216,43 +217,53 @@ std::uint64_t SystolicArray::run_tile(const GemmJob& job) {
         if (m_table.wgt_word_nar(w)) col_nar[static_cast<std::size_t>(n)] = 1;
       }
     const i128* T = m_table_nonar.data();
-    std::vector<i128> blk(4);
-    for (int m = 0; m < M; ++m) {
-      const std::uint8_t* ar = job.a + static_cast<std::size_t>(m) * K;
-      bool row_nar = false;
-      for (int k = 0; k < K; ++k) row_nar |= m_table.act_word_nar(ar[k]);
-      i128* o = job.out + static_cast<std::size_t>(m) * N;
-      for (int b = 0; b < nb; ++b) {
-        const std::uint8_t* wb = wt.data() + static_cast<std::size_t>(b) * K * 4;
-        i128 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int k = 0; k < K; ++k) {
-          const i128* tr = T + (static_cast<std::size_t>(ar[k]) << 8);
-          std::uint32_t w4;
-          std::memcpy(&w4, wb + static_cast<std::size_t>(k) * 4, 4);
-          s0 += tr[w4 & 0xFFu];
-          s1 += tr[(w4 >> 8) & 0xFFu];
-          s2 += tr[(w4 >> 16) & 0xFFu];
-          s3 += tr[w4 >> 24];
-        }
-        blk[0] = s0;
-        blk[1] = s1;
-        blk[2] = s2;
-        blk[3] = s3;
-        for (int j = 0; j < 4 && b * 4 + j < N; ++j) o[b * 4 + j] = blk[static_cast<std::size_t>(j)];
-      }
-      for (int n = 0; n < N; ++n)
-        if (row_nar || col_nar[static_cast<std::size_t>(n)]) o[n] = kAccNaR;
-    }
+    // Rows in parallel (each output row is computed whole by one chunk).
+    const std::int64_t row_work = std::max<std::int64_t>(1, std::int64_t{K} * N);
+    parallel_for(M, std::max<std::int64_t>(1, (std::int64_t{1} << 16) / row_work),
+                 [&](std::int64_t m0, std::int64_t m1) {
+                   std::vector<i128> blk(4);
+                   for (int m = static_cast<int>(m0); m < static_cast<int>(m1); ++m) {
+                     const std::uint8_t* ar = job.a + static_cast<std::size_t>(m) * K;
+                     bool row_nar = false;
+                     for (int k = 0; k < K; ++k) row_nar |= m_table.act_word_nar(ar[k]);
+                     i128* o = job.out + static_cast<std::size_t>(m) * N;
+                     for (int b = 0; b < nb; ++b) {
+                       const std::uint8_t* wb = wt.data() + static_cast<std::size_t>(b) * K * 4;
+                       i128 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                       for (int k = 0; k < K; ++k) {
+                         const i128* tr = T + (static_cast<std::size_t>(ar[k]) << 8);
+                         std::uint32_t w4;
+                         std::memcpy(&w4, wb + static_cast<std::size_t>(k) * 4, 4);
+                         s0 += tr[w4 & 0xFFu];
+                         s1 += tr[(w4 >> 8) & 0xFFu];
+                         s2 += tr[(w4 >> 16) & 0xFFu];
+                         s3 += tr[w4 >> 24];
+                       }
+                       blk[0] = s0;
+                       blk[1] = s1;
+                       blk[2] = s2;
+                       blk[3] = s3;
+                       for (int j = 0; j < 4 && b * 4 + j < N; ++j)
+                         o[b * 4 + j] = blk[static_cast<std::size_t>(j)];
+                     }
+                     for (int n = 0; n < N; ++n)
+                       if (row_nar || col_nar[static_cast<std::size_t>(n)]) o[n] = kAccNaR;
+                   }
+                 });
   } else {
-    for (int m = 0; m < M; ++m) {
-      i128* o = job.out + static_cast<std::size_t>(m) * N;
-      std::fill(o, o + N, i128{0});
-      for (int k = 0; k < K; ++k) {
-        const std::uint8_t a = job.a[static_cast<std::size_t>(m) * K + k];
-        const std::uint8_t* wr = job.w + static_cast<std::size_t>(k) * N;
-        for (int n = 0; n < N; ++n) o[n] = acc.add(o[n], m_table(a, wr[n]));
-      }
-    }
+    const std::int64_t row_work = std::max<std::int64_t>(1, std::int64_t{K} * N);
+    parallel_for(M, std::max<std::int64_t>(1, (std::int64_t{1} << 14) / row_work),
+                 [&](std::int64_t m0, std::int64_t m1) {
+                   for (int m = static_cast<int>(m0); m < static_cast<int>(m1); ++m) {
+                     i128* o = job.out + static_cast<std::size_t>(m) * N;
+                     std::fill(o, o + N, i128{0});
+                     for (int k = 0; k < K; ++k) {
+                       const std::uint8_t a = job.a[static_cast<std::size_t>(m) * K + k];
+                       const std::uint8_t* wr = job.w + static_cast<std::size_t>(k) * N;
+                       for (int n = 0; n < N; ++n) o[n] = acc.add(o[n], m_table(a, wr[n]));
+                     }
+                   }
+                 });
   }
   const std::uint64_t cycles = gemm_cycles(m_cfg, M, K, N);
   account(job, cycles);

@@ -134,7 +134,10 @@ Workload load_root(const std::string& path, YAML::Node root,
   // name keeps its safe characters; a `name:` key with others is an error.
   w.name = safe_name(fs::path(path).stem().string());
   r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "zoo", "quantization",
-                          "accelerator", "lpq"});
+                          "accelerator", "lpq", "threads"});
+  // Threads for the value engines (0 = every core); results never depend on it, so it is not
+  // part of effective.yaml.
+  if (root["threads"]) w.threads = static_cast<int>(r.get_int(root, "", "threads", 0, 1024, 0));
   if (root["name"]) {
     w.name = r.get_string(root, "", "name", {}, w.name);
     if (safe_name(w.name) != w.name)

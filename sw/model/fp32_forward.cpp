@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sw/common/error.hpp"
+#include "sw/common/parallel.hpp"
 
 namespace lpsim::model {
 
@@ -20,10 +21,9 @@ UserError eval_error(const Node& node, const std::string& what) {
 constexpr int64_t kMr = 4;
 constexpr int64_t kNr = 8;
 
-}  // namespace
-
-void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-              int64_t ldb, float* c, int64_t ldc) {
+// Columns [0, n) of C (a multiple of kNr, or the tail columns included).
+void gemm_f32_cols(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                   int64_t ldb, float* c, int64_t ldc) {
   std::vector<float> panel(static_cast<std::size_t>(k * kNr));
   int64_t n0 = 0;
   for (; n0 + kNr <= n; n0 += kNr) {
@@ -63,6 +63,25 @@ void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, cons
       for (int64_t j = n0; j < n; ++j) crow[j] += av * brow[j];
     }
   }
+}
+
+}  // namespace
+
+// Column panels in parallel: every element of C is computed by the same code in the same order
+// as in one pass (chunks are whole kNr panels; the last chunk takes the tail columns too).
+void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+              int64_t ldb, float* c, int64_t ldc) {
+  const int64_t panels = n / kNr;
+  const int64_t panel_work = std::max<int64_t>(1, m * k * kNr);
+  if (panels < 2) {
+    gemm_f32_cols(m, n, k, a, lda, b, ldb, c, ldc);
+    return;
+  }
+  parallel_for(panels, std::max<int64_t>(1, (int64_t{1} << 20) / panel_work),
+               [&](int64_t p0, int64_t p1) {
+                 const int64_t j0 = p0 * kNr, j1 = p1 == panels ? n : p1 * kNr;
+                 gemm_f32_cols(m, j1 - j0, k, a, lda, b + j0, ldb, c + j0, ldc);
+               });
 }
 
 namespace {

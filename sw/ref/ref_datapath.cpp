@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "sw/common/parallel.hpp"
+
 namespace lpsim::ref {
 
 namespace {
@@ -409,15 +411,20 @@ std::vector<AccValue> RefDatapath::gemm(const std::uint32_t* a, const std::uint3
       wt[static_cast<std::size_t>(j) * k + kk] = c;
     }
   std::vector<AccValue> out(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
-  Dot dot(*this);
-  for (int i = 0; i < m; ++i) {
-    const std::uint32_t* ar = a + static_cast<std::size_t>(i) * k;
-    for (int j = 0; j < n; ++j) {
-      const std::uint32_t* wc = wt.data() + static_cast<std::size_t>(j) * k;
-      for (int kk = 0; kk < k; ++kk) dot.add(ar[kk], wc[kk]);
-      out[static_cast<std::size_t>(i) * n + j] = dot.finish();
-    }
-  }
+  // Rows in parallel: each output is one Dot over its k codes, whoever computes it.
+  const std::int64_t row_work = std::max<std::int64_t>(1, std::int64_t{k} * n);
+  parallel_for(m, std::max<std::int64_t>(1, (std::int64_t{1} << 18) / row_work),
+               [&](std::int64_t i0, std::int64_t i1) {
+                 Dot dot(*this);
+                 for (std::int64_t i = i0; i < i1; ++i) {
+                   const std::uint32_t* ar = a + static_cast<std::size_t>(i) * k;
+                   for (int j = 0; j < n; ++j) {
+                     const std::uint32_t* wc = wt.data() + static_cast<std::size_t>(j) * k;
+                     for (int kk = 0; kk < k; ++kk) dot.add(ar[kk], wc[kk]);
+                     out[static_cast<std::size_t>(i) * n + j] = dot.finish();
+                   }
+                 }
+               });
   return out;
 }
 
