@@ -458,3 +458,219 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
 }
 
 }  // namespace lpsim::scalesim
+
+namespace lpsim::scalesim {
+
+namespace {
+
+// SCALE-Sim's USER-mode read buffer (read_buffer.py): the operand's prefetch order is fixed in
+// advance and cut into sets of ceil(S/100) requests; a circular window of sets is resident
+// (the active part); a request outside it moves the window on by the prefetch part and
+// fetches ceil(prefetch/bw) more lines, stalling the array until they arrive.
+class UserReadBuffer {
+ public:
+  UserReadBuffer(std::int64_t size, std::int64_t bw, std::int64_t words, const std::vector<std::int64_t>& order)
+      : bw_(bw), sets_of_(static_cast<std::size_t>(words)) {
+    const std::int64_t active = size - size / 2, prefetch = size / 2;
+    const std::int64_t per_set = ceil_div(size, 100);
+    std::int64_t set = 0, in_set = 0;
+    for (std::int64_t a : order) {
+      if (a < 0) continue;
+      auto& v = sets_of_[static_cast<std::size_t>(a)];
+      if (v.empty() || v.back() != set) v.push_back(set);
+      if (++in_set == per_set) ++set, in_set = 0;
+    }
+    num_sets_ = set + 1;
+    active_sets_ = std::min(num_sets_, ceil_div(active, per_set));
+    prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set));
+    win_start_ = 0;
+    win_end_ = active_sets_;
+    const std::int64_t fetch_lines = ceil_div(static_cast<std::int64_t>(order.size()), bw_);
+    const std::int64_t first = std::min(ceil_div(active, bw_), fetch_lines);
+    accesses_ = first * bw_;
+    first_cycle_ = -first;  // served before cycle 0, the last line at -1
+    last_cycle_ = -1;
+    prefetch_lines_ = ceil_div(prefetch, bw_);
+  }
+
+  // Requests of one demand row issued at `cycle`; returns the stall (served - cycle - 1).
+  template <class Each>
+  std::int64_t row(std::int64_t cycle, Each each) {
+    std::int64_t offset = 1;
+    each([&](std::int64_t a) {
+      while (!hit(a)) {
+        win_start_ = (win_start_ + prefetch_sets_) % num_sets_;
+        win_end_ = (win_start_ + active_sets_) % num_sets_;
+        accesses_ += prefetch_lines_ * bw_;
+        last_cycle_ += prefetch_lines_ + 1;
+        if (last_cycle_ - (cycle + offset) > 0) offset = last_cycle_ - cycle;
+      }
+    });
+    return offset - 1;
+  }
+
+  CompatDram finish() const {
+    CompatDram d;
+    d.count = accesses_;
+    d.start = static_cast<double>(first_cycle_);
+    d.stop = static_cast<double>(last_cycle_);
+    return d;
+  }
+
+ private:
+  bool hit(std::int64_t a) const {
+    const auto& v = sets_of_[static_cast<std::size_t>(a)];
+    auto any_in = [&](std::int64_t lo, std::int64_t hi) {  // a set id in [lo, hi)
+      auto it = std::lower_bound(v.begin(), v.end(), lo);
+      return it != v.end() && *it < hi;
+    };
+    if (win_start_ < win_end_) return any_in(win_start_, win_end_);
+    return any_in(win_start_, num_sets_) || any_in(0, win_end_);
+  }
+
+  std::int64_t bw_;
+  std::vector<std::vector<std::int64_t>> sets_of_;  // per word: the sets holding it, ascending
+  std::int64_t num_sets_ = 1, active_sets_ = 1, prefetch_sets_ = 0, win_start_ = 0, win_end_ = 1;
+  std::int64_t accesses_ = 0, first_cycle_ = 0, last_cycle_ = -1, prefetch_lines_ = 0;
+};
+
+// SCALE-Sim's prefetch order of a matrix of `rows` x `cols` requests: along the anti-diagonals
+// (row descending within one) when `rolled`, row-major otherwise.
+template <class Elem>
+std::vector<std::int64_t> fetch_order(std::int64_t rows, std::int64_t cols, bool rolled, Elem elem) {
+  std::vector<std::int64_t> out;
+  out.reserve(static_cast<std::size_t>(rows * cols));
+  if (!rolled) {
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c) out.push_back(elem(r, c));
+    return out;
+  }
+  for (std::int64_t d = 0; d < rows + cols; ++d)
+    for (std::int64_t r = std::min(d, rows - 1), lo = std::max<std::int64_t>(0, d - cols + 1); r >= lo; --r)
+      out.push_back(elem(r, d - r));
+  return out;
+}
+
+}  // namespace
+
+CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g,
+                                const std::int64_t sram_rows[6]) {
+  const Dataflow df = cfg.dataflow;
+  const std::int64_t ar = g.ar, ac = g.ac, t = g.t, bw = cfg.bandwidth.front();
+  const std::int64_t hh = layer.ifmap_h, ww = layer.ifmap_w, ch = layer.channels;
+  const std::int64_t s_c = layer.filter_w * ch, window = layer.window(), f_w = layer.ofmap_w();
+  const std::int64_t px = layer.ofmap_px(), nf = layer.num_filters;
+  auto ifmap_addr = [&](std::int64_t p, std::int64_t w) -> std::int64_t {
+    const std::int64_t ir = p / f_w * layer.stride_h, ic = p % f_w * layer.stride_w;
+    const std::int64_t cr = w / s_c, k = w % s_c, cc = k / ch, c_ch = k % ch;
+    if (cr + ir >= hh || cc + ic >= ww) return -1;
+    return (ir * ww + ic) * ch + (cr * ww + cc) * ch + c_ch;
+  };
+  auto filter_addr = [&](std::int64_t w, std::int64_t m) { return m * window + w; };
+
+  std::vector<std::int64_t> ifm_order, fil_order;
+  switch (df) {
+    case Dataflow::os:
+      ifm_order = fetch_order(g.row_folds * t, ar, true, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fr = q / t;
+        return c < g.rows_used(fr) ? ifmap_addr(fr * ar + c, q % t) : -1;
+      });
+      fil_order = fetch_order(g.col_folds * t, ac, true, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fc = q / t;
+        return c < g.cols_used(fc) ? filter_addr(q % t, fc * ac + c) : -1;
+      });
+      break;
+    case Dataflow::ws:
+      ifm_order = fetch_order(g.row_folds * px, ar, true, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fr = q / px;
+        return c < g.rows_used(fr) ? ifmap_addr(q % px, fr * ar + c) : -1;
+      });
+      fil_order = fetch_order(g.col_folds * window, ac, false, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fc = q / window;
+        return c < g.cols_used(fc) ? filter_addr(q % window, fc * ac + c) : -1;
+      });
+      break;
+    case Dataflow::is:
+      ifm_order = fetch_order(g.col_folds * window, ac, false, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fc = q / window;
+        return c < g.cols_used(fc) ? ifmap_addr(fc * ac + c, q % window) : -1;
+      });
+      fil_order = fetch_order(g.row_folds * nf, ar, true, [&](std::int64_t q, std::int64_t c) {
+        const std::int64_t fr = q / nf;
+        return c < g.rows_used(fr) ? filter_addr(fr * ar + c, q % nf) : -1;
+      });
+      break;
+  }
+  UserReadBuffer ifm(cfg.ifmap_sram_kb * 1024, bw, hh * ww * ch, ifm_order);
+  UserReadBuffer fil(cfg.filter_sram_kb * 1024, bw, window * nf, fil_order);
+  ifm_order.clear(), ifm_order.shrink_to_fit(), fil_order.clear(), fil_order.shrink_to_fit();
+  WriteBuffer ofm(cfg.ofmap_sram_kb * 1024, bw);
+
+  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
+  CompatMemory mem;
+  std::int64_t stall = 0, last_out = 0;
+  for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
+    for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
+      const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc), r0 = fr * ar, c0 = fc * ac;
+      const std::int64_t base = (fc * g.row_folds + fr) * rows;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t cyc = base + r + stall;
+        std::int64_t si = 0, sf = 0, olo = 0, ohi = -1;
+        if (df == Dataflow::os) {
+          const std::int64_t lo = std::max<std::int64_t>(0, r - t + 1);
+          si = ifm.row(cyc, [&](auto&& f) {
+            for (std::int64_t c = lo, e = std::min(ru - 1, r); c <= e; ++c)
+              if (const std::int64_t a = ifmap_addr(r0 + c, r - c); a >= 0) f(a);
+          });
+          sf = fil.row(cyc, [&](auto&& f) {
+            for (std::int64_t c = lo, e = std::min(cu - 1, r); c <= e; ++c) f(filter_addr(r - c, c0 + c));
+          });
+          olo = std::max<std::int64_t>(0, r - (t + ar - 2));
+          ohi = std::min(cu - 1, r - (t - 1 + ar - ru));
+        } else {
+          const std::int64_t lo = std::max<std::int64_t>(0, r - (ar + t - 1)), hi = std::min(ru - 1, r - ar);
+          const bool stat_row = r < ar && ar - 1 - r < ru;
+          if (df == Dataflow::ws) {
+            si = ifm.row(cyc, [&](auto&& f) {
+              for (std::int64_t c = lo; c <= hi; ++c)
+                if (const std::int64_t a = ifmap_addr(r - c - ar, r0 + c); a >= 0) f(a);
+            });
+            sf = fil.row(cyc, [&](auto&& f) {
+              if (stat_row)
+                for (std::int64_t c = 0; c < cu; ++c) f(filter_addr(r0 + ar - 1 - r, c0 + c));
+            });
+          } else {
+            si = ifm.row(cyc, [&](auto&& f) {
+              if (stat_row)
+                for (std::int64_t c = 0; c < cu; ++c)
+                  if (const std::int64_t a = ifmap_addr(c0 + c, r0 + ar - 1 - r); a >= 0) f(a);
+            });
+            sf = fil.row(cyc, [&](auto&& f) {
+              for (std::int64_t c = lo; c <= hi; ++c) f(filter_addr(r0 + c, r - c - ar));
+            });
+          }
+          olo = std::max<std::int64_t>(0, r - (2 * ar + t - 2));
+          ohi = std::min(cu - 1, r - (2 * ar - 1));
+        }
+        const std::int64_t out = ohi >= olo ? ofm.row(ohi - olo + 1, cyc) : cyc;
+        const std::int64_t i = base + r;
+        if (i == sram_rows[0]) mem.ifmap_sram_start = static_cast<double>(cyc + 1 + si);
+        if (i == sram_rows[1]) mem.ifmap_sram_stop = static_cast<double>(cyc + 1 + si);
+        if (i == sram_rows[2]) mem.filter_sram_start = static_cast<double>(cyc + 1 + sf);
+        if (i == sram_rows[3]) mem.filter_sram_stop = static_cast<double>(cyc + 1 + sf);
+        if (i == sram_rows[4]) mem.ofmap_sram_start = static_cast<double>(out);
+        if (i == sram_rows[5]) mem.ofmap_sram_stop = static_cast<double>(out);
+        stall += std::max({si, sf, out - cyc});
+        last_out = out;
+      }
+    }
+  }
+  mem.stall_cycles = stall;
+  mem.total_cycles = last_out;
+  mem.ifmap = ifm.finish();
+  mem.filter = fil.finish();
+  mem.ofmap = ofm.finish(last_out);
+  return mem;
+}
+
+}  // namespace lpsim::scalesim

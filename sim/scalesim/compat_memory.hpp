@@ -45,4 +45,9 @@ RowSpan ifmap_request_rows(Dataflow df, const Layer& layer, const FoldGeometry& 
 CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
                                 const FoldGeometry& g, const std::int64_t sram_rows[6]);
 
+// USER mode (InterfaceBandwidth USER): SCALE-Sim's stall-modelling read buffers and the OFMAP
+// write buffer, all at the cfg Bandwidth; reports the stalls they cause.
+CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g,
+                                const std::int64_t sram_rows[6]);
+
 }  // namespace lpsim::scalesim

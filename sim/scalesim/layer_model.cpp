@@ -182,7 +182,26 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
     const std::int64_t ofmap_sram = cfg.ofmap_sram_kb * 1024;
     const std::int64_t drain_buf = ofmap_sram - ceil_div(ofmap_sram, 2);
     r.dram_exact = ifm.exact && fil.exact && ofmap_writes <= drain_buf;
-    if (!cfg.user_bandwidth && !compat_memory_fits(cfg, layer, g)) {
+    if (cfg.user_bandwidth) {
+      // USER mode: SCALE-Sim's stall-modelling buffers at the cfg Bandwidth (compat_memory.hpp).
+      const std::int64_t rows[6] = {
+          static_cast<std::int64_t>(r.ifmap_sram_start) - 1, static_cast<std::int64_t>(r.ifmap_sram_stop) - 1,
+          static_cast<std::int64_t>(r.filter_sram_start) - 1, static_cast<std::int64_t>(r.filter_sram_stop) - 1,
+          static_cast<std::int64_t>(r.ofmap_sram_start), static_cast<std::int64_t>(r.ofmap_sram_stop)};
+      const CompatMemory mem = compat_memory_user(cfg, layer, g, rows);
+      r.stall_cycles = mem.stall_cycles;
+      r.total_cycles = mem.total_cycles;
+      r.ifmap_sram_start = mem.ifmap_sram_start, r.ifmap_sram_stop = mem.ifmap_sram_stop;
+      r.filter_sram_start = mem.filter_sram_start, r.filter_sram_stop = mem.filter_sram_stop;
+      r.ofmap_sram_start = mem.ofmap_sram_start, r.ofmap_sram_stop = mem.ofmap_sram_stop;
+      r.ifmap_dram_start = mem.ifmap.start, r.ifmap_dram_stop = mem.ifmap.stop;
+      r.ifmap_dram_reads = mem.ifmap.count;
+      r.filter_dram_start = mem.filter.start, r.filter_dram_stop = mem.filter.stop;
+      r.filter_dram_reads = mem.filter.count;
+      r.ofmap_dram_start = mem.ofmap.start, r.ofmap_dram_stop = mem.ofmap.stop;
+      r.ofmap_dram_writes = mem.ofmap.count;
+      r.dram_exact = true;
+    } else if (!compat_memory_fits(cfg, layer, g)) {
       // A buffer overflows its active half: SCALE-Sim's set-based refetches, mid-run OFMAP
       // drains and write stalls, from the event model (compat_memory.hpp).
       const std::int64_t rows[6] = {

@@ -46,9 +46,8 @@ struct LayerReport {
   double avg_ifmap_sram_bw = 0, avg_filter_sram_bw = 0, avg_ofmap_sram_bw = 0;
   double avg_ifmap_dram_bw = 0, avg_filter_dram_bw = 0, avg_ofmap_dram_bw = 0;
 
-  // False when a buffer of the compat model overflows (operand footprint larger than the
-  // active half of its SRAM), where SCALE-Sim's set-based refetches and mid-run OFMAP drains
-  // are not reproduced: the DRAM columns are then compulsory-traffic estimates.
+  // True when the DRAM columns are SCALE-Sim's (compat timing: always, the buffers' event
+  // model covers overflow and USER-mode stalls; compat_memory.hpp).
   bool dram_exact = true;
 };
 

@@ -15,14 +15,12 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
   res.config = read_config(opt.config_path);
   res.topology = read_topology(opt.topology_path, opt.kind);
   res.layers.reserve(res.topology.layers.size());
-  std::size_t inexact = 0;
   for (const Layer& l : res.topology.layers) {
     try {
       res.layers.push_back(model_layer(res.config, l, opt.timing));
     } catch (const UserError& e) {  // native timing: a layer lpsim cannot run
       throw file_error(res.topology.path, l.line, e.what());
     }
-    if (opt.timing == Timing::scalesim && !res.layers.back().dram_exact) ++inexact;
   }
   res.run_dir = write_reports(opt.outdir, res.config.run_name, res.layers);
   if (log) {
@@ -38,18 +36,10 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
                   res.layers.size(), res.topology.gemm ? "GEMM" : "conv",
                   opt.timing == Timing::scalesim ? "scalesim" : "native", total);
     *log << buf;
-    if (opt.timing == Timing::scalesim && c.user_bandwidth)
-      *log << "scalesim: note: InterfaceBandwidth USER: DRAM stalls are not modelled (Stall "
-              "Cycles 0); DRAM columns use Bandwidth "
-           << c.bandwidth.front() << " words/cycle\n";
     if (opt.timing == Timing::native)
       *log << "scalesim: note: native timing is lpsim's layer schedule: tiler on the cfg SRAM "
               "sizes, array gemm_cycles, PPU, DMA at Bandwidth "
            << c.bandwidth.front() << " bytes/cycle, latency 0 (docs/scalesim.md)\n";
-    if (inexact > 0)
-      *log << "scalesim: note: " << inexact
-           << " layer(s) overflow an SRAM buffer half; their DRAM columns are compulsory-traffic "
-              "estimates (docs/scalesim.md)\n";
     *log << "scalesim: reports in " << res.run_dir << "/\n";
   }
   return res;

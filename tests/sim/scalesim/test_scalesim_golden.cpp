@@ -58,15 +58,16 @@ TEST_P(Golden, RunWritesTheSameFilesUnderRunName) {
 
 INSTANTIATE_TEST_SUITE_P(Tiny4x4, Golden, ::testing::Values("os", "ws", "is"));
 
-// buffers/: SCALE-Sim v2 runs whose SRAMs overflow (CALC): set refetches, mid-run OFMAP drains
-// (compat_memory.hpp). Every row of the three reports, conv and GEMM, os/ws/is, rectangular.
+// buffers/: SCALE-Sim v2 runs whose SRAMs overflow (CALC: set refetches, mid-run OFMAP drains)
+// or whose DRAM bandwidth stalls the array (USER), compat_memory.hpp. Every row of the three
+// reports, conv and GEMM, os/ws/is, rectangular arrays.
 struct BufferCase {
   const char* cfg;
   const char* kind;
 };
 class GoldenBuffers : public ::testing::TestWithParam<BufferCase> {};
 
-TEST_P(GoldenBuffers, CalcReportsMatchByteForByte) {
+TEST_P(GoldenBuffers, ReportsMatchByteForByte) {
   const BufferCase c = GetParam();
   const std::string kind = c.kind;
   const ScaleSimConfig cfg = read_config(data(std::string("buffers/") + c.cfg + ".cfg"));
@@ -85,6 +86,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BufferCase{"calc_16x16_os_8kb", "conv"}, BufferCase{"calc_8x32_ws_16kb", "conv"},
                       BufferCase{"calc_32x8_is_4kb", "conv"}, BufferCase{"calc_16x16_os_8kb", "gemm"},
                       BufferCase{"calc_8x32_ws_16kb", "gemm"}, BufferCase{"calc_32x8_is_4kb", "gemm"}));
+// InterfaceBandwidth USER: stall cycles from the read buffers' prefetch windows and the write
+// buffer at the cfg Bandwidth.
+INSTANTIATE_TEST_SUITE_P(
+    User, GoldenBuffers,
+    ::testing::Values(BufferCase{"user_8x32_os_bw1", "conv"}, BufferCase{"user_16x16_ws_bw4", "conv"},
+                      BufferCase{"user_32x8_is_bw8", "conv"}, BufferCase{"user_8x32_os_bw1", "gemm"},
+                      BufferCase{"user_16x16_ws_bw4", "gemm"}, BufferCase{"user_32x8_is_bw8", "gemm"}));
 
 TEST(ScaleSimGolden, TotalCyclesOfTheSpec) {
   const Topology topo = read_topology(data("tiny_4x4/tiny.csv"));
