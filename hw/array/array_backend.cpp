@@ -102,6 +102,8 @@ void ArrayBackend::begin_layer(const LayerDescriptor& layer) {
   m_array.reconfigure(array_config(m_base, layer, m_dp));
   m_ops = PpuOps::from_flags(layer.pp_flags, layer.pp_scale);
   m_out_fmt = layer.fmt_o.make();
+  const fmt::LpParams lp_o = lp_of(layer.fmt_o);
+  m_enc = OutputEncoder(m_out_fmt, layer.fmt_o.family == FormatFamily::lp ? &lp_o : nullptr);
 }
 
 TileResult ArrayBackend::run_tile(const TileJob& job) {
@@ -283,8 +285,7 @@ TileResult ArrayBackend::compute(const TileJob& job) {
         for (std::size_t c = 0; c < nt; ++c) m_resid[c] = m_out_fmt->decode(m_codes[c]);
       }
       m_ppu.process(m_ops, m_vals.data(), nt, bias ? bias_d.data() : nullptr,
-                    job.residual ? m_resid.data() : nullptr, m_out_fmt.get(), nullptr,
-                    m_out_codes.data());
+                    job.residual ? m_resid.data() : nullptr, &m_enc, nullptr, m_out_codes.data());
       std::vector<std::uint32_t> row(m_out_codes.begin(), m_out_codes.end());
       fmt::pack_codes(row.data(), nt, obits, m_bytes.data() + r * o_row);
     }

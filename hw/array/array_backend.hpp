@@ -75,7 +75,8 @@ class ArrayBackend final : public ComputeBackend {
   sc_core::sc_time m_period;
   const LayerDescriptor* m_layer = nullptr;
   PpuOps m_ops;
-  fmt::FormatPtr m_out_fmt;
+  fmt::FormatPtr m_out_fmt;  // decodes the residual; encodes only outputs the PPU cannot (m_enc)
+  OutputEncoder m_enc;       // the PPU's encoder of the layer's output format
   BackendStats m_stats;
   // Scratch rows, reused across tiles.
   std::vector<std::uint32_t> m_codes, m_pix;

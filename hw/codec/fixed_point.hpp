@@ -39,6 +39,27 @@ inline i128 shift_right_rne(i128 v, int sh) {
   return neg ? -out : out;
 }
 
+// A finite IEEE double as an exact accumulator word, by bit operations only (no rounding):
+// y = *a * 2^*lsb_exp with |*a| < 2^53. Returns false (a and lsb_exp untouched) for NaN and
+// +-infinity. Both zeros give a = 0. Subnormals give lsb_exp = -1074.
+inline bool double_to_acc(double y, i128* a, int* lsb_exp) {
+  std::uint64_t bits;
+  static_assert(sizeof bits == sizeof y, "IEEE binary64 expected");
+  __builtin_memcpy(&bits, &y, sizeof bits);
+  const auto biased = static_cast<int>((bits >> 52) & 0x7FF);
+  std::uint64_t mant = bits & ((std::uint64_t{1} << 52) - 1);
+  if (biased == 0x7FF) return false;
+  int e = -1074;
+  if (biased != 0) {
+    mant |= std::uint64_t{1} << 52;
+    e = biased - 1075;
+  }
+  const auto m = static_cast<i128>(mant);
+  *a = (bits >> 63) ? -m : m;
+  *lsb_exp = e;
+  return true;
+}
+
 // The double nearest to A * 2^lsb_exp (NaN for NaR).
 double acc_to_double(i128 a, int lsb_exp);
 // Decimal text of a 128-bit integer ("NaR" for kAccNaR).

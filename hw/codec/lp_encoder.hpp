@@ -27,6 +27,14 @@ class LpEncoder {
   int mode() const { return m_p.n; }
 
   std::uint32_t encode(i128 a, int lsb_exp) const;
+  // The same rounding for an IEEE double, taken apart bit by bit (double_to_acc; no floating-point
+  // operation): NaN and +-infinity give NaR, both zeros give 0 (docs/lp-format.md, "Encoding").
+  std::uint32_t encode_double(double y) const {
+    i128 a = 0;
+    int lsb = 0;
+    if (!double_to_acc(y, &a, &lsb)) return 1u << (m_p.n - 1);
+    return encode(a, lsb);
+  }
   // Encode `lanes_of_mode(n)` values into one word, lane j at bits [j*n, j*n+n).
   std::uint8_t encode_word(const i128* a, int lsb_exp) const;
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "hw/ctrl/layer_descriptor.hpp"
 #include "hw/common/config_error.hpp"
@@ -32,6 +33,12 @@ PpuOps PpuOps::from_flags(std::uint32_t f, float scale) {
   return o;
 }
 
+OutputEncoder::OutputEncoder(fmt::FormatPtr codec, const fmt::LpParams* lp)
+    : m_codec(std::move(codec)) {
+  if (lp && (lp->n == 2 || lp->n == 4 || lp->n == 8)) m_lp = std::make_shared<const LpEncoder>(*lp);
+  if (!m_lp && !m_codec) throw ConfigError("ppu: output encoder without a format");
+}
+
 Ppu::Ppu(PpuConfig cfg) : m_cfg(cfg) { m_cfg.validate(); }
 
 double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual) const {
@@ -45,14 +52,16 @@ double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual) c
   return y;
 }
 
-void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias, const double* residual,
-                  const fmt::NumberFormat* out_fmt, double* values, fmt::Code* codes) {
+template <typename Encode>
+void Ppu::run(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+              const double* residual, bool encode, const Encode& enc, double* values,
+              fmt::Code* codes) {
   for (std::size_t i = 0; i < n; ++i) {
     const double y = apply(ops, acc[i], bias ? bias[i] : 0.0, residual ? residual[i] : 0.0);
     if (values) values[i] = y;
-    if (codes && out_fmt) codes[i] = out_fmt->encode(y);
+    if (encode) codes[i] = enc(y);
   }
-  const PpuStats s = row_stats(m_cfg, ops, n, codes && out_fmt);
+  const PpuStats s = row_stats(m_cfg, ops, n, encode);
   m_stats.elements += s.elements;
   m_stats.bias_adds += s.bias_adds;
   m_stats.residual_adds += s.residual_adds;
@@ -60,6 +69,22 @@ void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const dou
   m_stats.scale_muls += s.scale_muls;
   m_stats.encodes += s.encodes;
   m_stats.cycles += s.cycles;
+}
+
+void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+                  const double* residual, const fmt::NumberFormat* out_fmt, double* values,
+                  fmt::Code* codes) {
+  run(
+      ops, acc, n, bias, residual, codes && out_fmt,
+      [out_fmt](double y) { return out_fmt->encode(y); }, values, codes);
+}
+
+void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+                  const double* residual, const OutputEncoder* enc, double* values,
+                  fmt::Code* codes) {
+  run(
+      ops, acc, n, bias, residual, codes && enc && !enc->empty(),
+      [enc](double y) { return enc->encode(y); }, values, codes);
 }
 
 PpuStats Ppu::row_stats(const PpuConfig& cfg, const PpuOps& ops, std::size_t n, bool encode) {

@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "hw/codec/lp_encoder.hpp"
 #include "sw/formats/number_format.hpp"
 
 namespace lpsim::hw {
@@ -37,13 +39,34 @@ struct PpuStats {
   std::uint64_t cycles = 0;       // sum over process() calls of ceil(n / lanes)
 };
 
+// The PPU's output encoder, the one rounding step of the output path. An LP output format whose
+// n is a MODE width (2, 4, 8) is encoded by hw::LpEncoder: the PPU's double is taken apart into
+// an exact integer word by bit operations and rounded by the encoder's leading-one detector and
+// midpoint comparators, with no floating-point operation and no call into sw/formats, so the
+// reference's encoder (fmt::LpFormat::encode) is an independent check of it. Every other output
+// format (INT, posit, FP8, AdaptivFloat, LP with n not 2/4/8) still uses its codec's encode().
+class OutputEncoder {
+ public:
+  OutputEncoder() = default;
+  // `codec` is the output format's codec; `lp` its LP parameters when it is an LP format.
+  OutputEncoder(fmt::FormatPtr codec, const fmt::LpParams* lp);
+
+  bool bit_level() const { return m_lp != nullptr; }
+  bool empty() const { return !m_codec && !m_lp; }
+  fmt::Code encode(double y) const { return m_lp ? m_lp->encode_double(y) : m_codec->encode(y); }
+
+ private:
+  fmt::FormatPtr m_codec;
+  std::shared_ptr<const LpEncoder> m_lp;
+};
+
 // Order of operations (fixed, one rounding at the end): for every element
 //   y = acc                      accumulator result, exact (double)
 //   y = y + bias[col]            if ops.bias
 //   y = y + residual[i]          if ops.residual (the skip tensor's decoded value)
 //   y = act(y)                   ReLU: max(y, 0); ReLU6: min(max(y, 0), relu6_cap)
 //   y = y * scale                if ops.requant
-//   code = out_fmt.encode(y)     if an output format is given (the only rounding step)
+//   code = encode(y)             if an encoder is given (the only rounding step; OutputEncoder)
 // Residual is added before the activation (ResNet: relu(conv + bias + skip)).
 class Ppu {
  public:
@@ -60,12 +83,20 @@ class Ppu {
   // residual[i] likewise. values and codes may each be null; codes needs out_fmt.
   void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias, const double* residual,
                const fmt::NumberFormat* out_fmt, double* values, fmt::Code* codes);
+  // The same with the hardware output path: codes from `enc` (null or empty: no codes).
+  void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+               const double* residual, const OutputEncoder* enc, double* values, fmt::Code* codes);
 
   // What process() of one row of n elements adds to stats() (`encode`: it encodes codes); the
   // one place these counts are written (process() and the analytic model use it).
   static PpuStats row_stats(const PpuConfig& cfg, const PpuOps& ops, std::size_t n, bool encode);
 
  private:
+  template <typename Encode>
+  void run(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+           const double* residual, bool encode, const Encode& enc, double* values,
+           fmt::Code* codes);
+
   PpuConfig m_cfg;
   PpuStats m_stats;
 };

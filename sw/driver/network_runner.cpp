@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "sw/common/error.hpp"
@@ -22,6 +23,18 @@
 #include "sw/driver/layer_check.hpp"
 
 namespace lpsim::driver {
+namespace {
+
+CheckFormatHook& check_format_hook() {
+  static CheckFormatHook hook;
+  return hook;
+}
+
+}  // namespace
+
+void set_check_format_hook(CheckFormatHook hook) {
+  check_format_hook() = std::move(hook);
+}
 
 // A tensor held as codes of one format (an accelerator layer's output).
 struct NetworkRunner::QTensor {
@@ -282,7 +295,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     j.residual.resize(residual.size());
     for (std::size_t i = 0; i < residual.size(); ++i) j.residual[i] = fo.format->decode(residual[i]);
   }
-  j.out = fo.format;
+  j.out = check_format_hook() ? check_format_hook()(fo.format) : fo.format;
   j.got = std::move(out);
   m_pending_layer = m_result.layers.size() - 1;
   m_pending = std::async(std::launch::async, [job = std::move(j)] { return check_layer(job); });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <string>
 #include <unordered_map>
@@ -53,6 +54,14 @@ struct RunnerOptions {
   hw::Dataflow dataflow = hw::Dataflow::ws;
   DeviceInfo device;
 };
+
+// Test hook: given a layer's output codec, returns the codec the reference encodes with in the
+// per-layer check of every NetworkRunner of this process (and of the simulation workers it forks
+// afterwards). Tests pass a broken software encoder to show that the check catches it: the
+// hardware encodes LP outputs with its own hw::LpEncoder. An empty hook (the default) restores
+// the layer's own codec. Set it while no network is running.
+using CheckFormatHook = std::function<fmt::FormatPtr(const fmt::FormatPtr&)>;
+void set_check_format_hook(CheckFormatHook hook);
 
 // The accelerator answered a layer with an error code (its ERROR_CODE register). The caller,
 // which may see the device's own diagnostics, can add them to the message.

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "hw/ctrl/layer_descriptor.hpp"
@@ -60,10 +63,49 @@ TEST(Ppu, ProcessEncodesToNextLayerFormatAndCountsOps) {
   EXPECT_EQ(s.scale_muls, 6u);
   EXPECT_EQ(s.encodes, 6u);
   EXPECT_EQ(s.cycles, 2u);  // 6 elements on 4 lanes
-  p.process(PpuOps{}, acc.data(), 3, nullptr, nullptr, nullptr, vals.data(), nullptr);
+  p.process(PpuOps{}, acc.data(), 3, nullptr, nullptr,
+            static_cast<const fmt::NumberFormat*>(nullptr), vals.data(), nullptr);
   EXPECT_EQ(p.stats().encodes, 6u);
   EXPECT_EQ(p.stats().cycles, 3u);
   EXPECT_EQ(vals[1], 0.5);
+}
+
+// A codec whose encode() must never be called: the PPU's LP path may not reach sw/formats.
+class NoEncode final : public fmt::NumberFormat {
+ public:
+  std::string name() const override { return "no-encode"; }
+  int bits() const override { return 8; }
+  fmt::Code encode(double) const override { throw std::logic_error("software encode called"); }
+  double decode(fmt::Code) const override { return 0; }
+  bool is_nan_code(fmt::Code) const override { return false; }
+  fmt::Code negate(fmt::Code c) const override { return c; }
+  bool twos_complement() const override { return true; }
+};
+
+TEST(Ppu, LpOutputsAreEncodedByTheHardwareEncoder) {
+  for (int n : {2, 4, 8}) {
+    const fmt::LpParams lp{n, 1, n - 1, 2};
+    const fmt::LpFormat sw(lp);
+    const OutputEncoder enc(std::make_shared<NoEncode>(), &lp);
+    ASSERT_TRUE(enc.bit_level());
+    Ppu p(PpuConfig{4, 6.0});
+    const PpuOps o = PpuOps::from_flags(pp::BIAS | pp::RELU6, 1.0f);
+    const std::vector<double> acc = {-8, 0.5, 3, 1000, 1e-30, -0.125, std::nan(""), 0.3};
+    const std::vector<double> bias = {9, 0, 0, 0, 0, 0.25, 0, 0.01};
+    std::vector<double> vals(acc.size());
+    std::vector<fmt::Code> codes(acc.size());
+    p.process(o, acc.data(), acc.size(), bias.data(), nullptr, &enc, vals.data(), codes.data());
+    for (std::size_t i = 0; i < acc.size(); ++i)
+      EXPECT_EQ(codes[i], sw.encode(vals[i])) << n << " " << i;
+    EXPECT_EQ(codes[6], sw.nar());
+    EXPECT_EQ(p.stats().encodes, acc.size());
+  }
+  // Other output formats (here LP with n = 6, not a MODE) keep their codec's encode().
+  const fmt::LpParams lp6{6, 1, 3, 0};
+  const OutputEncoder sw6(std::make_shared<fmt::LpFormat>(lp6), &lp6);
+  EXPECT_FALSE(sw6.bit_level());
+  EXPECT_EQ(sw6.encode(3.0), fmt::LpFormat(lp6).encode(3.0));
+  EXPECT_THROW(OutputEncoder(nullptr, &lp6), ConfigError);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // and gets exactly what two separate `lpsim run` commands write.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "run_fixture.hpp"
@@ -11,6 +13,7 @@
 #include "sim/run/reporters.hpp"
 #include "sim/run/trace_files.hpp"
 #include "sw/common/error.hpp"
+#include "sw/formats/number_format.hpp"
 
 namespace lpsim::test {
 namespace {
@@ -82,6 +85,54 @@ TEST_F(RunApi, AUserErrorInTheWorkerReachesTheCallerAsAUserError) {
   }
   // ... and the caller can go on simulating.
   EXPECT_TRUE(simulate(prepare(load_workload(write("ok.yaml", kWorkload)))).verified);
+}
+
+// A software encoder with a deliberate bug: above 1 it truncates (steps down whenever the nearest
+// pattern lies above x) instead of rounding in the log domain. Everything else is the codec's.
+class TruncatingEncoder final : public fmt::NumberFormat {
+ public:
+  explicit TruncatingEncoder(fmt::FormatPtr inner) : m_in(std::move(inner)) {}
+  std::string name() const override { return m_in->name(); }
+  int bits() const override { return m_in->bits(); }
+  fmt::Code encode(double x) const override {
+    const fmt::Code c = m_in->encode(x);
+    if (!(std::fabs(x) > 1) || std::fabs(m_in->decode(c)) <= std::fabs(x)) return c;
+    const fmt::Code q = x < 0 ? m_in->negate(c) : c;
+    return x < 0 ? m_in->negate(q - 1) : q - 1;
+  }
+  double decode(fmt::Code c) const override { return m_in->decode(c); }
+  bool is_nan_code(fmt::Code c) const override { return m_in->is_nan_code(c); }
+  fmt::Code negate(fmt::Code c) const override { return m_in->negate(c); }
+  bool twos_complement() const override { return m_in->twos_complement(); }
+
+ private:
+  fmt::FormatPtr m_in;
+};
+
+// The PPU encodes LP outputs with hw::LpEncoder, not with the reference's fmt::LpFormat::encode,
+// so a bug in the software encoder no longer passes the per-layer check unnoticed: the run is
+// not verified and the first failing layer is named. The unbroken wrapper passes.
+TEST_F(RunApi, ABrokenSoftwareEncoderIsCaughtByTheLayerCheck) {
+  const Prepared p = prepare(load_workload(write("w.yaml", kWorkload)));
+  driver::set_check_format_hook([](const fmt::FormatPtr& f) -> fmt::FormatPtr {
+    return std::make_shared<TruncatingEncoder>(f);
+  });
+  const RunResult bad = simulate(p);
+  EXPECT_FALSE(bad.verified);
+  std::size_t first = 0;
+  while (first < bad.layers.size() && bad.layers[first].verified) ++first;
+  ASSERT_LT(first, bad.layers.size());
+  EXPECT_TRUE(bad.layers[first].checked);
+  EXPECT_EQ(bad.first_mismatch.rfind(
+                "layer " + bad.layers[first].name + ": output mismatch at index ", 0),
+            0u)
+      << bad.first_mismatch;
+
+  driver::set_check_format_hook([](const fmt::FormatPtr& f) { return f; });
+  const RunResult good = simulate(p);
+  driver::set_check_format_hook(nullptr);
+  EXPECT_TRUE(good.verified) << good.first_mismatch;
+  EXPECT_EQ(serialize(good), serialize(simulate(p)));
 }
 
 }  // namespace
