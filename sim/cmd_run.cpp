@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "sim/output/output_dir.hpp"
 #include "sim/run/pipeline.hpp"
 #include "sim/run/reporters.hpp"
+#include "sim/run/saved_outputs.hpp"
 #include "sw/common/error.hpp"
 #include "sw/common/parallel.hpp"
 #include "sw/energy/cost_tables.hpp"
@@ -38,6 +40,7 @@ struct RunOptions {
   std::string vcd_window;         // --vcd-window START:END | layer:NAME | tile:LAYER/N | first-tile
   std::string vcd_format = "vcd";  // --vcd-format vcd|fst
   int threads = -1;                // --threads N (0 = every core); -1 = the workload's `threads`
+  bool save_outputs = false;       // --save-outputs: outputs/*.npy, predictions.csv
 };
 
 // --vcd-pe ROWSxCOLS and --vcd-window WINDOW, checked against the accelerator; a named window
@@ -164,6 +167,11 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   if (fst && !on_path("vcd2fst"))
     throw UserError(
         "--vcd-format fst: GTKWave's vcd2fst is not on PATH (Debian: apt-get install gtkwave)");
+  const bool save_outputs = opt.save_outputs || w.save_outputs;
+  if (analytic && save_outputs)
+    throw UserError(std::string(opt.save_outputs ? "--save-outputs" : w.where("save_outputs") + ": save_outputs") +
+                    ": saving the outputs needs tile or cycle fidelity (accelerator.fidelity is "
+                    "'analytic', which computes no values)");
   const energy::CostTables tables =
       opt.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(opt.energy_file);
   OutputDir output(out_dir, "run");
@@ -179,11 +187,19 @@ int run_workload(const RunOptions& opt, std::ostream& out) {
   const RunResult r = simulate(prepared, so);
 
   write_run_files(output, r, want_vcd, fst);
+  std::vector<std::string> names = run_file_names(r, want_vcd, fst);
+  if (save_outputs) {
+    const auto files = saved_output_files(r, prepared.labels);
+    if (!files.empty()) std::filesystem::create_directories(output.staging() / "outputs");
+    for (const auto& [name, bytes] : files) {
+      output.write_file(name, bytes);
+      names.push_back(name);
+    }
+  }
   output.commit();
   // The table reaches the terminal only once the outputs are complete and in place.
   std::string list;
-  for (const std::string& f : run_file_names(r, want_vcd, fst))
-    list += (list.empty() ? "" : ",") + f;
+  for (const std::string& f : names) list += (list.empty() ? "" : ",") + f;
   out << console_text(r) << "outputs: " << out_dir << "/{" << list << "}\n" << std::flush;
   std::cerr << pe_window_note(r);
   if (!opt.quiet) {
@@ -227,6 +243,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--vcd-format", opt->vcd_format,
                   "vcd (default) or fst (GTKWave's compressed format, through its vcd2fst); "
                   "implies --vcd");
+  cmd->add_flag("--save-outputs", opt->save_outputs,
+                "write every graph output as outputs/<name>.fp32.npy and "
+                "outputs/<name>.accelerator.npy, and with input.labels predictions.csv");
   cmd->add_option("--threads", opt->threads,
                   "threads of the FP32 pass, the reference and the tile GEMMs (0 = every core, the "
                   "default; overrides the workload's threads; results do not depend on it)");

@@ -95,6 +95,11 @@ model::Graph build_graph(const Workload& w, bool with_weights) {
     case ModelSource::Onnx: {
       model::OnnxImportOptions o;
       o.batch = w.input.batch;
+      // A dynamic batch dimension takes the .npy's batch unless input.batch is set.
+      if (!w.input.npy.empty() && !w.origin.count("input.batch")) {
+        const NpyArray a = read_npy(w.input.npy);
+        if (!a.shape.empty() && a.shape[0] >= 1 && a.shape[0] <= 1024) o.data_batch = a.shape[0];
+      }
       return model::import_onnx(w.model, o);
     }
     case ModelSource::Topology:
@@ -111,9 +116,18 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
                       std::to_string(g.inputs().size()) + " inputs; an .npy file gives one");
     const NpyArray a = read_npy(w.input.npy);
     const model::Shape& want = g.shape(g.inputs()[0]);
-    if (a.shape != want)
+    if (a.shape != want) {
+      std::string hint;
+      if (a.shape.size() == want.size() && !want.empty() && a.shape[0] != want[0] &&
+          std::equal(a.shape.begin() + 1, a.shape.end(), want.begin() + 1))
+        hint = w.origin.count("input.batch")
+                   ? " (its batch " + std::to_string(a.shape[0]) + " differs from input.batch " +
+                         std::to_string(w.input.batch) + ": set input.batch to " +
+                         std::to_string(a.shape[0]) + " or leave it unset)"
+                   : " (the model's batch dimension is fixed at " + std::to_string(want[0]) + ")";
       throw UserError(w.where("input.npy") + ": input.npy: shape " + model::shape_str(a.shape) +
-                      " does not match the model input " + model::shape_str(want));
+                      " does not match the model input " + model::shape_str(want) + hint);
+    }
     in[g.inputs()[0]] = model::FloatTensor{a.shape, a.data};
     return in;
   }
@@ -300,6 +314,10 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   }
   r.verified = opt.check && all_checked && res.verified;
   r.first_mismatch = res.first_mismatch;
+  r.output_names = graph.outputs();
+  for (const std::string& t : graph.outputs()) r.output_shapes.push_back(graph.shape(t));
+  r.output_accelerator = res.output;
+  r.output_fp32 = res.fp32_output;
   return r;
 }
 
@@ -475,11 +493,13 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   const bool values = w.accel.fidelity != hw::Fidelity::analytic;
   p.graph = std::make_unique<model::Graph>(build_graph(w, values));
   const model::Graph& graph = *p.graph;
+  // An ONNX model's dynamic batch took the .npy's (build_graph): the run's batch is the graph's.
+  if (w.source == ModelSource::Onnx && !w.input.npy.empty() && !w.origin.count("input.batch") &&
+      graph.inputs().size() == 1)
+    p.workload.input.batch = static_cast<int>(graph.shape(graph.inputs()[0]).at(0));
   if (values) {
-    check_memory(graph, w);
-    p.inputs = make_inputs(graph, w);
-    p.fp32 = model::forward_fp32(graph, p.inputs, true);
-    for (auto& [k, v] : p.inputs) p.fp32[k] = v;
+    check_memory(graph, p.workload);
+    p.inputs = make_inputs(graph, p.workload);
   }
   if (!w.input.labels.empty()) {
     const std::string where = w.where("input.labels") + ": input.labels: ";
@@ -499,9 +519,6 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   formats.act = w.quant.layers;
   formats.wgt = w.quant.layer_weights;
   p.program = compiler::plan_program(graph, formats, [&](const std::string& key) { return w.where(key); });
-  // sf: auto, on this run's FP32 values (analytic fidelity has none: the sf does not change
-  // timing or energy, and its layers are named with `auto`).
-  if (values) compiler::resolve_auto_sf(graph, p.fp32, p.program);
   if (p.program.compute_layers() == 0)
     throw UserError(w.file + ": the model has no Conv, Gemm or MatMul layer to run");
   p.config = w.accel;
@@ -511,7 +528,16 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
     if (!e.key().empty()) throw UserError(w.where(e.key()) + ": " + e.what());
     throw UserError(w.where("accelerator") + ": accelerator: " + e.what());
   }
-  check_fits(graph, p.program, p.config, w);
+  // Buffer fit before the FP32 pass (which may take seconds on a large model): check_fits reads
+  // an unresolved sf: auto as sf 0, and the sf changes no size.
+  check_fits(graph, p.program, p.config, p.workload);
+  if (values) {
+    p.fp32 = model::forward_fp32(graph, p.inputs, true);
+    for (auto& [k, v] : p.inputs) p.fp32[k] = v;
+    // sf: auto, on this run's FP32 values (analytic fidelity has none: the sf does not change
+    // timing or energy, and its layers are named with `auto`).
+    compiler::resolve_auto_sf(graph, p.fp32, p.program);
+  }
   return p;
 }
 

@@ -100,6 +100,13 @@ struct RunResult {
   double area_mm2 = 0, pe_area_mm2 = 0, sram_area_mm2 = 0, tops_per_mm2 = 0,
          compute_tops_per_mm2 = 0;
 
+  // The graph outputs (tile and cycle fidelity): names, shapes, and the values of the
+  // accelerator run and of the FP32 reference, each concatenated in graph order
+  // (`--save-outputs`, docs/outputs.md).
+  std::vector<std::string> output_names;
+  std::vector<std::vector<std::int64_t>> output_shapes;
+  std::vector<float> output_accelerator, output_fp32;
+
   std::vector<std::string> layer_names() const;
   // Analytic fidelity: no values were computed, so no check (verified, per-layer check),
   // no accuracy and no tile timeline (docs/outputs.md).

@@ -183,6 +183,7 @@ void fields(A& a, RunResult& r) {
   a(r.energy_components_pj), a(r.energy_pj), a(r.counts), a(r.inferences), a(r.tops_per_w),
       a(r.power_w);
   a(r.area_mm2), a(r.pe_area_mm2), a(r.sram_area_mm2), a(r.tops_per_mm2), a(r.compute_tops_per_mm2);
+  a(r.output_names), a(r.output_shapes), a(r.output_accelerator), a(r.output_fp32);
 }
 
 }  // namespace

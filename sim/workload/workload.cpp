@@ -134,10 +134,16 @@ Workload load_root(const std::string& path, YAML::Node root,
   // name keeps its safe characters; a `name:` key with others is an error.
   w.name = safe_name(fs::path(path).stem().string());
   r.check_keys(root, "", {"name", "model", "onnx", "topology", "input", "zoo", "quantization",
-                          "accelerator", "lpq", "threads"});
+                          "accelerator", "lpq", "threads", "save_outputs"});
   // Threads for the value engines (0 = every core); results never depend on it, so it is not
   // part of effective.yaml.
   if (root["threads"]) w.threads = static_cast<int>(r.get_int(root, "", "threads", 0, 1024, 0));
+  // save_outputs: the graph outputs as .npy (lpsim run --save-outputs); not a result either.
+  if (const YAML::Node b = root["save_outputs"]) {
+    if (!b.IsScalar() || (b.Scalar() != "true" && b.Scalar() != "false"))
+      r.fail(b, "save_outputs", "expected true or false");
+    w.save_outputs = b.Scalar() == "true";
+  }
   if (root["name"]) {
     w.name = r.get_string(root, "", "name", {}, w.name);
     if (safe_name(w.name) != w.name)
@@ -168,6 +174,7 @@ Workload load_root(const std::string& path, YAML::Node root,
   if (const YAML::Node n = root["input"]) {
     r.check_keys(n, "input", {"batch", "seed", "npy", "labels"});
     w.input.batch = static_cast<int>(r.get_int(n, "input", "batch", 1, 1024, w.input.batch));
+    if (n["batch"]) record(r, w.origin, n["batch"], "input.batch");  // set, not defaulted
     w.input.seed = static_cast<std::uint64_t>(
         r.get_int(n, "input", "seed", 0, std::numeric_limits<long long>::max(), 7));
     if (n["npy"]) {

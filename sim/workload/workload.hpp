@@ -72,6 +72,7 @@ struct Workload {
   // 128/256/128 KB.
   hw::AcceleratorConfig accel;
   hw::Dataflow dataflow = hw::Dataflow::ws;  // the descriptors' DATAFLOW (accelerator.dataflow)
+  bool save_outputs = false;  // `save_outputs`: outputs/*.npy and predictions.csv (lpsim run)
   int threads = 0;  // `threads`: threads of the FP32 pass, the reference and tile GEMMs (0 = every core)
   // Where each key was set: dotted key -> "FILE:LINE" or "--set KEY=VALUE", for errors that
   // only later stages can detect (an unknown zoo name, a layer name no model has).

@@ -151,7 +151,7 @@ TEST_F(WorkloadTest, BadWorkloadsNameFileLineKeyAndWhatIsWrong) {
       {"", {}, "W: one of 'model' (a zoo name), 'onnx' (a .onnx file) or 'topology' (a SCALE-Sim CSV) is required"},
       {"- a\n- b\n", {}, "W:1: the workload must be a mapping of keys (model, input, quantization, accelerator)"},
       {"model: [resnet18\n", {}, "W:2: YAML syntax error: end of sequence flow not found"},
-      {"model: resnet18\nmodle: x\n", {}, "W:2: modle: unknown key (expected one of name, model, onnx, topology, input, zoo, quantization, accelerator, lpq, threads)"},
+      {"model: resnet18\nmodle: x\n", {}, "W:2: modle: unknown key (expected one of name, model, onnx, topology, input, zoo, quantization, accelerator, lpq, threads, save_outputs)"},
       {"model: resnet18\nthreads: -1\n", {}, "W:2: threads: value -1 is out of range 0..1024"},
       {"model: resnet18\nthreads: two\n", {}, "W:2: threads: "},
       {"model: resnet18\nonnx: x.onnx\n", {}, "W:2: onnx: give exactly one of 'model', 'onnx' or 'topology'"},

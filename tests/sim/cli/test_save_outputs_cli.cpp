@@ -1,0 +1,150 @@
+// Issue 11: `lpsim run --save-outputs` (and `save_outputs: true`) writes every graph output as
+// outputs/<name>.fp32.npy and outputs/<name>.accelerator.npy and, with labels,
+// predictions.csv, listed in the marker; a dynamic-batch ONNX model takes the .npy's batch
+// unless input.batch is set, and a mismatch names input.batch. Uses examples/digits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "run_fixture.hpp"
+
+namespace lpsim::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDigits = fs::path(LPSIM_SOURCE_DIR) / "examples" / "digits";
+
+std::string npy(const std::string& descr, const std::string& shape, const std::string& data) {
+  std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::string s = "\x93NUMPY";
+  s += '\x01';
+  s += '\x00';
+  s += static_cast<char>(h.size() & 0xff);
+  s += static_cast<char>(h.size() >> 8);
+  return s + h + data;
+}
+
+// The float32 values of a .npy this test expects to be [12, 10].
+std::vector<float> npy_floats(const std::string& bytes, const std::string& shape) {
+  const std::size_t hl = static_cast<unsigned char>(bytes.at(8)) |
+                         static_cast<std::size_t>(static_cast<unsigned char>(bytes.at(9))) << 8;
+  const std::string header = bytes.substr(10, hl);
+  EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'shape': (" + shape + ")"), std::string::npos) << header;
+  EXPECT_EQ((10 + hl) % 64, 0u);
+  std::vector<float> v((bytes.size() - 10 - hl) / 4);
+  std::memcpy(v.data(), bytes.data() + 10 + hl, v.size() * 4);
+  return v;
+}
+
+class SaveOutputs : public RunFixture {
+ protected:
+  void SetUp() override {
+    RunFixture::SetUp();
+    const std::string all = slurp(kDigits / "test_x.npy");
+    std::string data = all.substr(all.size() - 500 * 64 * 4, 12 * 64 * 4);
+    std::ofstream(m_dir / "x.npy", std::ios::binary) << npy("<f4", "12, 1, 8, 8", data);
+    const std::string ys = slurp(kDigits / "test_y.npy");
+    m_labels.resize(12);
+    std::memcpy(m_labels.data(), ys.data() + ys.size() - 500 * 8, 12 * 8);
+    std::string lb(12 * 8, '\0');
+    std::memcpy(lb.data(), m_labels.data(), lb.size());
+    std::ofstream(m_dir / "y.npy", std::ios::binary) << npy("<i8", "12,", lb);
+  }
+  // No input.batch: the batch of 12 comes from the .npy.
+  std::string workload(const std::string& extra = "") {
+    return "onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {npy: " +
+           (m_dir / "x.npy").string() + ", labels: " + (m_dir / "y.npy").string() + extra +
+           "}\naccelerator: {rows: 8, cols: 8}\n";
+  }
+  std::vector<std::int64_t> m_labels;
+};
+
+TEST_F(SaveOutputs, WritesNpyOfBothAndPredictions) {
+  const CommandResult r = run(workload(), "--save-outputs");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("verified: yes"), std::string::npos) << r.out;
+  const fs::path out = m_dir / "out";
+  std::vector<fs::path> fp32s;
+  for (const auto& e : fs::directory_iterator(out / "outputs"))
+    if (e.path().string().size() > 9 &&
+        e.path().string().substr(e.path().string().size() - 9) == ".fp32.npy")
+      fp32s.push_back(e.path());
+  ASSERT_EQ(fp32s.size(), 1u);
+  const std::string stem = fp32s[0].filename().string().substr(0, fp32s[0].filename().string().size() - 9);
+  const auto f = npy_floats(slurp(fp32s[0]), "12,10");
+  const auto a = npy_floats(slurp(out / "outputs" / (stem + ".accelerator.npy")), "12,10");
+  ASSERT_EQ(f.size(), 120u);
+  ASSERT_EQ(a.size(), 120u);
+  EXPECT_NE(f, a);  // the accelerator's are quantized
+  // predictions.csv: one row per image with the label and both argmax classes.
+  std::istringstream csv(slurp(out / "predictions.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "image,label,fp32,accelerator");
+  int rows = 0, agree = 0;
+  while (std::getline(csv, line)) {
+    auto am = [&](const std::vector<float>& v) {
+      return std::max_element(v.begin() + rows * 10, v.begin() + rows * 10 + 10) -
+             (v.begin() + rows * 10);
+    };
+    EXPECT_EQ(line, std::to_string(rows) + "," + std::to_string(m_labels[static_cast<std::size_t>(rows)]) +
+                        "," + std::to_string(am(f)) + "," + std::to_string(am(a)));
+    agree += am(f) == m_labels[static_cast<std::size_t>(rows)];
+    ++rows;
+  }
+  EXPECT_EQ(rows, 12);
+  EXPECT_GE(agree, 11);  // the trained model
+  // Listed in the marker and on the console.
+  const std::string marker = slurp(out / "lpsim-run.json");
+  EXPECT_NE(marker.find("outputs/" + stem + ".accelerator.npy"), std::string::npos) << marker;
+  EXPECT_NE(marker.find("predictions.csv"), std::string::npos) << marker;
+  EXPECT_NE(r.out.find("predictions.csv"), std::string::npos) << r.out;
+}
+
+TEST_F(SaveOutputs, WorkloadKeyAndNoFilesWithout) {
+  {
+    const CommandResult r = run(workload() + "save_outputs: true\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(m_dir / "out" / "predictions.csv"));
+  }
+  fs::remove_all(m_dir / "out");
+  const CommandResult r = run(workload());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "out" / "outputs"));
+  EXPECT_FALSE(fs::exists(m_dir / "out" / "predictions.csv"));
+}
+
+TEST_F(SaveOutputs, BatchMismatchNamesInputBatch) {
+  const CommandResult r = run(workload(", batch: 5"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("input.npy: shape [12,1,8,8] does not match the model input [5,1,8,8] "
+                       "(its batch 12 differs from input.batch 5: set input.batch to 12 or "
+                       "leave it unset)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "out"));
+}
+
+TEST_F(SaveOutputs, AnalyticFidelityRefusesIt) {
+  const CommandResult r =
+      run(workload() + "save_outputs: true\n", "--set accelerator.fidelity=analytic");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("save_outputs: saving the outputs needs tile or cycle fidelity"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace lpsim::test
