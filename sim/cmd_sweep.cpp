@@ -33,9 +33,10 @@ struct SweepCliOptions {
 void check_metric(const std::string& m) {
   for (const std::string& c : sw::kMetricColumns)
     if (c == m && c != "status" && c != "verified") return;
-  throw UserError("--sort " + m +
-                  ": expected one of total_cycles, latency_ms, energy_pj, tops_per_w, tops_per_mm2, "
-                  "area_mm2, utilization, dram_bytes");
+  throw UserError(
+      "--sort " + m +
+      ": expected one of total_cycles, latency_ms, energy_pj, tops_per_w, tops_per_mm2, "
+      "area_mm2, utilization, dram_bytes");
 }
 
 std::string self_path() {
@@ -51,11 +52,15 @@ std::string fixed(double v, int d) {
 }
 
 int run_sweep_command(const SweepCliOptions& o) {
-  if (o.file.empty()) throw UserError("sweep: give a sweep file (lpsim sweep SWEEP.yaml) or 'merge DIR...'");
+  if (o.file.empty())
+    throw UserError("sweep: give a sweep file (lpsim sweep SWEEP.yaml) or 'merge DIR...'");
   check_metric(o.sort);
-  if (o.jobs > 1024) throw UserError("--jobs " + std::to_string(o.jobs) + ": expected 1..1024 (0 = all cores)");
+  if (o.jobs > 1024)
+    throw UserError("--jobs " + std::to_string(o.jobs) + ": expected 1..1024 (0 = all cores)");
   if (!o.plan.empty() && (!o.shard.empty() || !o.out.empty() || o.keep_runs))
-    throw UserError("--plan: writes the point list and scripts only; it takes no --out, --shard or --keep-runs");
+    throw UserError(
+        "--plan: writes the point list and scripts only; it takes no --out, --shard or "
+        "--keep-runs");
   std::optional<sw::Shard> shard;
   if (!o.shard.empty()) {
     std::smatch m;
@@ -112,10 +117,11 @@ int run_merge_command(const SweepCliOptions& o) {
             << "/results.csv\nreport:  " << out << "/report.html\n";
   if (!m.missing.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < m.missing.size() && i < 20; ++i) list += (i ? " " : "") + std::to_string(m.missing[i]);
+    for (std::size_t i = 0; i < m.missing.size() && i < 20; ++i)
+      list += (i ? " " : "") + std::to_string(m.missing[i]);
     if (m.missing.size() > 20) list += " ...";
-    std::cerr << "lpsim: sweep merge: missing points: " << list
-              << " (run `lpsim sweep FILE --out " << out << "` to evaluate them)\n";
+    std::cerr << "lpsim: sweep merge: missing points: " << list << " (run `lpsim sweep FILE --out "
+              << out << "` to evaluate them)\n";
     return 1;
   }
   return 0;
@@ -126,8 +132,9 @@ int run_merge_command(const SweepCliOptions& o) {
 void add_sweep_command(CLI::App& app) {
   auto opt = std::make_shared<SweepCliOptions>();
   auto* cmd = app.add_subcommand(
-      "sweep", "Evaluate a sweep of accelerator configurations (SWEEP.yaml, docs/sweep.md) into "
-               "results.csv and report.html; resumable; --plan/--shard and 'merge' for clusters");
+      "sweep",
+      "Evaluate a sweep of accelerator configurations (SWEEP.yaml, docs/sweep.md) into "
+      "results.csv and report.html; resumable; --plan/--shard and 'merge' for clusters");
   cmd->add_option("sweep_file", opt->file, "the sweep file (docs/sweep.md)");
   cmd->add_option("--out,-o", opt->out, "the sweep directory (default sweeps/<sweep name>)");
   cmd->add_option("--jobs,-j", opt->jobs, "worker processes (default: all cores)");
@@ -139,7 +146,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress bar");
   cmd->add_flag("--keep-runs", opt->keep_runs,
                 "also keep each point's lpsim run outputs in DIR/runs/<point>/");
-  auto* merge = cmd->add_subcommand("merge", "Merge sweep directories (shards) into one results.csv and report");
+  auto* merge = cmd->add_subcommand(
+      "merge", "Merge sweep directories (shards) into one results.csv and report");
   merge->add_option("dirs", opt->merge_dirs, "sweep directories of one sweep")->required();
   merge->add_option("--out,-o", opt->merge_out, "the merged sweep directory")->required();
   merge->add_option("--sort", opt->sort, "report.html's table order (default latency_ms)");

@@ -23,7 +23,8 @@ const char* const kCss =
     "h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}"
     "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 7px;"
     "text-align:right;white-space:nowrap}th{background:#f4f4f4;position:sticky;top:0}"
-    "td.k,th.k{text-align:left}tr.front td{background:#eef6ee}td.err{text-align:left;color:#b00;white-space:normal;min-width:320px}"
+    "td.k,th.k{text-align:left}tr.front "
+    "td{background:#eef6ee}td.err{text-align:left;color:#b00;white-space:normal;min-width:320px}"
     ".summary td{text-align:left}.chart{background:#fff;border:1px solid #ccc;margin:4px 0}"
     ".chart text{font-size:11px;fill:#333}.chart .lab{font-size:10px;fill:#1b5e20}"
     ".note{color:#666;font-size:12px}";
@@ -61,7 +62,8 @@ int column(const SweepReportData& d, const std::string& name) {
 
 bool ok_row(const SweepReportData& d, const std::vector<std::string>& row) {
   const int s = column(d, "status");
-  return s >= 0 && static_cast<std::size_t>(s) < row.size() && row[static_cast<std::size_t>(s)] == "ok";
+  return s >= 0 && static_cast<std::size_t>(s) < row.size() &&
+         row[static_cast<std::size_t>(s)] == "ok";
 }
 
 // Whether axis `i` takes more than one value among the rows (only those label a point).
@@ -164,7 +166,8 @@ std::string chart(const SweepReportData& d, const ParetoAxis& ax, const ParetoAx
   o << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\"" << ph
     << "\" fill=\"none\" stroke=\"#999\"/>\n";
   o << "<text x=\"" << L + pw / 2 << "\" y=\"" << H - 10 << "\" text-anchor=\"middle\">"
-    << html_escape(ax.column) << (sx.log ? " (log scale)" : "") << (ax.minimize ? ", lower is better" : ", higher is better")
+    << html_escape(ax.column) << (sx.log ? " (log scale)" : "")
+    << (ax.minimize ? ", lower is better" : ", higher is better")
     << "</text>\n<text transform=\"translate(14," << T + ph / 2
     << ") rotate(-90)\" text-anchor=\"middle\">" << html_escape(ay.column)
     << (sy.log ? " (log scale)" : "") << (ay.minimize ? ", lower is better" : ", higher is better")
@@ -190,22 +193,24 @@ std::string chart(const SweepReportData& d, const ParetoAxis& ax, const ParetoAx
   for (std::size_t k = 0; k < front.size(); ++k) {
     const std::size_t f = front[k];
     const double x = X(pts[f].first), y = Y(pts[f].second);
-    o << "<circle cx=\"" << px(x) << "\" cy=\"" << px(y)
-      << "\" r=\"4.5\" fill=\"#2e7d32\"><title>" << html_escape(label(d, d.rows[rows[f]], true))
-      << "</title></circle>\n";
+    o << "<circle cx=\"" << px(x) << "\" cy=\"" << px(y) << "\" r=\"4.5\" fill=\"#2e7d32\"><title>"
+      << html_escape(label(d, d.rows[rows[f]], true)) << "</title></circle>\n";
     const std::string text = label(d, d.rows[rows[f]], false);
     const double w = 6.0 * static_cast<double>(text.size()), h = 12;
     for (const auto& [dx, dy] : {std::pair{7.0, -6.0}, {7.0, 14.0}, {-7.0, -6.0}, {-7.0, 14.0}}) {
       const bool right = dx > 0;
-      const Box b{right ? x + dx : x + dx - w, y + dy - h + 2, right ? x + dx + w : x + dx, y + dy + 2};
+      const Box b{right ? x + dx : x + dx - w, y + dy - h + 2, right ? x + dx + w : x + dx,
+                  y + dy + 2};
       if (b.x0 < L || b.x1 > L + pw || b.y0 < T || b.y1 > T + ph) continue;
       bool hit = false;
-      for (const Box& p : placed) hit = hit || (b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1);
+      for (const Box& p : placed)
+        hit = hit || (b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1);
       if (hit) continue;
       placed.push_back(b);
       ++labelled;
-      o << "<text class=\"lab\" x=\"" << px(x + dx) << "\" y=\"" << px(y + dy) << "\" text-anchor=\""
-        << (right ? "start" : "end") << "\">" << html_escape(text) << "</text>\n";
+      o << "<text class=\"lab\" x=\"" << px(x + dx) << "\" y=\"" << px(y + dy)
+        << "\" text-anchor=\"" << (right ? "start" : "end") << "\">" << html_escape(text)
+        << "</text>\n";
       break;
     }
   }
@@ -249,13 +254,16 @@ std::string render_sweep_report(const SweepReportData& d) {
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
     << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
        "'unsafe-inline'\">\n"
-    << "<title>" << html_escape(d.title) << "</title>\n<style>" << kCss << "</style>\n</head><body>\n"
+    << "<title>" << html_escape(d.title) << "</title>\n<style>" << kCss
+    << "</style>\n</head><body>\n"
     << "<h1>" << html_escape(d.title) << "</h1>\n<table class=\"summary\">\n";
   for (const auto& [k, v] : d.summary)
-    o << "<tr><th class=\"k\">" << html_escape(k) << "</th><td>" << html_escape(v) << "</td></tr>\n";
+    o << "<tr><th class=\"k\">" << html_escape(k) << "</th><td>" << html_escape(v)
+      << "</td></tr>\n";
   o << "</table>\n";
   std::vector<bool> front(d.rows.size(), false);
-  o << chart(d, {"latency_ms", true}, {"energy_pj", true}, "Latency vs energy (Pareto front)", front);
+  o << chart(d, {"latency_ms", true}, {"energy_pj", true}, "Latency vs energy (Pareto front)",
+             front);
   o << chart(d, {"tops_per_w", false}, {"tops_per_mm2", false},
              "TOPS/W vs TOPS/mm\xC2\xB2 (Pareto front)", front);
 
@@ -275,8 +283,10 @@ std::string render_sweep_report(const SweepReportData& d) {
     if (!ha) return false;
     return ascending ? va < vb : va > vb;
   });
-  o << "<h2>Points by " << html_escape(d.sort_metric) << (ascending ? " (ascending)" : " (descending)")
-    << "</h2>\n<p class=\"note\">Green rows are on a Pareto front.</p>\n<table class=\"points\">\n<tr><th>#</th>";
+  o << "<h2>Points by " << html_escape(d.sort_metric)
+    << (ascending ? " (ascending)" : " (descending)")
+    << "</h2>\n<p class=\"note\">Green rows are on a Pareto front.</p>\n<table "
+       "class=\"points\">\n<tr><th>#</th>";
   for (std::size_t c = 0; c < d.columns.size(); ++c)
     o << "<th" << (c < d.axes.size() || d.columns[c] == "status" ? " class=\"k\"" : "") << ">"
       << html_escape(d.columns[c]) << "</th>";
@@ -287,12 +297,17 @@ std::string render_sweep_report(const SweepReportData& d) {
     for (std::size_t c = 0; c < d.columns.size(); ++c) {
       const std::string cell = c < d.rows[i].size() ? d.rows[i][c] : std::string();
       const bool status = d.columns[c] == "status";
-      o << "<td" << (c < d.axes.size() ? " class=\"k\"" : status && cell != "ok" ? " class=\"err\"" : status ? " class=\"k\"" : "")
+      o << "<td"
+        << (c < d.axes.size()        ? " class=\"k\""
+            : status && cell != "ok" ? " class=\"err\""
+            : status                 ? " class=\"k\""
+                                     : "")
         << ">" << html_escape(cell) << "</td>";
     }
     o << "</tr>\n";
   }
-  o << "</table>\n<p class=\"note\">Generated by " << html_escape(d.generator) << ".</p>\n</body></html>\n";
+  o << "</table>\n<p class=\"note\">Generated by " << html_escape(d.generator)
+    << ".</p>\n</body></html>\n";
   return o.str();
 }
 

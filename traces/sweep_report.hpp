@@ -12,10 +12,10 @@ namespace lpsim::traces {
 struct SweepReportData {
   std::string title = "lpsim sweep report";
   std::vector<std::pair<std::string, std::string>> summary;  // key, value
-  std::vector<std::string> axes;                // axis keys (the first columns)
-  std::vector<std::string> columns;             // every column (axes, then metrics)
-  std::vector<std::vector<std::string>> rows;   // cells, one row per point, in point order
-  std::string sort_metric = "latency_ms";       // the table's order
+  std::vector<std::string> axes;                             // axis keys (the first columns)
+  std::vector<std::string> columns;                          // every column (axes, then metrics)
+  std::vector<std::vector<std::string>> rows;  // cells, one row per point, in point order
+  std::string sort_metric = "latency_ms";      // the table's order
   std::string generator = "lpsim";
 };
 

@@ -55,10 +55,12 @@ class Parser {
     if (m_i >= m_s.size()) return;
     const char c = m_s[m_i];
     if (std::isdigit(static_cast<unsigned char>(c)) ||
-        (c == '.' && m_i + 1 < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[m_i + 1])))) {
+        (c == '.' && m_i + 1 < m_s.size() &&
+         std::isdigit(static_cast<unsigned char>(m_s[m_i + 1])))) {
       std::size_t j = m_i;
-      while (j < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[j])) || m_s[j] == '.' ||
-                                ((m_s[j] == '+' || m_s[j] == '-') && (m_s[j - 1] == 'e' || m_s[j - 1] == 'E'))))
+      while (j < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[j])) || m_s[j] == '.' ||
+              ((m_s[j] == '+' || m_s[j] == '-') && (m_s[j - 1] == 'e' || m_s[j - 1] == 'E'))))
         ++j;
       m_tok = {Token::Kind::Number, m_s.substr(m_i, j - m_i), m_i};
       m_i = j;
@@ -66,8 +68,8 @@ class Parser {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       std::size_t j = m_i;
-      while (j < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[j])) || m_s[j] == '_' ||
-                                m_s[j] == '.'))
+      while (j < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[j])) || m_s[j] == '_' || m_s[j] == '.'))
         ++j;
       m_tok = {Token::Kind::Ident, m_s.substr(m_i, j - m_i), m_i};
       m_i = j;
@@ -217,7 +219,9 @@ class Parser {
 };
 
 const char* kind_name(Value::Kind k) {
-  return k == Value::Kind::Number ? "a number" : k == Value::Kind::String ? "a string" : "a truth value";
+  return k == Value::Kind::Number   ? "a number"
+         : k == Value::Kind::String ? "a string"
+                                    : "a truth value";
 }
 
 Value number(double v) {
@@ -268,31 +272,42 @@ struct Eval {
         break;
     }
     const Value a = (*this)(*n.a), b = (*this)(*n.b);
-    static const char* names[] = {"", "", "-", "not", "+", "-", "*", "/", "%",
-                                  "<", "<=", ">", ">=", "==", "!=", "and", "or"};
+    static const char* names[] = {"",  "",   "-", "not", "+",  "-",  "*",   "/", "%",
+                                  "<", "<=", ">", ">=",  "==", "!=", "and", "or"};
     const char* name = names[static_cast<int>(n.op)];
     if (n.op >= Op::Lt && n.op <= Op::Ne) {
       if (a.kind != b.kind)
-        fail(std::string("'") + name + "' compares " + kind_name(a.kind) + " with " + kind_name(b.kind));
+        fail(std::string("'") + name + "' compares " + kind_name(a.kind) + " with " +
+             kind_name(b.kind));
       int c;
       if (a.kind == Value::Kind::String)
         c = a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
       else
         c = a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
       switch (n.op) {
-        case Op::Lt: return boolean(c < 0);
-        case Op::Le: return boolean(c <= 0);
-        case Op::Gt: return boolean(c > 0);
-        case Op::Ge: return boolean(c >= 0);
-        case Op::Eq: return boolean(c == 0);
-        default: return boolean(c != 0);
+        case Op::Lt:
+          return boolean(c < 0);
+        case Op::Le:
+          return boolean(c <= 0);
+        case Op::Gt:
+          return boolean(c > 0);
+        case Op::Ge:
+          return boolean(c >= 0);
+        case Op::Eq:
+          return boolean(c == 0);
+        default:
+          return boolean(c != 0);
       }
     }
-    const double x = need(a, Value::Kind::Number, name).number, y = need(b, Value::Kind::Number, name).number;
+    const double x = need(a, Value::Kind::Number, name).number,
+                 y = need(b, Value::Kind::Number, name).number;
     switch (n.op) {
-      case Op::Add: return number(x + y);
-      case Op::Sub: return number(x - y);
-      case Op::Mul: return number(x * y);
+      case Op::Add:
+        return number(x + y);
+      case Op::Sub:
+        return number(x - y);
+      case Op::Mul:
+        return number(x * y);
       case Op::Div:
         if (y == 0) fail("division by zero");
         return number(x / y);

@@ -36,7 +36,7 @@ struct SweepSpec {
   bool base_inline = false;  // base: is a mapping inside the sweep file
   std::vector<Axis> axes;    // in written order
   std::vector<std::vector<std::size_t>> zip;  // groups of axis indexes that vary together
-  std::vector<Expr> where;   // all must hold
+  std::vector<Expr> where;                    // all must hold
   std::string default_fidelity;  // used when neither the base nor an axis sets the fidelity
   std::string base_yaml;         // the base workload's effective configuration
 };
@@ -94,12 +94,12 @@ struct Shard {
 };
 
 struct SweepOptions {
-  std::string out;            // the sweep directory
-  unsigned jobs = 0;          // worker processes; 0 = all cores
+  std::string out;    // the sweep directory
+  unsigned jobs = 0;  // worker processes; 0 = all cores
   std::optional<Shard> shard;
-  bool progress = false;      // the progress bar on stderr
+  bool progress = false;                     // the progress bar on stderr
   std::string report_metric = "latency_ms";  // report.html's table order
-  bool keep_runs = false;     // each point's `lpsim run` outputs in DIR/runs/<point>/
+  bool keep_runs = false;  // each point's `lpsim run` outputs in DIR/runs/<point>/
 };
 
 struct SweepSummary {

@@ -59,7 +59,8 @@ std::string read_file(const fs::path& p) {
 // The sweep's identity: its base configuration, columns and every point's overrides. Two
 // directories with one fingerprint hold rows of the same points.
 std::string fingerprint(const SweepSpec& s, const std::vector<Point>& points) {
-  std::string text = s.base_yaml + "\n" + s.default_fidelity + "\n" + join(result_columns(s), ",") + "\n";
+  std::string text =
+      s.base_yaml + "\n" + s.default_fidelity + "\n" + join(result_columns(s), ",") + "\n";
   for (const Point& p : points) text += join(p.overrides(s), " ") + "\n";
   return hash_hex(text);
 }
@@ -67,7 +68,8 @@ std::string fingerprint(const SweepSpec& s, const std::vector<Point>& points) {
 nlohmann::json value_json(const Value& v) {
   if (v.kind == Value::Kind::Number && !v.quoted) {
     const double d = v.number;
-    if (d == static_cast<double>(static_cast<long long>(d)) && v.text.find_first_of(".eE") == std::string::npos)
+    if (d == static_cast<double>(static_cast<long long>(d)) &&
+        v.text.find_first_of(".eE") == std::string::npos)
       return static_cast<long long>(d);
     return d;
   }
@@ -127,12 +129,13 @@ nlohmann::json read_sweep_dir(const fs::path& dir) {
     throw UserError(dir.string() + ": is not a sweep directory (no such directory)");
   const std::string kind = marker_kind(dir);
   if (kind != "sweep")
-    throw UserError(dir.string() + ": is not a sweep directory" +
-                    (kind.empty() ? std::string(" (no lpsim marker)") : " (an lpsim '" + kind + "' output)") +
-                    "; nothing was changed");
+    throw UserError(
+        dir.string() + ": is not a sweep directory" +
+        (kind.empty() ? std::string(" (no lpsim marker)") : " (an lpsim '" + kind + "' output)") +
+        "; nothing was changed");
   const nlohmann::json j = nlohmann::json::parse(read_file(dir / kSpecFile), nullptr, false);
-  if (!j.is_object() || !j.contains("fingerprint") || !j.contains("columns") || !j.contains("axes") ||
-      !j.contains("points"))
+  if (!j.is_object() || !j.contains("fingerprint") || !j.contains("columns") ||
+      !j.contains("axes") || !j.contains("points"))
     throw UserError((dir / kSpecFile).string() + ": unreadable or incomplete; nothing was changed");
   return j;
 }
@@ -144,7 +147,8 @@ std::string journal_line(std::size_t index, const std::string& line) {
 
 // The complete, intact lines of a journal: index -> results line. `clean` is false when a line
 // was torn (a kill mid-write) or repeated.
-std::map<std::size_t, std::string> read_journal(const fs::path& p, std::size_t points, bool& clean) {
+std::map<std::size_t, std::string> read_journal(const fs::path& p, std::size_t points,
+                                                bool& clean) {
   std::map<std::size_t, std::string> rows;
   clean = true;
   const std::string text = read_file(p);
@@ -162,8 +166,10 @@ std::map<std::size_t, std::string> read_journal(const fs::path& p, std::size_t p
       clean = false;
       continue;
     }
-    const std::string idx = l.substr(0, t1), sum = l.substr(t1 + 1, t2 - t1 - 1), line = l.substr(t2 + 1);
-    if (idx.empty() || idx.size() > 12 || idx.find_first_not_of("0123456789") != std::string::npos ||
+    const std::string idx = l.substr(0, t1), sum = l.substr(t1 + 1, t2 - t1 - 1),
+                      line = l.substr(t2 + 1);
+    if (idx.empty() || idx.size() > 12 ||
+        idx.find_first_not_of("0123456789") != std::string::npos ||
         hash_hex(idx + "\t" + line) != sum) {
       clean = false;
       continue;
@@ -229,14 +235,16 @@ std::string report_html(const nlohmann::json& spec, const std::map<std::size_t, 
                {"evaluated", std::to_string(rows.size())},
                {"ok", std::to_string(ok)},
                {"failed", std::to_string(rows.size() - ok)},
-               {"fidelity (unless set by the base or an axis)", spec.value("default_fidelity", std::string())}};
+               {"fidelity (unless set by the base or an axis)",
+                spec.value("default_fidelity", std::string())}};
   if (!spec.value("shard", std::string()).empty())
     d.summary.push_back({"shard", spec.value("shard", std::string())});
   return traces::render_sweep_report(d);
 }
 
 // Writes `text` into the staging directory and renames it over dir/name (atomic).
-void replace_file(OutputDir& tmp, const fs::path& dir, const std::string& name, const std::string& text) {
+void replace_file(OutputDir& tmp, const fs::path& dir, const std::string& name,
+                  const std::string& text) {
   const fs::path t = tmp.staging() / name;
   write_text_file(t, text);
   if (::rename(t.c_str(), (dir / name).c_str()) != 0)
@@ -305,9 +313,12 @@ void write_point_run(const fs::path& runs_stage, std::size_t i, const RunResult&
 
 class Pool {
  public:
-  Pool(const SweepSpec& s, const std::vector<Point>& points, unsigned jobs, std::vector<int> close_in_child,
-       fs::path runs_stage)
-      : m_spec(s), m_points(points), m_close(std::move(close_in_child)), m_runs(std::move(runs_stage)) {
+  Pool(const SweepSpec& s, const std::vector<Point>& points, unsigned jobs,
+       std::vector<int> close_in_child, fs::path runs_stage)
+      : m_spec(s),
+        m_points(points),
+        m_close(std::move(close_in_child)),
+        m_runs(std::move(runs_stage)) {
     m_workers.resize(jobs);
   }
   ~Pool() {
@@ -379,7 +390,8 @@ class Pool {
                                       : "exited with status " + std::to_string(WEXITSTATUS(status));
           Row r;
           r.status = "internal error: the worker process " + why + " while evaluating this point";
-          done(static_cast<std::size_t>(lost), csv_line(m_points.at(static_cast<std::size_t>(lost)), r));
+          done(static_cast<std::size_t>(lost),
+               csv_line(m_points.at(static_cast<std::size_t>(lost)), r));
           dispatch(w);
         }
       }
@@ -443,7 +455,10 @@ class Pool {
 class Progress {
  public:
   Progress(bool on, std::size_t total, std::size_t already)
-      : m_on(on), m_total(total), m_done(already), m_start_done(already),
+      : m_on(on),
+        m_total(total),
+        m_done(already),
+        m_start_done(already),
         m_t0(std::chrono::steady_clock::now()) {}
   void tick() {
     ++m_done;
@@ -507,7 +522,8 @@ void write_sweep_files(OutputDir& od, const std::string& spec, const std::string
 // sweep's marker lists its files (so a kill never leaves a file the marker does not list),
 // then the directory is renamed into place (an earlier copy of the same point, from a run
 // killed before its row reached the journal, is replaced).
-void publish_point_run(OutputDir& tmp, const fs::path& dir, const fs::path& runs_stage, std::size_t i) {
+void publish_point_run(OutputDir& tmp, const fs::path& dir, const fs::path& runs_stage,
+                       std::size_t i) {
   const fs::path from = runs_stage / std::to_string(i);
   std::error_code ec;
   if (!fs::is_directory(from, ec)) return;
@@ -551,11 +567,14 @@ SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
   const bool fresh = !fs::exists(fs::symlink_status(dir, ec)) || fs::is_empty(dir, ec);
   auto check_same = [&] {
     const nlohmann::json j = read_sweep_dir(dir);
-    if (j.value("fingerprint", std::string()) != fp || j.value("shard", std::string()) != shard_text(opt.shard))
-      throw UserError(dir.string() + ": holds another sweep (" + j.value("sweep_file", std::string("?")) +
-                      ", " + std::to_string(j.value("points", 0)) + " points" +
-                      (j.value("shard", std::string()).empty() ? std::string() : ", shard " + j.value("shard", std::string())) +
-                      "); give another --out; nothing was changed");
+    if (j.value("fingerprint", std::string()) != fp ||
+        j.value("shard", std::string()) != shard_text(opt.shard))
+      throw UserError(
+          dir.string() + ": holds another sweep (" + j.value("sweep_file", std::string("?")) +
+          ", " + std::to_string(j.value("points", 0)) + " points" +
+          (j.value("shard", std::string()).empty() ? std::string()
+                                                   : ", shard " + j.value("shard", std::string())) +
+          "); give another --out; nothing was changed");
   };
   if (!fresh) check_same();
   if (fresh) {
@@ -564,7 +583,7 @@ SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
     od.commit();
   }
   DirLock lock(dir);
-  check_same();  // again, under the lock
+  check_same();                          // again, under the lock
   OutputDir tmp(dir.string(), "sweep");  // its staging directory holds our temporary files
 
   bool clean = true;
@@ -583,11 +602,13 @@ SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
   for (std::size_t i : mine)
     if (!rows.count(i)) todo.push_back(i);
   sum.jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
-  sum.jobs = static_cast<unsigned>(std::min<std::size_t>(sum.jobs, std::max<std::size_t>(1, todo.size())));
+  sum.jobs =
+      static_cast<unsigned>(std::min<std::size_t>(sum.jobs, std::max<std::size_t>(1, todo.size())));
 
   if (!todo.empty()) {
     const int jfd = ::open((dir / kJournal).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-    if (jfd < 0) throw UserError((dir / kJournal).string() + ": cannot write: " + std::strerror(errno));
+    if (jfd < 0)
+      throw UserError((dir / kJournal).string() + ": cannot write: " + std::strerror(errno));
     struct Closer {
       int fd;
       ~Closer() { ::close(fd); }
@@ -622,7 +643,8 @@ SweepSummary run_sweep(const SweepSpec& s, const SweepOptions& opt) {
     if (!cells.empty() && cells.back() == "no") ++sum.unverified;
   }
   replace_file(tmp, dir, kResults, results_csv(columns, rows));
-  replace_file(tmp, dir, kReport, report_html(nlohmann::json::parse(spec), rows, opt.report_metric));
+  replace_file(tmp, dir, kReport,
+               report_html(nlohmann::json::parse(spec), rows, opt.report_metric));
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return sum;
 }
@@ -643,31 +665,37 @@ void write_plan(const SweepSpec& s, const std::string& dir, std::size_t shards,
     return r + "'";
   };
   const std::string n = std::to_string(shards);
-  const std::string head =
-      "# lpsim sweep '" + s.name + "': " + std::to_string(points.size()) + " points in " + n +
-      " shards (shard I runs points I, I+" + n + ", ...).\n# Generated by: " + one_line(invocation()) +
-      "\n# Shard outputs: $SHARDS/I (sweep directories); merged: $RESULTS (results.csv, report.html).\n";
+  const std::string head = "# lpsim sweep '" + s.name + "': " + std::to_string(points.size()) +
+                           " points in " + n + " shards (shard I runs points I, I+" + n +
+                           ", ...).\n# Generated by: " + one_line(invocation()) +
+                           "\n# Shard outputs: $SHARDS/I (sweep directories); merged: $RESULTS "
+                           "(results.csv, report.html).\n";
   const std::string vars = "LPSIM=${LPSIM:-" + q(lpsim_path) + "}\nSPEC=" + q(spec) +
                            "\nSHARDS=${SHARDS:-" + q(shard_dir) + "}\nRESULTS=${RESULTS:-" +
                            q(results) + "}\n";
-  std::string slurm = "#!/bin/bash\n" + head +
-                      "# Submit: sbatch slurm-array.sh   (one array task per shard; each uses the CPUs it is given)\n"
-                      "# Merge when all tasks ended: \"$LPSIM\" sweep merge \"$SHARDS\"/* --out \"$RESULTS\"\n"
-                      "#   (or submit it after the array: sbatch --dependency=afterany:JOBID --wrap '...')\n"
-                      "#SBATCH --job-name=lpsim-sweep-" + s.name + "\n#SBATCH --array=0-" +
-                      std::to_string(shards - 1) +
-                      "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --output=lpsim-sweep-" + s.name +
-                      "-%A_%a.log\nset -eu\n" + vars +
-                      "mkdir -p \"$SHARDS\"\nexec \"$LPSIM\" sweep \"$SPEC\" --shard \"$SLURM_ARRAY_TASK_ID/" + n +
-                      "\" --jobs \"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\" --out \"$SHARDS/$SLURM_ARRAY_TASK_ID\" --quiet\n";
-  std::string parallel = "#!/bin/bash\n" + head +
-                         "# Local (one shard per core):      bash parallel.sh\n"
-                         "# Across hosts (shared file system, lpsim at the same path on each):\n"
-                         "#                                   bash parallel.sh --sshlogin 2/host1,2/host2\n"
-                         "# Extra arguments go to GNU parallel.\nset -eu\n" + vars +
-                         "mkdir -p \"$SHARDS\"\nseq 0 " + std::to_string(shards - 1) +
-                         " | parallel --halt never \"$@\" \"$LPSIM\" sweep \"$SPEC\" --shard {}/" + n +
-                         " --jobs 1 --out \"$SHARDS\"/{} --quiet\n\"$LPSIM\" sweep merge \"$SHARDS\"/* --out \"$RESULTS\"\n";
+  std::string slurm =
+      "#!/bin/bash\n" + head +
+      "# Submit: sbatch slurm-array.sh   (one array task per shard; each uses the CPUs it is "
+      "given)\n"
+      "# Merge when all tasks ended: \"$LPSIM\" sweep merge \"$SHARDS\"/* --out \"$RESULTS\"\n"
+      "#   (or submit it after the array: sbatch --dependency=afterany:JOBID --wrap '...')\n"
+      "#SBATCH --job-name=lpsim-sweep-" +
+      s.name + "\n#SBATCH --array=0-" + std::to_string(shards - 1) +
+      "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --output=lpsim-sweep-" + s.name +
+      "-%A_%a.log\nset -eu\n" + vars +
+      "mkdir -p \"$SHARDS\"\nexec \"$LPSIM\" sweep \"$SPEC\" --shard \"$SLURM_ARRAY_TASK_ID/" + n +
+      "\" --jobs \"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\" --out "
+      "\"$SHARDS/$SLURM_ARRAY_TASK_ID\" --quiet\n";
+  std::string parallel =
+      "#!/bin/bash\n" + head +
+      "# Local (one shard per core):      bash parallel.sh\n"
+      "# Across hosts (shared file system, lpsim at the same path on each):\n"
+      "#                                   bash parallel.sh --sshlogin 2/host1,2/host2\n"
+      "# Extra arguments go to GNU parallel.\nset -eu\n" +
+      vars + "mkdir -p \"$SHARDS\"\nseq 0 " + std::to_string(shards - 1) +
+      " | parallel --halt never \"$@\" \"$LPSIM\" sweep \"$SPEC\" --shard {}/" + n +
+      " --jobs 1 --out \"$SHARDS\"/{} --quiet\n\"$LPSIM\" sweep merge \"$SHARDS\"/* --out "
+      "\"$RESULTS\"\n";
   od.write_file(kSpecFile, spec_json(s, points, fp, "", shards));
   od.write_file(kPointsFile, points_jsonl(s, points));
   od.write_file("slurm-array.sh", slurm);
@@ -690,15 +718,17 @@ MergeSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
                       j.value("sweep_file", std::string("?")) + "); nothing was changed");
     }
     bool clean = true;
-    for (const auto& [i, line] : read_journal(fs::path(d) / kJournal, j["points"].get<std::size_t>(), clean)) {
+    for (const auto& [i, line] :
+         read_journal(fs::path(d) / kJournal, j["points"].get<std::size_t>(), clean)) {
       const auto it = rows.find(i);
       if (it == rows.end()) {
         rows[i] = {line, d};
       } else {
         ++sum.duplicates;
-        sum.notes.push_back("point " + std::to_string(i) + " is in " + it->second.second + " and " + d +
-                            (it->second.first == line ? " (identical rows; kept once)"
-                                                      : " (different rows; kept " + it->second.second + "'s)"));
+        sum.notes.push_back(
+            "point " + std::to_string(i) + " is in " + it->second.second + " and " + d +
+            (it->second.first == line ? " (identical rows; kept once)"
+                                      : " (different rows; kept " + it->second.second + "'s)"));
       }
     }
     if (!clean) sum.notes.push_back(d + ": a torn or repeated journal line was skipped");
@@ -715,10 +745,12 @@ MergeSummary merge_sweeps(const std::vector<std::string>& dirs, const std::strin
   for (std::size_t i = 0; i < sum.points; ++i)
     if (!merged.count(i)) sum.missing.push_back(i);
   // The merged directory is a whole sweep (no shard): `lpsim sweep FILE --out OUT` resumes it.
-  nlohmann::ordered_json spec = nlohmann::ordered_json::parse(read_file(fs::path(dirs.front()) / kSpecFile));
+  nlohmann::ordered_json spec =
+      nlohmann::ordered_json::parse(read_file(fs::path(dirs.front()) / kSpecFile));
   spec["shard"] = "";
   spec.erase("shards");
-  const std::string spec_text = spec.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string spec_text =
+      spec.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   OutputDir od(out, "sweep");
   write_sweep_files(od, spec_text, read_file(fs::path(dirs.front()) / kPointsFile),
                     first["columns"].get<std::vector<std::string>>(), merged, report_metric);

@@ -21,8 +21,8 @@ namespace lpsim::sim::sweep {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kMetricColumns = {
-    "status",   "total_cycles", "latency_ms",  "energy_pj",  "tops_per_w",
-    "tops_per_mm2", "area_mm2", "utilization", "dram_bytes", "verified"};
+    "status",       "total_cycles", "latency_ms",  "energy_pj",  "tops_per_w",
+    "tops_per_mm2", "area_mm2",     "utilization", "dram_bytes", "verified"};
 
 namespace {
 
@@ -33,7 +33,8 @@ constexpr std::uint64_t kMaxCombinations = 10'000'000;
 
 Value value_of(const YamlSchema& r, const YAML::Node& n, const std::string& key) {
   if (!n.IsScalar())
-    r.fail(n, key, "expected a list of scalar values (numbers or texts), got " + YamlSchema::text(n));
+    r.fail(n, key,
+           "expected a list of scalar values (numbers or texts), got " + YamlSchema::text(n));
   Value v;
   v.text = n.Scalar();
   v.quoted = n.Tag() == "!";
@@ -131,13 +132,15 @@ SweepSpec load_sweep(const std::string& path) {
   {
     std::string safe;
     for (char c : s.name)
-      safe += (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) ||
-                      c == '_' || c == '-' || c == '.' || c == '+'
-                  ? c
-                  : '_';
+      safe +=
+          (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) ||
+                  c == '_' || c == '-' || c == '.' || c == '+'
+              ? c
+              : '_';
     if (safe.empty() || safe[0] == '.') safe = "sweep" + safe;
     if (root["name"] && safe != s.name)
-      r.fail(root["name"], "name", "'" + s.name + "' cannot name an output directory (A-Z a-z 0-9 . _ + -)");
+      r.fail(root["name"], "name",
+             "'" + s.name + "' cannot name an output directory (A-Z a-z 0-9 . _ + -)");
     s.name = safe.substr(0, 100);
   }
   s.default_fidelity = kDefaultFidelity;
@@ -149,7 +152,8 @@ SweepSpec load_sweep(const std::string& path) {
     if (p.is_relative()) p = fs::path(path).parent_path() / p;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
-      r.fail(base, "base", "workload file '" + p.string() + "' does not exist or is not a regular file");
+      r.fail(base, "base",
+             "workload file '" + p.string() + "' does not exist or is not a regular file");
     s.base_file = fs::absolute(p).lexically_normal().string();
   } else if (base.IsMap()) {
     s.base_inline = true;
@@ -201,19 +205,23 @@ SweepSpec load_sweep(const std::string& path) {
     std::set<std::size_t> used;
     for (const auto& g : zip) {
       if (!g.IsSequence() || g.size() < 2)
-        r.fail(g, "zip", "a group is a list of two or more axis keys, e.g. [accelerator.rows, accelerator.cols]");
+        r.fail(g, "zip",
+               "a group is a list of two or more axis keys, e.g. [accelerator.rows, "
+               "accelerator.cols]");
       std::vector<std::size_t> group;
       for (const auto& k : g) {
         if (!k.IsScalar()) r.fail(k, "zip", "expected an axis key");
         const auto it = std::find(keys.begin(), keys.end(), k.Scalar());
         if (it == keys.end()) r.fail(k, "zip", "'" + k.Scalar() + "' is not a key under axes");
         const std::size_t i = static_cast<std::size_t>(it - keys.begin());
-        if (!used.insert(i).second) r.fail(k, "zip", "'" + k.Scalar() + "' is in more than one group");
+        if (!used.insert(i).second)
+          r.fail(k, "zip", "'" + k.Scalar() + "' is in more than one group");
         if (s.axes[i].values.size() != s.axes[group.empty() ? i : group[0]].values.size())
-          r.fail(k, "zip", "'" + k.Scalar() + "' has " + std::to_string(s.axes[i].values.size()) +
-                               " values, '" + s.axes[group[0]].key + "' has " +
-                               std::to_string(s.axes[group[0]].values.size()) +
-                               " (keys of a group vary together)");
+          r.fail(k, "zip",
+                 "'" + k.Scalar() + "' has " + std::to_string(s.axes[i].values.size()) +
+                     " values, '" + s.axes[group[0]].key + "' has " +
+                     std::to_string(s.axes[group[0]].values.size()) +
+                     " (keys of a group vary together)");
         group.push_back(i);
       }
       s.zip.push_back(group);
@@ -229,7 +237,8 @@ SweepSpec load_sweep(const std::string& path) {
     else
       r.fail(where, "where", "expected a condition or a list of conditions");
     for (const auto& w : items) {
-      if (!w.IsScalar()) r.fail(w, "where", "expected a condition such as 'accelerator.rows <= 64'");
+      if (!w.IsScalar())
+        r.fail(w, "where", "expected a condition such as 'accelerator.rows <= 64'");
       s.where.emplace_back(w.Scalar(), keys, r.at(w, "where") + ": where");
     }
   }
@@ -240,7 +249,8 @@ SweepSpec load_sweep(const std::string& path) {
 
 std::vector<std::string> Point::overrides(const SweepSpec& s) const {
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < values.size(); ++i) out.push_back(override_of(s.axes[i].key, values[i]));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out.push_back(override_of(s.axes[i].key, values[i]));
   return out;
 }
 
@@ -260,8 +270,8 @@ std::vector<Point> enumerate_points(const SweepSpec& s) {
   for (const auto& d : dims) {
     total *= s.axes[d[0]].values.size();
     if (total > kMaxCombinations)
-      throw UserError(s.file + ": axes: the product has more than " + std::to_string(kMaxCombinations) +
-                      " combinations; split the study");
+      throw UserError(s.file + ": axes: the product has more than " +
+                      std::to_string(kMaxCombinations) + " combinations; split the study");
   }
   std::vector<Point> points;
   std::vector<std::size_t> at(dims.size(), 0);
@@ -309,7 +319,6 @@ std::string csv_line(const Point& p, const Row& r) {
   }
   return line;
 }
-
 
 PointEvaluator::PointEvaluator(const SweepSpec& s) : m_spec(s) {}
 

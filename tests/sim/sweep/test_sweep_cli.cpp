@@ -86,7 +86,8 @@ TEST_F(SweepCli, ResultsMatchRunAndAreIdenticalForAnyJobs) {
   const CommandResult a = sweep(p("s.yaml") + " -q -j 1 --out " + p("a"));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.err, "");
-  EXPECT_NE(a.out.find("sweep: s, 16 points (16 ok, 0 failed); 16 evaluated now with 1 worker"), std::string::npos)
+  EXPECT_NE(a.out.find("sweep: s, 16 points (16 ok, 0 failed); 16 evaluated now with 1 worker"),
+            std::string::npos)
       << a.out;
   const std::string csv = slurp(m_dir / "a" / "results.csv");
   ASSERT_EQ(csv.compare(0, kHeader.size(), kHeader), 0) << csv;
@@ -106,13 +107,16 @@ TEST_F(SweepCli, ResultsMatchRunAndAreIdenticalForAnyJobs) {
   std::istringstream in(csv);
   std::string line;
   for (int i = 0; i <= 10; ++i) std::getline(in, line);
-  EXPECT_EQ(line.rfind("8,8,os,ok," + std::to_string(s["total_cycles"].get<std::uint64_t>()) + ",", 0), 0u)
+  EXPECT_EQ(
+      line.rfind("8,8,os,ok," + std::to_string(s["total_cycles"].get<std::uint64_t>()) + ",", 0),
+      0u)
       << line;
   EXPECT_EQ(line.back(), ',') << "analytic: verified is empty";
   ASSERT_TRUE(s["verified"].get<bool>());
   // Tile and analytic fidelity as an axis: the same numbers, values checked in tile only.
-  write("fid.yaml", "base: base.yaml\naxes:\n  accelerator.dataflow: [ws, os, is]\n"
-                    "  accelerator.fidelity: [tile, analytic]\n");
+  write("fid.yaml",
+        "base: base.yaml\naxes:\n  accelerator.dataflow: [ws, os, is]\n"
+        "  accelerator.fidelity: [tile, analytic]\n");
   const CommandResult f = sweep(p("fid.yaml") + " -q --out " + p("fid"));
   ASSERT_EQ(f.exit_code, 0) << f.err;
   std::istringstream fin(slurp(m_dir / "fid" / "results.csv"));
@@ -168,7 +172,8 @@ pid_t spawn_lpsim(const std::vector<std::string>& args, const fs::path& log) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, (log.string() + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, (log.string() + ".err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
   posix_spawn(&pid, LPSIM_BIN, &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -178,7 +183,8 @@ pid_t spawn_lpsim(const std::vector<std::string>& args, const fs::path& log) {
 TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
   // 48 points in tile fidelity; killed once a few rows are in the journal, then run again.
   write("k.yaml",
-        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
+        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, "
+        "16, 32]\n"
         "  accelerator.dataflow: [ws, os, is]\n");
   const CommandResult ref = sweep(p("k.yaml") + " -q -j 2 --out " + p("ref"));
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
@@ -187,8 +193,8 @@ TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
 
   for (int sig : {SIGKILL, SIGTERM, SIGINT}) {
     const fs::path out = m_dir / ("k" + std::to_string(sig));
-    const pid_t pid = spawn_lpsim({"sweep", p("k.yaml"), "-q", "-j", "2", "--out", out.string()},
-                                  m_dir / "log");
+    const pid_t pid =
+        spawn_lpsim({"sweep", p("k.yaml"), "-q", "-j", "2", "--out", out.string()}, m_dir / "log");
     ASSERT_GT(pid, 0);
     const auto t0 = std::chrono::steady_clock::now();
     std::size_t rows = 0;
@@ -208,9 +214,11 @@ TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
     // The directory is still a sweep directory; the same command finishes only the rest.
     const CommandResult again = sweep(p("k.yaml") + " -q -j 2 --out " + out.string());
     ASSERT_EQ(again.exit_code, 0) << again.err;
-    EXPECT_NE(again.out.find("; " + std::to_string(48 - done) + " evaluated now"), std::string::npos)
+    EXPECT_NE(again.out.find("; " + std::to_string(48 - done) + " evaluated now"),
+              std::string::npos)
         << again.out << " (journal had " << done << ")";
-    EXPECT_NE(again.out.find("; " + std::to_string(done) + " were already done"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("; " + std::to_string(done) + " were already done"), std::string::npos)
+        << again.out;
     EXPECT_EQ(slurp(out / "results.csv"), want) << "signal " << sig;
     EXPECT_EQ(lines(slurp(out / "results.journal")), 48u);
   }
@@ -230,7 +238,8 @@ TEST_F(SweepCli, ResumesAfterAKillWithoutLosingOrRepeatingPoints) {
   // Nothing to do: the files are written again, identical.
   const CommandResult none = sweep(p("k.yaml") + " -q --out " + out.string());
   ASSERT_EQ(none.exit_code, 0) << none.err;
-  EXPECT_NE(none.out.find("48 points (48 ok, 0 failed); 48 were already done"), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("48 points (48 ok, 0 failed); 48 were already done"), std::string::npos)
+      << none.out;
   EXPECT_EQ(slurp(out / "results.csv"), want);
   // No hidden staging directory stays behind.
   for (const auto& e : fs::directory_iterator(m_dir))
@@ -242,10 +251,12 @@ TEST_F(SweepCli, KeepRunsKeepsEachPointsRunOutputs) {
   const CommandResult a = sweep(p("r.yaml") + " -q --keep-runs --out " + p("r"));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   // Point 1 (os) equals `lpsim run` of the same configuration, file for file.
-  const CommandResult r = run_lpsim("run " + p("base.yaml") + " -q -o " + p("run") +
-                                    " --set accelerator.fidelity=analytic --set accelerator.dataflow=os");
+  const CommandResult r =
+      run_lpsim("run " + p("base.yaml") + " -q -o " + p("run") +
+                " --set accelerator.fidelity=analytic --set accelerator.dataflow=os");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {"summary.json", "layers.csv", "effective.yaml", "energy.yaml", "report.html"})
+  for (const char* f :
+       {"summary.json", "layers.csv", "effective.yaml", "energy.yaml", "report.html"})
     EXPECT_EQ(slurp(m_dir / "r" / "runs" / "1" / f), slurp(m_dir / "run" / f)) << f;
   // Every file is in the sweep's marker; the directory resumes (nothing to do) and refuses a
   // file lpsim did not write.
@@ -255,7 +266,9 @@ TEST_F(SweepCli, KeepRunsKeepsEachPointsRunOutputs) {
     if (e.is_regular_file() && e.path().filename() != "lpsim-run.json") {
       ++listed;
       const std::string rel = e.path().lexically_relative(m_dir / "r").string();
-      EXPECT_NE(std::find(marker["files"].begin(), marker["files"].end(), rel), marker["files"].end()) << rel;
+      EXPECT_NE(std::find(marker["files"].begin(), marker["files"].end(), rel),
+                marker["files"].end())
+          << rel;
     }
   EXPECT_GT(listed, 15u);
   const CommandResult again = sweep(p("r.yaml") + " -q --keep-runs --out " + p("r"));
@@ -270,14 +283,16 @@ TEST_F(SweepCli, NeverWritesIntoWhatItDidNotCreate) {
   std::ofstream(m_dir / "mine" / "notes.txt") << "my notes\n";
   CommandResult r = sweep(p("s.yaml") + " -q --out " + p("mine"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lpsim: error: " + p("mine") + ": exists and is not an lpsim output directory; nothing was changed\n");
+  EXPECT_EQ(r.err, "lpsim: error: " + p("mine") +
+                       ": exists and is not an lpsim output directory; nothing was changed\n");
   EXPECT_EQ(slurp(m_dir / "mine" / "notes.txt"), "my notes\n");
   // A run's output is lpsim's, but not a sweep: refused too, untouched.
   ASSERT_EQ(run_lpsim("run " + p("base.yaml") + " -q -o " + p("run")).exit_code, 0);
   const std::string summary = slurp(m_dir / "run" / "summary.json");
   r = sweep(p("s.yaml") + " -q --out " + p("run"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lpsim: error: " + p("run") + ": is not a sweep directory (an lpsim 'run' output); nothing was changed\n");
+  EXPECT_EQ(r.err, "lpsim: error: " + p("run") +
+                       ": is not a sweep directory (an lpsim 'run' output); nothing was changed\n");
   EXPECT_EQ(slurp(m_dir / "run" / "summary.json"), summary);
   // Another sweep's directory: refused, its rows kept.
   ASSERT_EQ(sweep(p("s.yaml") + " -q --out " + p("sw")).exit_code, 0);
@@ -285,14 +300,18 @@ TEST_F(SweepCli, NeverWritesIntoWhatItDidNotCreate) {
   write("other.yaml", "base: base.yaml\naxes:\n  accelerator.rows: [4, 8]\n");
   r = sweep(p("other.yaml") + " -q --out " + p("sw"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(": holds another sweep (" + p("s.yaml") + ", 16 points); give another --out; nothing was changed"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": holds another sweep (" + p("s.yaml") +
+                       ", 16 points); give another --out; nothing was changed"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(slurp(m_dir / "sw" / "results.csv"), csv);
   // A user's file added to a sweep directory: refused from then on.
   std::ofstream(m_dir / "sw" / "analysis.ipynb") << "{}";
   r = sweep(p("s.yaml") + " -q --out " + p("sw"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lpsim: error: " + p("sw") + ": holds 'analysis.ipynb', which lpsim did not write; nothing was changed\n");
+  EXPECT_EQ(r.err,
+            "lpsim: error: " + p("sw") +
+                ": holds 'analysis.ipynb', which lpsim did not write; nothing was changed\n");
   // A shard's directory is not the whole sweep's.
   ASSERT_EQ(sweep(p("s.yaml") + " -q --shard 0/2 --out " + p("sh")).exit_code, 0);
   r = sweep(p("s.yaml") + " -q --out " + p("sh"));
@@ -302,33 +321,43 @@ TEST_F(SweepCli, NeverWritesIntoWhatItDidNotCreate) {
 
 TEST_F(SweepCli, TwoSweepsOnOneDirectory) {
   write("k.yaml",
-        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
+        "base: tile.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, "
+        "16, 32]\n"
         "  accelerator.dataflow: [ws, os, is]\n");
   const fs::path out = m_dir / "k";
-  const pid_t pid = spawn_lpsim({"sweep", p("k.yaml"), "-q", "-j", "1", "--out", out.string()}, m_dir / "log");
+  const pid_t pid =
+      spawn_lpsim({"sweep", p("k.yaml"), "-q", "-j", "1", "--out", out.string()}, m_dir / "log");
   const auto t0 = std::chrono::steady_clock::now();
-  while (lines(slurp(out / "results.journal")) < 1 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+  while (lines(slurp(out / "results.journal")) < 1 &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const CommandResult r = sweep(p("k.yaml") + " -q --out " + out.string());
   int status = 0;
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lpsim: error: " + out.string() + ": another lpsim sweep is writing it; nothing was changed\n");
+  EXPECT_EQ(r.err, "lpsim: error: " + out.string() +
+                       ": another lpsim sweep is writing it; nothing was changed\n");
   EXPECT_EQ(lines(slurp(out / "results.csv")), 49u);
 }
 
 TEST_F(SweepCli, BadArguments) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"sweep " + p("s.yaml") + " --shard 2/2", "lpsim: error: --shard 2/2: expected I/N with 0 <= I < N, e.g. 0/4\n"},
-      {"sweep " + p("s.yaml") + " --shard x", "lpsim: error: --shard x: expected I/N with 0 <= I < N, e.g. 0/4\n"},
-      {"sweep " + p("s.yaml") + " --jobs 5000", "lpsim: error: --jobs 5000: expected 1..1024 (0 = all cores)\n"},
+      {"sweep " + p("s.yaml") + " --shard 2/2",
+       "lpsim: error: --shard 2/2: expected I/N with 0 <= I < N, e.g. 0/4\n"},
+      {"sweep " + p("s.yaml") + " --shard x",
+       "lpsim: error: --shard x: expected I/N with 0 <= I < N, e.g. 0/4\n"},
+      {"sweep " + p("s.yaml") + " --jobs 5000",
+       "lpsim: error: --jobs 5000: expected 1..1024 (0 = all cores)\n"},
       {"sweep " + p("s.yaml") + " --sort speed",
-       "lpsim: error: --sort speed: expected one of total_cycles, latency_ms, energy_pj, tops_per_w, tops_per_mm2, "
+       "lpsim: error: --sort speed: expected one of total_cycles, latency_ms, energy_pj, "
+       "tops_per_w, tops_per_mm2, "
        "area_mm2, utilization, dram_bytes\n"},
       {"sweep " + p("none.yaml"), "lpsim: error: " + p("none.yaml") + ": cannot open sweep file\n"},
-      {"sweep", "lpsim: error: sweep: give a sweep file (lpsim sweep SWEEP.yaml) or 'merge DIR...'\n"},
-      {"sweep merge " + p("nothere") + " --out " + p("m"), "lpsim: error: " + p("nothere") + ": is not a sweep directory (no such directory)\n"},
+      {"sweep",
+       "lpsim: error: sweep: give a sweep file (lpsim sweep SWEEP.yaml) or 'merge DIR...'\n"},
+      {"sweep merge " + p("nothere") + " --out " + p("m"),
+       "lpsim: error: " + p("nothere") + ": is not a sweep directory (no such directory)\n"},
   };
   for (const auto& [args, want] : cases) {
     const CommandResult r = run_lpsim(args);
@@ -343,14 +372,23 @@ TEST_F(SweepCli, ShardsMergeIntoTheWholeSweep) {
   ASSERT_EQ(sweep(p("s.yaml") + " -q --out " + p("full")).exit_code, 0);
   const std::string want = slurp(m_dir / "full" / "results.csv");
   for (int i = 0; i < 3; ++i) {
-    const CommandResult r = sweep(p("s.yaml") + " -q -j 1 --shard " + std::to_string(i) + "/3 --out " + p("sh" + std::to_string(i)));
+    const CommandResult r = sweep(p("s.yaml") + " -q -j 1 --shard " + std::to_string(i) +
+                                  "/3 --out " + p("sh" + std::to_string(i)));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find(", shard " + std::to_string(i) + "/3, " + (i == 0 ? "6" : "5") + " points"), std::string::npos) << r.out;
+    EXPECT_NE(
+        r.out.find(", shard " + std::to_string(i) + "/3, " + (i == 0 ? "6" : "5") + " points"),
+        std::string::npos)
+        << r.out;
   }
-  CommandResult m = run_lpsim("sweep merge " + p("sh0") + " " + p("sh1") + " " + p("sh2") + " --out " + p("m"));
+  CommandResult m =
+      run_lpsim("sweep merge " + p("sh0") + " " + p("sh1") + " " + p("sh2") + " --out " + p("m"));
   ASSERT_EQ(m.exit_code, 0) << m.err;
   EXPECT_EQ(m.err, "");
-  EXPECT_NE(m.out.find("sweep merge: 3 directories, 16 of 16 points (0 failed), 0 duplicate(s), 0 missing"), std::string::npos) << m.out;
+  EXPECT_NE(
+      m.out.find(
+          "sweep merge: 3 directories, 16 of 16 points (0 failed), 0 duplicate(s), 0 missing"),
+      std::string::npos)
+      << m.out;
   EXPECT_EQ(slurp(m_dir / "m" / "results.csv"), want);
   EXPECT_EQ(slurp(m_dir / "m" / "report.html"), slurp(m_dir / "full" / "report.html"));
   // Idempotent: again (over its own previous output), byte for byte the same.
@@ -362,12 +400,17 @@ TEST_F(SweepCli, ShardsMergeIntoTheWholeSweep) {
   // A duplicate directory and a missing shard are reported; missing points exit 1.
   m = run_lpsim("sweep merge " + p("sh0") + " " + p("sh0") + " " + p("sh2") + " --out " + p("m2"));
   EXPECT_EQ(m.exit_code, 1);
-  EXPECT_NE(m.out.find("11 of 16 points (0 failed), 6 duplicate(s), 5 missing"), std::string::npos) << m.out;
-  EXPECT_NE(m.err.find("lpsim: sweep merge: point 0 is in " + p("sh0") + " and " + p("sh0") + " (identical rows; kept once)"),
-            std::string::npos) << m.err;
-  EXPECT_NE(m.err.find("lpsim: sweep merge: missing points: 1 4 7 10 13 (run `lpsim sweep FILE --out " + p("m2") +
-                       "` to evaluate them)"),
-            std::string::npos) << m.err;
+  EXPECT_NE(m.out.find("11 of 16 points (0 failed), 6 duplicate(s), 5 missing"), std::string::npos)
+      << m.out;
+  EXPECT_NE(m.err.find("lpsim: sweep merge: point 0 is in " + p("sh0") + " and " + p("sh0") +
+                       " (identical rows; kept once)"),
+            std::string::npos)
+      << m.err;
+  EXPECT_NE(
+      m.err.find("lpsim: sweep merge: missing points: 1 4 7 10 13 (run `lpsim sweep FILE --out " +
+                 p("m2") + "` to evaluate them)"),
+      std::string::npos)
+      << m.err;
   EXPECT_EQ(lines(slurp(m_dir / "m2" / "results.csv")), 12u);
   // The merged directory is the whole sweep's: running the sweep on it fills the gaps.
   const CommandResult fill = sweep(p("s.yaml") + " -q --out " + p("m2"));
@@ -379,7 +422,8 @@ TEST_F(SweepCli, ShardsMergeIntoTheWholeSweep) {
   ASSERT_EQ(sweep(p("other.yaml") + " -q --out " + p("o")).exit_code, 0);
   m = run_lpsim("sweep merge " + p("sh0") + " " + p("o") + " --out " + p("m3"));
   EXPECT_EQ(m.exit_code, 2);
-  EXPECT_NE(m.err.find(p("o") + ": belongs to another sweep than " + p("sh0")), std::string::npos) << m.err;
+  EXPECT_NE(m.err.find(p("o") + ": belongs to another sweep than " + p("sh0")), std::string::npos)
+      << m.err;
   EXPECT_FALSE(fs::exists(m_dir / "m3"));
 }
 
@@ -391,7 +435,8 @@ TEST_F(SweepCli, PlanWritesPointsAndReadyScripts) {
   const std::string slurm = slurp(m_dir / "plan" / "slurm-array.sh");
   EXPECT_NE(slurm.find("#SBATCH --array=0-3\n"), std::string::npos) << slurm;
   EXPECT_NE(slurm.find("--shard \"$SLURM_ARRAY_TASK_ID/4\""), std::string::npos) << slurm;
-  EXPECT_NE(slurm.find("--jobs \"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\""), std::string::npos);
+  EXPECT_NE(slurm.find("--jobs \"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}\""),
+            std::string::npos);
   EXPECT_EQ(tt::run("bash -n " + tt::quote(p("plan") + "/slurm-array.sh")), 0);
   EXPECT_EQ(tt::run("bash -n " + tt::quote(p("plan") + "/parallel.sh")), 0);
   const nlohmann::json j = nlohmann::json::parse(slurp(m_dir / "plan" / "sweep.json"));
@@ -399,7 +444,8 @@ TEST_F(SweepCli, PlanWritesPointsAndReadyScripts) {
   EXPECT_EQ(j["shards"], 4);
   // The plan directory follows the output rules: a second plan replaces it.
   EXPECT_EQ(sweep(p("s.yaml") + " --plan " + p("plan") + " --shards 2").exit_code, 0);
-  EXPECT_NE(slurp(m_dir / "plan" / "slurm-array.sh").find("#SBATCH --array=0-1\n"), std::string::npos);
+  EXPECT_NE(slurp(m_dir / "plan" / "slurm-array.sh").find("#SBATCH --array=0-1\n"),
+            std::string::npos);
 }
 
 TEST_F(SweepCli, GnuParallelScriptRunsTheShardsAndMerges) {
@@ -410,13 +456,15 @@ TEST_F(SweepCli, GnuParallelScriptRunsTheShardsAndMerges) {
   const int rc = tt::run("cd " + tt::quote(m_dir.string()) + " && LPSIM=" + tt::quote(LPSIM_BIN) +
                          " bash plan/parallel.sh --jobs 2 > par.log 2>&1");
   ASSERT_EQ(rc, 0) << slurp(m_dir / "par.log");
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(fs::exists(m_dir / "plan-shards" / std::to_string(i) / "results.csv"));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(fs::exists(m_dir / "plan-shards" / std::to_string(i) / "results.csv"));
   EXPECT_EQ(slurp(m_dir / "plan-results" / "results.csv"), slurp(m_dir / "full" / "results.csv"));
   // Across hosts: --sshlogin with this machine as the only host (":" is GNU parallel's name for
   // the local machine without ssh), again idempotent.
-  const int rc2 = tt::run("cd " + tt::quote(m_dir.string()) + " && LPSIM=" + tt::quote(LPSIM_BIN) +
-                          " SHARDS=" + tt::quote(p("ssh-shards")) + " RESULTS=" + tt::quote(p("ssh-results")) +
-                          " bash plan/parallel.sh --sshlogin 2/: > par2.log 2>&1");
+  const int rc2 =
+      tt::run("cd " + tt::quote(m_dir.string()) + " && LPSIM=" + tt::quote(LPSIM_BIN) +
+              " SHARDS=" + tt::quote(p("ssh-shards")) + " RESULTS=" + tt::quote(p("ssh-results")) +
+              " bash plan/parallel.sh --sshlogin 2/: > par2.log 2>&1");
   ASSERT_EQ(rc2, 0) << slurp(m_dir / "par2.log");
   EXPECT_EQ(slurp(m_dir / "ssh-results" / "results.csv"), slurp(m_dir / "full" / "results.csv"));
 }
@@ -424,12 +472,14 @@ TEST_F(SweepCli, GnuParallelScriptRunsTheShardsAndMerges) {
 TEST_F(SweepCli, ReportRendersInChromium) {
   LPSIM_REQUIRE_TOOL(tt::kChromium);
   write("f.yaml",
-        "base: base.yaml\naxes:\n  accelerator.rows: [8, 64]\n  accelerator.cols: [64]\n  accelerator.dataflow: [ws, os, is]\n"
+        "base: base.yaml\naxes:\n  accelerator.rows: [8, 64]\n  accelerator.cols: [64]\n  "
+        "accelerator.dataflow: [ws, os, is]\n"
         "  accelerator.buffers.weight_kb: [1, 64]\n");
   ASSERT_EQ(sweep(p("f.yaml") + " -q --sort tops_per_w --out " + p("f")).exit_code, 0);
   const fs::path html = m_dir / "f" / "report.html";
   const fs::path png = m_dir / "report.png";
-  const auto shot = tt::run_chromium(m_dir, html.string(), "--screenshot=" + tt::quote(png.string()));
+  const auto shot =
+      tt::run_chromium(m_dir, html.string(), "--screenshot=" + tt::quote(png.string()));
   ASSERT_EQ(shot.rc, 0) << shot.stderr_text;
   EXPECT_EQ(tt::console_errors(shot.stderr_text), std::vector<std::string>{});
   EXPECT_GT(slurp(png).size(), 40'000u) << "screenshot looks blank";
@@ -443,10 +493,13 @@ TEST_F(SweepCli, ReportRendersInChromium) {
   EXPECT_NE(d.find("Latency vs energy (Pareto front)"), std::string::npos);
   EXPECT_NE(d.find("Points by tops_per_w (descending)"), std::string::npos);
   // Points carry their keys (tooltips and front labels); failed points are in the table.
-  EXPECT_NE(d.find("accelerator.rows=8, accelerator.cols=64, accelerator.dataflow=os, accelerator.buffers.weight_kb=64"), std::string::npos);
+  EXPECT_NE(d.find("accelerator.rows=8, accelerator.cols=64, accelerator.dataflow=os, "
+                   "accelerator.buffers.weight_kb=64"),
+            std::string::npos);
   EXPECT_NE(d.find("cannot be tiled"), std::string::npos);
   EXPECT_EQ(d.find("<script"), std::string::npos);
-  if (const char* keep = std::getenv("LPSIM_KEEP_SWEEP_REPORT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+  if (const char* keep = std::getenv("LPSIM_KEEP_SWEEP_REPORT"))
+    fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
 }
 
 }  // namespace

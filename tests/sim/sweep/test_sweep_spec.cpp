@@ -22,12 +22,15 @@ class SweepSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_dir = fs::temp_directory_path() /
-            ("lpsim-sweepspec-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-             "-" + std::to_string(::getpid()));
+            ("lpsim-sweepspec-" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+             std::to_string(::getpid()));
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
-    write("base.yaml", "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-                       "accelerator: {rows: 8, cols: 8}\n");
+    write(
+        "base.yaml",
+        "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+        "accelerator: {rows: 8, cols: 8}\n");
   }
   void TearDown() override { fs::remove_all(m_dir); }
   std::string write(const std::string& name, const std::string& text) {
@@ -67,7 +70,8 @@ TEST_F(SweepSpecTest, ProductInWrittenOrderLastAxisFastest) {
   EXPECT_EQ(texts(pts[2]), "4,is");
   EXPECT_EQ(texts(pts[3]), "8,ws");
   for (std::size_t i = 0; i < pts.size(); ++i) EXPECT_EQ(pts[i].index, i);
-  EXPECT_EQ(pts[0].overrides(s), (std::vector<std::string>{"accelerator.rows=4", "accelerator.dataflow=ws"}));
+  EXPECT_EQ(pts[0].overrides(s),
+            (std::vector<std::string>{"accelerator.rows=4", "accelerator.dataflow=ws"}));
   EXPECT_EQ(result_columns(s).front(), "accelerator.rows");
   EXPECT_EQ(result_columns(s)[2], "status");
   EXPECT_EQ(result_columns(s).back(), "verified");
@@ -75,8 +79,10 @@ TEST_F(SweepSpecTest, ProductInWrittenOrderLastAxisFastest) {
 }
 
 TEST_F(SweepSpecTest, IdsDependOnValuesNotOnPosition) {
-  const auto a = enumerate_points(load_sweep(write("a.yaml", "base: base.yaml\naxes:\n  accelerator.rows: [4, 8]\n")));
-  const auto b = enumerate_points(load_sweep(write("b.yaml", "base: base.yaml\naxes:\n  accelerator.rows: [8, 16, 4]\n")));
+  const auto a = enumerate_points(
+      load_sweep(write("a.yaml", "base: base.yaml\naxes:\n  accelerator.rows: [4, 8]\n")));
+  const auto b = enumerate_points(
+      load_sweep(write("b.yaml", "base: base.yaml\naxes:\n  accelerator.rows: [8, 16, 4]\n")));
   EXPECT_EQ(a[0].id, b[2].id);  // rows=4
   EXPECT_EQ(a[1].id, b[0].id);  // rows=8
   EXPECT_NE(a[0].id, a[1].id);
@@ -84,10 +90,11 @@ TEST_F(SweepSpecTest, IdsDependOnValuesNotOnPosition) {
 }
 
 TEST_F(SweepSpecTest, ZipGroupsVaryTogetherAtTheFirstKeysPlace) {
-  const SweepSpec s = load_sweep(write("s.yaml",
-                                       "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16]\n"
-                                       "  accelerator.dataflow: [ws, os]\n  accelerator.cols: [16, 8, 4]\n"
-                                       "zip:\n  - [accelerator.rows, accelerator.cols]\n"));
+  const SweepSpec s =
+      load_sweep(write("s.yaml",
+                       "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16]\n"
+                       "  accelerator.dataflow: [ws, os]\n  accelerator.cols: [16, 8, 4]\n"
+                       "zip:\n  - [accelerator.rows, accelerator.cols]\n"));
   const auto pts = enumerate_points(s);
   ASSERT_EQ(pts.size(), 6u);
   EXPECT_EQ(texts(pts[0]), "4,ws,16");
@@ -97,18 +104,18 @@ TEST_F(SweepSpecTest, ZipGroupsVaryTogetherAtTheFirstKeysPlace) {
 }
 
 TEST_F(SweepSpecTest, WhereFiltersAndIndexesStayContiguous) {
-  const SweepSpec s = load_sweep(write(
-      "s.yaml",
-      "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, 8, 16, 32]\n"
-      "  accelerator.dataflow: [ws, os]\n"
-      "where:\n  - accelerator.rows * accelerator.cols <= 128\n"
-      "  - not (accelerator.dataflow == 'os' and accelerator.rows > accelerator.cols)\n"));
+  const SweepSpec s = load_sweep(
+      write("s.yaml",
+            "base: base.yaml\naxes:\n  accelerator.rows: [4, 8, 16, 32]\n  accelerator.cols: [4, "
+            "8, 16, 32]\n"
+            "  accelerator.dataflow: [ws, os]\n"
+            "where:\n  - accelerator.rows * accelerator.cols <= 128\n"
+            "  - not (accelerator.dataflow == 'os' and accelerator.rows > accelerator.cols)\n"));
   const auto pts = enumerate_points(s);
   std::size_t n = 0;
   for (int r : {4, 8, 16, 32})
     for (int c : {4, 8, 16, 32})
-      for (const char* d : {"ws", "os"})
-        n += r * c <= 128 && !(std::string(d) == "os" && r > c);
+      for (const char* d : {"ws", "os"}) n += r * c <= 128 && !(std::string(d) == "os" && r > c);
   ASSERT_EQ(pts.size(), n);
   for (std::size_t i = 0; i < pts.size(); ++i) {
     EXPECT_EQ(pts[i].index, i);
@@ -146,21 +153,26 @@ TEST_F(SweepSpecTest, Expressions) {
     return std::string();
   };
   EXPECT_EQ(err("a <"), "f:1: where: 'a <': unexpected end of the expression (at character 4)");
-  EXPECT_EQ(err("x > 1"), "f:1: where: 'x > 1': 'x' is not an axis (axes: a, b.c, s) (at character 1)");
+  EXPECT_EQ(err("x > 1"),
+            "f:1: where: 'x > 1': 'x' is not an axis (axes: a, b.c, s) (at character 1)");
   EXPECT_EQ(err("a > 'x'"), "f:1: where: 'a > 'x'': '>' compares a number with a string");
   EXPECT_EQ(err("a / (b.c - 4) > 1"), "f:1: where: 'a / (b.c - 4) > 1': division by zero");
-  EXPECT_EQ(err("a + 1"), "f:1: where: 'a + 1': is a number, not a condition (use a comparison such as <=)");
+  EXPECT_EQ(err("a + 1"),
+            "f:1: where: 'a + 1': is a number, not a condition (use a comparison such as <=)");
   EXPECT_EQ(err("a > 1 $ 2"), "f:1: where: 'a > 1 $ 2': unexpected character '$' (at character 7)");
   EXPECT_EQ(err("s + 1 > 0"), "f:1: where: 's + 1 > 0': '+' needs a number, got a string ('os')");
   EXPECT_EQ(err("'abc"), "f:1: where: ''abc': unterminated string (at character 1)");
-  EXPECT_EQ(err("system('rm')"), "f:1: where: 'system('rm')': 'system' is not an axis (axes: a, b.c, s) (at character 1)");
+  EXPECT_EQ(
+      err("system('rm')"),
+      "f:1: where: 'system('rm')': 'system' is not an axis (axes: a, b.c, s) (at character 1)");
 }
 
 TEST_F(SweepSpecTest, InlineBaseAndQuotedValues) {
-  const SweepSpec s = load_sweep(write(
-      "s.yaml",
-      "name: study\nbase:\n  model: resnet18\n  zoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-      "axes:\n  quantization.default: ['lp<8,2,3,0>', \"int:8\"]\n"));
+  const SweepSpec s =
+      load_sweep(write("s.yaml",
+                       "name: study\nbase:\n  model: resnet18\n  zoo: {input_size: 32, "
+                       "width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+                       "axes:\n  quantization.default: ['lp<8,2,3,0>', \"int:8\"]\n"));
   EXPECT_TRUE(s.base_inline);
   EXPECT_EQ(s.name, "study");
   const auto pts = enumerate_points(s);
@@ -174,11 +186,14 @@ TEST_F(SweepSpecTest, InlineBaseAndQuotedValues) {
 TEST_F(SweepSpecTest, BadSweepFiles) {
   // Each: one error naming the file, the line and the key.
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"axes:\n  accelerator.rows: [4]\n", "s.yaml: base: required (a workload file, or a workload mapping)"},
+      {"axes:\n  accelerator.rows: [4]\n",
+       "s.yaml: base: required (a workload file, or a workload mapping)"},
       {"base: nothere.yaml\naxes:\n  accelerator.rows: [4]\n",
        "s.yaml:1: base: workload file 'nothere.yaml' does not exist or is not a regular file"},
-      {"base: base.yaml\n", "s.yaml: axes: required, a mapping from dotted workload keys to lists of values"},
-      {"base: base.yaml\naxes: {}\n", "s.yaml:2: axes: required, a mapping from dotted workload keys to lists of values"},
+      {"base: base.yaml\n",
+       "s.yaml: axes: required, a mapping from dotted workload keys to lists of values"},
+      {"base: base.yaml\naxes: {}\n",
+       "s.yaml:2: axes: required, a mapping from dotted workload keys to lists of values"},
       {"base: base.yaml\naxes:\n  accelerator.rows: 4\n",
        "s.yaml:3: axes.accelerator.rows: expected a non-empty list of values, e.g. [8, 16, 32]"},
       {"base: base.yaml\naxes:\n  accelerator.rows: []\n",
@@ -186,28 +201,40 @@ TEST_F(SweepSpecTest, BadSweepFiles) {
       {"base: base.yaml\naxes:\n  accelerator.rows: [4, 4]\n",
        "s.yaml:3: axes.accelerator.rows: value '4' is listed twice"},
       {"base: base.yaml\naxes:\n  accelerator.rowz: [4]\n",
-       "s.yaml:3: axes.accelerator.rowz: value '4': accelerator.rowz: unknown key (expected one of rows, cols, "},
+       "s.yaml:3: axes.accelerator.rowz: value '4': accelerator.rowz: unknown key (expected one of "
+       "rows, cols, "},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4, 0]\n",
-       "s.yaml:3: axes.accelerator.rows: value '0': accelerator.rows: value 0 is out of range 1..1024"},
+       "s.yaml:3: axes.accelerator.rows: value '0': accelerator.rows: value 0 is out of range "
+       "1..1024"},
       {"base: base.yaml\naxes:\n  accelerator.dataflow: [ws, xs]\n",
-       "s.yaml:3: axes.accelerator.dataflow: value 'xs': accelerator.dataflow: dataflow 'xs' is not one of ws, os, is"},
+       "s.yaml:3: axes.accelerator.dataflow: value 'xs': accelerator.dataflow: dataflow 'xs' is "
+       "not one of ws, os, is"},
       {"base: base.yaml\naxes:\n  accelerator.rows: [[4]]\n",
-       "s.yaml:3: axes.accelerator.rows: expected a list of scalar values (numbers or texts), got a sequence"},
-      {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nzip: [[accelerator.rows, accelerator.cols]]\n",
+       "s.yaml:3: axes.accelerator.rows: expected a list of scalar values (numbers or texts), got "
+       "a sequence"},
+      {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nzip: [[accelerator.rows, "
+       "accelerator.cols]]\n",
        "s.yaml:4: zip: 'accelerator.cols' is not a key under axes"},
-      {"base: base.yaml\naxes:\n  accelerator.rows: [4, 8]\n  accelerator.cols: [4]\nzip: [[accelerator.rows, accelerator.cols]]\n",
-       "s.yaml:5: zip: 'accelerator.cols' has 1 values, 'accelerator.rows' has 2 (keys of a group vary together)"},
+      {"base: base.yaml\naxes:\n  accelerator.rows: [4, 8]\n  accelerator.cols: [4]\nzip: "
+       "[[accelerator.rows, accelerator.cols]]\n",
+       "s.yaml:5: zip: 'accelerator.cols' has 1 values, 'accelerator.rows' has 2 (keys of a group "
+       "vary together)"},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nwhere: accelerator.rows <\n",
        "s.yaml:4: where: 'accelerator.rows <': unexpected end of the expression (at character 19)"},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nwhere: accelerator.cols < 4\n",
-       "s.yaml:4: where: 'accelerator.cols < 4': 'accelerator.cols' is not an axis (axes: accelerator.rows) (at character 1)"},
+       "s.yaml:4: where: 'accelerator.cols < 4': 'accelerator.cols' is not an axis (axes: "
+       "accelerator.rows) (at character 1)"},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nwhere: accelerator.rows\n",
-       "s.yaml:4: where: 'accelerator.rows': is a number, not a condition (use a comparison such as <=)"},
-      {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nextra: 1\n", "s.yaml:4: extra: unknown key (expected one of name, base, axes, zip, where)"},
+       "s.yaml:4: where: 'accelerator.rows': is a number, not a condition (use a comparison such "
+       "as <=)"},
+      {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nextra: 1\n",
+       "s.yaml:4: extra: unknown key (expected one of name, base, axes, zip, where)"},
       {"base: base.yaml\naxes:\n  accelerator.rows: [4]\nname: a/b\n",
        "s.yaml:4: name: 'a/b' cannot name an output directory (A-Z a-z 0-9 . _ + -)"},
-      {"base: [1]\naxes:\n  accelerator.rows: [4]\n", "s.yaml:1: base: expected a workload file name or a workload mapping"},
-      {"base: {model: nomodel}\naxes:\n  accelerator.rows: [4]\n", ""},  // the zoo name is checked when a point runs
+      {"base: [1]\naxes:\n  accelerator.rows: [4]\n",
+       "s.yaml:1: base: expected a workload file name or a workload mapping"},
+      {"base: {model: nomodel}\naxes:\n  accelerator.rows: [4]\n",
+       ""},  // the zoo name is checked when a point runs
       {"- 1\n", "s.yaml: a sweep file is a mapping with 'base' and 'axes' (docs/sweep.md)"},
   };
   // Exact texts, except that a message ending in ", " is a prefix (the workload reader's list
@@ -223,7 +250,8 @@ TEST_F(SweepSpecTest, BadSweepFiles) {
 
 TEST(SweepReport, ParetoFront) {
   using traces::pareto_front;
-  const std::vector<std::pair<double, double>> pts = {{1, 9}, {2, 5}, {3, 6}, {4, 1}, {2, 5}, {5, 1}, {0.5, 10}};
+  const std::vector<std::pair<double, double>> pts = {{1, 9}, {2, 5}, {3, 6},   {4, 1},
+                                                      {2, 5}, {5, 1}, {0.5, 10}};
   // Minimise both: (0.5,10), (1,9), (2,5), (4,1); (3,6) and (5,1) are dominated, the second
   // (2,5) ties the first.
   EXPECT_EQ(pareto_front(pts, true, true), (std::vector<std::size_t>{6, 0, 1, 3}));
@@ -236,8 +264,9 @@ TEST(SweepReport, ParetoFront) {
 TEST(SweepReport, RendersChartsAndSortedTable) {
   traces::SweepReportData d;
   d.axes = {"accelerator.rows"};
-  d.columns = {"accelerator.rows", "status", "total_cycles", "latency_ms", "energy_pj", "tops_per_w",
-               "tops_per_mm2", "area_mm2", "utilization", "dram_bytes", "verified"};
+  d.columns = {"accelerator.rows", "status",     "total_cycles", "latency_ms",
+               "energy_pj",        "tops_per_w", "tops_per_mm2", "area_mm2",
+               "utilization",      "dram_bytes", "verified"};
   d.rows = {{"4", "ok", "10", "3", "5", "1", "2", "1", "0.5", "9", "yes"},
             {"8", "ok", "10", "1", "9", "2", "1", "1", "0.5", "9", "yes"},
             {"16<b>", "layer x: cannot be tiled", "", "", "", "", "", "", "", "", ""}};
