@@ -470,17 +470,28 @@ namespace {
 class UserReadBuffer {
  public:
   UserReadBuffer(std::int64_t size, std::int64_t bw, std::int64_t words, const std::vector<std::int64_t>& order)
-      : bw_(bw), sets_of_(static_cast<std::size_t>(words)) {
+      : bw_(bw), first_(static_cast<std::size_t>(words) + 1, 0), seen_(static_cast<std::size_t>(words), -1) {
     const std::int64_t active = size - size / 2, prefetch = size / 2;
     const std::int64_t per_set = ceil_div(size, 100);
+    // Sets holding each word, ascending, as one flat array (first_[a] .. first_[a + 1]).
+    std::vector<std::int64_t> last(static_cast<std::size_t>(words), -1);
     std::int64_t set = 0, in_set = 0;
     for (std::int64_t a : order) {
       if (a < 0) continue;
-      auto& v = sets_of_[static_cast<std::size_t>(a)];
-      if (v.empty() || v.back() != set) v.push_back(set);
+      if (last[a] != set) ++first_[a + 1], last[a] = set;
       if (++in_set == per_set) ++set, in_set = 0;
     }
     num_sets_ = set + 1;
+    for (std::size_t a = 0; a < static_cast<std::size_t>(words); ++a) first_[a + 1] += first_[a];
+    sets_.resize(static_cast<std::size_t>(first_.back()));
+    std::vector<std::int64_t> fill(first_.begin(), first_.end() - 1);
+    std::fill(last.begin(), last.end(), -1);
+    set = 0, in_set = 0;
+    for (std::int64_t a : order) {
+      if (a < 0) continue;
+      if (last[a] != set) sets_[fill[a]++] = set, last[a] = set;
+      if (++in_set == per_set) ++set, in_set = 0;
+    }
     active_sets_ = std::min(num_sets_, ceil_div(active, per_set));
     prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set));
     win_start_ = 0;
@@ -498,13 +509,16 @@ class UserReadBuffer {
   std::int64_t row(std::int64_t cycle, Each each) {
     std::int64_t offset = 1;
     each([&](std::int64_t a) {
+      if (seen_[a] == moves_) return;  // hit since the window last moved
       while (!hit(a)) {
+        ++moves_;
         win_start_ = (win_start_ + prefetch_sets_) % num_sets_;
         win_end_ = (win_start_ + active_sets_) % num_sets_;
         accesses_ += prefetch_lines_ * bw_;
         last_cycle_ += prefetch_lines_ + 1;
         if (last_cycle_ - (cycle + offset) > 0) offset = last_cycle_ - cycle;
       }
+      seen_[a] = moves_;
     });
     return offset - 1;
   }
@@ -519,17 +533,19 @@ class UserReadBuffer {
 
  private:
   bool hit(std::int64_t a) const {
-    const auto& v = sets_of_[static_cast<std::size_t>(a)];
+    const auto b = sets_.begin() + first_[a], e = sets_.begin() + first_[a + 1];
     auto any_in = [&](std::int64_t lo, std::int64_t hi) {  // a set id in [lo, hi)
-      auto it = std::lower_bound(v.begin(), v.end(), lo);
-      return it != v.end() && *it < hi;
+      auto it = std::lower_bound(b, e, lo);
+      return it != e && *it < hi;
     };
     if (win_start_ < win_end_) return any_in(win_start_, win_end_);
     return any_in(win_start_, num_sets_) || any_in(0, win_end_);
   }
 
   std::int64_t bw_;
-  std::vector<std::vector<std::int64_t>> sets_of_;  // per word: the sets holding it, ascending
+  std::vector<std::int64_t> first_, sets_;  // per word a: the sets holding it, ascending
+  std::vector<std::int64_t> seen_;          // per word: value of moves_ when it last hit
+  std::int64_t moves_ = 0;
   std::int64_t num_sets_ = 1, active_sets_ = 1, prefetch_sets_ = 0, win_start_ = 0, win_end_ = 1;
   std::int64_t accesses_ = 0, first_cycle_ = 0, last_cycle_ = -1, prefetch_lines_ = 0;
 };
@@ -560,11 +576,18 @@ CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, c
   const std::int64_t hh = layer.ifmap_h, ww = layer.ifmap_w, ch = layer.channels;
   const std::int64_t s_c = layer.filter_w * ch, window = layer.window(), f_w = layer.ofmap_w();
   const std::int64_t px = layer.ofmap_px(), nf = layer.num_filters;
-  auto ifmap_addr = [&](std::int64_t p, std::int64_t w) -> std::int64_t {
+  std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px), p_base(px);
+  for (std::int64_t w = 0; w < window; ++w) {
+    const std::int64_t cr = w / s_c, k = w % s_c, cc = k / ch;
+    w_row[w] = cr, w_col[w] = cc, w_off[w] = (cr * ww + cc) * ch + k % ch;
+  }
+  for (std::int64_t p = 0; p < px; ++p) {
     const std::int64_t ir = p / f_w * layer.stride_h, ic = p % f_w * layer.stride_w;
-    const std::int64_t cr = w / s_c, k = w % s_c, cc = k / ch, c_ch = k % ch;
-    if (cr + ir >= hh || cc + ic >= ww) return -1;
-    return (ir * ww + ic) * ch + (cr * ww + cc) * ch + c_ch;
+    p_row[p] = ir, p_col[p] = ic, p_base[p] = (ir * ww + ic) * ch;
+  }
+  auto ifmap_addr = [&](std::int64_t p, std::int64_t w) -> std::int64_t {
+    if (p_row[p] + w_row[w] >= hh || p_col[p] + w_col[w] >= ww) return -1;
+    return p_base[p] + w_off[w];
   };
   auto filter_addr = [&](std::int64_t w, std::int64_t m) { return m * window + w; };
 
