@@ -4,7 +4,8 @@
 // of address sets with their resident window, and the OFMAP write buffer kept as lines of
 // addresses, all driven request by request as double_buffered_scratchpad does. Compared with
 // model_layer (the event model of compat_memory.cpp) on random small layers, rectangular
-// arrays and small SRAMs so that the buffers overflow.
+// arrays and small SRAMs so that the buffers overflow. USER mode likewise, with its
+// stall-modelling read buffers kept as the list of sets of the operand's prefetch order.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -337,6 +338,193 @@ TEST(ScaleSimMemory, CalcEventModelEqualsBufferRebuild) {
   EXPECT_GT(drains, 30);
   std::printf("checked %d: ifmap overflows %d, filter overflows %d, mid-run drains %d, stalled %d\n",
               checked, overflow_ifmap, overflow_filter, drains, stalled);
+}
+
+
+// read_buffer.py (USER mode), set by set: the prefetch matrix of the operand (fold tiles
+// stacked, rolled out along the anti-diagonals or kept row-major), cut into sets of
+// ceil(S/100) valid requests; a circular window of sets is resident.
+struct RefUserRead {
+  std::vector<std::set<I>> sets;
+  I bw, active, prefetch, act_lines = 0, pre_lines = 0, num = 0, ws = 0, we = 0;
+  I accesses = 0, last = 0, t_first = 0;
+  RefUserRead(I size, I bw_, const std::vector<I>& order) : bw(bw_) {
+    active = (size + 1) / 2, prefetch = size - active;
+    const I eps = cdiv(size, 100);
+    std::set<I> cur;
+    I ctr = 0;
+    for (I e : order) {
+      if (e != -1) cur.insert(e), ++ctr;
+      if (ctr >= eps) sets.push_back(cur), cur.clear(), ctr = 0;
+    }
+    sets.push_back(cur);
+    num = static_cast<I>(sets.size());
+    act_lines = std::min(num, cdiv(active, eps));
+    pre_lines = std::min(num - act_lines, cdiv(prefetch, eps));
+    ws = 0, we = act_lines;
+    const I lines = std::min(cdiv(active, bw), cdiv(static_cast<I>(order.size()), bw));
+    accesses = lines * bw;
+    t_first = -lines;
+    last = -1;
+  }
+  bool hit(I a) const {
+    if (ws < we) {
+      for (I i = ws; i < we; ++i)
+        if (sets[i].count(a)) return true;
+      return false;
+    }
+    for (I i = ws; i < num; ++i)
+      if (sets[i].count(a)) return true;
+    for (I i = 0; i < we; ++i)
+      if (sets[i].count(a)) return true;
+    return false;
+  }
+  I row(const std::vector<I>& reqs, I cycle) {  // served cycle
+    I offset = 1;
+    for (I a : reqs) {
+      if (a == -1) continue;
+      while (!hit(a)) {
+        ws = (ws + pre_lines) % num;
+        we = (ws + act_lines) % num;
+        const I lines = cdiv(prefetch, bw);
+        accesses += lines * bw;
+        last = last + (lines - 1) + 1 + 1;
+        if (last - (cycle + offset) > 0) offset += last - (cycle + offset);
+      }
+    }
+    return cycle + offset;
+  }
+};
+
+std::vector<I> rolled(const Mat& m) {
+  const I rows = static_cast<I>(m.size()), cols = static_cast<I>(m[0].size());
+  std::vector<I> out;
+  for (I d = 0; d < rows + cols; ++d)
+    for (I r = std::min(d, rows - 1); r >= std::max<I>(0, d - cols + 1); --r) out.push_back(m[r][d - r]);
+  return out;
+}
+std::vector<I> flat(const Mat& m) {
+  std::vector<I> out;
+  for (const auto& r : m) out.insert(out.end(), r.begin(), r.end());
+  return out;
+}
+
+TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
+  std::mt19937 rng(1602);
+  auto pick = [&](I lo, I hi) { return std::uniform_int_distribution<I>(lo, hi)(rng); };
+  int checked = 0, stalled = 0;
+  for (int iter = 0; iter < 60; ++iter) {
+    Layer l;
+    l.name = "L";
+    if (pick(0, 4) == 0) {
+      l.ifmap_h = pick(8, 60), l.ifmap_w = pick(4, 40);
+      l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
+    } else {
+      l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
+      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)), l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
+      l.channels = pick(1, 9);
+    }
+    l.num_filters = pick(1, 30);
+    l.stride_h = pick(1, 3), l.stride_w = pick(1, 3);
+    const I ar = pick(1, 9), ac = pick(1, 9);
+    for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) {
+      ScaleSimConfig cfg;
+      cfg.run_name = "t";
+      cfg.array_height = ar, cfg.array_width = ac;
+      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3), cfg.ofmap_sram_kb = pick(1, 3);
+      cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
+      cfg.bandwidth = {pick(1, 12)};
+      cfg.user_bandwidth = true;
+      cfg.dataflow = df;
+      const I bw = cfg.bandwidth[0];
+      SCOPED_TRACE(testing::Message()
+                   << "USER bw " << bw << " " << to_string(df) << " " << ar << "x" << ac << " H" << l.ifmap_h
+                   << " W" << l.ifmap_w << " R" << l.filter_h << " S" << l.filter_w << " C" << l.channels
+                   << " M" << l.num_filters << " s" << l.stride_h << "," << l.stride_w << " kB "
+                   << cfg.ifmap_sram_kb << "/" << cfg.filter_sram_kb << "/" << cfg.ofmap_sram_kb);
+      const Demands d = demands(df, l, ar, ac);
+      // Prefetch matrices (systolic_compute_*.create_*_prefetch_mat) from the operand matrices.
+      const I px = l.ofmap_px(), win = l.window(), nm = l.num_filters, f_w = l.ofmap_w();
+      Mat ifm(px, std::vector<I>(win)), fil(win, std::vector<I>(nm));
+      for (I p = 0; p < px; ++p)
+        for (I w = 0; w < win; ++w) {
+          const I ir = p / f_w * l.stride_h, ic = p % f_w * l.stride_w;
+          const I cr = w / (l.filter_w * l.channels), k = w % (l.filter_w * l.channels);
+          const I cc = k / l.channels, ch = k % l.channels;
+          ifm[p][w] = cr + ir < l.ifmap_h && cc + ic < l.ifmap_w
+                          ? (ir * l.ifmap_w + ic) * l.channels + (cr * l.ifmap_w + cc) * l.channels + ch
+                          : -1;
+        }
+      for (I w = 0; w < win; ++w)
+        for (I m = 0; m < nm; ++m) fil[w][m] = m * win + w;
+      // Column tiles of `lanes` columns (padded with -1), stacked vertically.
+      auto stack = [](const Mat& src, I lanes, I width) {
+        Mat out;
+        const I rows = static_cast<I>(src.size());
+        for (I c0 = 0; c0 < width; c0 += lanes) cat(out, tile(src, 0, rows, c0, std::min(c0 + lanes, width), rows, lanes));
+        return out;
+      };
+      std::vector<I> ifm_order, fil_order;
+      if (df == Dataflow::os) {
+        ifm_order = rolled(stack(transpose(ifm), ar, px));
+        fil_order = rolled(stack(fil, ac, nm));
+      } else if (df == Dataflow::ws) {
+        ifm_order = rolled(stack(ifm, ar, win));
+        fil_order = flat(stack(fil, ac, nm));
+      } else {
+        ifm_order = flat(stack(transpose(ifm), ac, px));
+        fil_order = rolled(stack(transpose(fil), ar, win));
+      }
+      RefUserRead ir(cfg.ifmap_sram_kb * 1024, bw, ifm_order), fr(cfg.filter_sram_kb * 1024, bw, fil_order);
+      RefWrite ofm(cfg.ofmap_sram_kb * 1024, bw);
+      I stall = 0;
+      const std::size_t n = d.ofmap.size();
+      std::vector<I> in_c(n), fil_c(n), out_c(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const I cycle = static_cast<I>(i) + stall;
+        in_c[i] = ir.row(d.ifmap[i], cycle);
+        fil_c[i] = fr.row(d.filter[i], cycle);
+        out_c[i] = ofm.row(d.ofmap[i], cycle);
+        stall += std::max({in_c[i] - cycle - 1, fil_c[i] - cycle - 1, out_c[i] - cycle});
+      }
+      ofm.empty_all(out_c.back());
+      auto first_last = [](const Mat& m) {
+        I f = -1, la = -1;
+        for (std::size_t i = 0; i < m.size(); ++i)
+          if (any(m[i])) {
+            if (f < 0) f = static_cast<I>(i);
+            la = static_cast<I>(i);
+          }
+        return std::pair<I, I>{f, la};
+      };
+      const auto [if0, if1] = first_last(d.ifmap);
+      const auto [fi0, fi1] = first_last(d.filter);
+      const auto [of0, of1] = first_last(d.ofmap);
+      const LayerReport r = model_layer(cfg, l, Timing::scalesim);
+      EXPECT_EQ(r.total_cycles, out_c.back());
+      EXPECT_EQ(r.stall_cycles, stall);
+      EXPECT_EQ(r.ifmap_sram_start, static_cast<double>(in_c[if0]));
+      EXPECT_EQ(r.ifmap_sram_stop, static_cast<double>(in_c[if1]));
+      EXPECT_EQ(r.filter_sram_start, static_cast<double>(fil_c[fi0]));
+      EXPECT_EQ(r.filter_sram_stop, static_cast<double>(fil_c[fi1]));
+      EXPECT_EQ(r.ofmap_sram_start, static_cast<double>(out_c[of0]));
+      EXPECT_EQ(r.ofmap_sram_stop, static_cast<double>(out_c[of1]));
+      EXPECT_EQ(r.ifmap_dram_reads, ir.accesses);
+      EXPECT_EQ(r.ifmap_dram_start, static_cast<double>(ir.t_first));
+      EXPECT_EQ(r.ifmap_dram_stop, static_cast<double>(ir.last));
+      EXPECT_EQ(r.filter_dram_reads, fr.accesses);
+      EXPECT_EQ(r.filter_dram_start, static_cast<double>(fr.t_first));
+      EXPECT_EQ(r.filter_dram_stop, static_cast<double>(fr.last));
+      EXPECT_EQ(r.ofmap_dram_writes, ofm.accesses);
+      EXPECT_EQ(r.ofmap_dram_start, static_cast<double>(ofm.t_first));
+      EXPECT_EQ(r.ofmap_dram_stop, static_cast<double>(ofm.t_last));
+      stalled += stall > 0;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 180);
+  EXPECT_GT(stalled, 15);  // 23 with this seed
+  std::printf("USER checked %d, stalled %d\n", checked, stalled);
 }
 
 }  // namespace
