@@ -517,6 +517,17 @@ FloatTensor eval_node_fp32(const Node& node, const std::vector<const FloatTensor
     case OpKind::Pad:
       pad(node, x, out);
       break;
+    case OpKind::Sqrt:
+      unary(x, out, [](float v) { return std::sqrt(v); });
+      break;
+    case OpKind::Pow: {
+      const float e = node.attrs.exponent;
+      if (e == 2.0f)
+        unary(x, out, [](float v) { return v * v; });
+      else
+        unary(x, out, [e](float v) { return std::pow(v, e); });
+      break;
+    }
   }
   return out;
 }

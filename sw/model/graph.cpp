@@ -102,6 +102,10 @@ const char* op_name(OpKind op) {
       return "ReduceMean";
     case OpKind::Pad:
       return "Pad";
+    case OpKind::Sqrt:
+      return "Sqrt";
+    case OpKind::Pow:
+      return "Pow";
   }
   return "?";
 }
@@ -123,6 +127,8 @@ bool is_host_fp32(OpKind op) {
     case OpKind::HardSwish:
     case OpKind::Erf:
     case OpKind::ReduceMean:
+    case OpKind::Sqrt:
+    case OpKind::Pow:
       return true;
     default:
       return false;
@@ -341,6 +347,8 @@ std::vector<Shape> infer_unchecked(const Node& node, const std::vector<Shape>& i
     case OpKind::HardSigmoid:
     case OpKind::HardSwish:
     case OpKind::Erf:
+    case OpKind::Sqrt:
+    case OpKind::Pow:
       expect_inputs(node, in, 1);
       return {in[0]};
     case OpKind::ReduceMean: {

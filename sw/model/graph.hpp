@@ -56,13 +56,15 @@ enum class OpKind {
   Erf,          //
   ReduceMean,   // mean over `axes` (keepdims)
   Pad,          // constant padding: pads_nd = begin of every axis, then end of every axis
+  Sqrt,         //
+  Pow,          // x ^ exponent (a constant scalar exponent; LayerNorm's opset-13 decomposition)
 };
 
 const char* op_name(OpKind op);
 // Conv, Gemm and MatMul: lowered to GEMMs and run on the accelerator.
 bool is_compute(OpKind op);
 // Softmax, LayerNorm, Gelu and the elementwise/reduction ops of imported models (Mul, Sub, Div,
-// Sigmoid, HardSigmoid, HardSwish, Erf, ReduceMean): run on the host in FP32 in this project.
+// Sigmoid, HardSigmoid, HardSwish, Erf, ReduceMean, Sqrt, Pow): run on the host in FP32.
 bool is_host_fp32(OpKind op);
 
 // Attributes of every op kind in one flat struct; each op reads only its own fields.
@@ -92,6 +94,7 @@ struct NodeAttrs {
   bool keepdims = true;       // ReduceMean
   std::vector<int64_t> pads_nd;  // Pad: [begin of axis 0..r-1, end of axis 0..r-1], each >= 0
   float pad_value = 0.0f;        // Pad
+  float exponent = 2.0f;         // Pow
 };
 
 struct Node {

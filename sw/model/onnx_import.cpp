@@ -875,7 +875,7 @@ class Importer {
     node.name = name;
     static const std::pair<const char*, OpKind> kUnary[] = {
         {"Sigmoid", OpKind::Sigmoid}, {"HardSigmoid", OpKind::HardSigmoid},
-        {"HardSwish", OpKind::HardSwish}, {"Erf", OpKind::Erf}};
+        {"HardSwish", OpKind::HardSwish}, {"Erf", OpKind::Erf}, {"Sqrt", OpKind::Sqrt}};
     for (const auto& u : kUnary)
       if (op == u.first) {
         node.op = u.second;
@@ -889,6 +889,17 @@ class Importer {
       node.op = op == "Mul" ? OpKind::Mul : op == "Sub" ? OpKind::Sub : OpKind::Div;
       if (n.input_size() != 2) throw err("needs two inputs");
       node.inputs = {activation(n, name, 0), activation(n, name, 1)};
+      add(std::move(node), n);
+      return true;
+    }
+    if (op == "Pow") {
+      const auto* e = n.input_size() > 1 ? find_const(n.input(1)) : nullptr;
+      if (!e) throw err("the exponent must be a constant");
+      const CVal ev = cval_of(*e);
+      if (ev.v.size() != 1) throw err("the exponent must be a scalar");
+      node.op = OpKind::Pow;
+      node.attrs.exponent = static_cast<float>(ev.v[0]);
+      node.inputs = {activation(n, name, 0)};
       add(std::move(node), n);
       return true;
     }
@@ -1090,9 +1101,8 @@ class Importer {
       return true;
     }
     if (op == "Expand" || op == "Where" || op == "Range" || op == "ConstantOfShape" ||
-        op == "Equal" || op == "Less" || op == "Greater" || op == "Neg" || op == "Sqrt" ||
-        op == "Abs" || op == "Floor" || op == "Ceil" || op == "Not" || op == "Pow" ||
-        op == "Min" || op == "Max")
+        op == "Equal" || op == "Less" || op == "Greater" || op == "Neg" || op == "Abs" ||
+        op == "Floor" || op == "Ceil" || op == "Not" || op == "Min" || op == "Max")
       throw err("supported only on constants (shape computations), not on activations");
     return false;
   }

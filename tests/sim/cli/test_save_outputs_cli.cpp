@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "run_fixture.hpp"
+#include "sw/model/normal_rng.hpp"
+#include "tests/support/onnx_builder.hpp"
 
 namespace lpsim::test {
 namespace {
@@ -144,6 +147,77 @@ TEST_F(SaveOutputs, AnalyticFidelityRefusesIt) {
   EXPECT_NE(r.err.find("save_outputs: saving the outputs needs tile or cycle fidelity"),
             std::string::npos)
       << r.err;
+}
+
+// An exported-style model with the ops end to end on the accelerator: squeeze-excitation
+// (ReduceMean, Sigmoid, Mul), Concat of two conv branches, Pad, HardSwish and the
+// Shape/Gather/Unsqueeze/Concat/Reshape flatten of a dynamic batch, which comes from the .npy.
+TEST_F(SaveOutputs, ExportedStyleModelRunsVerifiedWithItsBatchFromTheNpy) {
+  model::NormalRng rng(5);
+  auto randn = [&](std::size_t n, double sd) {
+    std::vector<float> v(n);
+    for (float& x : v) x = static_cast<float>(sd * rng.normal());
+    return v;
+  };
+  OnnxBuilder b;
+  b.input("x", {-1, 3, 8, 8});
+  auto conv = [&](const std::string& name, const std::string& in, const std::string& out, int c,
+                  int f, int k, int stride) {
+    b.init(name + ".w", {f, c, k, k}, randn(static_cast<std::size_t>(f * c * k * k), std::sqrt(2.0 / (c * k * k))));
+    b.init(name + ".b", {f}, randn(static_cast<std::size_t>(f), 0.02));
+    auto& n = b.node("Conv", name, {in, name + ".w", name + ".b"}, {out});
+    OnnxBuilder::ints(n, "kernel_shape", {k, k});
+    OnnxBuilder::ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});
+    OnnxBuilder::ints(n, "strides", {stride, stride});
+  };
+  conv("c1", "x", "h1", 3, 8, 3, 1);
+  b.node("Relu", "r1", {"h1"}, {"r1"});
+  auto& rm = b.node("ReduceMean", "se.pool", {"r1"}, {"m"});
+  OnnxBuilder::ints(rm, "axes", {2, 3});
+  conv("se.fc", "m", "se", 8, 8, 1, 1);
+  b.node("Sigmoid", "se.gate", {"se"}, {"s"});
+  b.node("Mul", "se.scale", {"r1", "s"}, {"x2"});
+  conv("c2", "x2", "a", 8, 4, 1, 1);
+  conv("c3", "x2", "bb", 8, 4, 3, 1);
+  auto& cat = b.node("Concat", "cat", {"a", "bb"}, {"c"});
+  OnnxBuilder::int1(cat, "axis", 1);
+  b.init_i64("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+  b.node("Pad", "pad", {"c", "pads"}, {"p"});
+  b.node("HardSwish", "hswish", {"p"}, {"hs"});
+  conv("c4", "hs", "h4", 8, 8, 3, 2);  // [N,8,5,5]
+  b.node("Shape", "/Shape", {"h4"}, {"shape"});
+  b.init_i64("zero", {0});
+  b.node("Gather", "/Gather", {"shape", "zero"}, {"n"});
+  b.init_i64("minus1", {-1});
+  auto& cc = b.node("Concat", "/Concat", {"n", "minus1"}, {"target"});
+  OnnxBuilder::int1(cc, "axis", 0);
+  b.node("Reshape", "/Reshape", {"h4", "target"}, {"flat"});
+  b.init("fc.w", {10, 200}, randn(2000, std::sqrt(1.0 / 200)));
+  b.init("fc.b", {10}, randn(10, 0.02));
+  auto& fc = b.node("Gemm", "fc", {"flat", "fc.w", "fc.b"}, {"logits"});
+  OnnxBuilder::int1(fc, "transB", 1);
+  b.output("logits");
+  std::ofstream(m_dir / "m.onnx", std::ios::binary) << slurp(b.save("exported_style.onnx"));
+  const std::vector<float> img = randn(3 * 3 * 8 * 8, 1.0);
+  std::string raw(img.size() * 4, '\0');
+  std::memcpy(raw.data(), img.data(), raw.size());
+  std::ofstream(m_dir / "img.npy", std::ios::binary) << npy("<f4", "3, 3, 8, 8", raw);
+  const CommandResult r = run("onnx: m.onnx\ninput: {npy: img.npy}\naccelerator: {rows: 8, cols: 8}\n",
+                              "--save-outputs");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("verified: yes"), std::string::npos) << r.out;
+  const auto f = npy_floats(slurp(m_dir / "out" / "outputs" / "logits.fp32.npy"), "3,10");
+  const auto a = npy_floats(slurp(m_dir / "out" / "outputs" / "logits.accelerator.npy"), "3,10");
+  ASSERT_EQ(f.size(), 30u);
+  ASSERT_EQ(a.size(), 30u);
+  double dot = 0, nf = 0, na = 0;
+  for (std::size_t i = 0; i < 30; ++i) {
+    dot += double(f[i]) * a[i];
+    nf += double(f[i]) * f[i];
+    na += double(a[i]) * a[i];
+  }
+  EXPECT_GT(dot / std::sqrt(nf * na), 0.98);  // LP<8> quantization of every GEMM
+  EXPECT_FALSE(fs::exists(m_dir / "out" / "predictions.csv"));  // no labels
 }
 
 }  // namespace

@@ -238,6 +238,40 @@ TEST(OnnxOps, ConcatPadLayerNormSplitGather) {
   }
 }
 
+// LayerNorm as opset-13 exporters decompose it: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
+// Div, Mul, Add; equal to one LayerNormalization of the same parameters.
+TEST(OnnxOps, LayerNormDecompositionEqualsLayerNormalization) {
+  auto build = [](bool decomposed) {
+    OnnxBuilder b(decomposed ? 13 : 17);
+    b.input("x", {2, 3, 8});
+    b.init("gamma", {8}, ramp(8, 0.1f, 0.5f));
+    b.init("beta", {8}, ramp(8, 0.05f, -0.2f));
+    if (decomposed) {
+      auto& m = b.node("ReduceMean", "mean", {"x"}, {"m"});
+      OnnxBuilder::ints(m, "axes", {-1});
+      b.node("Sub", "sub", {"x", "m"}, {"d"});
+      b.init("two", {}, {2.0f});
+      b.node("Pow", "pow", {"d", "two"}, {"d2"});
+      auto& v = b.node("ReduceMean", "var", {"d2"}, {"v"});
+      OnnxBuilder::ints(v, "axes", {-1});
+      b.init("eps", {}, {1e-5f});
+      b.node("Add", "addeps", {"v", "eps"}, {"ve"});
+      b.node("Sqrt", "sqrt", {"ve"}, {"sd"});
+      b.node("Div", "div", {"d", "sd"}, {"n"});
+      b.node("Mul", "mul", {"n", "gamma"}, {"g"});
+      b.node("Add", "add", {"g", "beta"}, {"y"});
+    } else {
+      b.node("LayerNormalization", "ln", {"x", "gamma", "beta"}, {"y"});
+    }
+    b.output("y");
+    return import_onnx(b.save(decomposed ? "ln13.onnx" : "ln17.onnx"));
+  };
+  const auto a = run(build(true), "x", {2, 3, 8}).at("y");
+  const auto b = run(build(false), "x", {2, 3, 8}).at("y");
+  ASSERT_EQ(a.data.size(), b.data.size());
+  for (std::size_t i = 0; i < a.data.size(); ++i) EXPECT_NEAR(a.data[i], b.data[i], 1e-5) << i;
+}
+
 TEST(OnnxOps, ShapeOpsOnActivationsAreNamedWhenUnsupported) {
   OnnxBuilder b;
   b.input("x", {1, 4});
