@@ -11,6 +11,7 @@
 
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "sw/common/error.hpp"
+#include "sw/common/parallel.hpp"
 #include "sw/compiler/layer_code.hpp"
 #include "sw/compiler/lowering.hpp"
 #include "sw/formats/format_parse.hpp"
@@ -109,7 +110,13 @@ std::vector<std::uint32_t> NetworkRunner::codes_of(const std::string& tensor, co
     return q->second->codes;
   const model::FloatTensor& t = float_of(tensor);
   std::vector<std::uint32_t> codes(t.data.size());
-  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = f.format->encode(t.data[i]);
+  // Element by element, on every core (each code depends on its value only).
+  parallel_for(static_cast<std::int64_t>(codes.size()), 1 << 14,
+               [&](std::int64_t i0, std::int64_t i1) {
+                 for (std::int64_t i = i0; i < i1; ++i)
+                   codes[static_cast<std::size_t>(i)] =
+                       f.format->encode(t.data[static_cast<std::size_t>(i)]);
+               });
   return codes;
 }
 
@@ -179,7 +186,12 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   }
   if (s.input_b.empty()) {
     w_node.resize(node.weights.size());
-    for (std::size_t i = 0; i < w_node.size(); ++i) w_node[i] = fw.format->encode(node.weights[i]);
+    parallel_for(static_cast<std::int64_t>(w_node.size()), 1 << 14,
+                 [&](std::int64_t i0, std::int64_t i1) {
+                   for (std::int64_t i = i0; i < i1; ++i)
+                     w_node[static_cast<std::size_t>(i)] =
+                         fw.format->encode(node.weights[static_cast<std::size_t>(i)]);
+                 });
     w = compiler::weights_to_gemm(node, w_node, v);
   } else {
     w = codes_of(s.input_b, fw);

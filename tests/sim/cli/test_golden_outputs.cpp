@@ -70,5 +70,30 @@ TEST(GoldenSet, CoversEveryZooModelBothRunKindsAndBothScaleSimTimings) {
     })) << needle;
 }
 
+// The value engines use every core (sw/common/parallel.hpp); the thread count never changes a
+// byte: the tile and cycle golden runs again with 1 and 3 threads (--threads, and the workload's
+// threads key through --set).
+class GoldenThreads : public RunFixture {};
+
+TEST_F(GoldenThreads, OneAndThreeThreadsGiveTheRecordedOutputs) {
+  for (const char* c : {"resnet18_ws_tile", "resnet18_os_cycle_mixed"}) {
+    const fs::path dir = kGolden / c;
+    int i = 0;
+    for (const char* how : {"--threads 1", "--threads 3", "--set threads=3"}) {
+      const fs::path out = m_dir / (std::string(c) + std::to_string(i++));
+      const auto r = run_lpsim("run '" + (dir / "workload.yaml").string() + "' -q " + how +
+                               " -o '" + out.string() + "'");
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      for (const char* f : {"summary.json", "layers.csv", "tiles.csv"})
+        EXPECT_EQ(slurp(out / f), slurp(dir / f)) << c << " " << how << " " << f;
+    }
+  }
+  const auto bad = run_lpsim("run '" + (kGolden / "resnet18_ws_tile" / "workload.yaml").string() +
+                             "' -q --threads 2000 -o '" + (m_dir / "bad").string() + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "lpsim: error: --threads: must be 0 (every core) to 1024\n");
+  EXPECT_FALSE(fs::exists(m_dir / "bad"));
+}
+
 }  // namespace
 }  // namespace lpsim::test
