@@ -60,9 +60,11 @@ std::vector<std::pair<std::string, std::string>> saved_output_files(
     if (at + n > r.output_accelerator.size() || at + n > r.output_fp32.size())
       throw std::logic_error("saved_output_files: output values shorter than the shapes");
     std::string base = safe_file_name(r.output_names[i]);
-    for (int k = 2; taken.count(base); ++k) base = safe_file_name(r.output_names[i]) + "_" + std::to_string(k);
+    for (int k = 2; taken.count(base); ++k)
+      base = safe_file_name(r.output_names[i]) + "_" + std::to_string(k);
     taken.insert(base);
-    files.emplace_back("outputs/" + base + ".fp32.npy", npy_bytes(shape, r.output_fp32.data() + at));
+    files.emplace_back("outputs/" + base + ".fp32.npy",
+                       npy_bytes(shape, r.output_fp32.data() + at));
     files.emplace_back("outputs/" + base + ".accelerator.npy",
                        npy_bytes(shape, r.output_accelerator.data() + at));
     at += n;

@@ -95,9 +95,8 @@ struct CVal {
 
 bool is_int_dtype(int dt) {
   using T = onnx::TensorProto;
-  return dt == T::INT64 || dt == T::INT32 || dt == T::INT16 || dt == T::INT8 ||
-         dt == T::UINT8 || dt == T::UINT16 || dt == T::UINT32 || dt == T::UINT64 ||
-         dt == T::BOOL;
+  return dt == T::INT64 || dt == T::INT32 || dt == T::INT16 || dt == T::INT8 || dt == T::UINT8 ||
+         dt == T::UINT16 || dt == T::UINT32 || dt == T::UINT64 || dt == T::BOOL;
 }
 
 CVal cval_of(const onnx::TensorProto& t) {
@@ -294,7 +293,8 @@ void check_names(const onnx::GraphProto& g) {
     for (const auto& a : n.attribute()) {
       require_utf8(a.name(), node + "'s attribute name");
       require_utf8(a.s(), node + "'s attribute '" + a.name() + "'");
-      if (a.has_t()) require_utf8(a.t().name(), node + "'s attribute '" + a.name() + "' tensor name");
+      if (a.has_t())
+        require_utf8(a.t().name(), node + "'s attribute '" + a.name() + "' tensor name");
     }
   }
 }
@@ -468,14 +468,59 @@ class Importer {
 
   // Every op type the importer handles, as a tensor op or folded into constants.
   static bool supported(const std::string& op) {
-    static const char* const kOps[] = {
-        "Identity", "Dropout", "Constant", "BatchNormalization", "Conv", "Gemm", "MatMul", "Add",
-        "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
-        "Transpose", "Softmax", "Concat", "Pad", "ReduceMean", "Sigmoid", "HardSigmoid",
-        "HardSwish", "Mul", "Div", "Sub", "Erf", "Gelu", "LayerNormalization", "Split", "Slice",
-        "Gather", "Unsqueeze", "Squeeze", "Shape", "Size", "ConstantOfShape", "Expand", "Where",
-        "Range", "Cast", "Equal", "Less", "Greater", "Neg", "Sqrt", "Abs", "Floor", "Ceil", "Not",
-        "Pow", "Min", "Max"};
+    static const char* const kOps[] = {"Identity",
+                                       "Dropout",
+                                       "Constant",
+                                       "BatchNormalization",
+                                       "Conv",
+                                       "Gemm",
+                                       "MatMul",
+                                       "Add",
+                                       "Relu",
+                                       "Clip",
+                                       "MaxPool",
+                                       "AveragePool",
+                                       "GlobalAveragePool",
+                                       "Flatten",
+                                       "Reshape",
+                                       "Transpose",
+                                       "Softmax",
+                                       "Concat",
+                                       "Pad",
+                                       "ReduceMean",
+                                       "Sigmoid",
+                                       "HardSigmoid",
+                                       "HardSwish",
+                                       "Mul",
+                                       "Div",
+                                       "Sub",
+                                       "Erf",
+                                       "Gelu",
+                                       "LayerNormalization",
+                                       "Split",
+                                       "Slice",
+                                       "Gather",
+                                       "Unsqueeze",
+                                       "Squeeze",
+                                       "Shape",
+                                       "Size",
+                                       "ConstantOfShape",
+                                       "Expand",
+                                       "Where",
+                                       "Range",
+                                       "Cast",
+                                       "Equal",
+                                       "Less",
+                                       "Greater",
+                                       "Neg",
+                                       "Sqrt",
+                                       "Abs",
+                                       "Floor",
+                                       "Ceil",
+                                       "Not",
+                                       "Pow",
+                                       "Min",
+                                       "Max"};
     for (const char* k : kOps)
       if (op == k) return true;
     return false;
@@ -544,8 +589,7 @@ class Importer {
     for (int64_t& a : ax) {
       if (a < 0) a += static_cast<int64_t>(rank);
       if (a < 0 || a >= static_cast<int64_t>(rank))
-        throw UserError(describe(n, name) + ": axis out of range for rank " +
-                        std::to_string(rank));
+        throw UserError(describe(n, name) + ": axis out of range for rank " + std::to_string(rank));
     }
     return ax;
   }
@@ -620,7 +664,8 @@ class Importer {
         if (e < 0) e += r;
         b = std::min(std::max<int64_t>(b, 0), r);
         e = std::min(std::max<int64_t>(e, b), r);
-        for (int64_t i = b; i < e; ++i) c.v.push_back(static_cast<double>(s[static_cast<std::size_t>(i)]));
+        for (int64_t i = b; i < e; ++i)
+          c.v.push_back(static_cast<double>(s[static_cast<std::size_t>(i)]));
         c.dims = {e - b};
       }
       set_const(out, c);
@@ -634,7 +679,8 @@ class Importer {
     }
     if (!any && op != "ConstantOfShape") return false;
     auto in = [&](int i) {
-      if (i >= n.input_size() || n.input(i).empty()) throw err("missing input " + std::to_string(i));
+      if (i >= n.input_size() || n.input(i).empty())
+        throw err("missing input " + std::to_string(i));
       return cval_of(*find_const(n.input(i)));
     };
     auto has_in = [&](int i) { return i < n.input_size() && !n.input(i).empty(); };
@@ -659,24 +705,30 @@ class Importer {
         for (double iv : idx.v) {
           int64_t k = static_cast<int64_t>(iv);
           if (k < 0) k += len;
-          if (k < 0 || k >= len) throw err("index " + std::to_string(static_cast<int64_t>(iv)) + " out of range");
+          if (k < 0 || k >= len)
+            throw err("index " + std::to_string(static_cast<int64_t>(iv)) + " out of range");
           for (int64_t i = 0; i < inner; ++i)
             r.v.push_back(d.v[static_cast<std::size_t>((o * len + k) * inner + i)]);
         }
     } else if (op == "Unsqueeze" || op == "Squeeze") {
       r = in(0);
       if (op == "Unsqueeze") {
-        const std::size_t rank = r.dims.size() + (has_in(1) ? static_cast<std::size_t>(num_elements(in(1).dims)) : attr_ints(n, "axes").size());
+        const std::size_t rank =
+            r.dims.size() + (has_in(1) ? static_cast<std::size_t>(num_elements(in(1).dims))
+                                       : attr_ints(n, "axes").size());
         std::vector<int64_t> ax = axes_of(n, name, 1, rank);
         std::sort(ax.begin(), ax.end());
-        for (int64_t a : ax) r.dims.insert(r.dims.begin() + std::min<int64_t>(a, static_cast<int64_t>(r.dims.size())), 1);
+        for (int64_t a : ax)
+          r.dims.insert(r.dims.begin() + std::min<int64_t>(a, static_cast<int64_t>(r.dims.size())),
+                        1);
       } else {
         std::vector<int64_t> ax = axes_of(n, name, 1, r.dims.size());
         Shape d;
         for (std::size_t i = 0; i < r.dims.size(); ++i) {
           const bool listed = std::find(ax.begin(), ax.end(), static_cast<int64_t>(i)) != ax.end();
           if (ax.empty() ? r.dims[i] == 1 : listed) {
-            if (r.dims[i] != 1) throw err("squeezes an axis of extent " + std::to_string(r.dims[i]));
+            if (r.dims[i] != 1)
+              throw err("squeezes an axis of extent " + std::to_string(r.dims[i]));
             continue;
           }
           d.push_back(r.dims[i]);
@@ -704,9 +756,11 @@ class Importer {
       }
       for (int64_t o = 0; o < outer; ++o)
         for (const CVal& c : parts) {
-          const std::size_t chunk = c.v.size() / static_cast<std::size_t>(std::max<int64_t>(outer, 1));
-          r.v.insert(r.v.end(), c.v.begin() + static_cast<std::ptrdiff_t>(o * static_cast<int64_t>(chunk)),
-                     c.v.begin() + static_cast<std::ptrdiff_t>((o + 1) * static_cast<int64_t>(chunk)));
+          const std::size_t chunk =
+              c.v.size() / static_cast<std::size_t>(std::max<int64_t>(outer, 1));
+          r.v.insert(
+              r.v.end(), c.v.begin() + static_cast<std::ptrdiff_t>(o * static_cast<int64_t>(chunk)),
+              c.v.begin() + static_cast<std::ptrdiff_t>((o + 1) * static_cast<int64_t>(chunk)));
         }
     } else if (op == "ConstantOfShape") {
       r.dims = has_in(0) ? ints_of(in(0)) : Shape{};
@@ -726,7 +780,8 @@ class Importer {
       r.v = bcast_to(d, r.dims);
     } else if (op == "Where") {
       const CVal c = in(0), x = in(1), y = in(2);
-      r.dims = bcast_shape(bcast_shape(c.dims, x.dims, describe(n, name)), y.dims, describe(n, name));
+      r.dims =
+          bcast_shape(bcast_shape(c.dims, x.dims, describe(n, name)), y.dims, describe(n, name));
       r.is_int = x.is_int && y.is_int;
       const auto cv = bcast_to(c, r.dims), xv = bcast_to(x, r.dims), yv = bcast_to(y, r.dims);
       r.v.resize(cv.size());
@@ -744,7 +799,8 @@ class Importer {
         k.clear();
         for (int64_t i = p[1]; p[3] > 0 ? i < p[2] : i > p[2]; i += p[3]) k.push_back(i);
       }
-      for (std::size_t a = 0; a < dims.size(); ++a) r.dims.push_back(static_cast<int64_t>(keep[a].size()));
+      for (std::size_t a = 0; a < dims.size(); ++a)
+        r.dims.push_back(static_cast<int64_t>(keep[a].size()));
       const int64_t total = num_elements(r.dims);
       const std::vector<int64_t> ist = strides_of(dims), ost = strides_of(r.dims);
       for (int64_t i = 0; i < total; ++i) {
@@ -755,12 +811,14 @@ class Importer {
       }
     } else if (op == "Range") {
       const CVal a = in(0), b = in(1), c = in(2);
-      if (a.v.size() != 1 || b.v.size() != 1 || c.v.size() != 1) throw err("inputs must be scalars");
+      if (a.v.size() != 1 || b.v.size() != 1 || c.v.size() != 1)
+        throw err("inputs must be scalars");
       if (c.v[0] == 0) throw err("delta 0");
       const double cnt = std::max(0.0, std::ceil((b.v[0] - a.v[0]) / c.v[0]));
       if (cnt > static_cast<double>(kMaxElements)) throw err("too many elements");
       r.is_int = a.is_int;
-      for (int64_t i = 0; i < static_cast<int64_t>(cnt); ++i) r.v.push_back(a.v[0] + static_cast<double>(i) * c.v[0]);
+      for (int64_t i = 0; i < static_cast<int64_t>(cnt); ++i)
+        r.v.push_back(a.v[0] + static_cast<double>(i) * c.v[0]);
       r.dims = {static_cast<int64_t>(r.v.size())};
     } else if (op == "Cast") {
       r = in(0);
@@ -873,9 +931,11 @@ class Importer {
     auto err = [&](const std::string& w) { return UserError(describe(n, name) + ": " + w); };
     Node node;
     node.name = name;
-    static const std::pair<const char*, OpKind> kUnary[] = {
-        {"Sigmoid", OpKind::Sigmoid}, {"HardSigmoid", OpKind::HardSigmoid},
-        {"HardSwish", OpKind::HardSwish}, {"Erf", OpKind::Erf}, {"Sqrt", OpKind::Sqrt}};
+    static const std::pair<const char*, OpKind> kUnary[] = {{"Sigmoid", OpKind::Sigmoid},
+                                                            {"HardSigmoid", OpKind::HardSigmoid},
+                                                            {"HardSwish", OpKind::HardSwish},
+                                                            {"Erf", OpKind::Erf},
+                                                            {"Sqrt", OpKind::Sqrt}};
     for (const auto& u : kUnary)
       if (op == u.first) {
         node.op = u.second;
@@ -921,7 +981,8 @@ class Importer {
     }
     if (op == "Pad") {
       const auto* m = attr(n, "mode");
-      if (m && m->s() != "constant") throw err("mode '" + m->s() + "' is not supported (constant only)");
+      if (m && m->s() != "constant")
+        throw err("mode '" + m->s() + "' is not supported (constant only)");
       node.op = OpKind::Pad;
       node.inputs = {activation(n, name, 0)};
       if (n.input_size() > 3 && !n.input(3).empty()) throw err("the axes input is not supported");
@@ -999,7 +1060,8 @@ class Importer {
         std::vector<int64_t> ax = axes_of(n, name, 1, s.size() + cnt);
         std::sort(ax.begin(), ax.end());
         t = s;
-        for (int64_t a : ax) t.insert(t.begin() + std::min<int64_t>(a, static_cast<int64_t>(t.size())), 1);
+        for (int64_t a : ax)
+          t.insert(t.begin() + std::min<int64_t>(a, static_cast<int64_t>(t.size())), 1);
       } else {
         std::vector<int64_t> ax = axes_of(n, name, 1, s.size());
         for (std::size_t i = 0; i < s.size(); ++i) {
@@ -1073,18 +1135,22 @@ class Importer {
       const int64_t ax = normalize_axis(node, attr_int(n, "axis", 0), s.size());
       const int64_t len = s[static_cast<std::size_t>(ax)];
       std::vector<int64_t> parts = attr_ints(n, "split");
-      if (n.input_size() > 1 && !n.input(1).empty()) parts = ints_of(cval_of(param(n, name, 1, "split")));
+      if (n.input_size() > 1 && !n.input(1).empty())
+        parts = ints_of(cval_of(param(n, name, 1, "split")));
       const int64_t outs = n.output_size();
       if (parts.empty()) {
         if (outs < 1) throw err("has no outputs");
         const int64_t each = (len + outs - 1) / outs;
-        for (int64_t i = 0, left = len; i < outs; ++i, left -= each) parts.push_back(std::min(each, left));
+        for (int64_t i = 0, left = len; i < outs; ++i, left -= each)
+          parts.push_back(std::min(each, left));
       }
-      if (static_cast<int64_t>(parts.size()) != outs) throw err("split sizes do not match the outputs");
+      if (static_cast<int64_t>(parts.size()) != outs)
+        throw err("split sizes do not match the outputs");
       int64_t pos = 0;
       for (int64_t i = 0; i < outs; ++i) {
         const int64_t p = parts[static_cast<std::size_t>(i)];
-        if (p < 1 || pos + p > len) throw err("split sizes do not fit extent " + std::to_string(len));
+        if (p < 1 || pos + p > len)
+          throw err("split sizes do not fit extent " + std::to_string(len));
         if (!n.output(static_cast<int>(i)).empty()) {
           Node sl;
           sl.name = name + "#" + std::to_string(i);
@@ -1136,8 +1202,8 @@ class Importer {
     const float eps = attr_float(n, "epsilon", 1e-5f);
     const auto f = static_cast<std::size_t>(conv.weight_shape[0]);  // >= 1 (checked by add_node)
     if (f == 0 || conv.weights.size() % f != 0)
-      throw UserError(describe(n, name) + ": cannot fold into '" + conv.name + "' with weight shape " +
-                      shape_str(conv.weight_shape));
+      throw UserError(describe(n, name) + ": cannot fold into '" + conv.name +
+                      "' with weight shape " + shape_str(conv.weight_shape));
     if (gamma.size() != f || beta.size() != f || mean.size() != f || var.size() != f)
       throw UserError(describe(n, name) + ": parameters do not have " + std::to_string(f) +
                       " channels like '" + conv.name + "'");
@@ -1187,7 +1253,8 @@ class Importer {
           for (float x : fs->floats()) c.v.push_back(x);
           c.dims = {fs->floats_size()};
         } else {
-          throw UserError(describe(n, name) + ": only the value, value_int(s) and value_float(s) forms are supported");
+          throw UserError(describe(n, name) +
+                          ": only the value, value_int(s) and value_float(s) forms are supported");
         }
         set_const(n.output(0), c);
         return;

@@ -66,8 +66,9 @@ class SaveOutputs : public RunFixture {
   }
   // No input.batch: the batch of 12 comes from the .npy.
   std::string workload(const std::string& extra = "") {
-    return "onnx: " + (kDigits / "digits.onnx").string() + "\ninput: {npy: " +
-           (m_dir / "x.npy").string() + ", labels: " + (m_dir / "y.npy").string() + extra +
+    return "onnx: " + (kDigits / "digits.onnx").string() +
+           "\ninput: {npy: " + (m_dir / "x.npy").string() +
+           ", labels: " + (m_dir / "y.npy").string() + extra +
            "}\naccelerator: {rows: 8, cols: 8}\n";
   }
   std::vector<std::int64_t> m_labels;
@@ -84,7 +85,8 @@ TEST_F(SaveOutputs, WritesNpyOfBothAndPredictions) {
         e.path().string().substr(e.path().string().size() - 9) == ".fp32.npy")
       fp32s.push_back(e.path());
   ASSERT_EQ(fp32s.size(), 1u);
-  const std::string stem = fp32s[0].filename().string().substr(0, fp32s[0].filename().string().size() - 9);
+  const std::string stem =
+      fp32s[0].filename().string().substr(0, fp32s[0].filename().string().size() - 9);
   const auto f = npy_floats(slurp(fp32s[0]), "12,10");
   const auto a = npy_floats(slurp(out / "outputs" / (stem + ".accelerator.npy")), "12,10");
   ASSERT_EQ(f.size(), 120u);
@@ -101,8 +103,9 @@ TEST_F(SaveOutputs, WritesNpyOfBothAndPredictions) {
       return std::max_element(v.begin() + rows * 10, v.begin() + rows * 10 + 10) -
              (v.begin() + rows * 10);
     };
-    EXPECT_EQ(line, std::to_string(rows) + "," + std::to_string(m_labels[static_cast<std::size_t>(rows)]) +
-                        "," + std::to_string(am(f)) + "," + std::to_string(am(a)));
+    EXPECT_EQ(line, std::to_string(rows) + "," +
+                        std::to_string(m_labels[static_cast<std::size_t>(rows)]) + "," +
+                        std::to_string(am(f)) + "," + std::to_string(am(a)));
     agree += am(f) == m_labels[static_cast<std::size_t>(rows)];
     ++rows;
   }
@@ -163,7 +166,8 @@ TEST_F(SaveOutputs, ExportedStyleModelRunsVerifiedWithItsBatchFromTheNpy) {
   b.input("x", {-1, 3, 8, 8});
   auto conv = [&](const std::string& name, const std::string& in, const std::string& out, int c,
                   int f, int k, int stride) {
-    b.init(name + ".w", {f, c, k, k}, randn(static_cast<std::size_t>(f * c * k * k), std::sqrt(2.0 / (c * k * k))));
+    b.init(name + ".w", {f, c, k, k},
+           randn(static_cast<std::size_t>(f * c * k * k), std::sqrt(2.0 / (c * k * k))));
     b.init(name + ".b", {f}, randn(static_cast<std::size_t>(f), 0.02));
     auto& n = b.node("Conv", name, {in, name + ".w", name + ".b"}, {out});
     OnnxBuilder::ints(n, "kernel_shape", {k, k});
@@ -202,8 +206,8 @@ TEST_F(SaveOutputs, ExportedStyleModelRunsVerifiedWithItsBatchFromTheNpy) {
   std::string raw(img.size() * 4, '\0');
   std::memcpy(raw.data(), img.data(), raw.size());
   std::ofstream(m_dir / "img.npy", std::ios::binary) << npy("<f4", "3, 3, 8, 8", raw);
-  const CommandResult r = run("onnx: m.onnx\ninput: {npy: img.npy}\naccelerator: {rows: 8, cols: 8}\n",
-                              "--save-outputs");
+  const CommandResult r = run(
+      "onnx: m.onnx\ninput: {npy: img.npy}\naccelerator: {rows: 8, cols: 8}\n", "--save-outputs");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("verified: yes"), std::string::npos) << r.out;
   const auto f = npy_floats(slurp(m_dir / "out" / "outputs" / "logits.fp32.npy"), "3,10");
@@ -216,7 +220,7 @@ TEST_F(SaveOutputs, ExportedStyleModelRunsVerifiedWithItsBatchFromTheNpy) {
     nf += double(f[i]) * f[i];
     na += double(a[i]) * a[i];
   }
-  EXPECT_GT(dot / std::sqrt(nf * na), 0.98);  // LP<8> quantization of every GEMM
+  EXPECT_GT(dot / std::sqrt(nf * na), 0.98);                    // LP<8> quantization of every GEMM
   EXPECT_FALSE(fs::exists(m_dir / "out" / "predictions.csv"));  // no labels
 }
 

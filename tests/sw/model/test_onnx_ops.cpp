@@ -106,7 +106,7 @@ TEST(OnnxOps, ConstantChainsFold) {
   b.node("Squeeze", "sq0", {"r0", "r0"}, {"s0"});
   b.node("Squeeze", "sq4", {"r4", "r0"}, {"s4"});
   b.node("Squeeze", "sq1", {"r1", "r0"}, {"s1"});
-  b.node("Range", "range", {"s0", "s4", "s1"}, {"rng"});    // [0,1,2,3]
+  b.node("Range", "range", {"s0", "s4", "s1"}, {"rng"});     // [0,1,2,3]
   b.node("Expand", "expand", {"rng", "shape24"}, {"rng2"});  // [[0..3],[0..3]]
   b.node("Mul", "mul", {"rng2", "ones"}, {"m"});
   b.init_i64("two", {2});
@@ -223,7 +223,8 @@ TEST(OnnxOps, ConcatPadLayerNormSplitGather) {
   const std::vector<float> x = ramp(8);
   double tok[9];
   for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) tok[i * 3 + j] = (i >= 1 && j <= 1) ? x[static_cast<std::size_t>((i - 1) * 2 + j)] : 0.0;
+    for (int j = 0; j < 3; ++j)
+      tok[i * 3 + j] = (i >= 1 && j <= 1) ? x[static_cast<std::size_t>((i - 1) * 2 + j)] : 0.0;
   double mean = 0, var = 0;
   for (double t : tok) mean += t;
   mean /= 9;
@@ -231,7 +232,9 @@ TEST(OnnxOps, ConcatPadLayerNormSplitGather) {
   var /= 9;
   const std::vector<float> gam = ramp(9, 0.1f, 0.5f), bet = ramp(9, 0.05f, -0.2f);
   double l[9];
-  for (int j = 0; j < 9; ++j) l[j] = (tok[j] - mean) / std::sqrt(var + 1e-6) * gam[static_cast<std::size_t>(j)] + bet[static_cast<std::size_t>(j)];
+  for (int j = 0; j < 9; ++j)
+    l[j] = (tok[j] - mean) / std::sqrt(var + 1e-6) * gam[static_cast<std::size_t>(j)] +
+           bet[static_cast<std::size_t>(j)];
   for (int j = 0; j < 3; ++j) {
     const double z = l[j] + l[3 + j] - l[6 + j];
     EXPECT_NEAR(out.data[static_cast<std::size_t>(j)], z * (std::erf(z) + 1), 1e-5) << j;
@@ -280,8 +283,9 @@ TEST(OnnxOps, ShapeOpsOnActivationsAreNamedWhenUnsupported) {
   b.output("y");
   const std::string path = b.save("expand_act.onnx");
   EXPECT_EQ(error_of<UserError>([&] { import_onnx(path); }),
-            path + ": node '/Expand' (Expand): supported only on constants (shape computations), "
-                   "not on activations");
+            path +
+                ": node '/Expand' (Expand): supported only on constants (shape computations), "
+                "not on activations");
 }
 
 TEST(OnnxOps, BadPadAndSplitAreNamed) {
