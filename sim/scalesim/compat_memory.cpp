@@ -30,7 +30,8 @@ std::int64_t items_per_set(std::int64_t sram_kb) {
 // between the two previous events, the remainder after the last request.
 class ReadBuffer {
  public:
-  ReadBuffer(std::int64_t n, std::int64_t words) : n_(n), stamp_(static_cast<std::size_t>(words), 0) {}
+  ReadBuffer(std::int64_t n, std::int64_t words)
+      : n_(n), stamp_(static_cast<std::size_t>(words), 0) {}
 
   void access(std::int64_t addr, std::int64_t cycle) {
     if (locate_ >= 0) {  // replaying a repetition that was counted, not walked
@@ -176,7 +177,8 @@ class WriteBuffer {
     line_ = 0;
   }
   std::int64_t drain(std::int64_t start) {
-    const std::size_t end = std::min(lines_.size(), drain_start_ + static_cast<std::size_t>(ceil_div(drain_, bw_)));
+    const std::size_t end =
+        std::min(lines_.size(), drain_start_ + static_cast<std::size_t>(ceil_div(drain_, bw_)));
     const std::int64_t num = static_cast<std::int64_t>(end - drain_start_);
     const std::int64_t data = (num - 1) * bw_ + lines_[end - 1];
     accesses_ += data;
@@ -202,19 +204,24 @@ std::int64_t ofmap_writes(Dataflow df, const Layer& layer, const FoldGeometry& g
 }  // namespace
 
 RowSpan ifmap_request_rows(Dataflow df, const Layer& l, const FoldGeometry& g) {
-  const std::int64_t ar = g.ar, ac = g.ac, t = g.t, f_w = l.ofmap_w(), s_c = l.filter_w * l.channels;
+  const std::int64_t ar = g.ar, ac = g.ac, t = g.t, f_w = l.ofmap_w(),
+                     s_c = l.filter_w * l.channels;
   auto valid = [&](std::int64_t p, std::int64_t w) {
-    return p / f_w * l.stride_h + w / s_c < l.ifmap_h && p % f_w * l.stride_w + w % s_c / l.channels < l.ifmap_w;
+    return p / f_w * l.stride_h + w / s_c < l.ifmap_h &&
+           p % f_w * l.stride_w + w % s_c / l.channels < l.ifmap_w;
   };
   const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
   auto row_has = [&](std::int64_t fold, std::int64_t r) {
     const std::int64_t fc = fold / g.row_folds, fr = fold % g.row_folds;
     const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc), r0 = fr * ar, c0 = fc * ac;
     if (df == Dataflow::os) {
-      for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
+      for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e;
+           ++c)
         if (valid(r0 + c, r - c)) return true;
     } else if (df == Dataflow::ws) {
-      for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
+      for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)),
+                        e = std::min(ru - 1, r - ar);
+           c <= e; ++c)
         if (valid(r - c - ar, r0 + c)) return true;
     } else if (r < ar && ar - 1 - r < ru) {
       for (std::int64_t c = 0; c < cu; ++c)
@@ -336,7 +343,8 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
                                 const FoldGeometry& g, const std::int64_t sram_rows[6]) {
   const Dataflow df = cfg.dataflow;
   const std::int64_t ar = g.ar, ac = g.ac, t = g.t;
-  const std::int64_t n_i = items_per_set(cfg.ifmap_sram_kb), n_f = items_per_set(cfg.filter_sram_kb);
+  const std::int64_t n_i = items_per_set(cfg.ifmap_sram_kb),
+                     n_f = items_per_set(cfg.filter_sram_kb);
   const bool ifm_on = layer.ifmap_footprint() >= kActiveSets * n_i;
   const bool fil_on = layer.filter_footprint() >= kActiveSets * n_f;
   const std::int64_t writes = ofmap_writes(df, layer, g);
@@ -362,7 +370,8 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
         const std::int64_t hi_off = df == Dataflow::os ? t + ar - 2 : 2 * ar + t - 2;
         for (std::int64_t r = 0; r < rows; ++r) {
           const std::int64_t cyc = base + r + stall;
-          const std::int64_t lo = std::max<std::int64_t>(0, r - hi_off), hi = std::min(cu - 1, r - lo_off);
+          const std::int64_t lo = std::max<std::int64_t>(0, r - hi_off),
+                             hi = std::min(cu - 1, r - lo_off);
           const std::int64_t out = hi >= lo ? ofm.row(hi - lo + 1, cyc) : cyc;
           if (out != cyc) {
             stall += out - cyc;
@@ -396,7 +405,8 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
   if (ifm_on) {
     // IFMAP address of operand element (pixel p, window index w): SCALE-Sim's im2col; -1 (no
     // request) where the window overhangs the input.
-    std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px), p_base(px);
+    std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px),
+        p_base(px);
     for (std::int64_t w = 0; w < window; ++w) {
       const std::int64_t r = w / s_c, k = w % s_c, c = k / ch, cc = k % ch;
       w_row[w] = r, w_col[w] = c, w_off[w] = (r * ww + c) * ch + cc;
@@ -407,50 +417,70 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
     }
     ReadBuffer ifm(n_i, hh * ww * ch);
     auto read = [&](std::int64_t p, std::int64_t w, std::int64_t cycle) {
-      if (p_row[p] + w_row[w] < hh && p_col[p] + w_col[w] < ww) ifm.access(p_base[p] + w_off[w], cycle);
+      if (p_row[p] + w_row[w] < hh && p_col[p] + w_col[w] < ww)
+        ifm.access(p_base[p] + w_off[w], cycle);
     };
     if (df == Dataflow::os) {  // streamed: lane c = pixel r0 + c, window index r - c
-      run_reads(ifm, g, rows, true, false, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
-        for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(ru - 1, r); c <= e; ++c)
-          read(r0 + c, r - c, cyc);
-      });
+      run_reads(ifm, g, rows, true, false, false, tl,
+                [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+                  for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1),
+                                    e = std::min(ru - 1, r);
+                       c <= e; ++c)
+                    read(r0 + c, r - c, cyc);
+                });
     } else if (df == Dataflow::ws) {  // streamed: lane c = window index r0 + c, pixel r - c - AR
-      run_reads(ifm, g, rows, true, false, false, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
-        for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
-          read(r - c - ar, r0 + c, cyc);
-      });
+      run_reads(ifm, g, rows, true, false, false, tl,
+                [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+                  for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)),
+                                    e = std::min(ru - 1, r - ar);
+                       c <= e; ++c)
+                    read(r - c - ar, r0 + c, cyc);
+                });
     } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c pixel c0 + c
-      run_reads(ifm, g, rows, false, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
-        if (r >= ar || ar - 1 - r >= ru) return;
-        for (std::int64_t c = 0; c < cu; ++c) read(fc * ac + c, fr * ar + ar - 1 - r, cyc);
-      });
+      run_reads(ifm, g, rows, false, false, false, tl,
+                [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
+                  if (r >= ar || ar - 1 - r >= ru) return;
+                  for (std::int64_t c = 0; c < cu; ++c)
+                    read(fc * ac + c, fr * ar + ar - 1 - r, cyc);
+                });
     }
     mem.ifmap = ifm.finish();
   }
   if (fil_on) {
     ReadBuffer fil(n_f, window * layer.num_filters);
-    auto read = [&](std::int64_t w, std::int64_t m, std::int64_t cycle) { fil.access(m * window + w, cycle); };
+    auto read = [&](std::int64_t w, std::int64_t m, std::int64_t cycle) {
+      fil.access(m * window + w, cycle);
+    };
     if (df == Dataflow::os) {  // streamed: lane c = filter c0 + c, window index r - c
-      run_reads(fil, g, rows, false, true, true, tl, [&](std::int64_t fc, std::int64_t, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t cu = g.cols_used(fc), c0 = fc * ac;
-        for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1), e = std::min(cu - 1, r); c <= e; ++c)
-          read(r - c, c0 + c, cyc);
-      });
+      run_reads(fil, g, rows, false, true, true, tl,
+                [&](std::int64_t fc, std::int64_t, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t cu = g.cols_used(fc), c0 = fc * ac;
+                  for (std::int64_t c = std::max<std::int64_t>(0, r - t + 1),
+                                    e = std::min(cu - 1, r);
+                       c <= e; ++c)
+                    read(r - c, c0 + c, cyc);
+                });
     } else if (df == Dataflow::is) {  // streamed: lane c = window index r0 + c, filter r - c - AR
-      run_reads(fil, g, rows, true, false, true, tl, [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
-        for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)), e = std::min(ru - 1, r - ar); c <= e; ++c)
-          read(r0 + c, r - c - ar, cyc);
-      });
-    } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c filter c0 + c
-      run_reads(fil, g, rows, false, false, false, tl, [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
-        const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
-        if (r >= ar || ar - 1 - r >= ru) return;
-        for (std::int64_t c = 0; c < cu; ++c) read(fr * ar + ar - 1 - r, fc * ac + c, cyc);
-      });
+      run_reads(fil, g, rows, true, false, true, tl,
+                [&](std::int64_t, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t ru = g.rows_used(fr), r0 = fr * ar;
+                  for (std::int64_t c = std::max<std::int64_t>(0, r - (ar + t - 1)),
+                                    e = std::min(ru - 1, r - ar);
+                       c <= e; ++c)
+                    read(r0 + c, r - c - ar, cyc);
+                });
+    } else {  // stationary, flipped: row r < AR holds window index r0 + AR-1-r, lane c filter c0 +
+              // c
+      run_reads(fil, g, rows, false, false, false, tl,
+                [&](std::int64_t fc, std::int64_t fr, std::int64_t r, std::int64_t cyc) {
+                  const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
+                  if (r >= ar || ar - 1 - r >= ru) return;
+                  for (std::int64_t c = 0; c < cu; ++c)
+                    read(fr * ar + ar - 1 - r, fc * ac + c, cyc);
+                });
     }
     mem.filter = fil.finish();
   }
@@ -469,8 +499,11 @@ namespace {
 // fetches ceil(prefetch/bw) more lines, stalling the array until they arrive.
 class UserReadBuffer {
  public:
-  UserReadBuffer(std::int64_t size, std::int64_t bw, std::int64_t words, const std::vector<std::int64_t>& order)
-      : bw_(bw), first_(static_cast<std::size_t>(words) + 1, 0), seen_(static_cast<std::size_t>(words), -1) {
+  UserReadBuffer(std::int64_t size, std::int64_t bw, std::int64_t words,
+                 const std::vector<std::int64_t>& order)
+      : bw_(bw),
+        first_(static_cast<std::size_t>(words) + 1, 0),
+        seen_(static_cast<std::size_t>(words), -1) {
     const std::int64_t active = size - size / 2, prefetch = size / 2;
     const std::int64_t per_set = ceil_div(size, 100);
     // Sets holding each word, ascending, as one flat array (first_[a] .. first_[a + 1]).
@@ -553,7 +586,8 @@ class UserReadBuffer {
 // SCALE-Sim's prefetch order of a matrix of `rows` x `cols` requests: along the anti-diagonals
 // (row descending within one) when `rolled`, row-major otherwise.
 template <class Elem>
-std::vector<std::int64_t> fetch_order(std::int64_t rows, std::int64_t cols, bool rolled, Elem elem) {
+std::vector<std::int64_t> fetch_order(std::int64_t rows, std::int64_t cols, bool rolled,
+                                      Elem elem) {
   std::vector<std::int64_t> out;
   out.reserve(static_cast<std::size_t>(rows * cols));
   if (!rolled) {
@@ -562,21 +596,23 @@ std::vector<std::int64_t> fetch_order(std::int64_t rows, std::int64_t cols, bool
     return out;
   }
   for (std::int64_t d = 0; d < rows + cols; ++d)
-    for (std::int64_t r = std::min(d, rows - 1), lo = std::max<std::int64_t>(0, d - cols + 1); r >= lo; --r)
+    for (std::int64_t r = std::min(d, rows - 1), lo = std::max<std::int64_t>(0, d - cols + 1);
+         r >= lo; --r)
       out.push_back(elem(r, d - r));
   return out;
 }
 
 }  // namespace
 
-CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g,
-                                const std::int64_t sram_rows[6]) {
+CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer,
+                                const FoldGeometry& g, const std::int64_t sram_rows[6]) {
   const Dataflow df = cfg.dataflow;
   const std::int64_t ar = g.ar, ac = g.ac, t = g.t, bw = cfg.bandwidth.front();
   const std::int64_t hh = layer.ifmap_h, ww = layer.ifmap_w, ch = layer.channels;
   const std::int64_t s_c = layer.filter_w * ch, window = layer.window(), f_w = layer.ofmap_w();
   const std::int64_t px = layer.ofmap_px(), nf = layer.num_filters;
-  std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px), p_base(px);
+  std::vector<std::int64_t> w_row(window), w_col(window), w_off(window), p_row(px), p_col(px),
+      p_base(px);
   for (std::int64_t w = 0; w < window; ++w) {
     const std::int64_t cr = w / s_c, k = w % s_c, cc = k / ch;
     w_row[w] = cr, w_col[w] = cc, w_off[w] = (cr * ww + cc) * ch + k % ch;
@@ -646,12 +682,14 @@ CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, c
               if (const std::int64_t a = ifmap_addr(r0 + c, r - c); a >= 0) f(a);
           });
           sf = fil.row(cyc, [&](auto&& f) {
-            for (std::int64_t c = lo, e = std::min(cu - 1, r); c <= e; ++c) f(filter_addr(r - c, c0 + c));
+            for (std::int64_t c = lo, e = std::min(cu - 1, r); c <= e; ++c)
+              f(filter_addr(r - c, c0 + c));
           });
           olo = std::max<std::int64_t>(0, r - (t + ar - 2));
           ohi = std::min(cu - 1, r - (t - 1 + ar - ru));
         } else {
-          const std::int64_t lo = std::max<std::int64_t>(0, r - (ar + t - 1)), hi = std::min(ru - 1, r - ar);
+          const std::int64_t lo = std::max<std::int64_t>(0, r - (ar + t - 1)),
+                             hi = std::min(ru - 1, r - ar);
           const bool stat_row = r < ar && ar - 1 - r < ru;
           if (df == Dataflow::ws) {
             si = ifm.row(cyc, [&](auto&& f) {

@@ -47,7 +47,7 @@ CompatMemory compat_memory_calc(const ScaleSimConfig& cfg, const Layer& layer,
 
 // USER mode (InterfaceBandwidth USER): SCALE-Sim's stall-modelling read buffers and the OFMAP
 // write buffer, all at the cfg Bandwidth; reports the stalls they cause.
-CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer, const FoldGeometry& g,
-                                const std::int64_t sram_rows[6]);
+CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer,
+                                const FoldGeometry& g, const std::int64_t sram_rows[6]);
 
 }  // namespace lpsim::scalesim

@@ -24,7 +24,9 @@ namespace {
 using I = std::int64_t;
 using Mat = std::vector<std::vector<I>>;
 
-I cdiv(I a, I b) { return (a + b - 1) / b; }
+I cdiv(I a, I b) {
+  return (a + b - 1) / b;
+}
 
 Mat tile(const Mat& src, I r0, I r1, I c0, I c1, I rows, I cols) {  // padded with -1
   Mat m(static_cast<std::size_t>(rows), std::vector<I>(static_cast<std::size_t>(cols), -1));
@@ -49,7 +51,9 @@ Mat skew(const Mat& m) {
     for (std::size_t c = 0; c < lanes; ++c) out[r + c][c] = m[r][c];
   return out;
 }
-void cat(Mat& a, const Mat& b) { a.insert(a.end(), b.begin(), b.end()); }
+void cat(Mat& a, const Mat& b) {
+  a.insert(a.end(), b.begin(), b.end());
+}
 
 struct Demands {
   Mat ifmap, filter, ofmap;
@@ -63,9 +67,10 @@ Demands demands(Dataflow df, const Layer& l, I ar, I ac) {
       const I ir = p / f_w * l.stride_h, ic = p % f_w * l.stride_w;
       const I cr = w / (l.filter_w * l.channels), k = w % (l.filter_w * l.channels);
       const I cc = k / l.channels, ch = k % l.channels;
-      ifm[p][w] = cr + ir < l.ifmap_h && cc + ic < l.ifmap_w
-                      ? ((ir * l.ifmap_w + ic) * l.channels) + (cr * l.ifmap_w + cc) * l.channels + ch
-                      : -1;
+      ifm[p][w] =
+          cr + ir < l.ifmap_h && cc + ic < l.ifmap_w
+              ? ((ir * l.ifmap_w + ic) * l.channels) + (cr * l.ifmap_w + cc) * l.channels + ch
+              : -1;
     }
   for (I w = 0; w < win; ++w)
     for (I m = 0; m < nm; ++m) fil[w][m] = m * win + w;
@@ -199,7 +204,8 @@ struct RefWrite {
     }
   }
   I empty_drain(I start) {
-    const std::size_t end = std::min(lines.size(), dstart + static_cast<std::size_t>(cdiv(drain, bw)));
+    const std::size_t end =
+        std::min(lines.size(), dstart + static_cast<std::size_t>(cdiv(drain, bw)));
     const I num = static_cast<I>(end - dstart);
     I data = num * bw;
     for (I e : lines[end - 1])
@@ -249,7 +255,8 @@ TEST(ScaleSimMemory, CalcEventModelEqualsBufferRebuild) {
       l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
     } else {
       l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
-      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)), l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
+      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)),
+      l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
       l.channels = pick(1, 9);
     }
     l.num_filters = pick(1, 30);
@@ -259,15 +266,16 @@ TEST(ScaleSimMemory, CalcEventModelEqualsBufferRebuild) {
       ScaleSimConfig cfg;
       cfg.run_name = "t";
       cfg.array_height = ar, cfg.array_width = ac;
-      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3), cfg.ofmap_sram_kb = pick(1, 3);
+      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3),
+      cfg.ofmap_sram_kb = pick(1, 3);
       cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
       cfg.bandwidth = {10};
       cfg.dataflow = df;
       SCOPED_TRACE(testing::Message()
-                   << to_string(df) << " " << ar << "x" << ac << " H" << l.ifmap_h << " W" << l.ifmap_w
-                   << " R" << l.filter_h << " S" << l.filter_w << " C" << l.channels << " M"
-                   << l.num_filters << " s" << l.stride_h << "," << l.stride_w << " kB " << cfg.ifmap_sram_kb
-                   << "/" << cfg.filter_sram_kb << "/" << cfg.ofmap_sram_kb);
+                   << to_string(df) << " " << ar << "x" << ac << " H" << l.ifmap_h << " W"
+                   << l.ifmap_w << " R" << l.filter_h << " S" << l.filter_w << " C" << l.channels
+                   << " M" << l.num_filters << " s" << l.stride_h << "," << l.stride_w << " kB "
+                   << cfg.ifmap_sram_kb << "/" << cfg.filter_sram_kb << "/" << cfg.ofmap_sram_kb);
       const Demands d = demands(df, l, ar, ac);
       ASSERT_EQ(d.ifmap.size(), d.ofmap.size());
       ASSERT_EQ(d.filter.size(), d.ofmap.size());
@@ -336,10 +344,10 @@ TEST(ScaleSimMemory, CalcEventModelEqualsBufferRebuild) {
   EXPECT_GT(overflow_ifmap, 30);
   EXPECT_GT(overflow_filter, 30);
   EXPECT_GT(drains, 30);
-  std::printf("checked %d: ifmap overflows %d, filter overflows %d, mid-run drains %d, stalled %d\n",
-              checked, overflow_ifmap, overflow_filter, drains, stalled);
+  std::printf(
+      "checked %d: ifmap overflows %d, filter overflows %d, mid-run drains %d, stalled %d\n",
+      checked, overflow_ifmap, overflow_filter, drains, stalled);
 }
-
 
 // read_buffer.py (USER mode), set by set: the prefetch matrix of the operand (fold tiles
 // stacked, rolled out along the anti-diagonals or kept row-major), cut into sets of
@@ -400,7 +408,8 @@ std::vector<I> rolled(const Mat& m) {
   const I rows = static_cast<I>(m.size()), cols = static_cast<I>(m[0].size());
   std::vector<I> out;
   for (I d = 0; d < rows + cols; ++d)
-    for (I r = std::min(d, rows - 1); r >= std::max<I>(0, d - cols + 1); --r) out.push_back(m[r][d - r]);
+    for (I r = std::min(d, rows - 1); r >= std::max<I>(0, d - cols + 1); --r)
+      out.push_back(m[r][d - r]);
   return out;
 }
 std::vector<I> flat(const Mat& m) {
@@ -421,7 +430,8 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
       l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
     } else {
       l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
-      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)), l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
+      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)),
+      l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
       l.channels = pick(1, 9);
     }
     l.num_filters = pick(1, 30);
@@ -431,17 +441,19 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
       ScaleSimConfig cfg;
       cfg.run_name = "t";
       cfg.array_height = ar, cfg.array_width = ac;
-      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3), cfg.ofmap_sram_kb = pick(1, 3);
+      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3),
+      cfg.ofmap_sram_kb = pick(1, 3);
       cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
       cfg.bandwidth = {pick(1, 12)};
       cfg.user_bandwidth = true;
       cfg.dataflow = df;
       const I bw = cfg.bandwidth[0];
       SCOPED_TRACE(testing::Message()
-                   << "USER bw " << bw << " " << to_string(df) << " " << ar << "x" << ac << " H" << l.ifmap_h
-                   << " W" << l.ifmap_w << " R" << l.filter_h << " S" << l.filter_w << " C" << l.channels
-                   << " M" << l.num_filters << " s" << l.stride_h << "," << l.stride_w << " kB "
-                   << cfg.ifmap_sram_kb << "/" << cfg.filter_sram_kb << "/" << cfg.ofmap_sram_kb);
+                   << "USER bw " << bw << " " << to_string(df) << " " << ar << "x" << ac << " H"
+                   << l.ifmap_h << " W" << l.ifmap_w << " R" << l.filter_h << " S" << l.filter_w
+                   << " C" << l.channels << " M" << l.num_filters << " s" << l.stride_h << ","
+                   << l.stride_w << " kB " << cfg.ifmap_sram_kb << "/" << cfg.filter_sram_kb << "/"
+                   << cfg.ofmap_sram_kb);
       const Demands d = demands(df, l, ar, ac);
       // Prefetch matrices (systolic_compute_*.create_*_prefetch_mat) from the operand matrices.
       const I px = l.ofmap_px(), win = l.window(), nm = l.num_filters, f_w = l.ofmap_w();
@@ -451,9 +463,10 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
           const I ir = p / f_w * l.stride_h, ic = p % f_w * l.stride_w;
           const I cr = w / (l.filter_w * l.channels), k = w % (l.filter_w * l.channels);
           const I cc = k / l.channels, ch = k % l.channels;
-          ifm[p][w] = cr + ir < l.ifmap_h && cc + ic < l.ifmap_w
-                          ? (ir * l.ifmap_w + ic) * l.channels + (cr * l.ifmap_w + cc) * l.channels + ch
-                          : -1;
+          ifm[p][w] =
+              cr + ir < l.ifmap_h && cc + ic < l.ifmap_w
+                  ? (ir * l.ifmap_w + ic) * l.channels + (cr * l.ifmap_w + cc) * l.channels + ch
+                  : -1;
         }
       for (I w = 0; w < win; ++w)
         for (I m = 0; m < nm; ++m) fil[w][m] = m * win + w;
@@ -461,7 +474,8 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
       auto stack = [](const Mat& src, I lanes, I width) {
         Mat out;
         const I rows = static_cast<I>(src.size());
-        for (I c0 = 0; c0 < width; c0 += lanes) cat(out, tile(src, 0, rows, c0, std::min(c0 + lanes, width), rows, lanes));
+        for (I c0 = 0; c0 < width; c0 += lanes)
+          cat(out, tile(src, 0, rows, c0, std::min(c0 + lanes, width), rows, lanes));
         return out;
       };
       std::vector<I> ifm_order, fil_order;
@@ -475,7 +489,8 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
         ifm_order = flat(stack(transpose(ifm), ac, px));
         fil_order = rolled(stack(transpose(fil), ar, win));
       }
-      RefUserRead ir(cfg.ifmap_sram_kb * 1024, bw, ifm_order), fr(cfg.filter_sram_kb * 1024, bw, fil_order);
+      RefUserRead ir(cfg.ifmap_sram_kb * 1024, bw, ifm_order),
+          fr(cfg.filter_sram_kb * 1024, bw, fil_order);
       RefWrite ofm(cfg.ofmap_sram_kb * 1024, bw);
       I stall = 0;
       const std::size_t n = d.ofmap.size();
