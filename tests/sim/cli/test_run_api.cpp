@@ -59,7 +59,12 @@ TEST_F(RunApi, AResultCrossesThePipeExactly) {
   // PE samples over the first array tile (as found by a first simulation).
   const std::uint64_t t0 = simulate(p).records.at(0).tiles.at(0).compute_start;
   SimulateOptions opt;
-  opt.probe = PeProbe{2, 2, t0, t0 + 300};
+  PeProbe probe;  // members set one by one: no missing-initializer warning (LPSIM_WERROR)
+  probe.rows = 2;
+  probe.cols = 2;
+  probe.start = t0;
+  probe.end = t0 + 300;
+  opt.probe = probe;
   const RunResult r = simulate(p, opt);
   ASSERT_FALSE(r.pe_samples.empty());
   const RunResult back = deserialize(serialize(r));
