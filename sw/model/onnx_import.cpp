@@ -644,6 +644,14 @@ class Importer {
     return r;
   }
 
+  // Folded constants are shape data: at most 2^24 values (a corrupt file could ask for more).
+  static void fold_limit(const onnx::NodeProto& n, const std::string& name, const Shape& dims) {
+    const int64_t count = num_elements(dims);
+    if (count > (int64_t{1} << 24))
+      throw UserError(describe(n, name) + ": a folded constant of shape " + shape_str(dims) +
+                      " is larger than 16777216 values");
+  }
+
   // Constant-folds a node whose inputs are all constants (and Shape/Size of any tensor, whose
   // shape is static after import): the shape subgraphs exporters emit. False: not folded.
   bool try_fold(const onnx::NodeProto& n, const std::string& name) {
@@ -701,6 +709,7 @@ class Importer {
       r.dims.assign(d.dims.begin(), d.dims.begin() + ax);
       r.dims.insert(r.dims.end(), idx.dims.begin(), idx.dims.end());
       r.dims.insert(r.dims.end(), d.dims.begin() + ax + 1, d.dims.end());
+      fold_limit(n, name, r.dims);
       for (int64_t o = 0; o < outer; ++o)
         for (double iv : idx.v) {
           int64_t k = static_cast<int64_t>(iv);
@@ -771,11 +780,13 @@ class Importer {
         fill = v.v[0];
         r.is_int = v.is_int;
       }
+      fold_limit(n, name, r.dims);
       r.v.assign(static_cast<std::size_t>(num_elements(r.dims)), fill);
     } else if (op == "Expand") {
       const CVal d = in(0);
       const Shape target = ints_of(in(1));
       r.dims = bcast_shape(d.dims, target, describe(n, name));
+      fold_limit(n, name, r.dims);
       r.is_int = d.is_int;
       r.v = bcast_to(d, r.dims);
     } else if (op == "Where") {
@@ -783,6 +794,7 @@ class Importer {
       r.dims =
           bcast_shape(bcast_shape(c.dims, x.dims, describe(n, name)), y.dims, describe(n, name));
       r.is_int = x.is_int && y.is_int;
+      fold_limit(n, name, r.dims);
       const auto cv = bcast_to(c, r.dims), xv = bcast_to(x, r.dims), yv = bcast_to(y, r.dims);
       r.v.resize(cv.size());
       for (std::size_t i = 0; i < cv.size(); ++i) r.v[i] = cv[i] != 0 ? xv[i] : yv[i];
@@ -815,7 +827,7 @@ class Importer {
         throw err("inputs must be scalars");
       if (c.v[0] == 0) throw err("delta 0");
       const double cnt = std::max(0.0, std::ceil((b.v[0] - a.v[0]) / c.v[0]));
-      if (cnt > static_cast<double>(kMaxElements)) throw err("too many elements");
+      if (!(cnt <= static_cast<double>(int64_t{1} << 24))) throw err("more than 16777216 values");
       r.is_int = a.is_int;
       for (int64_t i = 0; i < static_cast<int64_t>(cnt); ++i)
         r.v.push_back(a.v[0] + static_cast<double>(i) * c.v[0]);
@@ -840,6 +852,11 @@ class Importer {
       std::vector<int64_t> perm = attr_ints(n, "perm");
       if (perm.empty())
         for (int64_t i = static_cast<int64_t>(d.dims.size()) - 1; i >= 0; --i) perm.push_back(i);
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t i = 0; i < sorted.size(); ++i)
+        if (sorted[i] != static_cast<int64_t>(i) || perm.size() != d.dims.size())
+          throw err("perm is not a permutation of the input axes");
       if (perm.size() != d.dims.size()) throw err("perm does not fit the input rank");
       r.is_int = d.is_int;
       for (int64_t p : perm) {
@@ -859,6 +876,7 @@ class Importer {
       if (n.input_size() != 2) throw err("needs two inputs");
       const CVal a = in(0), b = in(1);
       r.dims = bcast_shape(a.dims, b.dims, describe(n, name));
+      fold_limit(n, name, r.dims);
       const bool cmp = op == "Equal" || op == "Less" || op == "Greater";
       r.is_int = cmp || (a.is_int && b.is_int);
       const auto av = bcast_to(a, r.dims), bv = bcast_to(b, r.dims);

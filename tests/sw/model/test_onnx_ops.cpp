@@ -288,6 +288,36 @@ TEST(OnnxOps, ShapeOpsOnActivationsAreNamedWhenUnsupported) {
                 "not on activations");
 }
 
+// A few bytes can ask for a folded constant of 2^26 values or a transpose with a repeated axis:
+// one error naming the node, no allocation, no out-of-range read.
+TEST(OnnxOps, FoldedConstantsAreBounded) {
+  {
+    OnnxBuilder b;
+    b.input("x", {1, 4});
+    b.init_i64("huge", {8192, 8192});
+    b.node("ConstantOfShape", "/cos", {"huge"}, {"c"});
+    b.node("Add", "add", {"x", "c"}, {"y"});
+    b.output("y");
+    const std::string path = b.save("huge_cos.onnx");
+    EXPECT_EQ(error_of<UserError>([&] { import_onnx(path); }),
+              path +
+                  ": node '/cos' (ConstantOfShape): a folded constant of shape "
+                  "[8192,8192] is larger than 16777216 values");
+  }
+  {
+    OnnxBuilder b;
+    b.input("x", {1, 4});
+    b.init("c", {2, 2}, {1, 2, 3, 4});
+    auto& t = b.node("Transpose", "/tr", {"c"}, {"ct"});
+    OnnxBuilder::ints(t, "perm", {0, 0});
+    b.node("Add", "add", {"x", "ct"}, {"y"});
+    b.output("y");
+    const std::string path = b.save("bad_perm.onnx");
+    EXPECT_EQ(error_of<UserError>([&] { import_onnx(path); }),
+              path + ": node '/tr' (Transpose): perm is not a permutation of the input axes");
+  }
+}
+
 TEST(OnnxOps, BadPadAndSplitAreNamed) {
   {
     OnnxBuilder b;
