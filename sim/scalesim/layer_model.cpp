@@ -182,7 +182,13 @@ LayerReport model_layer(const ScaleSimConfig& cfg, const Layer& layer, Timing ti
     const std::int64_t ofmap_sram = cfg.ofmap_sram_kb * 1024;
     const std::int64_t drain_buf = ofmap_sram - ceil_div(ofmap_sram, 2);
     r.dram_exact = ifm.exact && fil.exact && ofmap_writes <= drain_buf;
-    if (cfg.user_bandwidth) {
+    // The event model walks every demand row; past kEventRowLimit rows (a GEMM of millions by
+    // millions on a tiny array) the DRAM columns stay the closed-form estimates above.
+    constexpr std::int64_t kEventRowLimit = std::int64_t{1} << 26;
+    const bool walkable = folds <= kEventRowLimit / std::max<std::int64_t>(1, cpf);
+    if (!walkable) {
+      r.dram_exact = false;
+    } else if (cfg.user_bandwidth) {
       // USER mode: SCALE-Sim's stall-modelling buffers at the cfg Bandwidth (compat_memory.hpp).
       const std::int64_t rows[6] = {
           static_cast<std::int64_t>(r.ifmap_sram_start) - 1, static_cast<std::int64_t>(r.ifmap_sram_stop) - 1,
