@@ -13,6 +13,7 @@
 
 #include "sim/commands.hpp"
 #include "sim/output/output_dir.hpp"
+#include "sw/common/text.hpp"
 #include "sw/common/error.hpp"
 
 namespace {
@@ -46,29 +47,9 @@ void check_subcommand_words(CLI::App& app, int argc, char** argv) {
   }
 }
 
-// An error message on one line: control characters (a newline or NUL in a file name, a key or
-// a model's node name) are shown escaped, so the message never spans two lines.
-std::string one_line(const std::string& text) {
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : text) {
-    if (c == '\n')
-      s += "\\n";
-    else if (c == '\r')
-      s += "\\r";
-    else if (c == '\t')
-      s += "\\t";
-    else if (c < 0x20 || c == 0x7f)
-      s += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-    else
-      s += static_cast<char>(c);
-  }
-  return s;
-}
-
 int fail(const char* prefix, const char* what, int code) {
   std::fflush(stdout);
-  std::cerr << prefix << one_line(what) << "\n";
+  std::cerr << prefix << lpsim::one_line(what) << "\n";
   return code;
 }
 

@@ -20,6 +20,7 @@
 #include "sim/run/npy.hpp"
 #include "sim/scalesim/topology.hpp"
 #include "sw/common/error.hpp"
+#include "sw/common/fd_io.hpp"
 #include "sw/compiler/layer_code.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/energy/energy_model.hpp"
@@ -413,17 +414,6 @@ std::string read_all(int fd) {
     s.append(buf, static_cast<std::size_t>(n));
   }
   return s;
-}
-
-bool write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 // A worker process: simulates and sends back 'R' + the result, 'U' + a user error's text, or

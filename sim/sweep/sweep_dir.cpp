@@ -29,6 +29,7 @@
 #include "sim/sweep/sweep.hpp"
 #include "sim/sweep/sweep_util.hpp"
 #include "sw/common/error.hpp"
+#include "sw/common/fd_io.hpp"
 #include "traces/sweep_report.hpp"
 
 namespace lpsim::sim::sweep {
@@ -252,17 +253,6 @@ void replace_file(OutputDir& tmp, const fs::path& dir, const std::string& name,
 }
 
 // --- worker processes ---
-
-bool write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 struct Worker {
   pid_t pid = -1;

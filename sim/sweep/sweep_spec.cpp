@@ -88,24 +88,6 @@ std::string hash_hex(const std::string& s) {
   return hex64(fnv1a(s));
 }
 
-std::string one_line(const std::string& text) {
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : text) {
-    if (c == '\n')
-      s += "\\n";
-    else if (c == '\r')
-      s += "\\r";
-    else if (c == '\t')
-      s += "\\t";
-    else if (c < 0x20 || c == 0x7f)
-      s += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-    else
-      s += static_cast<char>(c);
-  }
-  return s;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";

@@ -32,4 +32,24 @@ inline std::ifstream open_text_file(const std::string& path, const std::string& 
   return in;
 }
 
+// `text` on one line: control characters (a newline or NUL in a file name, a key or a model's
+// node name) are shown escaped (\n, \r, \t, \xHH), so an error message never spans two lines.
+inline std::string one_line(const std::string& text) {
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : text) {
+    if (c == '\n')
+      s += "\\n";
+    else if (c == '\r')
+      s += "\\r";
+    else if (c == '\t')
+      s += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      s += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    else
+      s += static_cast<char>(c);
+  }
+  return s;
+}
+
 }  // namespace lpsim
