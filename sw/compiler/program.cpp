@@ -88,7 +88,8 @@ std::string with_sf(const std::string& text, int sf) {
 void resolve_auto_sf(const model::Graph& graph, const model::TensorValues& values, Program& program) {
   auto choose = [](const std::string& text, const std::vector<float>* x) {
     if (!is_auto_sf(text)) return text;
-    const auto* lp = dynamic_cast<const fmt::LpFormat*>(fmt::parse_format(with_sf(text, 0)).get());
+    const auto format = fmt::parse_format(with_sf(text, 0));  // owns what `lp` points to
+    const auto* lp = dynamic_cast<const fmt::LpFormat*>(format.get());
     const fmt::LpParams p = lp->params();
     return with_sf(text, x && !x->empty() ? fmt::best_lp_sf(p.n, p.es, p.rs, x->data(), x->size()) : 0);
   };
