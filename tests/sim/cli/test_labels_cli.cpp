@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "run_fixture.hpp"
+#include "tests/support/npy_file.hpp"
 
 namespace lpsim::test {
 namespace {
@@ -18,19 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kDigits = fs::path(LPSIM_SOURCE_DIR) / "examples" / "digits";
-
-// A .npy file: dtype text, shape text (inside the parentheses) and raw data bytes.
-std::string npy(const std::string& descr, const std::string& shape, const std::string& data) {
-  std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
-  while ((10 + h.size() + 1) % 64) h += ' ';
-  h += '\n';
-  std::string s = "\x93NUMPY";
-  s += '\x01';
-  s += '\x00';
-  s += static_cast<char>(h.size() & 0xff);
-  s += static_cast<char>(h.size() >> 8);
-  return s + h + data;
-}
 
 template <typename T>
 std::string bytes(const std::vector<T>& v) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "run_fixture.hpp"
+#include "tests/support/npy_file.hpp"
 #include "sw/model/normal_rng.hpp"
 #include "tests/support/onnx_builder.hpp"
 
@@ -24,18 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kDigits = fs::path(LPSIM_SOURCE_DIR) / "examples" / "digits";
-
-std::string npy(const std::string& descr, const std::string& shape, const std::string& data) {
-  std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
-  while ((10 + h.size() + 1) % 64) h += ' ';
-  h += '\n';
-  std::string s = "\x93NUMPY";
-  s += '\x01';
-  s += '\x00';
-  s += static_cast<char>(h.size() & 0xff);
-  s += static_cast<char>(h.size() >> 8);
-  return s + h + data;
-}
 
 // The float32 values of a .npy this test expects to be [12, 10].
 std::vector<float> npy_floats(const std::string& bytes, const std::string& shape) {
