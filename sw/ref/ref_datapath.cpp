@@ -382,9 +382,7 @@ AccValue RefDatapath::Dot::finish() {
   r.nar = m_nar;
   if (!m_nar) {
     if (m_dp.m_spec.acc == AccKind::exact) {
-      Wide wide;
-      for (std::size_t b = m_bucket.size(); b-- > 0;) wide.twice_plus(m_bucket[b]);
-      if (!wide.to_i128(r.units))
+      if (!detail::combine_buckets(m_bucket.data(), static_cast<int>(m_bucket.size()), r.units))
         throw RefError("ref: dot product exceeds the 128-bit accumulator word");
     } else {
       r.units = m_acc;
@@ -396,12 +394,28 @@ AccValue RefDatapath::Dot::finish() {
   return r;
 }
 
+bool detail::combine_buckets(const std::int64_t* bucket, int n, i128& out) {
+  if (n <= 63) {
+    // |sum| < 2^63 * 2^n <= 2^126: Horner's scheme in i128 cannot overflow and the result fits.
+    i128 r = 0;
+    for (int b = n; b-- > 0;) r = 2 * r + bucket[b];
+    out = r;
+    return true;
+  }
+  Wide wide;
+  for (int b = n; b-- > 0;) wide.twice_plus(bucket[b]);
+  return wide.to_i128(out);
+}
+
 std::vector<AccValue> RefDatapath::gemm(const std::uint32_t* a, const std::uint32_t* w, int m,
                                         int k, int n) const {
   if (m < 0 || k < 0 || n < 0) throw RefError("ref: gemm dimensions must be >= 0");
   const auto mk = static_cast<std::size_t>(m) * static_cast<std::size_t>(k);
   const auto kn = static_cast<std::size_t>(k) * static_cast<std::size_t>(n);
   for (std::size_t i = 0; i < mk; ++i) check_code(a[i], "activation");
+  // Exact LP: the blocked path (sw/ref/ref_gemm_exact.cpp), once the GEMM is big enough to
+  // repay its product table (built once per RefDatapath).
+  if (m_fast && static_cast<std::int64_t>(mk) * n >= 4096) return gemm_exact(a, w, m, k, n);
   // W transposed to N x K so each dot product reads both operands contiguously.
   std::vector<std::uint32_t> wt(kn);
   for (int kk = 0; kk < k; ++kk)

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "sw/common/error.hpp"
@@ -118,6 +119,11 @@ class RefDatapath {
  private:
   friend class Dot;
   void check_code(std::uint32_t c, const char* what) const;
+  // Exact LP GEMM, blocked (sw/ref/ref_gemm_exact.cpp): several output columns per pass over
+  // packed weight codes, a product table of (bucket, signed significand) per code pair, int64
+  // buckets per exponent. Same results as the Dot path. `a` codes already checked.
+  std::vector<AccValue> gemm_exact(const std::uint32_t* a, const std::uint32_t* w, int m, int k,
+                                   int n) const;
 
   DatapathSpec m_spec;
   int m_lsb = 0;
@@ -129,7 +135,19 @@ class RefDatapath {
   std::vector<std::int32_t> m_a_off;             // LP: m_a_val - 256 emin (exact-mode fast path)
   bool m_fast = false;                           // LP PE with the exact accumulator
   const std::vector<std::uint32_t>* m_lin = nullptr;
+  // gemm_exact's product table, built on first use: entry [a << mode | w] =
+  // signed significand * 128 + bucket (0 for a zero or NaR operand); 32-bit entries when
+  // they fit (converter W <= 22), else 64-bit.
+  mutable std::once_flag m_ptab_once;
+  mutable std::vector<std::int32_t> m_ptab32;
+  mutable std::vector<std::int64_t> m_ptab64;
 };
+
+namespace detail {
+// Exact mode: sum_b bucket[b] 2^b (the word on the exact grid); false when it does not fit
+// the i128 word (the most negative i128 is NaR, so it does not fit either).
+bool combine_buckets(const std::int64_t* bucket, int n, i128& out);
+}  // namespace detail
 
 // Convenience: one GEMM with a fresh RefDatapath.
 std::vector<AccValue> ref_gemm(const DatapathSpec& spec, const std::uint32_t* a_codes,
