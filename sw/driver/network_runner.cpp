@@ -22,6 +22,7 @@
 #include "sw/ref/ref_datapath.hpp"
 #include "sw/ref/ref_post.hpp"
 #include "sw/driver/layer_check.hpp"
+#include "sw/driver/quantize.hpp"
 
 namespace lpsim::driver {
 namespace {
@@ -110,13 +111,7 @@ std::vector<std::uint32_t> NetworkRunner::codes_of(const std::string& tensor, co
     return q->second->codes;
   const model::FloatTensor& t = float_of(tensor);
   std::vector<std::uint32_t> codes(t.data.size());
-  // Element by element, on every core (each code depends on its value only).
-  parallel_for(static_cast<std::int64_t>(codes.size()), 1 << 14,
-               [&](std::int64_t i0, std::int64_t i1) {
-                 for (std::int64_t i = i0; i < i1; ++i)
-                   codes[static_cast<std::size_t>(i)] =
-                       f.format->encode(t.data[static_cast<std::size_t>(i)]);
-               });
+  encode_floats(f.format, t.data.data(), codes.data(), codes.size());
   return codes;
 }
 
@@ -186,12 +181,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   }
   if (s.input_b.empty()) {
     w_node.resize(node.weights.size());
-    parallel_for(static_cast<std::int64_t>(w_node.size()), 1 << 14,
-                 [&](std::int64_t i0, std::int64_t i1) {
-                   for (std::int64_t i = i0; i < i1; ++i)
-                     w_node[static_cast<std::size_t>(i)] =
-                         fw.format->encode(node.weights[static_cast<std::size_t>(i)]);
-                 });
+    encode_floats(fw.format, node.weights.data(), w_node.data(), w_node.size());
     w = compiler::weights_to_gemm(node, w_node, v);
   } else {
     w = codes_of(s.input_b, fw);
