@@ -2,9 +2,56 @@
 #include "lp_format.hpp"
 
 #include <algorithm>
+#include <boost/multiprecision/cpp_int.hpp>
 #include <cmath>
+#include <cstdint>
 
 namespace lpsim::fmt {
+
+namespace {
+
+using boost::multiprecision::cpp_int;
+
+// Sign of |x| - 2^mid, decided exactly (mid is dyadic: at most 16 fraction bits).
+// |x| = C 2^(E-52) with C a 53-bit integer; against 2^mid = 2^(I + a/2^d) (0 < a < 2^d) the
+// exponents decide unless E == I, and then C/2^52 vs 2^(a/2^d) is (C/2^52)^(2^d) vs 2^a: d
+// squarings of a 256-bit-fraction interval [lo, hi] (rounded outwards), and in the (never
+// seen) case that 2^a is inside the interval, the exact integers C^(2^d) and 2^(a + 52 2^d).
+int cmp_pow2(double ax, double mid) {
+  const double fl = std::floor(mid);
+  const int I = static_cast<int>(fl);
+  if (mid == fl) {
+    const double t = std::ldexp(1.0, I);  // a normal double for every LP format
+    return ax < t ? -1 : ax > t ? 1 : 0;
+  }
+  int ex = 0;
+  const double m = std::frexp(ax, &ex);  // ax = m 2^ex, m in [0.5, 1)
+  const int E = ex - 1;
+  if (E != I) return E < I ? -1 : 1;
+  const auto C = static_cast<std::uint64_t>(std::ldexp(m, 53));  // exact, in [2^52, 2^53)
+  int d = 0;
+  double f = mid - fl;  // exact
+  while (f != std::floor(f)) {
+    f *= 2;
+    ++d;
+  }
+  const auto a = static_cast<unsigned>(f);
+  constexpr unsigned P = 256;
+  cpp_int lo = cpp_int(C) << (P - 52), hi = lo;
+  for (int i = 0; i < d; ++i) {
+    lo = (lo * lo) >> P;
+    const cpp_int sq = hi * hi;
+    hi = (sq >> P) + ((sq & ((cpp_int(1) << P) - 1)) != 0 ? 1 : 0);
+  }
+  const cpp_int target = cpp_int(1) << (a + P);
+  if (hi < target) return -1;
+  if (lo > target) return 1;
+  const cpp_int lhs = boost::multiprecision::pow(cpp_int(C), 1u << d);
+  const cpp_int rhs = cpp_int(1) << (a + 52u * (1u << d));
+  return lhs < rhs ? -1 : lhs > rhs ? 1 : 0;
+}
+
+}  // namespace
 
 void LpParams::validate() const {
   auto bad = [](const std::string& what) { throw FormatError(what); };
@@ -75,16 +122,27 @@ double LpFormat::decode(Code c) const { return m_value[c & (num_codes() - 1)]; }
 Code LpFormat::encode(double x) const {
   if (x == 0) return 0;
   if (!std::isfinite(x)) return nar();
-  // Nearest pattern in the log2 domain (docs/lp-format.md, "Encoding", step 4). The midpoints already carry
-  // -sf, so log2|x| is compared unshifted and no rounding is added by the shift.
-  const double l = std::log2(std::fabs(x));
+  // Nearest pattern in the log2 domain (docs/lp-format.md, "Encoding", step 4). The midpoints
+  // already carry -sf, so log2|x| is compared unshifted and no rounding is added by the shift.
+  const double ax = std::fabs(x);
+  const double l = std::log2(ax);
   const Code top = maxpos();
   // Find the first midpoint >= l among m_mid[1 .. top-1]; the pattern is that index.
   const double* first = m_mid.data() + 1;
   const double* last = m_mid.data() + top;
   const double* it = std::lower_bound(first, last, l);
   Code q = static_cast<Code>(it - m_mid.data());
-  if (it != last && *it == l && (q & 1u)) ++q;  // an exact tie goes to the even pattern
+  // log2 is within a few ulps (< 1e-12 here) of the true log2|x|, and midpoints are at least
+  // 2^-17 apart: only a midpoint that close to l can be on the other side, and at most one is.
+  // Its side (or an exact tie, which only a power of two can make) is decided exactly.
+  constexpr double kNear = 1e-9;
+  if (q > 1 && l - m_mid[q - 1] < kNear) {
+    const int s = cmp_pow2(ax, m_mid[q - 1]);  // l says above midpoint q-1
+    if (s < 0 || (s == 0 && !((q - 1) & 1u))) --q;  // below, or a tie to the even pattern q-1
+  } else if (it != last && *it - l < kNear) {
+    const int s = cmp_pow2(ax, *it);  // l says at or below midpoint q
+    if (s > 0 || (s == 0 && (q & 1u))) ++q;  // above, or a tie to the even pattern q+1
+  }
   return std::signbit(x) ? negate(q) : q;
 }
 
