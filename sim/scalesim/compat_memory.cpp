@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "sw/common/error.hpp"
+
 namespace lpsim::scalesim {
 
 namespace {
@@ -493,43 +495,104 @@ namespace lpsim::scalesim {
 
 namespace {
 
+// SCALE-Sim's prefetch order of a matrix of `rows` x `cols` requests: along the anti-diagonals
+// (row descending within one) when `rolled`, row-major otherwise. Calls f(q, c) for each
+// element (q, c) in that order.
+template <class F>
+void for_each_fetch(std::int64_t rows, std::int64_t cols, bool rolled, F f) {
+  if (!rolled) {
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c) f(r, c);
+    return;
+  }
+  for (std::int64_t d = 0; d < rows + cols; ++d)
+    for (std::int64_t r = std::min(d, rows - 1), lo = std::max<std::int64_t>(0, d - cols + 1);
+         r >= lo; --r)
+      f(r, d - r);
+}
+
+// One element of a prefetch order: the word it fetches (-1: none) and the demand row that
+// requests it (its key: the part of (col fold, row fold, row) the request depends on).
+struct FetchElem {
+  std::int64_t addr, key;
+};
+
 // SCALE-Sim's USER-mode read buffer (read_buffer.py): the operand's prefetch order is fixed in
 // advance and cut into sets of ceil(S/100) requests; a circular window of sets is resident
 // (the active part); a request outside it moves the window on by the prefetch part and
 // fetches ceil(prefetch/bw) more lines, stalling the array until they arrive.
+//
+// Every demand request has its own place in the prefetch order (the element of the same
+// operand index), and the requests of one demand row are the elements with that row's key,
+// in order of place. A request hits when a set holding its word is resident: its own place's
+// set, or (operands with repeated words, the IFMAP) the set of another place of the same word,
+// found along the chains prev_/next_. A demand row whose own places all lie in resident sets
+// hits entirely, which one range check decides (row_lo_/row_hi_), so only the rows at the edge
+// of the window are walked request by request.
+// The arrays of one UserReadBuffer, kept from layer to layer by each thread (two buffers per
+// layer) so that large layers do not fault in fresh pages every time.
+struct UserBufferArrays {
+  std::vector<std::int32_t> key_of;           // per place: the demand row requesting it
+  std::vector<std::int32_t> prev, next;       // per place: the word's previous / next place
+  std::vector<std::int64_t> row_lo, row_hi;   // per demand row: first and last own place
+  std::vector<std::int32_t> last;             // per word: its latest place so far
+};
+
 class UserReadBuffer {
  public:
-  UserReadBuffer(std::int64_t size, std::int64_t bw, std::int64_t words,
-                 const std::vector<std::int64_t>& order)
+  // `order(f)` calls f(FetchElem) for every element of the prefetch order, of which there are
+  // at most `elems`; keys are in [0, keys); `distinct`: no word appears twice in the order.
+  template <class Order>
+  UserReadBuffer(UserBufferArrays& arrays, std::int64_t size, std::int64_t bw, std::int64_t words,
+                 std::int64_t keys, std::int64_t elems, bool distinct, Order order)
       : bw_(bw),
-        first_(static_cast<std::size_t>(words) + 1, 0),
-        seen_(static_cast<std::size_t>(words), -1) {
+        per_set_(ceil_div(size, 100)),
+        distinct_(distinct),
+        key_of_(arrays.key_of),
+        prev_(arrays.prev),
+        next_(arrays.next),
+        row_lo_(arrays.row_lo),
+        row_hi_(arrays.row_hi) {
     const std::int64_t active = size - size / 2, prefetch = size / 2;
-    const std::int64_t per_set = ceil_div(size, 100);
-    // Sets holding each word, ascending, as one flat array (first_[a] .. first_[a + 1]).
-    std::vector<std::int64_t> last(static_cast<std::size_t>(words), -1);
-    std::int64_t set = 0, in_set = 0;
-    for (std::int64_t a : order) {
-      if (a < 0) continue;
-      if (last[a] != set) ++first_[a + 1], last[a] = set;
-      if (++in_set == per_set) ++set, in_set = 0;
+    if (elems >= INT32_MAX)
+      throw UserError("USER-mode buffer model: more than 2^31 requests in one prefetch order");
+    const auto n = static_cast<std::size_t>(elems);
+    row_lo_.assign(static_cast<std::size_t>(keys), -1);
+    row_hi_.assign(static_cast<std::size_t>(keys), -1);
+    // Sized for every element, trimmed to the valid ones after the walk.
+    key_of_.resize(n);
+    std::vector<std::int32_t>& last = arrays.last;  // per word: its latest place so far
+    if (!distinct_) {
+      last.assign(static_cast<std::size_t>(words), -1);
+      prev_.resize(n);
+      next_.resize(n);
     }
-    num_sets_ = set + 1;
-    for (std::size_t a = 0; a < static_cast<std::size_t>(words); ++a) first_[a + 1] += first_[a];
-    sets_.resize(static_cast<std::size_t>(first_.back()));
-    std::vector<std::int64_t> fill(first_.begin(), first_.end() - 1);
-    std::fill(last.begin(), last.end(), -1);
-    set = 0, in_set = 0;
-    for (std::int64_t a : order) {
-      if (a < 0) continue;
-      if (last[a] != set) sets_[fill[a]++] = set, last[a] = set;
-      if (++in_set == per_set) ++set, in_set = 0;
-    }
-    active_sets_ = std::min(num_sets_, ceil_div(active, per_set));
-    prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set));
-    win_start_ = 0;
-    win_end_ = active_sets_;
-    const std::int64_t fetch_lines = ceil_div(static_cast<std::int64_t>(order.size()), bw_);
+    std::int32_t* const key_of = key_of_.data();
+    std::int32_t* const prev = prev_.data();
+    std::int32_t* const next = next_.data();
+    std::int64_t total = 0;
+    std::int32_t pos = 0;
+    order([&](const FetchElem& e) {
+      ++total;
+      if (e.addr < 0) return;
+      key_of[pos] = static_cast<std::int32_t>(e.key);
+      const auto k = static_cast<std::size_t>(e.key);
+      if (row_lo_[k] < 0) row_lo_[k] = pos;
+      row_hi_[k] = pos;
+      if (!distinct_) {
+        std::int32_t& l = last[static_cast<std::size_t>(e.addr)];
+        prev[pos] = l;
+        next[pos] = -1;
+        if (l >= 0) next[l] = pos;
+        l = pos;
+      }
+      ++pos;
+    });
+    key_of_.resize(static_cast<std::size_t>(pos));
+    num_sets_ = std::int64_t{pos} / per_set_ + 1;
+    active_sets_ = std::min(num_sets_, ceil_div(active, per_set_));
+    prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set_));
+    const std::int64_t fetch_lines = ceil_div(total, bw_);
     const std::int64_t first = std::min(ceil_div(active, bw_), fetch_lines);
     accesses_ = first * bw_;
     first_cycle_ = -first;  // served before cycle 0, the last line at -1
@@ -537,22 +600,25 @@ class UserReadBuffer {
     prefetch_lines_ = ceil_div(prefetch, bw_);
   }
 
-  // Requests of one demand row issued at `cycle`; returns the stall (served - cycle - 1).
-  template <class Each>
-  std::int64_t row(std::int64_t cycle, Each each) {
+  // The requests of demand row `key` (-1: none) issued at `cycle`; returns the stall
+  // (served - cycle - 1).
+  std::int64_t row(std::int64_t cycle, std::int64_t key) {
+    if (key < 0) return 0;
+    const std::int64_t lo = row_lo_[static_cast<std::size_t>(key)];
+    if (lo < 0) return 0;
+    const std::int64_t hi = row_hi_[static_cast<std::size_t>(key)];
+    const std::int64_t a = offset_of(lo / per_set_), b = offset_of(hi / per_set_);
+    if (a <= b && b < active_sets_) return 0;  // every own place resident
     std::int64_t offset = 1;
-    each([&](std::int64_t a) {
-      if (seen_[a] == moves_) return;  // hit since the window last moved
-      while (!hit(a)) {
-        ++moves_;
+    for (std::int64_t j = lo; j <= hi; ++j) {
+      if (key_of_[static_cast<std::size_t>(j)] != key) continue;
+      while (!hit(j)) {
         win_start_ = (win_start_ + prefetch_sets_) % num_sets_;
-        win_end_ = (win_start_ + active_sets_) % num_sets_;
         accesses_ += prefetch_lines_ * bw_;
         last_cycle_ += prefetch_lines_ + 1;
         if (last_cycle_ - (cycle + offset) > 0) offset = last_cycle_ - cycle;
       }
-      seen_[a] = moves_;
-    });
+    }
     return offset - 1;
   }
 
@@ -565,42 +631,29 @@ class UserReadBuffer {
   }
 
  private:
-  bool hit(std::int64_t a) const {
-    const auto b = sets_.begin() + first_[a], e = sets_.begin() + first_[a + 1];
-    auto any_in = [&](std::int64_t lo, std::int64_t hi) {  // a set id in [lo, hi)
-      auto it = std::lower_bound(b, e, lo);
-      return it != e && *it < hi;
-    };
-    if (win_start_ < win_end_) return any_in(win_start_, win_end_);
-    return any_in(win_start_, num_sets_) || any_in(0, win_end_);
+  // Position of a set in the circular window (resident when < active_sets_).
+  std::int64_t offset_of(std::int64_t set) const {
+    return (set - win_start_ + num_sets_) % num_sets_;
+  }
+  bool resident(std::int64_t place) const { return offset_of(place / per_set_) < active_sets_; }
+  bool hit(std::int64_t j) const {
+    if (resident(j)) return true;
+    if (distinct_) return false;
+    for (std::int32_t k = prev_[static_cast<std::size_t>(j)]; k >= 0; k = prev_[static_cast<std::size_t>(k)])
+      if (resident(k)) return true;
+    for (std::int32_t k = next_[static_cast<std::size_t>(j)]; k >= 0; k = next_[static_cast<std::size_t>(k)])
+      if (resident(k)) return true;
+    return false;
   }
 
-  std::int64_t bw_;
-  std::vector<std::int64_t> first_, sets_;  // per word a: the sets holding it, ascending
-  std::vector<std::int64_t> seen_;          // per word: value of moves_ when it last hit
-  std::int64_t moves_ = 0;
-  std::int64_t num_sets_ = 1, active_sets_ = 1, prefetch_sets_ = 0, win_start_ = 0, win_end_ = 1;
+  std::int64_t bw_, per_set_;
+  bool distinct_;
+  std::vector<std::int32_t>& key_of_;
+  std::vector<std::int32_t>&prev_, &next_;
+  std::vector<std::int64_t>&row_lo_, &row_hi_;
+  std::int64_t num_sets_ = 1, active_sets_ = 1, prefetch_sets_ = 0, win_start_ = 0;
   std::int64_t accesses_ = 0, first_cycle_ = 0, last_cycle_ = -1, prefetch_lines_ = 0;
 };
-
-// SCALE-Sim's prefetch order of a matrix of `rows` x `cols` requests: along the anti-diagonals
-// (row descending within one) when `rolled`, row-major otherwise.
-template <class Elem>
-std::vector<std::int64_t> fetch_order(std::int64_t rows, std::int64_t cols, bool rolled,
-                                      Elem elem) {
-  std::vector<std::int64_t> out;
-  out.reserve(static_cast<std::size_t>(rows * cols));
-  if (!rolled) {
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t c = 0; c < cols; ++c) out.push_back(elem(r, c));
-    return out;
-  }
-  for (std::int64_t d = 0; d < rows + cols; ++d)
-    for (std::int64_t r = std::min(d, rows - 1), lo = std::max<std::int64_t>(0, d - cols + 1);
-         r >= lo; --r)
-      out.push_back(elem(r, d - r));
-  return out;
-}
 
 }  // namespace
 
@@ -627,92 +680,140 @@ CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer,
   };
   auto filter_addr = [&](std::int64_t w, std::int64_t m) { return m * window + w; };
 
-  std::vector<std::int64_t> ifm_order, fil_order;
-  switch (df) {
-    case Dataflow::os:
-      ifm_order = fetch_order(g.row_folds * t, ar, true, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fr = q / t;
-        return c < g.rows_used(fr) ? ifmap_addr(fr * ar + c, q % t) : -1;
-      });
-      fil_order = fetch_order(g.col_folds * t, ac, true, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fc = q / t;
-        return c < g.cols_used(fc) ? filter_addr(q % t, fc * ac + c) : -1;
-      });
-      break;
-    case Dataflow::ws:
-      ifm_order = fetch_order(g.row_folds * px, ar, true, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fr = q / px;
-        return c < g.rows_used(fr) ? ifmap_addr(q % px, fr * ar + c) : -1;
-      });
-      fil_order = fetch_order(g.col_folds * window, ac, false, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fc = q / window;
-        return c < g.cols_used(fc) ? filter_addr(q % window, fc * ac + c) : -1;
-      });
-      break;
-    case Dataflow::is:
-      ifm_order = fetch_order(g.col_folds * window, ac, false, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fc = q / window;
-        return c < g.cols_used(fc) ? ifmap_addr(fc * ac + c, q % window) : -1;
-      });
-      fil_order = fetch_order(g.row_folds * nf, ar, true, [&](std::int64_t q, std::int64_t c) {
-        const std::int64_t fr = q / nf;
-        return c < g.rows_used(fr) ? filter_addr(fr * ar + c, q % nf) : -1;
-      });
-      break;
-  }
-  UserReadBuffer ifm(cfg.ifmap_sram_kb * 1024, bw, hh * ww * ch, ifm_order);
-  UserReadBuffer fil(cfg.filter_sram_kb * 1024, bw, window * nf, fil_order);
-  ifm_order.clear(), ifm_order.shrink_to_fit(), fil_order.clear(), fil_order.shrink_to_fit();
+  // The prefetch orders, each element with its demand row (key). Streamed operands: lane c of
+  // row r of a fold; the key is (the fold index the stream depends on, r). Stationary operands
+  // (rows r < AR of each fold, flipped: row r holds window index r0 + AR-1-r): (fold, r).
+  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
+  std::vector<std::int64_t> stat_w(static_cast<std::size_t>(window));  // key of window index w
+  for (std::int64_t w = 0; w < window; ++w)
+    stat_w[static_cast<std::size_t>(w)] = w / ar * ar + (ar - 1 - w % ar);
+  auto stationary_key = [&](std::int64_t fc, std::int64_t w) {  // window index w of col fold fc
+    return fc * g.row_folds * ar + stat_w[static_cast<std::size_t>(w)];
+  };
+  const std::int64_t stat_keys = g.folds() * ar;
+  // IFMAP words repeat in their order (overlapping windows); every filter word appears once.
+  thread_local UserBufferArrays arrays[2];
+  auto ifmap_buffer = [&](std::int64_t keys, std::int64_t mrows, std::int64_t mcols, bool rolled,
+                          auto elem) {
+    return UserReadBuffer(arrays[0], cfg.ifmap_sram_kb * 1024, bw, hh * ww * ch, keys,
+                          mrows * mcols, false,
+                          [&](auto&& f) { for_each_fetch(mrows, mcols, rolled, [&](std::int64_t q, std::int64_t c) { f(elem(q, c)); }); });
+  };
+  auto filter_buffer = [&](std::int64_t keys, std::int64_t mrows, std::int64_t mcols, bool rolled,
+                           auto elem) {
+    return UserReadBuffer(arrays[1], cfg.filter_sram_kb * 1024, bw, window * nf, keys,
+                          mrows * mcols, true,
+                          [&](auto&& f) { for_each_fetch(mrows, mcols, rolled, [&](std::int64_t q, std::int64_t c) { f(elem(q, c)); }); });
+  };
+  // q / d and q % d of the order's matrix rows q < n, looked up instead of divided.
+  std::vector<std::int32_t> qdiv, qmod;
+  auto split = [&](std::int64_t n, std::int64_t d) {
+    qdiv.resize(static_cast<std::size_t>(n)), qmod.resize(static_cast<std::size_t>(n));
+    for (std::int64_t q = 0, a = 0, b = 0; q < n; ++q) {
+      qdiv[static_cast<std::size_t>(q)] = static_cast<std::int32_t>(a);
+      qmod[static_cast<std::size_t>(q)] = static_cast<std::int32_t>(b);
+      if (++b == d) b = 0, ++a;
+    }
+  };
+  auto qd = [&](std::int64_t q) -> std::int64_t { return qdiv[static_cast<std::size_t>(q)]; };
+  auto qm = [&](std::int64_t q) -> std::int64_t { return qmod[static_cast<std::size_t>(q)]; };
+  auto build = [&]() -> std::pair<UserReadBuffer, UserReadBuffer> {
+    switch (df) {
+      case Dataflow::os: {  // streamed: lane c = pixel r0 + c / filter c0 + c, window index r - c
+        split(g.row_folds * t, t);
+        UserReadBuffer i = ifmap_buffer(g.row_folds * rows, g.row_folds * t, ar, true,
+                                        [&](std::int64_t q, std::int64_t c) {
+                                          const std::int64_t fr = qd(q), w = qm(q);
+                                          return FetchElem{c < g.rows_used(fr)
+                                                               ? ifmap_addr(fr * ar + c, w)
+                                                               : -1,
+                                                           fr * rows + w + c};
+                                        });
+        split(g.col_folds * t, t);
+        return {std::move(i), filter_buffer(g.col_folds * rows, g.col_folds * t, ac, true,
+                                            [&](std::int64_t q, std::int64_t c) {
+                                              const std::int64_t fc = qd(q), w = qm(q);
+                                              return FetchElem{c < g.cols_used(fc)
+                                                                   ? filter_addr(w, fc * ac + c)
+                                                                   : -1,
+                                                               fc * rows + w + c};
+                                            })};
+      }
+      case Dataflow::ws: {  // IFMAP streamed (lane c: window index r0 + c, pixel r - c - AR)
+        split(g.row_folds * px, px);
+        UserReadBuffer i = ifmap_buffer(g.row_folds * rows, g.row_folds * px, ar, true,
+                                        [&](std::int64_t q, std::int64_t c) {
+                                          const std::int64_t fr = qd(q), p = qm(q);
+                                          return FetchElem{c < g.rows_used(fr)
+                                                               ? ifmap_addr(p, fr * ar + c)
+                                                               : -1,
+                                                           fr * rows + p + c + ar};
+                                        });
+        split(g.col_folds * window, window);
+        return {std::move(i), filter_buffer(stat_keys, g.col_folds * window, ac, false,
+                                            [&](std::int64_t q, std::int64_t c) {
+                                              const std::int64_t fc = qd(q), w = qm(q);
+                                              return FetchElem{c < g.cols_used(fc)
+                                                                   ? filter_addr(w, fc * ac + c)
+                                                                   : -1,
+                                                               stationary_key(fc, w)};
+                                            })};
+      }
+      case Dataflow::is:  // IFMAP stationary (lane c: pixel c0 + c), filter streamed
+        break;
+    }
+    split(g.col_folds * window, window);
+    UserReadBuffer i = ifmap_buffer(stat_keys, g.col_folds * window, ac, false,
+                                    [&](std::int64_t q, std::int64_t c) {
+                                      const std::int64_t fc = qd(q), w = qm(q);
+                                      return FetchElem{
+                                          c < g.cols_used(fc) ? ifmap_addr(fc * ac + c, w) : -1,
+                                          stationary_key(fc, w)};
+                                    });
+    split(g.row_folds * nf, nf);
+    return {std::move(i), filter_buffer(g.row_folds * rows, g.row_folds * nf, ar, true,
+                                        [&](std::int64_t q, std::int64_t c) {
+                                          const std::int64_t fr = qd(q), m = qm(q);
+                                          return FetchElem{c < g.rows_used(fr)
+                                                               ? filter_addr(fr * ar + c, m)
+                                                               : -1,
+                                                           fr * rows + m + c + ar};
+                                        })};
+  };
+  auto [ifm, fil] = build();
   WriteBuffer ofm(cfg.ofmap_sram_kb * 1024, bw);
 
-  const std::int64_t rows = df == Dataflow::os ? t + ar + ac - 2 : 2 * ar + ac + t - 2;
   CompatMemory mem;
   std::int64_t stall = 0, last_out = 0;
   for (std::int64_t fc = 0; fc < g.col_folds; ++fc) {
     for (std::int64_t fr = 0; fr < g.row_folds; ++fr) {
-      const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc), r0 = fr * ar, c0 = fc * ac;
+      const std::int64_t ru = g.rows_used(fr), cu = g.cols_used(fc);
       const std::int64_t base = (fc * g.row_folds + fr) * rows;
+      // Valid OFMAP lanes c of row r: os r - c in [T-1 + AR-ru, T+AR-2]; ws/is r - c in
+      // [2AR-1, 2AR+T-2]; c < cu.
+      const std::int64_t lo_off = df == Dataflow::os ? t - 1 + ar - ru : 2 * ar - 1;
+      const std::int64_t hi_off = df == Dataflow::os ? t + ar - 2 : 2 * ar + t - 2;
+      const std::int64_t stat_base = (fc * g.row_folds + fr) * ar;
       for (std::int64_t r = 0; r < rows; ++r) {
         const std::int64_t cyc = base + r + stall;
-        std::int64_t si = 0, sf = 0, olo = 0, ohi = -1;
-        if (df == Dataflow::os) {
-          const std::int64_t lo = std::max<std::int64_t>(0, r - t + 1);
-          si = ifm.row(cyc, [&](auto&& f) {
-            for (std::int64_t c = lo, e = std::min(ru - 1, r); c <= e; ++c)
-              if (const std::int64_t a = ifmap_addr(r0 + c, r - c); a >= 0) f(a);
-          });
-          sf = fil.row(cyc, [&](auto&& f) {
-            for (std::int64_t c = lo, e = std::min(cu - 1, r); c <= e; ++c)
-              f(filter_addr(r - c, c0 + c));
-          });
-          olo = std::max<std::int64_t>(0, r - (t + ar - 2));
-          ohi = std::min(cu - 1, r - (t - 1 + ar - ru));
-        } else {
-          const std::int64_t lo = std::max<std::int64_t>(0, r - (ar + t - 1)),
-                             hi = std::min(ru - 1, r - ar);
-          const bool stat_row = r < ar && ar - 1 - r < ru;
-          if (df == Dataflow::ws) {
-            si = ifm.row(cyc, [&](auto&& f) {
-              for (std::int64_t c = lo; c <= hi; ++c)
-                if (const std::int64_t a = ifmap_addr(r - c - ar, r0 + c); a >= 0) f(a);
-            });
-            sf = fil.row(cyc, [&](auto&& f) {
-              if (stat_row)
-                for (std::int64_t c = 0; c < cu; ++c) f(filter_addr(r0 + ar - 1 - r, c0 + c));
-            });
-          } else {
-            si = ifm.row(cyc, [&](auto&& f) {
-              if (stat_row)
-                for (std::int64_t c = 0; c < cu; ++c)
-                  if (const std::int64_t a = ifmap_addr(c0 + c, r0 + ar - 1 - r); a >= 0) f(a);
-            });
-            sf = fil.row(cyc, [&](auto&& f) {
-              for (std::int64_t c = lo; c <= hi; ++c) f(filter_addr(r0 + c, r - c - ar));
-            });
-          }
-          olo = std::max<std::int64_t>(0, r - (2 * ar + t - 2));
-          ohi = std::min(cu - 1, r - (2 * ar - 1));
+        const std::int64_t skey = r < ar ? stat_base + r : -1;
+        std::int64_t si = 0, sf = 0;
+        switch (df) {
+          case Dataflow::os:
+            si = ifm.row(cyc, fr * rows + r);
+            sf = fil.row(cyc, fc * rows + r);
+            break;
+          case Dataflow::ws:
+            si = ifm.row(cyc, fr * rows + r);
+            sf = fil.row(cyc, skey);
+            break;
+          case Dataflow::is:
+            si = ifm.row(cyc, skey);
+            sf = fil.row(cyc, fr * rows + r);
+            break;
         }
+        const std::int64_t olo = std::max<std::int64_t>(0, r - hi_off),
+                           ohi = std::min(cu - 1, r - lo_off);
         const std::int64_t out = ohi >= olo ? ofm.row(ohi - olo + 1, cyc) : cyc;
         const std::int64_t i = base + r;
         if (i == sram_rows[0]) mem.ifmap_sram_start = static_cast<double>(cyc + 1 + si);

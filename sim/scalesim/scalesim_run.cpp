@@ -3,10 +3,12 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <exception>
 #include <ostream>
 
 #include "sim/scalesim/report_writer.hpp"
 #include "sw/common/error.hpp"
+#include "sw/common/parallel.hpp"
 
 namespace lpsim::scalesim {
 
@@ -14,12 +16,27 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
   RunResult res;
   res.config = read_config(opt.config_path);
   res.topology = read_topology(opt.topology_path, opt.kind);
-  res.layers.reserve(res.topology.layers.size());
-  for (const Layer& l : res.topology.layers) {
+  // Layers are independent: modelled on every core, each result in its own slot; an error
+  // is reported for the first failing layer in file order, whatever the thread count.
+  const std::vector<Layer>& layers = res.topology.layers;
+  res.layers.resize(layers.size());
+  std::vector<std::exception_ptr> errors(layers.size());
+  parallel_for(static_cast<std::int64_t>(layers.size()), 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      try {
+        res.layers[k] = model_layer(res.config, layers[k], opt.timing);
+      } catch (...) {
+        errors[k] = std::current_exception();
+      }
+    }
+  });
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    if (!errors[k]) continue;
     try {
-      res.layers.push_back(model_layer(res.config, l, opt.timing));
+      std::rethrow_exception(errors[k]);
     } catch (const UserError& e) {  // native timing: a layer lpsim cannot run
-      throw file_error(res.topology.path, l.line, e.what());
+      throw file_error(res.topology.path, layers[k].line, e.what());
     }
   }
   res.run_dir = write_reports(opt.outdir, res.config.run_name, res.layers);
