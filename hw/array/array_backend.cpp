@@ -63,6 +63,7 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
   pe.narrow_bits = dp.narrow_bits;
   pe.narrow_frac_bits = dp.narrow_frac_bits;
   pe.float_frac_bits = dp.float_frac_bits;
+  pe.float_exp_bits = dp.float_exp_bits;
   const FormatFamily fw = layer.fmt_w.family, fa = layer.fmt_a.family;
   if (fw == FormatFamily::lp && fa == FormatFamily::lp) {
     pe.type = PeType::lp;
@@ -88,7 +89,10 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
 unsigned ArrayBackend::psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
                                       const DatapathOptions& dp) {
   const ArrayConfig c = array_config(base, layer, dp);
-  const int bits = make_pe_arith(c.pe)->acc().bits();
+  int bits = make_pe_arith(c.pe)->acc().bits();
+  // A narrow accumulator's tile sums added without its clamp (psum exact or small_float) grow
+  // beyond its width: the OB keeps a full word.
+  if (dp.acc_mode == AccMode::narrow && dp.psum != PsumMode::accumulator) bits = 127;
   // One spare bit so the most negative value of the width is free to mark NaR.
   return static_cast<unsigned>(std::min(16, (bits + 1 + 7) / 8));
 }
@@ -251,14 +255,17 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   s.outputs += after.outputs - before.outputs;
   s.nar_outputs += after.nar_outputs - before.nar_outputs;
 
-  // K tiles accumulate in the OB with the PE's accumulator adder.
+  // K tiles accumulate in the OB in its partial-sum format (docs/datapath.md, "K tiles and the
+  // OB partial-sum format"): the PE's accumulator adder by default.
   const unsigned pb = job.psum_bytes;
-  const AccUnit& acc = m_array.core().pe().acc();
+  const PsumUnit psum(m_array.core().pe().acc(), m_dp.psum, m_dp.psum_frac_bits);
   if (!t.first_k) {
     m_bytes.resize(mt * nt * pb);
     job.ob->read(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
     for (std::size_t i = 0; i < mt * nt; ++i)
-      m_out[i] = acc.add(load_acc(m_bytes.data() + i * pb, pb), m_out[i]);
+      m_out[i] = psum.add(load_acc(m_bytes.data() + i * pb, pb), m_out[i]);
+  } else if (!t.last_k) {
+    for (std::size_t i = 0; i < mt * nt; ++i) m_out[i] = psum.store(m_out[i]);
   }
   std::uint64_t ppu_cycles = 0;
   if (!t.last_k) {

@@ -37,7 +37,8 @@ LpPeArith::LpPeArith(const PeConfig& cfg)
       m_acc = AccUnit(AccMode::exact, exact_lsb, exact_bits(cfg), cfg.float_frac_bits);
       break;
     case AccMode::small_float:
-      m_acc = AccUnit(AccMode::small_float, exact_lsb, exact_bits(cfg), cfg.float_frac_bits);
+      m_acc = AccUnit(AccMode::small_float, exact_lsb, exact_bits(cfg), cfg.float_frac_bits,
+                      cfg.float_exp_bits);
       break;
     case AccMode::narrow:
       m_acc = AccUnit(AccMode::narrow, -cfg.narrow_frac_bits, cfg.narrow_bits, cfg.float_frac_bits);
@@ -103,7 +104,7 @@ IntPeArith::IntPeArith(const PeConfig& cfg) : PeArith(cfg.mode) {
   switch (cfg.acc_mode) {
     case AccMode::exact: m_acc = AccUnit(AccMode::exact, 0, exact, cfg.float_frac_bits); break;
     case AccMode::small_float:
-      m_acc = AccUnit(AccMode::small_float, 0, exact, cfg.float_frac_bits);
+      m_acc = AccUnit(AccMode::small_float, 0, exact, cfg.float_frac_bits, cfg.float_exp_bits);
       break;
     case AccMode::narrow:
       m_acc = AccUnit(AccMode::narrow, -cfg.narrow_frac_bits, cfg.narrow_bits, cfg.float_frac_bits);

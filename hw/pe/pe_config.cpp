@@ -44,6 +44,8 @@ void PeConfig::validate() const {
     bad("narrow_frac_bits=" + std::to_string(narrow_frac_bits) + " is out of range -64..96");
   if (float_frac_bits < 1 || float_frac_bits > 32)
     bad("float_frac_bits=" + std::to_string(float_frac_bits) + " is out of range 1..32");
+  if (float_exp_bits < 0 || float_exp_bits > 7)
+    bad("float_exp_bits=" + std::to_string(float_exp_bits) + " is out of range 0..7 (0 = auto)");
   if (max_k < 1 || max_k > (std::int64_t{1} << 31))
     bad("max_k=" + std::to_string(max_k) + " is out of range 1..2^31");
   if (type == PeType::lp && acc_mode != AccMode::narrow) {

@@ -13,6 +13,10 @@ enum class PeType { lp, integer };
 // narrow: saturating two's complement fixed point of narrow_bits bits, LSB 2^-narrow_frac_bits.
 // small_float: the poster's running sum (sign, exponent, float_frac_bits-bit linear fraction).
 enum class AccMode { exact, narrow, small_float };
+// The format of the partial sums the OB keeps between K tiles (docs/datapath.md): the
+// accumulator's own (its adder, rounding and clamp; default), exact (a wide integer on the
+// accumulator grid), or a small float with its own fraction bits.
+enum class PsumMode { accumulator, exact, small_float };
 
 std::string to_string(PeType t);
 std::string to_string(AccMode m);
@@ -29,6 +33,8 @@ struct PeConfig {
   int narrow_bits = 32;                   // narrow: total width, 8..64
   int narrow_frac_bits = 16;              // narrow: fraction bits (LSB weight 2^-f), -64..96
   int float_frac_bits = 8;                // small_float: fraction bits, 1..32
+  int float_exp_bits = 0;                 // small_float: exponent bits 1..7, 0 = auto (as wide
+                                          // as the exact range: never saturates)
   std::int64_t max_k = 65536;             // longest dot product (elements) the exact sizing covers
 
   // Throws ConfigError naming the field; also when the exact accumulator would exceed 127 bits.
@@ -37,7 +43,8 @@ struct PeConfig {
     return type == o.type && mode == o.mode && act == o.act && wgt == o.wgt &&
            lin_frac_bits == o.lin_frac_bits && acc_mode == o.acc_mode &&
            narrow_bits == o.narrow_bits && narrow_frac_bits == o.narrow_frac_bits &&
-           float_frac_bits == o.float_frac_bits && max_k == o.max_k;
+           float_frac_bits == o.float_frac_bits && float_exp_bits == o.float_exp_bits &&
+           max_k == o.max_k;
   }
 };
 

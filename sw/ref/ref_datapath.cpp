@@ -54,11 +54,6 @@ u128 round_shift(u128 m, int sh) {
   return (round && (below != 0 || (q & 1))) ? q + 1 : q;
 }
 
-i128 signed_round_shift(i128 v, int sh) {
-  const auto r = static_cast<i128>(round_shift(magnitude(v), sh));
-  return v < 0 ? -r : r;
-}
-
 // --- Unsigned big integers, only for the exact construction of the converter table. --------
 using Big = std::vector<std::uint32_t>;  // little-endian limbs
 
@@ -177,6 +172,13 @@ void DatapathSpec::validate() const {
   if (acc == AccKind::small_float && (float_frac_bits < 1 || float_frac_bits > 32))
     throw RefError("ref: float_frac_bits = " + std::to_string(float_frac_bits) +
                    " must be in 1..32");
+  if (acc == AccKind::small_float && (float_exp_bits < 0 || float_exp_bits > 7))
+    throw RefError("ref: float_exp_bits = " + std::to_string(float_exp_bits) +
+                   " must be in 0..7 (0 = unbounded)");
+  if (k_tile < 0) throw RefError("ref: k_tile must be >= 0");
+  if (psum == PsumKind::small_float && (psum_frac_bits < 1 || psum_frac_bits > 64))
+    throw RefError("ref: psum_frac_bits = " + std::to_string(psum_frac_bits) +
+                   " must be in 1..64");
   if (pe == PeKind::lp) {
     for (const auto* p : {&act, &wgt}) {
       const char* what = p == &act ? "act" : "wgt";
@@ -277,7 +279,8 @@ RefDatapath::RefDatapath(const DatapathSpec& spec) : m_spec(spec) {
                      " bits (more than 127)");
     m_lin = &lin_table(m_spec.lin_frac_bits);
     m_lsb = m_emin - m_spec.lin_frac_bits;
-    m_fast = m_spec.acc == AccKind::exact;
+    // The exact-mode fast paths ignore K tiles: only when the OB does not round between them.
+    m_fast = m_spec.acc == AccKind::exact && !m_spec.tiles_round();
     m_a_off = m_a_val;
     for (auto& v : m_a_off) v -= m_emin * (1 << kLogFrac);
   } else {
@@ -316,6 +319,10 @@ void RefDatapath::Dot::add(std::uint32_t a, std::uint32_t w) {
     }
     return;
   }
+  if (dp.m_spec.k_tile > 0) {  // a new K tile starts: the previous one goes to the OB
+    if (m_in_tile == dp.m_spec.k_tile) close_tile();
+    ++m_in_tile;
+  }
   if ((fa | fw) & kNar) {
     m_word_nar = true;
   } else if (!((fa | fw) & kZero)) {
@@ -353,29 +360,14 @@ void RefDatapath::Dot::add(std::uint32_t a, std::uint32_t w) {
 void RefDatapath::Dot::flush_word() {
   const DatapathSpec& s = m_dp.m_spec;
   if (m_word_nar) m_nar = true;
-  if (s.acc != AccKind::exact && !m_nar) {
-    i128 acc = m_acc + m_word;
-    if (s.acc == AccKind::narrow) {
-      const i128 hi = (static_cast<i128>(1) << (s.narrow_bits - 1)) - 1;
-      const i128 lo = -(static_cast<i128>(1) << (s.narrow_bits - 1));
-      if (acc > hi) acc = hi;
-      if (acc < lo) acc = lo;
-    } else if (acc != 0) {
-      const int p = s.float_frac_bits + 1;
-      const int h = top_bit(magnitude(acc));
-      if (h + 1 > p) {
-        const int sh = h + 1 - p;
-        acc = signed_round_shift(acc, sh) * (static_cast<i128>(1) << sh);
-      }
-    }
-    m_acc = acc;
-  }
+  if (s.acc != AccKind::exact && !m_nar) m_acc = modes::acc_post_add(s, m_acc + m_word);
   m_word = 0;
   m_word_nar = false;
   m_lane = 0;
 }
 
-AccValue RefDatapath::Dot::finish() {
+// The current K tile's sum (the whole dot product when K is one tile); the tile state is reset.
+AccValue RefDatapath::Dot::take_tile() {
   if (m_lane != 0 || m_word_nar) flush_word();  // ragged last word: the missing lanes are zero
   AccValue r;
   r.lsb_exp = m_dp.m_lsb;

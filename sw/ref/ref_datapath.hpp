@@ -28,6 +28,9 @@ class RefError : public lpsim::UserError {
 enum class PeKind { lp, integer };
 // docs/datapath.md "Accumulator (AccUnit) and its modes".
 enum class AccKind { exact, narrow, small_float };
+// docs/datapath.md "K tiles and the OB partial-sum format": how the OB adds the sums of the
+// controller's K tiles (the accumulator's own add, exactly, or as a small float).
+enum class PsumKind { accumulator, exact, small_float };
 
 // What the reference needs to know about the datapath of one layer.
 struct DatapathSpec {
@@ -42,7 +45,19 @@ struct DatapathSpec {
   int narrow_bits = 32;        // narrow: total width b, 8..64
   int narrow_frac_bits = 16;   // narrow: LSB weight 2^-narrow_frac_bits, -64..96
   int float_frac_bits = 8;     // small_float: fraction bits (float_frac_bits+1 significant)
+  int float_exp_bits = 0;      // small_float: exponent bits 1..7 (saturating), 0 = unbounded
   std::int64_t max_k = 65536;  // longest dot product the exact sizing covers
+  // K tiles of the controller: every k_tile consecutive terms (k = 0, 1, ...) are one chain from
+  // 0, a ragged last word per tile; the tiles' sums are added in the OB's psum format. 0 = one
+  // tile (K fits the buffers).
+  std::int64_t k_tile = 0;
+  PsumKind psum = PsumKind::accumulator;
+  int psum_frac_bits = 23;  // psum small_float: fraction bits, 1..64
+
+  // True when the K tiles change results (so the fast exact paths may not be used).
+  bool tiles_round() const {
+    return k_tile > 0 && (acc != AccKind::exact || psum == PsumKind::small_float);
+  }
 
   int lanes() const { return 8 / mode; }
   // Throws RefError naming the field. RefDatapath also rejects (exact and small_float modes)
@@ -103,6 +118,9 @@ class RefDatapath {
 
    private:
     void flush_word();
+    // K tiles (sw/ref/ref_datapath_modes.cpp): the current tile's sum, then reset for the next.
+    void close_tile();
+    AccValue take_tile();
     const RefDatapath& m_dp;
     std::vector<std::int64_t> m_bucket;  // exact mode: sum of signed significands per exponent
     i128 m_word = 0;                     // chain modes: exact sum of the current word's lanes
@@ -110,6 +128,10 @@ class RefDatapath {
     int m_lane = 0;
     bool m_word_nar = false;
     bool m_nar = false;
+    std::int64_t m_in_tile = 0;  // terms of the current K tile
+    bool m_tiled = false;        // a K tile was closed: m_psum holds the OB partial sum
+    bool m_psum_nar = false;
+    i128 m_psum = 0;
   };
 
   // out[i*N + j] = sum_k A[i*K + k] * W[k*N + j] (codes; A is M x K, W is K x N, row-major).
@@ -148,6 +170,16 @@ namespace detail {
 // the i128 word (the most negative i128 is NaR, so it does not fit either).
 bool combine_buckets(const std::int64_t* bucket, int n, i128& out);
 }  // namespace detail
+
+namespace modes {
+// The accumulator's step after each add (docs/datapath.md): nothing (exact), clamp (narrow),
+// round to float_frac_bits + 1 significant bits with the exponent's saturation (small_float).
+i128 acc_post_add(const DatapathSpec& s, i128 sum);
+// The OB partial sum between K tiles: the first tile's sum as stored, and psum + tile (neither
+// NaR).
+i128 psum_store(const DatapathSpec& s, i128 tile);
+i128 psum_add(const DatapathSpec& s, i128 psum, i128 tile);
+}  // namespace modes
 
 // Convenience: one GEMM with a fresh RefDatapath.
 std::vector<AccValue> ref_gemm(const DatapathSpec& spec, const std::uint32_t* a_codes,
