@@ -592,6 +592,7 @@ class UserReadBuffer {
     num_sets_ = std::int64_t{pos} / per_set_ + 1;
     active_sets_ = std::min(num_sets_, ceil_div(active, per_set_));
     prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set_));
+    set_window_places();
     const std::int64_t fetch_lines = ceil_div(total, bw_);
     const std::int64_t first = std::min(ceil_div(active, bw_), fetch_lines);
     accesses_ = first * bw_;
@@ -607,13 +608,17 @@ class UserReadBuffer {
     const std::int64_t lo = row_lo_[static_cast<std::size_t>(key)];
     if (lo < 0) return 0;
     const std::int64_t hi = row_hi_[static_cast<std::size_t>(key)];
+    // Every own place resident: the sets of lo and hi, seen from the window start, within
+    // the window and in order (lo <= hi, so a > b means the range wraps past the window).
+    if (lo >= win_lo_ && hi < win_hi_) return 0;
     const std::int64_t a = offset_of(lo / per_set_), b = offset_of(hi / per_set_);
-    if (a <= b && b < active_sets_) return 0;  // every own place resident
+    if (a <= b && b < active_sets_) return 0;
     std::int64_t offset = 1;
     for (std::int64_t j = lo; j <= hi; ++j) {
       if (key_of_[static_cast<std::size_t>(j)] != key) continue;
       while (!hit(j)) {
         win_start_ = (win_start_ + prefetch_sets_) % num_sets_;
+        set_window_places();
         accesses_ += prefetch_lines_ * bw_;
         last_cycle_ += prefetch_lines_ + 1;
         if (last_cycle_ - (cycle + offset) > 0) offset = last_cycle_ - cycle;
@@ -633,9 +638,20 @@ class UserReadBuffer {
  private:
   // Position of a set in the circular window (resident when < active_sets_).
   std::int64_t offset_of(std::int64_t set) const {
-    return (set - win_start_ + num_sets_) % num_sets_;
+    const std::int64_t d = set - win_start_;
+    return d < 0 ? d + num_sets_ : d;
   }
-  bool resident(std::int64_t place) const { return offset_of(place / per_set_) < active_sets_; }
+  // The places [win_lo_, win_hi_) of the resident sets when the window does not wrap past
+  // the last set (else an empty range, and offset_of decides).
+  void set_window_places() {
+    const bool wraps = win_start_ + active_sets_ > num_sets_;
+    win_lo_ = wraps ? 0 : win_start_ * per_set_;
+    win_hi_ = wraps ? 0 : (win_start_ + active_sets_) * per_set_;
+  }
+  bool resident(std::int64_t place) const {
+    if (place >= win_lo_ && place < win_hi_) return true;
+    return offset_of(place / per_set_) < active_sets_;
+  }
   bool hit(std::int64_t j) const {
     if (resident(j)) return true;
     if (distinct_) return false;
@@ -652,6 +668,7 @@ class UserReadBuffer {
   std::vector<std::int32_t>&prev_, &next_;
   std::vector<std::int64_t>&row_lo_, &row_hi_;
   std::int64_t num_sets_ = 1, active_sets_ = 1, prefetch_sets_ = 0, win_start_ = 0;
+  std::int64_t win_lo_ = 0, win_hi_ = 0;
   std::int64_t accesses_ = 0, first_cycle_ = 0, last_cycle_ = -1, prefetch_lines_ = 0;
 };
 
