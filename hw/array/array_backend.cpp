@@ -22,6 +22,8 @@ const char* family_name(FormatFamily f) {
     case FormatFamily::af: return "af";
     case FormatFamily::fp8_e4m3: return "fp8_e4m3";
     case FormatFamily::fp8_e5m2: return "fp8_e5m2";
+    case FormatFamily::flint: return "flint";
+    case FormatFamily::ant_int: return "ant int";
   }
   return "?";
 }
@@ -44,6 +46,33 @@ i128 load_acc(const std::uint8_t* p, unsigned bytes) {
     return kAccNaR;
   }
   return static_cast<i128>(u);
+}
+
+// The baseline PE type of a (weights, activations) family pair; PeType::lp when none.
+PeType scalar_pe_type(FormatFamily w, FormatFamily a) {
+  auto fp8 = [](FormatFamily f) { return f == FormatFamily::fp8_e4m3 || f == FormatFamily::fp8_e5m2; };
+  auto ant = [](FormatFamily f) { return f == FormatFamily::flint || f == FormatFamily::ant_int; };
+  if (w == FormatFamily::posit && a == FormatFamily::posit) return PeType::posit;
+  if (w == FormatFamily::af && a == FormatFamily::af) return PeType::adaptivfloat;
+  if (fp8(w) && fp8(a)) return PeType::fp8;
+  if (ant(w) && ant(a)) return PeType::ant;
+  return PeType::lp;
+}
+
+ScalarOperand scalar_operand(const OperandFormat& f) {
+  ScalarOperand s;
+  s.n = f.n;
+  s.es = f.es;
+  s.sf = f.sf;
+  switch (f.family) {
+    case FormatFamily::posit: s.family = ScalarFamily::posit; s.sf = 0; break;
+    case FormatFamily::af: s.family = ScalarFamily::af; break;
+    case FormatFamily::fp8_e4m3: s = {ScalarFamily::fp8_e4m3, 8, 0, 0}; break;
+    case FormatFamily::fp8_e5m2: s = {ScalarFamily::fp8_e5m2, 8, 0, 0}; break;
+    case FormatFamily::flint: s.family = ScalarFamily::flint; s.es = 0; break;
+    default: s.family = ScalarFamily::int_; s.es = 0; break;
+  }
+  return s;
 }
 
 }  // namespace
@@ -77,13 +106,28 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
     pe.type = PeType::integer;
     if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
       throw ConfigError("layer: INT operands must be MODE bits wide");
+  } else if (const PeType t = scalar_pe_type(fw, fa); t != PeType::lp) {
+    pe.type = t;
+    pe.wgt_s = scalar_operand(layer.fmt_w);
+    pe.act_s = scalar_operand(layer.fmt_a);
+    if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
+      throw ConfigError("layer: " + to_string(t) + " operands must be MODE bits wide (weights n=" +
+                        std::to_string(layer.fmt_w.n) + ", activations n=" +
+                        std::to_string(layer.fmt_a.n) + ", MODE=" + std::to_string(pe.mode) + ")");
   } else {
     throw ConfigError(std::string("layer: the array has no PE type for ") + family_name(fw) +
                       " weights with " + family_name(fa) +
-                      " activations (PE types: lp x lp, int x int)");
+                      " activations (PE types: lp x lp, int x int, posit x posit, af x af, "
+                      "fp8 x fp8, ant (int/flint) x ant (int/flint))");
   }
   c.validate();
   return c;
+}
+
+PeType ArrayBackend::pe_type_of(const LayerDescriptor& layer) {
+  const FormatFamily fw = layer.fmt_w.family, fa = layer.fmt_a.family;
+  if (fw == FormatFamily::int_ && fa == FormatFamily::int_) return PeType::integer;
+  return scalar_pe_type(fw, fa);
 }
 
 unsigned ArrayBackend::psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,

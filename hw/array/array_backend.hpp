@@ -41,6 +41,8 @@ class ArrayBackend final : public ComputeBackend {
   static ArrayConfig array_config(const ArrayConfig& base, const LayerDescriptor& layer,
                                   const DatapathOptions& dp);
   // Bytes of one OB accumulator for a layer: the accumulator width plus a NaR marker bit.
+  // The PE type the array uses for a layer's operand families (PeType::lp when it has none).
+  static PeType pe_type_of(const LayerDescriptor& layer);
   static unsigned psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
                                  const DatapathOptions& dp);
 

@@ -11,6 +11,7 @@
 #include "hw/common/config_error.hpp"
 #include "sw/formats/packing.hpp"
 #include "sw/formats/adaptivfloat_format.hpp"
+#include "sw/formats/flint_format.hpp"
 #include "sw/formats/fp8_format.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
@@ -39,6 +40,8 @@ fmt::FormatPtr OperandFormat::make() const {
     case FormatFamily::lp: return std::make_shared<fmt::LpFormat>(fmt::LpParams{n, es, rs, sf});
     case FormatFamily::posit: return std::make_shared<fmt::PositFormat>(fmt::PositParams{n, es});
     case FormatFamily::int_: return std::make_shared<fmt::IntFormat>(fmt::IntParams{n, std::ldexp(1.0, -sf)});
+    case FormatFamily::ant_int: return std::make_shared<fmt::IntFormat>(fmt::IntParams{n, std::ldexp(1.0, -sf)});
+    case FormatFamily::flint: return std::make_shared<fmt::FlintFormat>(fmt::FlintParams{n, std::ldexp(1.0, -sf)});
     case FormatFamily::af:
       return std::make_shared<fmt::AdaptivFloatFormat>(fmt::AdaptivFloatParams{n, es, sf});
     case FormatFamily::fp8_e4m3:

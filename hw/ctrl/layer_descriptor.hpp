@@ -11,7 +11,9 @@
 namespace lpsim::hw {
 
 enum class LayerOp : std::uint32_t { gemm = 0, conv = 1 };
-enum class FormatFamily : std::uint32_t { lp = 0, posit = 1, int_ = 2, af = 3, fp8_e4m3 = 4, fp8_e5m2 = 5 };
+enum class FormatFamily : std::uint32_t {
+  lp = 0, posit = 1, int_ = 2, af = 3, fp8_e4m3 = 4, fp8_e5m2 = 5, flint = 6, ant_int = 7
+};
 
 // One operand's number format as the registers carry it. Meaning per family:
 //   lp     lp<n, es, rs, sf>
@@ -19,6 +21,9 @@ enum class FormatFamily : std::uint32_t { lp = 0, posit = 1, int_ = 2, af = 3, f
 //   int_   int<n>, scale = 2^-sf      (es, rs ignored)
 //   af     af<n, e = es, exp_min = sf> (rs ignored)
 //   fp8_*  n must be 8                (es, rs, sf ignored)
+//   flint  flint<n>, scale = 2^-sf    (ANT PE; es, rs ignored)
+//   ant_int int<n>, scale = 2^-sf     (ANT PE's int type: the scale is folded into the PE's
+//                                      exponent, no REQUANT; es, rs ignored)
 struct OperandFormat {
   FormatFamily family = FormatFamily::lp;
   int n = 8;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hw/common/config_error.hpp"
+#include "hw/pe/scalar_pe.hpp"
 
 namespace lpsim::hw {
 
@@ -129,6 +130,7 @@ i128 IntPeArith::word_product(std::uint8_t a, std::uint8_t w) const {
 std::unique_ptr<PeArith> make_pe_arith(const PeConfig& cfg) {
   cfg.validate();
   if (cfg.type == PeType::lp) return std::make_unique<LpPeArith>(cfg);
+  if (is_scalar_pe(cfg.type)) return std::make_unique<ScalarPeArith>(cfg);
   return std::make_unique<IntPeArith>(cfg);
 }
 

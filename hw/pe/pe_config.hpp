@@ -4,11 +4,15 @@
 #include <cstdint>
 #include <string>
 
+#include "hw/pe/scalar_operand.hpp"
 #include "sw/formats/lp_format.hpp"
 
 namespace lpsim::hw {
 
-enum class PeType { lp, integer };
+// lp, integer (INT; the BitFusion-style fused INT PE), and the baseline PE types of one
+// table-driven datapath (hw/pe/scalar_pe.hpp): posit, adaptivfloat, fp8, ant (int/flint).
+enum class PeType { lp, integer, posit, adaptivfloat, fp8, ant };
+inline bool is_scalar_pe(PeType t) { return t != PeType::lp && t != PeType::integer; }
 // exact: wide fixed point sized from the formats, order independent (default).
 // narrow: saturating two's complement fixed point of narrow_bits bits, LSB 2^-narrow_frac_bits.
 // small_float: the poster's running sum (sign, exponent, float_frac_bits-bit linear fraction).
@@ -28,6 +32,7 @@ struct PeConfig {
   int mode = 8;                           // MODE: 8, 4 or 2 bits per value; lanes = 8 / mode
   fmt::LpParams act{8, 2, 3, 0};          // activation format (LP PE; n must equal mode)
   fmt::LpParams wgt{8, 2, 3, 0};          // weight format (LP PE; n must equal mode)
+  ScalarOperand act_s, wgt_s;             // baseline PE types: operand formats (n == mode)
   int lin_frac_bits = 8;                  // log->linear converter output fraction bits W, 1..24
   AccMode acc_mode = AccMode::exact;
   int narrow_bits = 32;                   // narrow: total width, 8..64
@@ -40,7 +45,8 @@ struct PeConfig {
   // Throws ConfigError naming the field; also when the exact accumulator would exceed 127 bits.
   void validate() const;
   bool operator==(const PeConfig& o) const {
-    return type == o.type && mode == o.mode && act == o.act && wgt == o.wgt &&
+    return type == o.type && mode == o.mode && act == o.act && wgt == o.wgt && act_s == o.act_s &&
+           wgt_s == o.wgt_s &&
            lin_frac_bits == o.lin_frac_bits && acc_mode == o.acc_mode &&
            narrow_bits == o.narrow_bits && narrow_frac_bits == o.narrow_frac_bits &&
            float_frac_bits == o.float_frac_bits && float_exp_bits == o.float_exp_bits &&

@@ -34,6 +34,7 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
   LayerRecord rec;
   rec.mode = static_cast<int>(d.mode);
   rec.is_int = d.fmt_a.family == hw::FormatFamily::int_;
+  rec.pe_type = static_cast<int>(hw::ArrayBackend::pe_type_of(d));
   rec.wb_halves = dev.tiler.wb.double_buffered ? 2 : 1;
   rec.ib_halves = dev.tiler.ib.double_buffered ? 2 : 1;
   hw::ArrayConfig ac;
@@ -117,7 +118,7 @@ LayerRecord time_layer(const hw::LayerDescriptor& d, const Device& dev, const st
     c.ob.write_bytes += t.ob_write;
   }
   // As RunRecorder::on_layer_end counts them from the block stats.
-  c.mac(energy::mac_kind(rec.is_int ? "int" : "lp", d.mode)) = a.lane_macs;
+  c.mac(energy::mac_kind(hw::to_string(hw::PeType(rec.pe_type)), d.mode)) = a.lane_macs;
   c.decoder_words = a.streamed_words + a.stationary_words;
   c.encoder_words = p.encodes;
   const std::uint64_t operand_bytes = d.dataflow == hw::Dataflow::os ? 2 : 1;

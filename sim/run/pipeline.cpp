@@ -366,10 +366,12 @@ void complete_result(RunResult& r, const Prepared& p) {
 
   // Energy: per layer from its action counts, rounded to the 2^-10 pJ grid; the run's
   // components are the sums of the layers' and the total the sum of the components.
-  bool all_int = true;
-  for (const LayerRecord& rec : records) all_int = all_int && rec.is_int;
+  // Area: the PE type of every layer when they agree (a mixed run is charged LP PEs).
+  bool one_type = !records.empty();
+  for (const LayerRecord& rec : records) one_type = one_type && rec.pe_type == records[0].pe_type;
   energy::RunInfo info;
-  info.pe_kind = all_int ? energy::PeKind::int_ : energy::PeKind::lp;
+  info.pe_kind = one_type ? energy::pe_kind_from_name(hw::to_string(hw::PeType(records[0].pe_type)))
+                          : energy::PeKind::lp;
   info.pe_count = static_cast<std::uint64_t>(cfg.rows) * static_cast<std::uint64_t>(cfg.cols);
   info.clock_period_ns = r.period_ns;
   info.inferences = static_cast<std::uint64_t>(std::max(1, w.input.batch));

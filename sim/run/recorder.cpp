@@ -44,6 +44,7 @@ void RunRecorder::on_layer_end(const hw::LayerEnd& e) {
   rec.cycles = static_cast<std::uint64_t>((e.end - e.start) / m_acc.clock_period());  // the CYCLES register
   rec.mode = static_cast<int>(d.mode);
   rec.is_int = d.fmt_a.family == hw::FormatFamily::int_;
+  rec.pe_type = static_cast<int>(hw::ArrayBackend::pe_type_of(d));
   rec.wb_halves = m_acc.i_ctrl.wb().config().double_buffered ? 2 : 1;
   rec.ib_halves = m_acc.i_ctrl.ib().config().double_buffered ? 2 : 1;
   for (const hw::TileTiming& t : m_acc.i_ctrl.last_timeline()) {
@@ -83,7 +84,7 @@ void RunRecorder::on_layer_end(const hw::LayerEnd& e) {
   const std::uint64_t word_macs = now.array.word_macs - p.array.word_macs;
   const std::uint64_t stationary = now.array.stationary_words - p.array.stationary_words;
   if (e.error == hw::ErrorCode::none)
-    c.mac(energy::mac_kind(rec.is_int ? "int" : "lp", static_cast<unsigned>(rec.mode))) =
+    c.mac(energy::mac_kind(hw::to_string(hw::PeType(rec.pe_type)), static_cast<unsigned>(rec.mode))) =
         now.array.lane_macs - p.array.lane_macs;
   c.decoder_words = (now.array.streamed_words - p.array.streamed_words) + stationary;
   // The PPU's encode step is the unified LP encoder: charged once, as `encoder`.

@@ -31,6 +31,7 @@ struct LayerRecord {
   std::uint64_t start = 0, end = 0;  // START and done, cycles since t = 0
   int mode = 8;
   bool is_int = false;               // INT PE (else LP PE)
+  int pe_type = 0;                   // hw::PeType of the layer (lp, int, posit, ...)
   int wb_halves = 2, ib_halves = 2;  // 2: double-buffered
   std::vector<TileSpan> tiles;       // in plan order
   energy::ActionCounts counts;       // this layer's actions (DRAM bytes: counts.dram_*_bytes)

@@ -17,6 +17,7 @@
 
 #include "sim/run/trace_files.hpp"
 #include "sw/common/error.hpp"
+#include "hw/pe/pe_config.hpp"
 #include "sw/energy/energy_model.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "traces/csv_writer.hpp"
@@ -306,7 +307,7 @@ traces::ReportData report_data(const RunResult& r) {
     traces::ReportLayer rl;
     rl.name = l.name;  // short enough for the chart's labels; the fused ops go with the kind
     rl.kind = l.op + " " + shape_text(l.view) + (l.fused.empty() ? "" : " +" + l.fused);
-    rl.mode = (r.records[i].is_int ? "int" : "lp") + std::to_string(l.mode);
+    rl.mode = hw::to_string(hw::PeType(r.records[i].pe_type)) + std::to_string(l.mode);
     rl.cycles = r.records[i].cycles;
     rl.utilization = r.records[i].utilization;
     rl.macs = l.macs;

@@ -152,7 +152,7 @@ void fields(A& a, energy::ActionCounts& c) {
 }
 template <class A>
 void fields(A& a, LayerRecord& r) {
-  a(r.start), a(r.end), a(r.mode), a(r.is_int), a(r.wb_halves), a(r.ib_halves), a(r.tiles),
+  a(r.start), a(r.end), a(r.mode), a(r.is_int), a(r.pe_type), a(r.wb_halves), a(r.ib_halves), a(r.tiles),
       a(r.counts);
   a(r.cycles), a(r.compute_cycles), a(r.stall_cycles), a(r.tile_count), a(r.utilization);
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sw/common/error.hpp"
+#include "sw/compiler/baseline_format.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
@@ -84,6 +85,7 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int
   HwFormat h = hw_format(with_sf(text, 0), calib);
   h.text = text;
   if (mode <= h.op.n) return h;
+  if (widen_baseline(h, mode)) return h;
   fmt::FormatPtr wide;
   if (h.is_int) {
     wide = std::make_shared<fmt::IntFormat>(fmt::IntParams{mode, h.scale});
@@ -99,6 +101,7 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
   HwFormat h;
   h.text = text;
   h.format = fmt::parse_format(text, calib.data(), calib.size());
+  if (baseline_hw_format(h)) return h;  // posit, af, fp8, ant (int/flint): sw/compiler/baseline_format
   if (const auto* lp = dynamic_cast<const fmt::LpFormat*>(h.format.get())) {
     const fmt::LpParams& p = lp->params();
     h.op = hw::OperandFormat{hw::FormatFamily::lp, p.n, p.es, p.rs, p.sf};

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "sw/common/error.hpp"
+#include "sw/compiler/baseline_format.hpp"
 #include "sw/formats/format_parse.hpp"
 #include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
@@ -21,11 +22,9 @@ std::string parsable(const std::string& text) {
 // MODE of a format text the array can run, or a UserError naming the key.
 int mode_of(const std::string& text, const std::string& key, const std::string& where) {
   const fmt::FormatPtr f = fmt::parse_format(parsable(text));
-  const bool lp = dynamic_cast<const fmt::LpFormat*>(f.get()) != nullptr;
-  const bool in = dynamic_cast<const fmt::IntFormat*>(f.get()) != nullptr;
-  if (!lp && !in)
+  if (pe_of_format(text).empty())
     throw UserError(where + ": " + key + ": format '" + text +
-                    "' has no PE type on this accelerator (PE types: lp, int)");
+                    "' has no PE type on this accelerator (PE types: lp, int, posit, af, fp8, ant/flint)");
   const int n = f->bits();
   if (n != 2 && n != 4 && n != 8)
     throw UserError(where + ": " + key + ": format '" + text + "' is " + std::to_string(n) +
@@ -33,9 +32,8 @@ int mode_of(const std::string& text, const std::string& key, const std::string& 
   return n;
 }
 
-bool is_int_text(const std::string& text) {
-  return dynamic_cast<const fmt::IntFormat*>(fmt::parse_format(parsable(text)).get()) != nullptr;
-}
+// The INT PE's formats (accumulators in units of s_a * s_w, PPU REQUANT); ANT's int is not.
+bool is_int_text(const std::string& text) { return pe_of_format(text) == "int"; }
 
 // Output formats: the consumers' activation format when every consumer is a compute layer of
 // one format (the PPU then encodes straight into it), else the layer's own activation format.
@@ -184,6 +182,10 @@ Program plan_program(const model::Graph& graph, const FormatChoice& formats,
     const std::string key = own ? "quantization.layers." + n.name : dkey;
     const int ma = mode_of(c.act_format, key, where(key)), mw = mode_of(c.wgt_format, key, where(key));
     c.mode = std::max(ma, mw);
+    if (const std::string pa = pe_of_format(c.act_format), pw = pe_of_format(c.wgt_format);
+        pa != pw && !((pa == "lp" || pa == "int") && (pw == "lp" || pw == "int")))
+      throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " + pa + " activations and " + pw +
+                      " weights; both operands of a layer must select the same PE type");
     if (is_int_text(c.act_format) != is_int_text(c.wgt_format))
       throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " +
                       (is_int_text(c.act_format) ? "INT activations and LP weights" : "LP activations and INT weights") +

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sw/formats/number_format.hpp"
+#include "sw/ref/ref_baseline.hpp"
 #include "sw/ref/ref_conv.hpp"
 #include "sw/ref/ref_datapath.hpp"
 #include "sw/ref/ref_post.hpp"
@@ -16,6 +17,9 @@ namespace lpsim::driver {
 // Everything a layer check needs; owned by the checking thread.
 struct CheckJob {
   ref::DatapathSpec spec;
+  // Baseline PE types (posit, af, fp8, ant): the operand formats; the check then uses
+  // ref::RefBaselineDatapath instead of `spec`'s LP/INT datapath.
+  fmt::FormatPtr base_act, base_wgt;
   bool conv_direct = false;  // a convolution: lowered by the reference's own im2col
   ref::ConvShape conv;
   std::vector<std::uint32_t> in_nchw, w_oihw;  // conv_direct operands

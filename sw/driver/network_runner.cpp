@@ -12,6 +12,7 @@
 #include "hw/ctrl/ctrl_regs.hpp"
 #include "sw/common/error.hpp"
 #include "sw/common/parallel.hpp"
+#include "sw/compiler/baseline_format.hpp"
 #include "sw/compiler/layer_code.hpp"
 #include "sw/compiler/lowering.hpp"
 #include "sw/formats/format_parse.hpp"
@@ -262,6 +263,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     j.spec.wgt = {fw.op.n, fw.op.es, fw.op.rs, fw.op.sf};
   }
   j.spec.lin_frac_bits = m_opt.device.lin_frac_bits;
+  if (compiler::is_baseline_family(fa.op.family)) {  // posit, af, fp8, ant: sw/ref/ref_baseline
+    j.base_act = fa.format;
+    j.base_wgt = fw.format;
+  }
   j.G = G;
   j.M = M;
   j.K = K;

@@ -23,6 +23,14 @@ const char* mac_kind_name(MacKind k) {
       return "fp16";
     case MacKind::fp32:
       return "fp32";
+    case MacKind::posit8: return "posit8";
+    case MacKind::posit4: return "posit4";
+    case MacKind::posit2: return "posit2";
+    case MacKind::af8: return "af8";
+    case MacKind::af4: return "af4";
+    case MacKind::fp8: return "fp8";
+    case MacKind::ant8: return "ant8";
+    case MacKind::ant4: return "ant4";
   }
   return "?";
 }
@@ -36,6 +44,14 @@ MacKind mac_kind(const std::string& family, unsigned mode) {
   if (family == "int" && mode == 2) return MacKind::int2;
   if (family == "fp" && mode == 16) return MacKind::fp16;
   if (family == "fp" && mode == 32) return MacKind::fp32;
+  if (family == "posit" && mode == 8) return MacKind::posit8;
+  if (family == "posit" && mode == 4) return MacKind::posit4;
+  if (family == "posit" && mode == 2) return MacKind::posit2;
+  if (family == "adaptivfloat" && mode == 8) return MacKind::af8;
+  if (family == "adaptivfloat" && mode == 4) return MacKind::af4;
+  if (family == "fp8" && mode == 8) return MacKind::fp8;
+  if (family == "ant" && mode == 8) return MacKind::ant8;
+  if (family == "ant" && mode == 4) return MacKind::ant4;
   throw std::invalid_argument("energy: no MAC kind for PE family '" + family + "' with MODE " +
                               std::to_string(mode));
 }
@@ -48,8 +64,19 @@ const char* pe_kind_name(PeKind k) {
       return "int";
     case PeKind::fp:
       return "fp";
+    case PeKind::posit: return "posit";
+    case PeKind::adaptivfloat: return "adaptivfloat";
+    case PeKind::fp8: return "fp8";
+    case PeKind::ant: return "ant";
   }
   return "?";
+}
+
+PeKind pe_kind_from_name(const std::string& name) {
+  for (PeKind k : {PeKind::lp, PeKind::int_, PeKind::fp, PeKind::posit, PeKind::adaptivfloat,
+                   PeKind::fp8, PeKind::ant})
+    if (name == pe_kind_name(k)) return k;
+  throw std::invalid_argument("energy: unknown PE type '" + name + "'");
 }
 
 std::uint64_t ActionCounts::total_macs() const {

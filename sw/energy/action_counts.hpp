@@ -10,18 +10,27 @@ namespace lpsim::energy {
 
 // MAC kinds, one per PE type and MODE (lane width). A "MAC" is one lane MAC (one multiply and
 // one accumulate of one element pair): a MODE-4 PE does 2 per cycle, a MODE-2 PE 4.
-enum class MacKind : std::size_t { lp8, lp4, lp2, int8, int4, int2, fp16, fp32 };
-inline constexpr std::size_t kMacKinds = 8;
+// The baseline PE types (docs/datapath.md, "Baseline PE types") follow: posit at MODE 8/4/2,
+// AdaptivFloat at 8/4, FP8 at 8, ANT (int/flint) at 8/4.
+enum class MacKind : std::size_t {
+  lp8, lp4, lp2, int8, int4, int2, fp16, fp32,
+  posit8, posit4, posit2, af8, af4, fp8, ant8, ant4
+};
+inline constexpr std::size_t kMacKinds = 16;
 
 // "lp8", "int4", ... (the suffix of the energy-table key "mac_<name>").
 const char* mac_kind_name(MacKind k);
-// Kind for a PE family ("lp" | "int" | "fp") and MODE (8/4/2 for lp and int; 16/32 for fp).
+// Kind for a PE family ("lp" | "int" | "fp" | "posit" | "adaptivfloat" | "fp8" | "ant") and
+// MODE (8/4/2 for lp, int and posit; 8/4 for adaptivfloat and ant; 8 for fp8; 16/32 for fp).
 // Throws std::invalid_argument for any other pair.
 MacKind mac_kind(const std::string& family, unsigned mode);
 
 // PE families for area (one PE of the array, whatever its MODE).
-enum class PeKind { lp, int_, fp };
-const char* pe_kind_name(PeKind k);  // "lp", "int", "fp"
+enum class PeKind { lp, int_, fp, posit, adaptivfloat, fp8, ant };
+const char* pe_kind_name(PeKind k);  // "lp", "int", "fp", "posit", "adaptivfloat", "fp8", "ant"
+// The PeKind of a PE type name (hw::to_string(PeType): "lp", "int", "posit", ...);
+// std::invalid_argument for others.
+PeKind pe_kind_from_name(const std::string& name);
 
 // Traffic of one on-chip SRAM buffer. Energy per byte depends on the buffer's size.
 struct BufferTraffic {

@@ -120,6 +120,23 @@ EnergyTable::EnergyTable() {
   add("mac_int8", 0, "pJ", "derived: int_mult_8b + acc_add", true);
   add("mac_int4", 0, "pJ", "derived: (2*int_mult_4b + int_add_8b + acc_add) / 2", true);
   add("mac_int2", 0, "pJ", "derived: (4*int_mult_2b + 3*int_add_4b + acc_add) / 4", true);
+  // Baseline PE types (docs/energy.md, "Baseline PE types"): per word-cycle, lanes x (exponent
+  // add of e bits + significand multiply of s bits, an array multiplier ~ s^2) + (lanes - 1)
+  // lane-sum adds of 16 bits + one align shift + one accumulate; per lane MAC: / lanes.
+  add("mac_posit8", 0, "pJ",
+      "derived: float MAC e=5, s=6 (posit<8,1>: regime+es scale, 1+5 significand bits), 1 lane", true);
+  add("mac_posit4", 0, "pJ", "derived: float MAC e=3, s=2 (posit<4,1>), 2 lanes", true);
+  add("mac_posit2", 0, "pJ", "derived: float MAC e=2, s=1 (posit<2,0>: +-1 and 0), 4 lanes", true);
+  add("mac_af8", 0, "pJ", "derived: float MAC e=3, s=5 (AdaptivFloat<8,3>: 1+4 significand bits), 1 lane", true);
+  add("mac_af4", 0, "pJ", "derived: float MAC e=2, s=2 (AdaptivFloat<4,2>), 2 lanes", true);
+  add("mac_fp8", 0, "pJ",
+      "derived: float MAC e=5, s=4 (covers E4M3's 1+3 and E5M2's 5 exponent bits), 1 lane", true);
+  add("mac_ant8", 0, "pJ",
+      "derived: (int_mult_8b + int_add_4b (flint exponent) + align_shifter + acc_add) / 1 (ANT: int "
+      "multiplier plus shifter)",
+      true);
+  add("mac_ant4", 0, "pJ",
+      "derived: (2*(int_mult_4b + int_add_4b) + int_add_16b + align_shifter + acc_add) / 2", true);
   add("mac_fp16", 0, "pJ", "derived: fp16_mult + fp16_add", true);
   add("mac_fp32", 0, "pJ", "derived: fp32_mult + fp32_add", true);
   add("ppu_add", 0, "pJ", "derived: fp32_add", true);
@@ -166,6 +183,19 @@ double EnergyTable::derive_int_mac_pj(unsigned mode) const {
   }
 }
 
+// A float-like baseline PE (posit, AdaptivFloat, FP8): per word-cycle, lanes x (exponent add
+// of exp_bits + significand multiply of sig_bits, ~ sig_bits^2 of an 8-bit multiplier) +
+// (lanes - 1) 16-bit lane-sum adds + one align shift + one accumulate; per lane MAC.
+double EnergyTable::derive_float_mac_pj(unsigned exp_bits, unsigned sig_bits, unsigned mode) const {
+  if (mode != 8 && mode != 4 && mode != 2)
+    throw std::invalid_argument("energy: MODE must be 8, 4 or 2, got " + std::to_string(mode));
+  const unsigned lanes = 8 / mode;
+  const double mult = value("int_mult_8b") * (sig_bits / 8.0) * (sig_bits / 8.0);
+  const double word = lanes * (int_add_pj(exp_bits) + mult) + (lanes - 1) * value("int_add_16b") +
+                      value("align_shifter") + value("acc_add");
+  return word / lanes;
+}
+
 void EnergyTable::rederive() {
   // Order matters: every formula reads entries set above it.
   const double a8 = value("int_add_8b"), a32 = value("int_add_32b");
@@ -188,6 +218,15 @@ void EnergyTable::rederive() {
   set_derived("mac_int8", derive_int_mac_pj(8));
   set_derived("mac_int4", derive_int_mac_pj(4));
   set_derived("mac_int2", derive_int_mac_pj(2));
+  set_derived("mac_posit8", derive_float_mac_pj(5, 6, 8));
+  set_derived("mac_posit4", derive_float_mac_pj(3, 2, 4));
+  set_derived("mac_posit2", derive_float_mac_pj(2, 1, 2));
+  set_derived("mac_af8", derive_float_mac_pj(3, 5, 8));
+  set_derived("mac_af4", derive_float_mac_pj(2, 2, 4));
+  set_derived("mac_fp8", derive_float_mac_pj(5, 4, 8));
+  set_derived("mac_ant8", m8 + value("int_add_4b") + value("align_shifter") + value("acc_add"));
+  set_derived("mac_ant4", (2 * (value("int_mult_4b") + value("int_add_4b")) + a16 +
+                           value("align_shifter") + value("acc_add")) / 2);
   set_derived("mac_fp16", value("fp16_mult") + value("fp16_add"));
   set_derived("mac_fp32", value("fp32_mult") + value("fp32_add"));
   set_derived("ppu_add", value("fp32_add"));
@@ -233,6 +272,16 @@ AreaTable::AreaTable() {
   add("pe_int", 0.0051e6 / 44.0, "um2", b, false);
   std::snprintf(b, sizeof b, chart, "AdaptivFloat 0.0234 mm2 at 64 GOPS");
   add("pe_fp", 0.0234e6 / 64.0, "um2", b, false);
+  std::snprintf(b, sizeof b, chart, "ANT 0.0051 mm2 at 45 GOPS");
+  add("pe_ant", 0.0051e6 / 45.0, "um2", b, false);
+  add("pe_adaptivfloat", 0, "um2", "derived: pe_fp (the AdaptivFloat chart point)", true);
+  add("pe_posit", 0, "um2",
+      "derived: pe_fp * 2.8 / 3.2 (LPA DAC 2024 PE-type ablation: AdaptivFloat-8 2.8 and "
+      "Posit-2/4/8 3.2 TOPS/mm2, same throughput per PE assumed)",
+      true);
+  add("pe_fp8", 0, "um2",
+      "derived: pe_fp (assumption: an FP8 PE is an AdaptivFloat-8 PE without the bias register)",
+      true);
   add("sram_bitcell", 0.346, "um2", "Mistry et al., IEDM 2007: Intel 45 nm 6T SRAM cell 0.346 um2",
       false);
   add("sram_array_efficiency", 0.5, "fraction",
@@ -243,6 +292,9 @@ AreaTable::AreaTable() {
 
 void AreaTable::rederive() {
   set_derived("sram_um2_per_kb", 8192.0 * value("sram_bitcell") / value("sram_array_efficiency"));
+  set_derived("pe_adaptivfloat", value("pe_fp"));
+  set_derived("pe_posit", value("pe_fp") * 2.8 / 3.2);
+  set_derived("pe_fp8", value("pe_fp"));
 }
 
 void AreaTable::check_value(const CostEntry& e, double v) const {

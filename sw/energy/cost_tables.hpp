@@ -67,6 +67,8 @@ class EnergyTable : public CostTable {
   // for MODE `mode` (8, 4, 2). Equals mac_pj(lpN) unless the user set mac_lpN directly.
   double derive_lp_mac_pj(unsigned mode) const;
   double derive_int_mac_pj(unsigned mode) const;
+  // Baseline float-like PEs (posit, AdaptivFloat, FP8), docs/energy.md.
+  double derive_float_mac_pj(unsigned exp_bits, unsigned sig_bits, unsigned mode) const;
 
   // SRAM points must grow with size: std::invalid_argument naming the keys otherwise.
   void check_consistency() const;

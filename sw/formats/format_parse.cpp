@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adaptivfloat_format.hpp"
+#include "flint_format.hpp"
 #include "fp8_format.hpp"
 #include "int_format.hpp"
 #include "lp_format.hpp"
@@ -62,6 +63,26 @@ void want_args(const std::string& text, const std::vector<std::string>& a, std::
 
 }  // namespace
 
+FormatPtr select_ant_type(int n, const float* calib, std::size_t calib_count) {
+  // Power-of-two scales (the PE folds them into its shifter), rounded up from the max fit so
+  // that nothing saturates; the lower squared error on the tensor wins, int on a tie.
+  auto pow2_up = [](double s) { return std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(s)))); };
+  if (!calib || calib_count == 0) return std::make_shared<IntFormat>(IntParams{n, 1.0});
+  const auto in = std::make_shared<IntFormat>(IntParams{n, pow2_up(IntFormat::fit_scale(n, calib, calib_count))});
+  const auto fl =
+      std::make_shared<FlintFormat>(FlintParams{n, pow2_up(FlintFormat::fit_scale(n, calib, calib_count))});
+  double e_int = 0, e_fl = 0;
+  for (std::size_t i = 0; i < calib_count; ++i) {
+    const double x = calib[i];
+    if (!std::isfinite(x)) continue;
+    const double di = in->decode(in->encode(x)) - x, df = fl->decode(fl->encode(x)) - x;
+    e_int += di * di;
+    e_fl += df * df;
+  }
+  if (e_fl < e_int) return fl;
+  return in;
+}
+
 FormatPtr parse_format(const std::string& text, const float* calib, std::size_t calib_count) {
   std::string family;
   std::vector<std::string> a;
@@ -101,6 +122,37 @@ FormatPtr parse_format(const std::string& text, const float* calib, std::size_t 
       if (a.size() < 2 && calib) p.scale = IntFormat::fit_scale(p.n, calib, calib_count);
       return std::make_shared<IntFormat>(p);
     }
+    // flint<N[,SCALE]> / flint:N[,SCALE] / flintN; ant:N / antN (ANT: int or flint per tensor).
+    const bool flint_n = family.size() > 5 && family.rfind("flint", 0) == 0 &&
+                         family.find_first_not_of("0123456789", 5) == std::string::npos;
+    const bool ant_n = family.size() > 3 && family.rfind("ant", 0) == 0 &&
+                       family.find_first_not_of("0123456789", 3) == std::string::npos;
+    if (family == "flint" || flint_n) {
+      FlintParams p;
+      if (flint_n) {
+        if (!a.empty()) fail(text, "expected flintN or flint:N[,SCALE]");
+        p.n = to_int(text, family.substr(5), "n");
+      } else {
+        want_args(text, a, 1, 2, "flint:N[,SCALE]");
+        p.n = to_int(text, a[0], "n");
+        if (a.size() == 2) p.scale = to_double(text, a[1], "scale");
+      }
+      p.validate();
+      if (a.size() < 2 && calib) p.scale = FlintFormat::fit_scale(p.n, calib, calib_count);
+      return std::make_shared<FlintFormat>(p);
+    }
+    if (family == "ant" || ant_n) {
+      int n = 0;
+      if (ant_n) {
+        if (!a.empty()) fail(text, "expected antN or ant:N");
+        n = to_int(text, family.substr(3), "n");
+      } else {
+        want_args(text, a, 1, 1, "ant:N");
+        n = to_int(text, a[0], "n");
+      }
+      if (n != 4 && n != 8) fail(text, "ANT's int/flint types are 4 or 8 bits (n=" + std::to_string(n) + ")");
+      return select_ant_type(n, calib, calib_count);
+    }
     if (family == "af") {
       want_args(text, a, 2, 3, "af:N,E[,EXPMIN]");
       AdaptivFloatParams p{to_int(text, a[0], "n"), to_int(text, a[1], "e"), 0};
@@ -120,7 +172,7 @@ FormatPtr parse_format(const std::string& text, const float* calib, std::size_t 
     if (msg.rfind("format '", 0) == 0) throw;
     fail(text, msg);
   }
-  fail(text, "unknown format family '" + family + "' (expected lp, posit, fp8, int or af)");
+  fail(text, "unknown format family '" + family + "' (expected lp, posit, fp8, int, af, flint or ant)");
 }
 
 }  // namespace lpsim::fmt

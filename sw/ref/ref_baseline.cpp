@@ -1,0 +1,99 @@
+// Reference of the baseline PE types: exact products of decoded values (see ref_baseline.hpp).
+#include "sw/ref/ref_baseline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace lpsim::ref {
+
+RefBaselineDatapath::Term RefBaselineDatapath::term_of(double v) {
+  Term t;
+  if (std::isnan(v) || std::isinf(v)) {
+    t.zero = false;
+    t.nar = true;
+    return t;
+  }
+  if (v == 0) return t;
+  t.zero = false;
+  int e = 0;
+  const double m = std::frexp(std::fabs(v), &e);  // v = m * 2^e, m in [0.5, 1)
+  std::int64_t s = static_cast<std::int64_t>(std::ldexp(m, 53));  // exact: 53-bit significand
+  e -= 53;
+  while ((s & 1) == 0) {
+    s >>= 1;
+    ++e;
+  }
+  t.sig = v < 0 ? -s : s;
+  t.exp = e;
+  return t;
+}
+
+RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt, std::int64_t max_k)
+    : m_a(std::move(act)), m_w(std::move(wgt)) {
+  if (!m_a || !m_w) throw RefError("baseline reference: missing operand format");
+  if (m_a->bits() > 8 || m_w->bits() > 8)
+    throw RefError("baseline reference: operand formats wider than 8 bits");
+  int lo_a = 1 << 20, lo_w = 1 << 20, hi_a = -(1 << 20), hi_w = -(1 << 20);
+  auto build = [](const fmt::NumberFormat& f, std::vector<Term>& t, int& lo, int& hi) {
+    t.resize(f.num_codes());
+    for (fmt::Code c = 0; c < t.size(); ++c) {
+      t[c] = term_of(f.decode(c));
+      if (t[c].zero || t[c].nar) continue;
+      const std::int64_t mag = t[c].sig < 0 ? -t[c].sig : t[c].sig;
+      lo = std::min(lo, t[c].exp);
+      hi = std::max(hi, t[c].exp + 64 - __builtin_clzll(static_cast<unsigned long long>(mag)));
+    }
+  };
+  build(*m_a, m_ta, lo_a, hi_a);
+  build(*m_w, m_tw, lo_w, hi_w);
+  if (lo_a > hi_a || lo_w > hi_w) {  // a format without nonzero values cannot occur; be safe
+    lo_a = hi_a = lo_w = hi_w = 0;
+  }
+  m_lsb = lo_a + lo_w;
+  int kb = 0;
+  while ((std::int64_t{1} << kb) < max_k) ++kb;
+  if ((hi_a + hi_w) - m_lsb + kb + 1 > 127)
+    throw RefError("baseline reference: " + m_a->name() + " x " + m_w->name() + " needs " +
+                   std::to_string((hi_a + hi_w) - m_lsb + kb + 1) + " accumulator bits > 127");
+  m_wcodes = m_tw.size();
+  m_prod.assign(m_ta.size() * m_wcodes, 0);
+  m_nar.assign(m_ta.size() * m_wcodes, 0);
+  for (std::size_t i = 0; i < m_ta.size(); ++i)
+    for (std::size_t j = 0; j < m_wcodes; ++j) {
+      const Term& a = m_ta[i];
+      const Term& w = m_tw[j];
+      if (a.nar || w.nar) {
+        m_nar[i * m_wcodes + j] = 1;
+      } else if (!a.zero && !w.zero) {
+        m_prod[i * m_wcodes + j] = static_cast<i128>(a.sig * w.sig) << (a.exp + w.exp - m_lsb);
+      }
+    }
+}
+
+AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint32_t* w_codes, int k) const {
+  AccValue r;
+  r.lsb_exp = m_lsb;
+  for (int i = 0; i < k; ++i) {
+    if (a_codes[i] >= m_ta.size()) throw RefError("baseline reference: activation code out of range");
+    if (w_codes[i] >= m_wcodes) throw RefError("baseline reference: weight code out of range");
+    const std::size_t idx = a_codes[i] * m_wcodes + w_codes[i];
+    if (m_nar[idx]) r.nar = true;
+    r.units += m_prod[idx];
+  }
+  if (r.nar) r.units = 0;
+  return r;
+}
+
+std::vector<AccValue> RefBaselineDatapath::gemm(const std::uint32_t* a_codes, const std::uint32_t* w_codes,
+                                                int m, int k, int n) const {
+  std::vector<AccValue> out(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
+  std::vector<std::uint32_t> col(static_cast<std::size_t>(k));
+  for (int j = 0; j < n; ++j) {
+    for (int kk = 0; kk < k; ++kk) col[static_cast<std::size_t>(kk)] = w_codes[static_cast<std::size_t>(kk) * n + j];
+    for (int i = 0; i < m; ++i)
+      out[static_cast<std::size_t>(i) * n + j] = dot(a_codes + static_cast<std::size_t>(i) * k, col.data(), k);
+  }
+  return out;
+}
+
+}  // namespace lpsim::ref

@@ -1,0 +1,107 @@
+// `lpsim run` on the baseline PE types (issue 13): a reduced zoo model per PE type in tile and
+// cycle fidelity, verified bit for bit against sw/ref layer by layer; analytic fidelity times
+// and costs them; mixed posit-2/4/8; bad format strings.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+
+#include "run_fixture.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using lpsim::test::slurp;
+
+class BaselinePeRun : public lpsim::test::RunFixture {};
+
+const std::string kSmall = "zoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+                           "accelerator: {rows: 8, cols: 8}\n";
+
+struct PeCase {
+  const char* pe;       // the PE type the formats select (names the outputs)
+  const char* quant;    // the quantization section
+  const char* mac_key;  // the MAC kind charged
+};
+
+const PeCase kPes[] = {
+    {"posit", "quantization: {default: \"posit:8,1\"}\n", "posit8"},
+    {"adaptivfloat", "quantization: {default: \"af:8,3\"}\n", "af8"},
+    {"fp8", "quantization: {default: \"fp8_e4m3\", layers: {fc: \"fp8_e5m2\"}}\n", "fp8"},
+    {"ant", "quantization: {default: \"ant:8\"}\n", "ant8"},
+    {"ant", "quantization: {default: \"ant:4\", layers: {conv1: \"ant:8\", fc: \"flint:8\"}}\n", "ant4"},
+    {"posit", "quantization: {default: \"posit:4,1\", layers: {conv1: \"posit:8,1\", fc: \"posit:2,0\"}}\n", "posit4"},
+};
+
+TEST_F(BaselinePeRun, EveryPeTypeRunsVerifiedInTileAndCycleFidelityWithEqualResults) {
+  int i = 0;
+  for (const PeCase& c : kPes) {
+    std::map<std::string, nlohmann::json> s;
+    for (const char* fid : {"tile", "cycle"}) {
+      const std::string out = std::string(c.pe) + std::to_string(i) + "_" + fid;
+      const auto r = run("model: resnet18\n" + kSmall + c.quant, std::string("--set accelerator.fidelity=") + fid, out);
+      ASSERT_EQ(r.exit_code, 0) << c.quant << r.err;
+      s[fid] = summary(out);
+      EXPECT_TRUE(s[fid]["verified"].get<bool>()) << c.quant << fid;
+      for (const auto& l : s[fid]["layers"]) EXPECT_TRUE(l["verified"].get<bool>()) << c.quant << l["name"];
+      EXPECT_GT(s[fid]["accuracy_vs_fp32"]["cosine"].get<double>(), 0.3) << c.quant << fid;  // 4-bit layers: low
+      EXPECT_GT(s[fid]["action_counts"]["lane_macs"][c.mac_key].get<std::uint64_t>(), 0u) << c.quant << s[fid].dump();
+    }
+    EXPECT_EQ(s["tile"]["total_cycles"], s["cycle"]["total_cycles"]) << c.quant;
+    EXPECT_EQ(s["tile"]["energy_pj"], s["cycle"]["energy_pj"]) << c.quant;
+    EXPECT_EQ(s["tile"]["accuracy_vs_fp32"], s["cycle"]["accuracy_vs_fp32"]) << c.quant;
+    // Analytic fidelity: tile's timing and energy without values.
+    const std::string aout = std::string(c.pe) + std::to_string(i) + "_analytic";
+    const auto ra = run("model: resnet18\n" + kSmall + c.quant, "--set accelerator.fidelity=analytic", aout);
+    ASSERT_EQ(ra.exit_code, 0) << c.quant << ra.err;
+    const auto sa = summary(aout);
+    EXPECT_EQ(sa["total_cycles"], s["tile"]["total_cycles"]) << c.quant;
+    EXPECT_EQ(sa["energy_pj"], s["tile"]["energy_pj"]) << c.quant;
+    ++i;
+  }
+}
+
+TEST_F(BaselinePeRun, PeTypesDifferInEnergyAndArea) {
+  std::map<std::string, double> energy, area;
+  for (const char* q : {"lp<8,2,3,0>", "int8", "posit:8,1", "af:8,3", "fp8_e4m3", "ant:8"}) {
+    const std::string out = std::string("o") + std::to_string(energy.size());
+    const auto r = run("model: resnet18\n" + kSmall + "quantization: {default: \"" + q + "\"}\n",
+                       "--set accelerator.fidelity=analytic", out);
+    ASSERT_EQ(r.exit_code, 0) << q << r.err;
+    const auto s = summary(out);
+    energy[q] = s["energy_pj"].get<double>();
+    area[q] = s["area_mm2"].get<double>();
+  }
+  EXPECT_LT(area["lp<8,2,3,0>"], area["af:8,3"]);
+  EXPECT_LT(area["ant:8"], area["af:8,3"]);
+  EXPECT_NE(energy["posit:8,1"], energy["ant:8"]);
+  EXPECT_NE(energy["fp8_e4m3"], energy["int8"]);
+}
+
+TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
+  const std::vector<std::pair<std::string, std::string>> corpus = {
+      {"quantization: {default: \"ant:6\"}\n", "ANT's int/flint types are 4 or 8 bits"},
+      {"quantization: {default: \"flint:9\"}\n", "flint parameter n=9 is out of range 3..8"},
+      {"quantization: {default: \"posit:16,1\"}\n", "is 16 bits; the array's MODEs are 8, 4 and 2"},
+      {"quantization: {layers: {fc: {weights: \"posit:8,1\", activations: \"af:8,3\"}}}\n",
+       "layer 'fc' has adaptivfloat activations and posit weights"},
+      {"quantization: {layers: {fc: {weights: \"af:4,2\", activations: \"af:8,3\"}}}\n",
+       "only LP, INT and posit operands widen exactly"},
+      {"quantization: {default: \"posit:8,4\"}\n", "bits > 127"},
+      {"quantization: {default: \"fp8:e3m4\"}\n", "expected fp8:e4m3 or fp8:e5m2"},
+      {"quantization: {default: \"posit:8,1\"}\naccelerator: {datapath: {accumulator: small_float}}\n",
+       "exact accumulator only"},
+  };
+  for (const auto& [yaml, needle] : corpus) {
+    const auto r = run("model: resnet18\n" + kSmall + yaml, "", "bad_out");
+    EXPECT_EQ(r.exit_code, 2) << yaml << r.err;
+    EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << "want: " << needle << "\ngot: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(m_dir / "bad_out")) << yaml;
+  }
+}
+
+}  // namespace
