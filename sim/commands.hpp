@@ -15,5 +15,6 @@ void add_scalesim_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_lpq_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace lpsim::cli

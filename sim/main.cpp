@@ -75,6 +75,7 @@ int sc_main(int argc, char** argv) {
   lpsim::cli::add_scalesim_command(app);
   lpsim::cli::add_sweep_command(app);
   lpsim::cli::add_lpq_command(app);
+  lpsim::cli::add_compare_command(app);
   try {
     check_subcommand_words(app, argc, argv);
     app.parse(argc, argv);
