@@ -296,6 +296,7 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   s.lane_macs += after.lane_macs - before.lane_macs;
   s.stationary_words += after.stationary_words - before.stationary_words;
   s.streamed_words += after.streamed_words - before.streamed_words;
+  s.idle_pe_cycles += after.idle_pe_cycles - before.idle_pe_cycles;
   s.outputs += after.outputs - before.outputs;
   s.nar_outputs += after.nar_outputs - before.nar_outputs;
 

@@ -39,6 +39,10 @@ struct ArrayConfig {
   }
 };
 
+// What the array did. Tile fidelity and the analytic model take these counts from the closed
+// forms (SystolicArray::gemm_stats); cycle fidelity counts them from its registers' valid bits
+// (words fed, valid operand pairs, outputs drained, folds ended by detection) and tests check
+// that both derivations agree (tests/hw/array).
 struct ArrayStats {
   std::uint64_t cycles = 0;          // array clock cycles (all GEMMs)
   std::uint64_t gemms = 0;
@@ -49,6 +53,7 @@ struct ArrayStats {
   std::uint64_t streamed_words = 0;    // operand words entering the array edges
   std::uint64_t outputs = 0;           // accumulator values delivered
   std::uint64_t nar_outputs = 0;
+  std::uint64_t idle_pe_cycles = 0;    // PE-cycles without a valid operand pair: cycles*R*C - word_macs
   // Fraction of PE-cycles doing useful work.
   double utilization(int rows, int cols) const {
     return cycles == 0 ? 0.0 : static_cast<double>(word_macs) / (static_cast<double>(cycles) * rows * cols);

@@ -15,7 +15,10 @@ ArrayModule::ArrayModule(const sc_core::sc_module_name& name, const ArrayConfig&
 void ArrayModule::reconfigure(const ArrayConfig& cfg) {
   if (m_busy || !m_jobs.empty())
     SC_REPORT_ERROR("lpsim/array", (std::string(name()) + ": reconfigure while busy").c_str());
-  if (!(cfg == m_core->config())) m_core = std::make_unique<SystolicArray>(cfg);
+  if (!(cfg == m_core->config())) {
+    m_core = std::make_unique<SystolicArray>(cfg);
+    m_core->set_full_registers(static_cast<bool>(m_step_observer));
+  }
 }
 
 void ArrayModule::submit(const GemmJob& job) {

@@ -36,7 +36,11 @@ class ArrayModule : public sc_core::sc_module {
   // clock edge, with the core (PE registers via pe_state()); for PE-level waveforms. Empty by
   // default (one test of an empty std::function per clock). Tile fidelity never calls it.
   using StepObserver = std::function<void(const SystolicArray&)>;
-  void set_step_observer(StepObserver f) { m_step_observer = std::move(f); }
+  // While an observer is set, the core writes every PE register every clock (idle PEs too).
+  void set_step_observer(StepObserver f) {
+    m_step_observer = std::move(f);
+    m_core->set_full_registers(static_cast<bool>(m_step_observer));
+  }
 
  private:
   void run();

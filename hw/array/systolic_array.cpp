@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 
 #include "hw/common/config_error.hpp"
 #include "sw/common/parallel.hpp"
@@ -91,25 +94,102 @@ std::uint64_t SystolicArray::gemm_cycles(const ArrayConfig& cfg, int m, int kw, 
   return 0;
 }
 
+namespace {
+
+// The valid bits of one register row: columns [lo, hi) hold valid words. Each edge feeder
+// emits one unbroken burst per fold and words only shift, so a row's valid words are always
+// one run; a gap (a fault) is reported instead of being represented.
+struct Run {
+  int lo = 0, hi = 0;
+  bool empty() const { return lo >= hi; }
+  int size() const { return hi > lo ? hi - lo : 0; }
+  bool has(int c) const { return c >= lo && c < hi; }
+  bool operator==(const Run& o) const { return (empty() && o.empty()) || (lo == o.lo && hi == o.hi); }
+};
+
+Run meet(const Run& a, const Run& b) {
+  const Run m{std::max(a.lo, b.lo), std::min(a.hi, b.hi)};
+  return m.empty() ? Run{} : m;
+}
+
+Run hull(const Run& a, const Run& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return Run{std::min(a.lo, b.lo), std::max(a.hi, b.hi)};
+}
+
+// One clock of a row of horizontal registers (width w): every word moves one column right,
+// the one in the last column leaves, and column 0 takes the feeder's word if it is valid.
+Run shift_right(const Run& a, int w, bool enter, int row) {
+  Run s = a.empty() ? Run{} : Run{a.lo + 1, std::min(a.hi + 1, w)};
+  if (s.empty()) s = Run{};
+  if (enter) {
+    if (!s.empty() && s.lo != 1)
+      throw std::logic_error("array: valid words of row " + std::to_string(row) + " are not contiguous");
+    s.lo = 0;
+    s.hi = std::max(s.hi, 1);
+  }
+  return s;
+}
+
+// psum' = acc(psum + product) for one valid pair. Exact mode inline (NaR sticky), from the
+// 64-bit product table when every product fits (half the cache footprint) or the 128-bit one;
+// the other modes through the accumulator unit.
+struct MacFast {  // exact, NaR entries 0 in the table (NaR applied by flags as outputs leave)
+  using E = std::int64_t;
+  static i128 f(const AccUnit&, i128 a, E t) { return a + t; }
+};
+struct MacExact128 {
+  using E = i128;
+  static i128 f(const AccUnit&, i128 a, E t) { return (a == kAccNaR || t == kAccNaR) ? kAccNaR : a + t; }
+};
+struct MacUnit {
+  using E = i128;
+  static i128 f(const AccUnit& u, i128 a, E t) { return u.add(a, t); }
+};
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------
+// Cycle engine state. Registers are R x C arrays (row-major, structure of arrays); the valid
+// bits of each register row are a Run (see above).
 struct SystolicArray::Engine {
   GemmJob job;
   Dataflow df = Dataflow::ws;
   int R = 0, C = 0;
-  const i128* table = nullptr;  // indexed (horizontal word << 8) | vertical word
+  const i128* table = nullptr;  // ws/is: indexed (stationary word << 8) | streamed word;
+                                // os: (activation word << 8) | weight word
+  const std::int64_t* table64 = nullptr;  // the same products in 64 bits, NaR entries 0
+  // Lean exact path: psums in 64 bits (ws/is: the fold's own sum; the previous K fold's partial
+  // sum is added as the output leaves) and NaR as flags of the fold's rows and columns.
+  bool fast = false;
+  std::vector<std::int64_t> psum64;
+  std::vector<char> row_nar, col_nar;  // ws/is: streamed rows q, stationary columns; os: rows, columns
+  std::vector<char> drow_nar, dcol_nar;  // os: the fold in the drain chain
   std::vector<Fold> folds;
-  std::size_t ti = 0;           // current fold
-  std::uint64_t tau = 0;        // cycle within the fold's compute phase
-  bool preload = false;         // ws/is: the first weight preload is running
+  std::size_t ti = 0;     // current fold
+  std::uint64_t tau = 0;  // cycle within the fold's compute phase
+  bool preload = false;   // ws/is: the first weight preload is running
   bool done = false;
   // Registers, R x C row-major.
   std::vector<std::uint8_t> hreg, vreg, shadow;
   std::vector<i128> psum, drain;
-  // os drain state
-  int drain_left = 0;
+  // Valid bits per register row.
+  std::vector<Run> xrun;  // horizontal words
+  std::vector<Run> vrun;  // ws/is: stationary words; os: vertical (weight) words
+  std::vector<Run> prun;  // ws/is: psums
+  std::vector<Run> srun;  // ws/is: shadow chain
+  std::vector<Run> arun;  // os: accumulators holding an output of the fold
+  std::vector<Run> drun;  // os: drain chain rows
+  std::uint64_t feed_left = 0;     // feeder slots left in this fold (valid or dropped)
+  std::uint64_t preload_left = 0;  // ws/is: shadow rows still to shift in for the next fold
+  bool compute_done = false;       // os: the fold's last valid pair has met
+  Run fed_rows, fed_cols;          // os: rows/columns whose feeders emitted in this fold
+  int drain_left = 0;              // os: drain chain cycles left
   Fold drain_fold;
-  // ws/is operand geometry
-  int Q = 0, P = 0;
+  std::uint64_t fold_start = 0;  // clock at which the current fold began
+  ArrayStats det;                // counted from the valid bits
+  int Q = 0, P = 0;              // ws/is operand geometry
 
   std::uint8_t stat_word(int k, int p) const {  // stationary operand S[k][p]
     return df == Dataflow::ws ? job.w[static_cast<std::size_t>(k) * job.n + p]
@@ -123,17 +203,37 @@ struct SystolicArray::Engine {
     return df == Dataflow::ws ? job.out[static_cast<std::size_t>(q) * job.n + p]
                               : job.out[static_cast<std::size_t>(p) * job.n + q];
   }
-  std::uint64_t fold_len(const Fold& f) const {
-    if (df == Dataflow::os) return static_cast<std::uint64_t>(job.kw + f.pt + f.nt - 2);
-    return static_cast<std::uint64_t>(Q + R + f.pt - 2);
+  // Feeder slots of a fold: ws/is Q words into each of kt rows; os Kw words into each of Mt
+  // rows and Nt columns.
+  std::uint64_t feed_slots(const Fold& f) const {
+    if (df == Dataflow::os) return static_cast<std::uint64_t>(job.kw) * static_cast<std::uint64_t>(f.pt + f.nt);
+    return static_cast<std::uint64_t>(Q) * static_cast<std::uint64_t>(f.kt);
   }
   // Shadow chain: shift down one row, the new row enters at the top (bottom row first).
   void shift_shadow(const Fold& f, std::uint64_t t) {
-    for (int r = R - 1; r > 0; --r)
+    for (int r = R - 1; r > 0; --r) {
       std::copy_n(&shadow[static_cast<std::size_t>(r - 1) * C], C, &shadow[static_cast<std::size_t>(r) * C]);
+      srun[static_cast<std::size_t>(r)] = srun[static_cast<std::size_t>(r - 1)];
+    }
     const int row = R - 1 - static_cast<int>(t);
+    const bool valid = row < f.kt;
     for (int c = 0; c < C; ++c)
-      shadow[static_cast<std::size_t>(c)] = (row < f.kt && c < f.pt) ? stat_word(f.k0 + row, f.p0 + c) : 0;
+      shadow[static_cast<std::size_t>(c)] = (valid && c < f.pt) ? stat_word(f.k0 + row, f.p0 + c) : 0;
+    srun[0] = valid ? Run{0, f.pt} : Run{};
+    if (valid) det.stationary_words += static_cast<std::uint64_t>(f.pt);
+  }
+  // Shadow -> active at a fold boundary (one edge).
+  void load_stationary() {
+    vreg = shadow;
+    vrun = srun;
+  }
+  template <class Mk>
+  const typename Mk::E* tab() const {
+    if constexpr (std::is_same_v<typename Mk::E, std::int64_t>) {
+      return table64;
+    } else {
+      return table;
+    }
   }
 };
 
@@ -147,6 +247,22 @@ SystolicArray::SystolicArray(const ArrayConfig& cfg)
       m_table_t[(w << 8) | a] = v;
       m_table_nonar[(a << 8) | w] = v == kAccNaR ? 0 : v;
     }
+  // 64-bit copies with NaR entries as 0 (NaR then travels as per-row/column flags) when every
+  // product fits with room: the lean cycle engine's lookups (half the cache footprint).
+  i128 mx = 0;
+  for (const i128 v : m_table_t)
+    if (v != kAccNaR) mx = std::max(mx, v < 0 ? -v : v);
+  m_table64_ok = mx < (static_cast<i128>(1) << 62);
+  if (m_table64_ok) {
+    m_table64_max = static_cast<std::uint64_t>(mx);
+    m_table64.resize(std::size_t{1} << 16);
+    m_table64_t.resize(std::size_t{1} << 16);
+    for (std::size_t i = 0; i < m_table64.size(); ++i) {
+      const i128 v = m_table.row(0)[i], t = m_table_t[i];
+      m_table64[i] = v == kAccNaR ? 0 : static_cast<std::int64_t>(v);
+      m_table64_t[i] = t == kAccNaR ? 0 : static_cast<std::int64_t>(t);
+    }
+  }
   m_eng->done = true;
 }
 
@@ -162,6 +278,7 @@ ArrayStats SystolicArray::gemm_stats(const ArrayConfig& cfg, int m, int kw, int 
   s.word_macs = M * K * N;
   s.lane_macs = M * K * N * static_cast<std::uint64_t>(lanes_of_mode(cfg.pe.mode));
   s.outputs = M * N;
+  s.idle_pe_cycles = s.cycles * R * C - s.word_macs;
   switch (cfg.dataflow) {
     case Dataflow::ws:
       s.tiles = ceil_div(K, R) * ceil_div(N, C);
@@ -191,9 +308,47 @@ void SystolicArray::account(const GemmJob& job, std::uint64_t cycles) {
   m_stats.tiles += g.tiles;
   m_stats.stationary_words += g.stationary_words;
   m_stats.streamed_words += g.streamed_words;
+  m_stats.idle_pe_cycles += cycles * static_cast<std::uint64_t>(m_cfg.rows) * static_cast<std::uint64_t>(m_cfg.cols) - g.word_macs;
   const std::size_t outputs = static_cast<std::size_t>(g.outputs);
   for (std::size_t i = 0; i < outputs; ++i)
     if (job.out[i] == kAccNaR) ++m_stats.nar_outputs;
+}
+
+
+std::vector<std::uint64_t> SystolicArray::fold_cycles_closed(const ArrayConfig& cfg, int m, int kw, int n) {
+  std::vector<std::uint64_t> out;
+  const int R = cfg.rows, C = cfg.cols;
+  if (cfg.dataflow == Dataflow::os) {
+    for (int m0 = 0; m0 < m; m0 += R)
+      for (int n0 = 0; n0 < n; n0 += C)
+        out.push_back(static_cast<std::uint64_t>(kw + std::min(R, m - m0) + std::min(C, n - n0) - 2));
+    return out;
+  }
+  const int Q = cfg.dataflow == Dataflow::ws ? m : n, P = cfg.dataflow == Dataflow::ws ? n : m;
+  for (int p0 = 0; p0 < P; p0 += C)
+    for (int k0 = 0; k0 < kw; k0 += R) out.push_back(static_cast<std::uint64_t>(Q + R + std::min(C, P - p0) - 2));
+  return out;
+}
+
+void SystolicArray::account_detected() {
+  Engine& e = *m_eng;
+  ArrayStats& d = e.det;
+  d.cycles = m_cycle;
+  d.gemms = 1;
+  d.tiles = m_fold_cycles.size();
+  d.lane_macs = d.word_macs * static_cast<std::uint64_t>(lanes());
+  m_stats.cycles += d.cycles;
+  m_stats.gemms += d.gemms;
+  m_stats.word_macs += d.word_macs;
+  m_stats.lane_macs += d.lane_macs;
+  m_stats.outputs += d.outputs;
+  m_stats.tiles += d.tiles;
+  m_stats.stationary_words += d.stationary_words;
+  m_stats.streamed_words += d.streamed_words;
+  m_stats.idle_pe_cycles += d.idle_pe_cycles;
+  const std::size_t outputs = static_cast<std::size_t>(e.job.m) * static_cast<std::size_t>(e.job.n);
+  for (std::size_t i = 0; i < outputs; ++i)
+    if (e.job.out[i] == kAccNaR) ++m_stats.nar_outputs;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -274,175 +429,468 @@ std::uint64_t SystolicArray::run_tile(const GemmJob& job) {
 void SystolicArray::start(const GemmJob& job) {
   check_job(job);
   Engine& e = *m_eng;
-  e = Engine{};
   e.job = job;
   e.df = m_cfg.dataflow;
   e.R = m_cfg.rows;
   e.C = m_cfg.cols;
+  e.folds.clear();
+  e.ti = 0;
+  e.tau = 0;
+  e.preload = false;
+  e.done = false;
+  e.det = ArrayStats{};
+  e.compute_done = false;
+  e.drain_left = 0;
+  e.fold_start = 0;
   const std::size_t cells = static_cast<std::size_t>(e.R) * static_cast<std::size_t>(e.C);
+  const std::size_t rows = static_cast<std::size_t>(e.R);
   e.hreg.assign(cells, 0);
   e.vreg.assign(cells, 0);
   e.psum.assign(cells, 0);
+  e.xrun.assign(rows, Run{});
+  e.vrun.assign(rows, Run{});
+  e.prun.assign(rows, Run{});
   if (e.df == Dataflow::os) {
     e.table = m_table.row(0);
+    e.table64 = m_table64_ok ? m_table64.data() : nullptr;
+    e.fast = !m_full_regs && m_pe->acc().mode() == AccMode::exact && m_table64_ok;
     e.drain.assign(cells, 0);
+    e.arun.assign(rows, Run{});
+    e.drun.assign(rows, Run{});
+    e.fed_rows = e.fed_cols = Run{};
     for (int m0 = 0; m0 < job.m; m0 += e.R)
       for (int n0 = 0; n0 < job.n; n0 += e.C)
         e.folds.push_back(Fold{0, job.kw, m0, std::min(e.R, job.m - m0), n0, std::min(e.C, job.n - n0)});
+    e.feed_left = e.feed_slots(e.folds[0]);
   } else {
-    e.table = e.df == Dataflow::ws ? m_table.row(0) : m_table_t.data();
+    e.table = e.df == Dataflow::ws ? m_table_t.data() : m_table.row(0);
     e.shadow.assign(cells, 0);
+    e.srun.assign(rows, Run{});
+    e.table64 = m_table64_ok ? (e.df == Dataflow::ws ? m_table64_t.data() : m_table64.data()) : nullptr;
+    // 64-bit psums: a column sums at most R products of the fold.
+    e.fast = !m_full_regs && m_pe->acc().mode() == AccMode::exact && m_table64_ok &&
+             static_cast<u128>(m_table64_max) * static_cast<u128>(e.R) < (static_cast<u128>(1) << 62);
+    e.psum64.assign(cells, 0);
     e.Q = e.df == Dataflow::ws ? job.m : job.n;
     e.P = e.df == Dataflow::ws ? job.n : job.m;
     for (int p0 = 0; p0 < e.P; p0 += e.C)
       for (int k0 = 0; k0 < job.kw; k0 += e.R)
         e.folds.push_back(Fold{k0, std::min(e.R, job.kw - k0), p0, std::min(e.C, e.P - p0), 0, 0});
     e.preload = true;
+    e.feed_left = e.feed_slots(e.folds[0]);
   }
+  if (e.fast) fold_nar_flags();
+  m_fold_cycles.clear();
   m_cycle = 0;
 }
 
 bool SystolicArray::busy() const { return !m_eng->done; }
 
-namespace {
-
-// One clock of the ws/is stream engine's PE grid (template on the accumulator mode so the
-// inner loop carries no mode switch).
-template <AccMode Mode>
-inline i128 acc_add(const AccUnit& u, i128 a, i128 p) {
-  if (a == kAccNaR || p == kAccNaR) return kAccNaR;
-  if constexpr (Mode == AccMode::exact) return a + p;
-  return u.add(a, p);
-}
-
-}  // namespace
-
 void SystolicArray::step() {
   Engine& e = *m_eng;
   if (e.done) return;
-  const AccUnit& acc = m_pe->acc();
-  const int R = e.R, C = e.C;
-  const bool exact = acc.mode() == AccMode::exact;
-  auto add = [&](i128 a, i128 p) { return exact ? acc_add<AccMode::exact>(acc, a, p) : acc.add(a, p); };
   ++m_cycle;
+  if (e.df == Dataflow::os) {
+    step_os();
+  } else {
+    step_stream();
+  }
+}
 
-  if (e.df != Dataflow::os) {
-    if (e.preload) {
-      e.shift_shadow(e.folds[0], e.tau);
-      if (++e.tau == static_cast<std::uint64_t>(R)) {
-        e.vreg = e.shadow;
-        e.preload = false;
-        e.tau = 0;
-      }
-      return;
+// ws/is: the streamed operand enters the left edge (row r skewed by r), psums flow down, the
+// stationary operand sits in the PEs (double-buffered through the shadow chain).
+template <class Mk>
+void SystolicArray::step_stream_rows() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  const AccUnit& acc = m_pe->acc();
+  const typename Mk::E* const T = e.tab<Mk>();
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  const bool full = m_full_regs;
+  std::uint64_t macs = 0;
+  for (int r = R - 1; r >= 0; --r) {
+    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
+    // Left-edge feeder of row r: stream row q of K row k0 + r.
+    const std::int64_t q = tau - r;
+    const bool slot = r < f.kt && q >= 0 && q < e.Q;
+    bool feed = slot;
+    if (slot) {
+      --e.feed_left;
+      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+      if (feed) ++e.det.streamed_words;
     }
-    const Fold& f = e.folds[e.ti];
-    const auto tau = static_cast<std::int64_t>(e.tau);
-    for (int r = R - 1; r >= 0; --r) {
-      std::uint8_t* h = &e.hreg[static_cast<std::size_t>(r) * C];
-      const std::uint8_t* v = &e.vreg[static_cast<std::size_t>(r) * C];
-      i128* p = &e.psum[static_cast<std::size_t>(r) * C];
-      const i128* above = r > 0 ? p - C : nullptr;
+    const std::uint8_t xin = feed ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
+    const Run X = shift_right(e.xrun[ri], C, feed, r);
+    e.xrun[ri] = X;
+    const Run A = meet(X, e.vrun[ri]);          // valid operand pairs
+    const Run Pn = r > 0 ? e.prun[ri - 1] : A;  // valid psums
+    e.prun[ri] = Pn;
+    macs += static_cast<std::uint64_t>(A.size());
+    std::uint8_t* __restrict h = &e.hreg[ro];
+    const std::uint8_t* __restrict v = &e.vreg[ro];
+    i128* __restrict p = &e.psum[ro];
+    const i128* __restrict above = r > 0 ? &e.psum[ro - static_cast<std::size_t>(C)] : nullptr;
+    auto prod = [&](int c, std::uint8_t x) { return T[(static_cast<std::size_t>(v[c]) << 8) | x]; };
+    auto pin0 = [&](int c) {  // row 0: the previous K fold's partial sum from the output side
+      return (f.k0 > 0 && Pn.has(c)) ? e.out_at(static_cast<int>(tau - c), f.p0 + c) : i128{0};
+    };
+    if (full) {  // every PE, idle ones included (their registers as a waveform shows them)
       for (int c = C - 1; c >= 0; --c) {
-        std::uint8_t x;
-        if (c > 0) {
-          x = h[c - 1];
-        } else {
-          const std::int64_t q = tau - r;
-          x = (r < f.kt && q >= 0 && q < e.Q) ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
-        }
-        i128 pin;
-        if (above != nullptr) {
-          pin = above[c];
-        } else {
-          const std::int64_t q = tau - c;
-          pin = (f.k0 > 0 && c < f.pt && q >= 0 && q < e.Q) ? e.out_at(static_cast<int>(q), f.p0 + c) : 0;
-        }
+        const std::uint8_t x = c > 0 ? h[c - 1] : xin;
         h[c] = x;
-        p[c] = add(pin, e.table[(static_cast<std::size_t>(x) << 8) | v[c]]);
+        p[c] = Mk::f(acc, above != nullptr ? above[c] : pin0(c), prod(c, x));
       }
+      continue;
     }
-    // Psums leaving the bottom row.
-    const i128* bottom = &e.psum[static_cast<std::size_t>(R - 1) * C];
-    for (int c = 0; c < f.pt; ++c) {
-      const std::int64_t q = tau - (R - 1) - c;
-      if (q >= 0 && q < e.Q) e.out_at(static_cast<int>(q), f.p0 + c) = bottom[c];
+    if (A.empty() && Pn.empty() && X.empty()) continue;  // an idle row: nothing moves that matters
+    if (above != nullptr && X == A && A == Pn) {  // steady state: one fused pass
+      const int lo = A.lo;
+      for (int c = A.hi - 1; c > lo; --c) {
+        const std::uint8_t x = h[c - 1];
+        h[c] = x;
+        p[c] = Mk::f(acc, above[c], prod(c, x));
+      }
+      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin;
+      h[lo] = x;
+      p[lo] = Mk::f(acc, above[lo], prod(lo, x));
+      continue;
     }
-    // Double-buffered weights: the next fold's preload overlaps this fold (fold_len >= R).
-    if (e.ti + 1 < e.folds.size() && e.tau < static_cast<std::uint64_t>(R)) e.shift_shadow(e.folds[e.ti + 1], e.tau);
-    if (++e.tau == e.fold_len(f)) {
+    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
+    if (feed) h[0] = xin;
+    if (above == nullptr) {
+      for (int c = A.lo; c < A.hi; ++c) p[c] = Mk::f(acc, pin0(c), prod(c, h[c]));
+    } else {  // psums passing PEs without a valid pair (K rows beyond the fold, fill, a fault)
+      const Run u = hull(A, Pn);
+      for (int c = u.lo; c < u.hi; ++c) p[c] = A.has(c) ? Mk::f(acc, above[c], prod(c, h[c])) : above[c];
+    }
+  }
+  e.det.word_macs += macs;
+  e.det.idle_pe_cycles += static_cast<std::uint64_t>(R) * static_cast<std::uint64_t>(C) - macs;
+}
+
+void SystolicArray::step_stream() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  if (e.preload) {
+    e.shift_shadow(e.folds[0], e.tau);
+    e.det.idle_pe_cycles += static_cast<std::uint64_t>(R) * static_cast<std::uint64_t>(C);
+    if (++e.tau == static_cast<std::uint64_t>(R)) {
+      e.load_stationary();
+      if (e.fast) fold_nar_flags();
+      e.preload = false;
       e.tau = 0;
-      if (++e.ti == e.folds.size()) {
-        e.done = true;
-        account(e.job, m_cycle);
-      } else {
-        e.vreg = e.shadow;
-      }
+      e.fold_start = m_cycle;
+      e.preload_left = e.folds.size() > 1 ? static_cast<std::uint64_t>(R) : 0;
     }
     return;
   }
+  if (e.fast) {
+    step_stream_fast_rows();
+  } else if (m_pe->acc().mode() != AccMode::exact) {
+    step_stream_rows<MacUnit>();
+  } else {
+    step_stream_rows<MacExact128>();
+  }
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  // Valid psums leaving the bottom row are outputs (final ones on the last K fold).
+  const Run out = e.prun[static_cast<std::size_t>(R - 1)];
+  if (e.fast) {
+    const std::int64_t* bottom = &e.psum64[static_cast<std::size_t>(R - 1) * C];
+    for (int c = out.lo; c < out.hi; ++c) {
+      const int q = static_cast<int>(tau - (R - 1) - c);
+      i128& o = e.out_at(q, f.p0 + c);
+      const i128 prev = f.k0 > 0 ? o : i128{0};
+      const bool nar = prev == kAccNaR || e.col_nar[static_cast<std::size_t>(c)] || e.row_nar[static_cast<std::size_t>(q)];
+      o = nar ? kAccNaR : prev + bottom[c];
+    }
+  } else {
+    const i128* bottom = &e.psum[static_cast<std::size_t>(R - 1) * C];
+    for (int c = out.lo; c < out.hi; ++c) e.out_at(static_cast<int>(tau - (R - 1) - c), f.p0 + c) = bottom[c];
+  }
+  if (f.k0 + f.kt == e.job.kw) e.det.outputs += static_cast<std::uint64_t>(out.size());
+  // Double-buffered weights: the next fold's preload overlaps this fold.
+  if (e.preload_left > 0) {
+    e.shift_shadow(e.folds[e.ti + 1], static_cast<std::uint64_t>(R) - e.preload_left);
+    --e.preload_left;
+  }
+  ++e.tau;
+  // Fold end: nothing left to feed or preload, no valid psum above the bottom row (the bottom
+  // one left just now) and no valid word that can still reach a valid stationary word.
+  bool pending = e.feed_left > 0 || e.preload_left > 0;
+  for (int r = 0; r < R && !pending; ++r) {
+    const std::size_t i = static_cast<std::size_t>(r);
+    if (r < R - 1 && !e.prun[i].empty()) pending = true;
+    const Run& X = e.xrun[i];
+    if (!X.empty() && !meet(Run{X.lo + 1, X.hi + 1}, e.vrun[i]).empty()) pending = true;
+  }
+  if (pending) return;
+  m_fold_cycles.push_back(m_cycle - e.fold_start);
+  e.fold_start = m_cycle;
+  e.tau = 0;
+  if (++e.ti == e.folds.size()) {
+    e.done = true;
+    account_detected();
+    return;
+  }
+  // The finished fold's words are no longer valid; the next fold's weights become active.
+  e.load_stationary();
+  if (e.fast) fold_nar_flags();
+  std::fill(e.xrun.begin(), e.xrun.end(), Run{});
+  std::fill(e.prun.begin(), e.prun.end(), Run{});
+  e.feed_left = e.feed_slots(e.folds[e.ti]);
+  e.preload_left = e.ti + 1 < e.folds.size() ? static_cast<std::uint64_t>(R) : 0;
+}
 
-  // Output stationary.
-  bool computing = e.ti < e.folds.size() && e.tau < e.fold_len(e.folds[e.ti]);
-  if (computing) {
-    const Fold& f = e.folds[e.ti];
-    const auto tau = static_cast<std::int64_t>(e.tau);
-    for (int r = R - 1; r >= 0; --r) {
-      std::uint8_t* h = &e.hreg[static_cast<std::size_t>(r) * C];
-      std::uint8_t* v = &e.vreg[static_cast<std::size_t>(r) * C];
-      const std::uint8_t* vabove = r > 0 ? v - C : nullptr;
-      i128* p = &e.psum[static_cast<std::size_t>(r) * C];
-      for (int c = C - 1; c >= 0; --c) {
-        std::uint8_t x, y;
-        if (c > 0) {
-          x = h[c - 1];
-        } else {
-          const std::int64_t k = tau - r;
-          x = (r < f.pt && k >= 0 && k < e.job.kw)
-                  ? e.job.a[static_cast<std::size_t>(f.p0 + r) * e.job.kw + static_cast<std::size_t>(k)] : 0;
-        }
-        if (vabove != nullptr) {
-          y = vabove[c];
-        } else {
-          const std::int64_t k = tau - c;
-          y = (c < f.nt && k >= 0 && k < e.job.kw)
-                  ? e.job.w[static_cast<std::size_t>(k) * e.job.n + static_cast<std::size_t>(f.n0 + c)] : 0;
-        }
-        h[c] = x;
-        v[c] = y;
-        p[c] = add(p[c], e.table[(static_cast<std::size_t>(x) << 8) | y]);
+// os: activations enter the left edge, weights the top edge (both skewed), each PE keeps its
+// output; a finished fold hands its outputs to the drain chain (one row per clock).
+template <class Mk>
+std::uint64_t SystolicArray::step_os_rows() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  const AccUnit& acc = m_pe->acc();
+  const typename Mk::E* const T = e.tab<Mk>();
+  const bool full = m_full_regs;
+  std::uint64_t macs = 0;
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  const std::int64_t K = e.job.kw;
+  // Top feeders: column c takes weight word k = tau - c (columns [0, Nt)).
+  Run top{static_cast<int>(std::max<std::int64_t>(0, tau - K + 1)), static_cast<int>(std::min<std::int64_t>(f.nt, tau + 1))};
+  if (top.empty()) top = Run{};
+  e.feed_left -= static_cast<std::uint64_t>(top.size());
+  e.det.streamed_words += static_cast<std::uint64_t>(top.size());
+  e.fed_cols = hull(e.fed_cols, top);
+  for (int r = R - 1; r >= 0; --r) {
+    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
+    const std::int64_t k = tau - r;
+    const bool slot = r < f.pt && k >= 0 && k < K;
+    bool feed = slot;
+    if (slot) {
+      --e.feed_left;
+      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+      if (feed) {
+        ++e.det.streamed_words;
+        e.fed_rows = hull(e.fed_rows, Run{r, r + 1});
       }
     }
-    ++e.tau;
+    const std::uint8_t xin =
+        feed ? e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k)] : 0;
+    const Run X = shift_right(e.xrun[ri], C, feed, r);
+    e.xrun[ri] = X;
+    const Run Y = r > 0 ? e.vrun[ri - 1] : top;
+    e.vrun[ri] = Y;
+    const Run A = meet(X, Y);
+    macs += static_cast<std::uint64_t>(A.size());
+    e.arun[ri] = hull(e.arun[ri], A);
+    std::uint8_t* __restrict h = &e.hreg[ro];
+    std::uint8_t* __restrict v = &e.vreg[ro];
+    const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;
+    i128* __restrict p = &e.psum[ro];
+    auto top_word = [&](int c) {
+      return e.job.w[static_cast<std::size_t>(tau - c) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(f.n0 + c)];
+    };
+    auto prod = [&](std::uint8_t x, std::uint8_t y) { return T[(static_cast<std::size_t>(x) << 8) | y]; };
+    if (full) {
+      for (int c = C - 1; c >= 0; --c) {
+        const std::uint8_t x = c > 0 ? h[c - 1] : xin;
+        const std::uint8_t y = vabove != nullptr ? vabove[c] : (top.has(c) ? top_word(c) : std::uint8_t{0});
+        h[c] = x;
+        v[c] = y;
+        p[c] = Mk::f(acc, p[c], prod(x, y));
+      }
+      continue;
+    }
+    if (vabove != nullptr && X == Y && !X.empty()) {  // steady state: one fused pass
+      const int lo = X.lo;
+      for (int c = X.hi - 1; c > lo; --c) {
+        const std::uint8_t x = h[c - 1], y = vabove[c];
+        h[c] = x;
+        v[c] = y;
+        p[c] = Mk::f(acc, p[c], prod(x, y));
+      }
+      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin, y = vabove[lo];
+      h[lo] = x;
+      v[lo] = y;
+      p[lo] = Mk::f(acc, p[lo], prod(x, y));
+      continue;
+    }
+    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
+    if (feed) h[0] = xin;
+    if (vabove != nullptr) {
+      for (int c = Y.lo; c < Y.hi; ++c) v[c] = vabove[c];
+    } else {
+      for (int c = Y.lo; c < Y.hi; ++c) v[c] = top_word(c);
+    }
+    for (int c = A.lo; c < A.hi; ++c) p[c] = Mk::f(acc, p[c], prod(h[c], v[c]));
   }
-  // Output drain chain: one row leaves the bottom per cycle.
+  return macs;
+}
+
+void SystolicArray::step_os() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  std::uint64_t macs = 0;
+  if (e.ti < e.folds.size() && !e.compute_done) {
+    if (e.fast) {
+      macs = step_os_rows<MacFast>();
+    } else if (m_pe->acc().mode() != AccMode::exact) {
+      macs = step_os_rows<MacUnit>();
+    } else {
+      macs = step_os_rows<MacExact128>();
+    }
+    ++e.tau;
+    // The fold's compute ends when everything is fed and no valid word can meet a partner any
+    // more: horizontal words have passed the last fed column, vertical ones the last fed row.
+    bool pending = e.feed_left > 0;
+    for (int r = 0; r < R && !pending; ++r) {
+      const std::size_t ri = static_cast<std::size_t>(r);
+      if (!e.xrun[ri].empty() && e.xrun[ri].lo + 1 < e.fed_cols.hi) pending = true;
+      if (!e.vrun[ri].empty() && r + 1 < e.fed_rows.hi) pending = true;
+    }
+    if (!pending) {
+      e.compute_done = true;
+      m_fold_cycles.push_back(e.tau);
+    }
+  }
+  e.det.word_macs += macs;
+  e.det.idle_pe_cycles += static_cast<std::uint64_t>(R) * static_cast<std::uint64_t>(C) - macs;
+  // Output drain chain: one row leaves the bottom per cycle (drain cycle d shows row R-1-d);
+  // it runs until no valid output is left in it.
   if (e.drain_left > 0) {
-    const int orig = e.drain_left - 1;  // drain cycle d = R - drain_left shows row R-1-d
+    const int orig = e.drain_left - 1;
     const Fold& d = e.drain_fold;
-    const i128* bottom = &e.drain[static_cast<std::size_t>(R - 1) * C];
-    if (orig < d.pt)
-      for (int c = 0; c < d.nt; ++c)
-        e.job.out[static_cast<std::size_t>(d.p0 + orig) * e.job.n + static_cast<std::size_t>(d.n0 + c)] = bottom[c];
-    for (int r = R - 1; r > 0; --r)
-      std::copy_n(&e.drain[static_cast<std::size_t>(r - 1) * C], C, &e.drain[static_cast<std::size_t>(r) * C]);
+    const std::size_t oi = static_cast<std::size_t>(orig);
+    const Run& row = e.drun[oi];
+    const i128* src = &e.drain[oi * static_cast<std::size_t>(C)];
+    i128* dst = e.job.out + static_cast<std::size_t>(d.p0 + orig) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(d.n0);
+    for (int c = row.lo; c < row.hi; ++c)
+      dst[c] = (e.fast && (e.drow_nar[oi] || e.dcol_nar[static_cast<std::size_t>(c)])) ? kAccNaR : src[c];
+    e.det.outputs += static_cast<std::uint64_t>(row.size());
+    e.drun[oi] = Run{};
     --e.drain_left;
+    bool valid_left = false;
+    for (int r = 0; r < e.drain_left && !valid_left; ++r) valid_left = !e.drun[static_cast<std::size_t>(r)].empty();
+    if (!valid_left) e.drain_left = 0;
   }
   // Fold end: hand the accumulators to the drain chain once it is free.
-  if (e.ti < e.folds.size() && e.tau == e.fold_len(e.folds[e.ti]) && e.drain_left == 0) {
+  if (e.ti < e.folds.size() && e.compute_done && e.drain_left == 0) {
     // Registers restart empty (valid bits cleared): no stale word can meet the next fold.
     e.drain.swap(e.psum);
     std::fill(e.psum.begin(), e.psum.end(), i128{0});
     std::fill(e.hreg.begin(), e.hreg.end(), std::uint8_t{0});
     std::fill(e.vreg.begin(), e.vreg.end(), std::uint8_t{0});
+    e.drun.swap(e.arun);
+    e.drow_nar.swap(e.row_nar);
+    e.dcol_nar.swap(e.col_nar);
+    std::fill(e.arun.begin(), e.arun.end(), Run{});
+    std::fill(e.xrun.begin(), e.xrun.end(), Run{});
+    std::fill(e.vrun.begin(), e.vrun.end(), Run{});
     e.drain_fold = e.folds[e.ti];
     e.drain_left = R;
-    ++e.ti;
+    e.fed_rows = e.fed_cols = Run{};
+    e.compute_done = false;
     e.tau = 0;
+    if (++e.ti < e.folds.size()) {
+      e.feed_left = e.feed_slots(e.folds[e.ti]);
+      if (e.fast) fold_nar_flags();
+    }
   }
   if (e.ti == e.folds.size() && e.drain_left == 0) {
     e.done = true;
-    account(e.job, m_cycle);
+    account_detected();
   }
+}
+
+// Lean exact path: the NaR flags of the current fold (a product is NaR iff one of its words has
+// a NaR lane, and NaR is sticky, so an output is NaR iff a word of its row or column is).
+void SystolicArray::fold_nar_flags() {
+  Engine& e = *m_eng;
+  const Fold& f = e.folds[e.ti];
+  const std::size_t C = static_cast<std::size_t>(e.C), R = static_cast<std::size_t>(e.R);
+  if (e.df == Dataflow::os) {
+    e.row_nar.assign(R, 0);
+    e.col_nar.assign(C, 0);
+    for (int r = 0; r < f.pt; ++r)
+      for (int k = 0; k < e.job.kw; ++k)
+        e.row_nar[static_cast<std::size_t>(r)] |= m_table.act_word_nar(
+            e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(e.job.kw) + static_cast<std::size_t>(k)]);
+    for (int k = 0; k < e.job.kw; ++k)
+      for (int c = 0; c < f.nt; ++c)
+        e.col_nar[static_cast<std::size_t>(c)] |= m_table.wgt_word_nar(
+            e.job.w[static_cast<std::size_t>(k) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(f.n0 + c)]);
+    return;
+  }
+  const bool ws = e.df == Dataflow::ws;
+  auto stat_nar = [&](std::uint8_t w) { return ws ? m_table.wgt_word_nar(w) : m_table.act_word_nar(w); };
+  auto stream_nar = [&](std::uint8_t w) { return ws ? m_table.act_word_nar(w) : m_table.wgt_word_nar(w); };
+  e.col_nar.assign(C, 0);
+  for (int r = 0; r < f.kt; ++r)
+    for (int c = 0; c < f.pt; ++c)
+      e.col_nar[static_cast<std::size_t>(c)] |= stat_nar(e.vreg[static_cast<std::size_t>(r) * C + static_cast<std::size_t>(c)]);
+  e.row_nar.assign(static_cast<std::size_t>(e.Q), 0);
+  for (int q = 0; q < e.Q; ++q) {
+    char n = 0;
+    for (int k = f.k0; k < f.k0 + f.kt; ++k) n |= stream_nar(e.stream_word(q, k));
+    e.row_nar[static_cast<std::size_t>(q)] = n;
+  }
+}
+
+// ws/is rows of the lean exact path: 64-bit psums, each column starting from 0 at row 0.
+void SystolicArray::step_stream_fast_rows() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  const std::int64_t* const T = e.table64;
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  std::uint64_t macs = 0;
+  for (int r = R - 1; r >= 0; --r) {
+    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
+    const std::int64_t q = tau - r;
+    const bool slot = r < f.kt && q >= 0 && q < e.Q;
+    bool feed = slot;
+    if (slot) {
+      --e.feed_left;
+      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+      if (feed) ++e.det.streamed_words;
+    }
+    const std::uint8_t xin = feed ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
+    const Run X = shift_right(e.xrun[ri], C, feed, r);
+    e.xrun[ri] = X;
+    const Run A = meet(X, e.vrun[ri]);
+    const Run Pn = r > 0 ? e.prun[ri - 1] : A;
+    e.prun[ri] = Pn;
+    macs += static_cast<std::uint64_t>(A.size());
+    if (A.empty() && Pn.empty() && X.empty()) continue;
+    std::uint8_t* __restrict h = &e.hreg[ro];
+    const std::uint8_t* __restrict v = &e.vreg[ro];
+    std::int64_t* __restrict p = &e.psum64[ro];
+    const std::int64_t* __restrict above = r > 0 ? &e.psum64[ro - static_cast<std::size_t>(C)] : nullptr;
+    if (above != nullptr && X == A && A == Pn) {  // steady state: one fused pass
+      const int lo = A.lo;
+      for (int c = A.hi - 1; c > lo; --c) {
+        const std::uint8_t x = h[c - 1];
+        h[c] = x;
+        p[c] = above[c] + T[(static_cast<std::size_t>(v[c]) << 8) | x];
+      }
+      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin;
+      h[lo] = x;
+      p[lo] = above[lo] + T[(static_cast<std::size_t>(v[lo]) << 8) | x];
+      continue;
+    }
+    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
+    if (feed) h[0] = xin;
+    if (above == nullptr) {
+      for (int c = A.lo; c < A.hi; ++c) p[c] = T[(static_cast<std::size_t>(v[c]) << 8) | h[c]];
+    } else {
+      const Run u = hull(A, Pn);
+      for (int c = u.lo; c < u.hi; ++c)
+        p[c] = A.has(c) ? above[c] + T[(static_cast<std::size_t>(v[c]) << 8) | h[c]] : above[c];
+    }
+  }
+  e.det.word_macs += macs;
+  e.det.idle_pe_cycles += static_cast<std::uint64_t>(R) * static_cast<std::uint64_t>(C) - macs;
 }
 
 std::uint64_t SystolicArray::run_cycle(const GemmJob& job) {

@@ -37,6 +37,11 @@ class SystolicArray {
 
   // Cycle fidelity: start() loads a job, step() advances one clock, busy() until the last
   // output has been written. run_cycle() = start + step until idle; returns the cycles.
+  // Every operand word and psum carries a valid bit through the registers: a fold ends when
+  // no valid output is left in the array and no valid word can still meet a valid partner
+  // (not when a counter reaches a precomputed length), and the MACs (valid operand pairs),
+  // idle PE-cycles, fed words and drained outputs that stats() reports are counted from those
+  // bits. The closed forms (gemm_cycles, gemm_stats, fold_cycles_closed) predict them.
   void start(const GemmJob& job);
   void step();
   bool busy() const;
@@ -53,6 +58,24 @@ class SystolicArray {
   // What one GEMM adds to stats() (every field but nar_outputs, which depends on the values):
   // the one place these counts are written (the engines and the analytic model use it).
   static ArrayStats gemm_stats(const ArrayConfig& cfg, int m, int kw, int n);
+  // The closed-form length of each fold of one GEMM, in execution order (ws/is: the fold's
+  // fill + stream + drain, M or N + R + Nt - 2, without the first preload; os: the compute
+  // phase Kw + Mt + Nt - 2, without waiting for the drain chain).
+  static std::vector<std::uint64_t> fold_cycles_closed(const ArrayConfig& cfg, int m, int kw, int n);
+  // The same lengths as cycle fidelity detected them in its last GEMM (start() clears them).
+  const std::vector<std::uint64_t>& fold_cycles() const { return m_fold_cycles; }
+
+  // Register view for waveforms. Off (default): PEs with no valid word are skipped, so their
+  // registers hold stale words (results, cycles and counts are the same). On (set while a
+  // step observer is attached): every PE register is written every clock, idle PEs included.
+  void set_full_registers(bool on) { m_full_regs = on; }
+  bool full_registers() const { return m_full_regs; }
+  // Tests only: drop the valid bit of the word fed into `row` (left edge) at clock `cycle`
+  // (counted from start(), 1-based) of the next cycle-fidelity GEMMs; -1 = no fault.
+  void inject_fault_for_test(std::int64_t cycle, int row) {
+    m_fault_cycle = cycle;
+    m_fault_row = row;
+  }
 
   PeState pe_state(int r, int c) const;
   const ArrayStats& stats() const { return m_stats; }
@@ -61,15 +84,31 @@ class SystolicArray {
  private:
   struct Engine;
   void account(const GemmJob& job, std::uint64_t cycles);
+  void account_detected();
+  template <class Mk>
+  void step_stream_rows();
+  template <class Mk>
+  std::uint64_t step_os_rows();
+  void step_stream();
+  void step_stream_fast_rows();
+  void step_os();
+  void fold_nar_flags();
 
   ArrayConfig m_cfg;
   std::unique_ptr<PeArith> m_pe;
   ProductTable m_table;
   std::vector<i128> m_table_t;      // transposed table (is: streaming operand = weights)
   std::vector<i128> m_table_nonar;  // NaR entries as 0 (tile fast path, NaR applied by masks)
+  bool m_table64_ok = false;        // every product fits 62 bits: the lean cycle engine's tables
+  std::uint64_t m_table64_max = 0;  // the largest |product|
+  std::vector<std::int64_t> m_table64, m_table64_t;  // NaR entries 0
   std::unique_ptr<Engine> m_eng;
   std::uint64_t m_cycle = 0;
   ArrayStats m_stats;
+  std::vector<std::uint64_t> m_fold_cycles;
+  bool m_full_regs = false;
+  std::int64_t m_fault_cycle = -1;
+  int m_fault_row = 0;
 };
 
 // Packing helpers (lane j of a word = element kw*lanes + j; missing elements are code 0).

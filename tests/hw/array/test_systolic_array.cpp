@@ -362,4 +362,274 @@ TEST(SystolicArrayThreads, TileOutputsEqualForAnyThreadCount) {
   }
 }
 
+// ---- Cycle-detected folds and activity counts -------------------------------------------
+// The counts of one GEMM written out again from the schedule (docs/datapath.md, "Array
+// timing"), fold by fold, independently of SystolicArray::gemm_stats.
+struct FormulaCounts {
+  std::uint64_t tiles = 0, word_macs = 0, stationary = 0, streamed = 0, outputs = 0;
+  std::vector<std::uint64_t> folds;
+};
+
+FormulaCounts formula_counts(const ArrayConfig& c, int M, int Kw, int N) {
+  FormulaCounts f;
+  const int R = c.rows, C = c.cols;
+  auto u = [](int x) { return static_cast<std::uint64_t>(x); };
+  if (c.dataflow == Dataflow::os) {
+    for (int m0 = 0; m0 < M; m0 += R)
+      for (int n0 = 0; n0 < N; n0 += C) {
+        const int mt = std::min(R, M - m0), nt = std::min(C, N - n0);
+        ++f.tiles;
+        f.word_macs += u(mt) * u(Kw) * u(nt);  // every PE of the fold pairs Kw words
+        f.streamed += u(mt + nt) * u(Kw);      // Kw words into each used row and column
+        f.outputs += u(mt) * u(nt);
+        f.folds.push_back(u(Kw + mt + nt - 2));
+      }
+    return f;
+  }
+  const int Q = c.dataflow == Dataflow::ws ? M : N, P = c.dataflow == Dataflow::ws ? N : M;
+  for (int p0 = 0; p0 < P; p0 += C)
+    for (int k0 = 0; k0 < Kw; k0 += R) {
+      const int pt = std::min(C, P - p0), kt = std::min(R, Kw - k0);
+      ++f.tiles;
+      f.word_macs += u(Q) * u(kt) * u(pt);
+      f.stationary += u(kt) * u(pt);
+      f.streamed += u(Q) * u(kt);
+      if (k0 + kt == Kw) f.outputs += u(Q) * u(pt);  // final sums leave on the last K fold
+      f.folds.push_back(u(Q + R + pt - 2));
+    }
+  return f;
+}
+
+// One GEMM in tile fidelity and in cycle fidelity (lean or full register view): the fold
+// lengths and counts the cycle engine detected == the closed forms == this file's formulas ==
+// tile fidelity's counts, and the outputs are the same bits.
+void check_detected(const ArrayConfig& cfg, int M, int K, int N, std::mt19937& rng, bool full_regs) {
+  const int mode = cfg.pe.mode, kw = words_for(K, mode);
+  std::vector<std::uint32_t> A(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(K) * N);
+  for (auto& c : A) c = rng() % 50 == 0 ? (1u << (mode - 1)) : random_code(rng, mode, false);
+  for (auto& c : W) c = rng() % 50 == 0 ? (1u << (mode - 1)) : random_code(rng, mode, false);
+  const auto a = pack_act(A, M, K, mode);
+  const auto w = pack_wgt(W, K, N, mode);
+  std::vector<i128> out_tile(static_cast<std::size_t>(M) * N, 1), out_cycle(static_cast<std::size_t>(M) * N, 2);
+  SystolicArray tile(cfg), cyc(cfg);
+  cyc.set_full_registers(full_regs);
+  tile.run_tile(GemmJob{a.data(), w.data(), out_tile.data(), M, kw, N});
+  cyc.run_cycle(GemmJob{a.data(), w.data(), out_cycle.data(), M, kw, N});
+  const std::string what = to_string(cfg.dataflow) + " " + std::to_string(cfg.rows) + "x" +
+                           std::to_string(cfg.cols) + " mode " + std::to_string(mode) + " M=" +
+                           std::to_string(M) + " K=" + std::to_string(K) + " N=" + std::to_string(N) +
+                           (full_regs ? " full" : " lean");
+  EXPECT_TRUE(out_tile == out_cycle) << what;
+  const FormulaCounts f = formula_counts(cfg, M, kw, N);
+  EXPECT_EQ(cyc.fold_cycles(), f.folds) << what;
+  EXPECT_EQ(SystolicArray::fold_cycles_closed(cfg, M, kw, N), f.folds) << what;
+  const ArrayStats closed = SystolicArray::gemm_stats(cfg, M, kw, N);
+  const ArrayStats &d = cyc.stats(), &t = tile.stats();
+  const std::uint64_t pes = static_cast<std::uint64_t>(cfg.rows) * static_cast<std::uint64_t>(cfg.cols);
+  EXPECT_EQ(d.cycles, closed.cycles) << what;
+  EXPECT_EQ(d.cycles, formula_cycles(cfg, M, kw, N)) << what;
+  EXPECT_EQ(d.tiles, f.tiles) << what;
+  EXPECT_EQ(d.word_macs, f.word_macs) << what;
+  EXPECT_EQ(d.lane_macs, f.word_macs * static_cast<std::uint64_t>(8 / mode)) << what;
+  EXPECT_EQ(d.stationary_words, f.stationary) << what;
+  EXPECT_EQ(d.streamed_words, f.streamed) << what;
+  EXPECT_EQ(d.outputs, f.outputs) << what;
+  EXPECT_EQ(d.idle_pe_cycles, d.cycles * pes - f.word_macs) << what;
+  for (const ArrayStats* s : {&closed, &t}) {
+    EXPECT_EQ(s->cycles, d.cycles) << what;
+    EXPECT_EQ(s->tiles, d.tiles) << what;
+    EXPECT_EQ(s->word_macs, d.word_macs) << what;
+    EXPECT_EQ(s->lane_macs, d.lane_macs) << what;
+    EXPECT_EQ(s->stationary_words, d.stationary_words) << what;
+    EXPECT_EQ(s->streamed_words, d.streamed_words) << what;
+    EXPECT_EQ(s->outputs, d.outputs) << what;
+    EXPECT_EQ(s->idle_pe_cycles, d.idle_pe_cycles) << what;
+  }
+  EXPECT_EQ(t.nar_outputs, d.nar_outputs) << what;
+}
+
+TEST(SystolicArrayDetected, FoldsAndCountsEqualClosedFormsAndTileFidelity) {
+  std::mt19937 rng(1313);
+  std::uniform_int_distribution<int> dim(1, 40);
+  int cases = 0;
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (int mode : {8, 4, 2})
+      for (auto [R, C] : {std::pair{4, 3}, std::pair{5, 8}, std::pair{1, 1}, std::pair{3, 7}, std::pair{32, 32}})
+        for (int t = 0; t < 3; ++t) {
+          const int M = dim(rng), K = dim(rng) * 3, N = dim(rng);
+          for (bool full : {false, true}) check_detected(array_cfg(R, C, df, mode), M, K, N, rng, full);
+          ++cases;
+        }
+  EXPECT_EQ(cases, 135);
+  // Exact multiples of the array (no ragged fold) and single-word reductions.
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is}) {
+    check_detected(array_cfg(4, 4, df, 8), 8, 8, 8, rng, false);
+    check_detected(array_cfg(4, 4, df, 2), 4, 4, 12, rng, false);
+    check_detected(array_cfg(6, 2, df, 8), 1, 1, 1, rng, false);
+    check_detected(array_cfg(2, 6, df, 4), 3, 1, 13, rng, true);
+  }
+}
+
+TEST(SystolicArrayDetected, OtherPeTypesAndAccumulators) {
+  std::mt19937 rng(77);
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (int mode : {8, 4, 2}) {
+      ArrayConfig c = array_cfg(4, 5, df, mode);
+      c.pe.type = PeType::integer;
+      check_detected(c, 11, 29, 7, rng, false);
+    }
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is})
+    for (AccMode acc : {AccMode::narrow, AccMode::small_float}) {
+      ArrayConfig c = array_cfg(3, 4, df, 8, acc);
+      c.pe.narrow_bits = 16;
+      c.pe.narrow_frac_bits = 2;
+      check_detected(c, 10, 23, 9, rng, false);
+    }
+}
+
+// Mutation check: one valid bit dropped at an edge feeder must make the detected counts and
+// the outputs disagree with the closed forms and tile fidelity.
+TEST(SystolicArrayDetected, DroppedValidBitIsCaught) {
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is}) {
+    const ArrayConfig cfg = array_cfg(4, 3, df, 8);
+    const int M = 7, K = 9, N = 5;
+    std::mt19937 rng(3);
+    std::vector<std::uint32_t> A(M * K), W(K * N);
+    for (auto& c : A) c = 0x20 + rng() % 0x40;  // positive, nonzero, no NaR
+    for (auto& c : W) c = 0x20 + rng() % 0x40;
+    const auto a = pack_act(A, M, K, 8);
+    const auto w = pack_wgt(W, K, N, 8);
+    std::vector<i128> good(M * N), bad(M * N);
+    SystolicArray ref(cfg), arr(cfg);
+    ref.run_cycle(GemmJob{a.data(), w.data(), good.data(), M, K, N});
+    // Row 1's first word: clock R + 1 + 1 after the preload (ws/is), clock 1 + 1 (os).
+    const std::int64_t clock = df == Dataflow::os ? 2 : cfg.rows + 2;
+    arr.inject_fault_for_test(clock, 1);
+    arr.run_cycle(GemmJob{a.data(), w.data(), bad.data(), M, K, N});
+    const ArrayStats closed = SystolicArray::gemm_stats(cfg, M, K, N);
+    EXPECT_EQ(ref.stats().word_macs, closed.word_macs) << to_string(df);
+    EXPECT_NE(arr.stats().word_macs, closed.word_macs) << to_string(df);
+    EXPECT_NE(arr.stats().streamed_words, closed.streamed_words) << to_string(df);
+    EXPECT_NE(arr.stats().idle_pe_cycles, closed.idle_pe_cycles) << to_string(df);
+    EXPECT_FALSE(good == bad) << to_string(df);
+    // A word dropped inside a burst leaves a gap in the row's valid bits: reported.
+    SystolicArray gap(cfg);
+    gap.inject_fault_for_test(clock + 2, 1);
+    EXPECT_THROW(gap.run_cycle(GemmJob{a.data(), w.data(), bad.data(), M, K, N}), std::logic_error) << to_string(df);
+  }
+}
+
+// The full register view (what a waveform probe records) is the one the engine produced before
+// folds were detected: hashes of every PE register after every clock, recorded with that
+// engine (commit 9d6315f) by the same code.
+// Register-trace cases: every PE register after every clock, hashed (FNV-1a 64).
+struct TraceCase {
+  Dataflow df;
+  int R, C, mode, M, K, N;
+  bool integer;
+  AccMode acc;
+  int nar_per_mille;
+};
+
+std::vector<TraceCase> trace_cases() {
+  std::vector<TraceCase> v;
+  for (Dataflow df : {Dataflow::ws, Dataflow::os, Dataflow::is}) {
+    v.push_back({df, 4, 3, 8, 9, 21, 7, false, AccMode::exact, 0});
+    v.push_back({df, 5, 8, 4, 13, 37, 11, false, AccMode::exact, 30});
+    v.push_back({df, 3, 3, 2, 5, 50, 4, false, AccMode::exact, 20});
+    v.push_back({df, 4, 5, 8, 7, 13, 9, true, AccMode::exact, 0});
+    v.push_back({df, 4, 4, 8, 6, 19, 6, false, AccMode::narrow, 10});
+    v.push_back({df, 1, 1, 8, 3, 5, 2, false, AccMode::exact, 0});
+  }
+  return v;
+}
+
+ArrayConfig trace_cfg(const TraceCase& t) {
+  ArrayConfig c;
+  c.rows = t.R;
+  c.cols = t.C;
+  c.dataflow = t.df;
+  c.pe.mode = t.mode;
+  c.pe.type = t.integer ? PeType::integer : PeType::lp;
+  c.pe.act = LpParams{t.mode, t.mode == 8 ? 2 : 1, t.mode == 2 ? 1 : 3, t.mode == 8 ? 1 : 0};
+  c.pe.wgt = LpParams{t.mode, t.mode == 8 ? 1 : 0, t.mode - 1, t.mode == 8 ? -2 : 0};
+  c.pe.acc_mode = t.acc;
+  c.pe.narrow_bits = 20;
+  c.pe.narrow_frac_bits = 4;
+  return c;
+}
+
+// Runs the case in cycle fidelity (registers observed after every clock); returns the hash
+// of the register trace and of the outputs.
+std::uint64_t trace_hash(const TraceCase& t, SystolicArray& arr) {
+  std::mt19937 rng(static_cast<unsigned>(t.M * 1000 + t.K * 10 + t.N));
+  auto code = [&]() {
+    const std::uint32_t nar = 1u << (t.mode - 1);
+    const std::uint32_t c = rng() & ((1u << t.mode) - 1u);
+    if (rng() % 1000 < static_cast<unsigned>(t.nar_per_mille)) return nar;
+    return c == nar ? 0u : c;
+  };
+  std::vector<std::uint32_t> A(static_cast<std::size_t>(t.M) * t.K), W(static_cast<std::size_t>(t.K) * t.N);
+  for (auto& c : A) c = code();
+  for (auto& c : W) c = code();
+  const auto a = pack_act(A, t.M, t.K, t.mode);
+  const auto w = pack_wgt(W, t.K, t.N, t.mode);
+  std::vector<i128> out(static_cast<std::size_t>(t.M) * t.N, 3);
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::uint64_t x) {
+    for (int b = 0; b < 8; ++b) {
+      h ^= (x >> (8 * b)) & 0xFF;
+      h *= 1099511628211ull;
+    }
+  };
+  arr.start(GemmJob{a.data(), w.data(), out.data(), t.M, words_for(t.K, t.mode), t.N});
+  while (arr.busy()) {
+    arr.step();
+    for (int r = 0; r < t.R; ++r)
+      for (int c = 0; c < t.C; ++c) {
+        const PeState s = arr.pe_state(r, c);
+        mix(s.act | (std::uint64_t{s.vert} << 8));
+        mix(static_cast<std::uint64_t>(static_cast<u128>(s.psum)));
+        mix(static_cast<std::uint64_t>(static_cast<u128>(s.psum) >> 64));
+      }
+  }
+  mix(arr.cycle());
+  for (i128 v : out) {
+    mix(static_cast<std::uint64_t>(static_cast<u128>(v)));
+    mix(static_cast<std::uint64_t>(static_cast<u128>(v) >> 64));
+  }
+  return h;
+}
+
+TEST(SystolicArrayDetected, FullRegisterTraceUnchanged) {
+  const std::vector<std::uint64_t> recorded = {
+0xfc094246a3cac21bull,
+0xaad5e0b5e10d38bbull,
+0x3b50cde184fde43dull,
+0x253deaa162acc88bull,
+0x7313e17a8a2cf56dull,
+0x292638e8cf158670ull,
+0x12f3eb939a3c2994ull,
+0xeaa4f66c9cc395d9ull,
+0xbcea9b3de12a39b3ull,
+0x09f31cb3a91dd4f1ull,
+0x7794fb8473d56f7bull,
+0xfea4373d7d58a6fcull,
+0xad48ef7648310f59ull,
+0x60d63aabc72b4369ull,
+0xae8f03bb7fc38994ull,
+0x795847c921dd4f13ull,
+0x4e076cd3792acacfull,
+0x591b174d88cd7210ull,
+  };
+  const std::vector<TraceCase> cases = trace_cases();
+  ASSERT_EQ(cases.size(), recorded.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SystolicArray arr(trace_cfg(cases[i]));
+    arr.set_full_registers(true);
+    EXPECT_EQ(trace_hash(cases[i], arr), recorded[i]) << "case " << i << " " << to_string(cases[i].df);
+    // The lean view computes the same outputs and cycles (its idle registers are stale).
+  }
+}
+
 }  // namespace
