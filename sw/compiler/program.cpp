@@ -182,9 +182,9 @@ Program plan_program(const model::Graph& graph, const FormatChoice& formats,
     const std::string key = own ? "quantization.layers." + n.name : dkey;
     const int ma = mode_of(c.act_format, key, where(key)), mw = mode_of(c.wgt_format, key, where(key));
     c.mode = std::max(ma, mw);
-    if (const std::string pa = pe_of_format(c.act_format), pw = pe_of_format(c.wgt_format);
-        pa != pw && !((pa == "lp" || pa == "int") && (pw == "lp" || pw == "int")))
-      throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " + pa + " activations and " + pw +
+    if (const std::string pe_a = pe_of_format(c.act_format), pe_w = pe_of_format(c.wgt_format);
+        pe_a != pe_w && !((pe_a == "lp" || pe_a == "int") && (pe_w == "lp" || pe_w == "int")))
+      throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " + pe_a + " activations and " + pe_w +
                       " weights; both operands of a layer must select the same PE type");
     if (is_int_text(c.act_format) != is_int_text(c.wgt_format))
       throw UserError(where(key) + ": " + key + ": layer '" + n.name + "' has " +
