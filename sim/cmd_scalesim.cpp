@@ -35,6 +35,9 @@ void add_scalesim_command(CLI::App& app) {
                   "topology form (SCALE-Sim's -i); auto decides from the header")
       ->transform(CLI::CheckedTransformer(kinds, CLI::ignore_case))
       ->default_str("auto");
+  cmd->add_option("--threads", opt->threads,
+                  "layers modelled at once (0 = every core, the default; results do not depend on it)")
+      ->capture_default_str();
   cmd->callback([opt] { scalesim::run_scalesim(*opt, &std::cout); });
 }
 

@@ -553,7 +553,6 @@ class UserReadBuffer {
         next_(arrays.next),
         row_lo_(arrays.row_lo),
         row_hi_(arrays.row_hi) {
-    const std::int64_t active = size - size / 2, prefetch = size / 2;
     if (elems >= INT32_MAX)
       throw UserError("USER-mode buffer model: more than 2^31 requests in one prefetch order");
     const auto n = static_cast<std::size_t>(elems);
@@ -589,16 +588,37 @@ class UserReadBuffer {
       ++pos;
     });
     key_of_.resize(static_cast<std::size_t>(pos));
-    num_sets_ = std::int64_t{pos} / per_set_ + 1;
-    active_sets_ = std::min(num_sets_, ceil_div(active, per_set_));
-    prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set_));
-    set_window_places();
-    const std::int64_t fetch_lines = ceil_div(total, bw_);
-    const std::int64_t first = std::min(ceil_div(active, bw_), fetch_lines);
-    accesses_ = first * bw_;
-    first_cycle_ = -first;  // served before cycle 0, the last line at -1
-    last_cycle_ = -1;
-    prefetch_lines_ = ceil_div(prefetch, bw_);
+    setup(size, pos, total);
+  }
+
+  // A row-major order of distinct words in which matrix row q < mrows holds row_of(q).second
+  // valid elements first (then empty ones up to mcols), all requested by demand row
+  // row_of(q).first: each key's places are one contiguous range, found without a walk of the
+  // elements.
+  template <class RowOf>
+  UserReadBuffer(UserBufferArrays& arrays, std::int64_t size, std::int64_t bw, std::int64_t keys,
+                 std::int64_t mrows, std::int64_t mcols, RowOf row_of)
+      : bw_(bw),
+        per_set_(ceil_div(size, 100)),
+        distinct_(true),
+        contiguous_(true),
+        key_of_(arrays.key_of),
+        prev_(arrays.prev),
+        next_(arrays.next),
+        row_lo_(arrays.row_lo),
+        row_hi_(arrays.row_hi) {
+    row_lo_.assign(static_cast<std::size_t>(keys), -1);
+    row_hi_.assign(static_cast<std::size_t>(keys), -1);
+    std::int64_t pos = 0;
+    for (std::int64_t q = 0; q < mrows; ++q) {
+      const auto [key, count] = row_of(q);
+      if (count <= 0) continue;
+      const auto k = static_cast<std::size_t>(key);
+      if (row_lo_[k] < 0) row_lo_[k] = pos;
+      row_hi_[k] = pos + count - 1;
+      pos += count;
+    }
+    setup(size, pos, mrows * mcols);
   }
 
   // The requests of demand row `key` (-1: none) issued at `cycle`; returns the stall
@@ -615,7 +635,7 @@ class UserReadBuffer {
     if (a <= b && b < active_sets_) return 0;
     std::int64_t offset = 1;
     for (std::int64_t j = lo; j <= hi; ++j) {
-      if (key_of_[static_cast<std::size_t>(j)] != key) continue;
+      if (!contiguous_ && key_of_[static_cast<std::size_t>(j)] != key) continue;
       while (!hit(j)) {
         win_start_ = (win_start_ + prefetch_sets_) % num_sets_;
         set_window_places();
@@ -636,6 +656,21 @@ class UserReadBuffer {
   }
 
  private:
+  // `valid` places of `total` order elements: the sets, the window and the first fetch.
+  void setup(std::int64_t size, std::int64_t valid, std::int64_t total) {
+    const std::int64_t active = size - size / 2, prefetch = size / 2;
+    num_sets_ = valid / per_set_ + 1;
+    active_sets_ = std::min(num_sets_, ceil_div(active, per_set_));
+    prefetch_sets_ = std::min(num_sets_ - active_sets_, ceil_div(prefetch, per_set_));
+    set_window_places();
+    const std::int64_t fetch_lines = ceil_div(total, bw_);
+    const std::int64_t first = std::min(ceil_div(active, bw_), fetch_lines);
+    accesses_ = first * bw_;
+    first_cycle_ = -first;  // served before cycle 0, the last line at -1
+    last_cycle_ = -1;
+    prefetch_lines_ = ceil_div(prefetch, bw_);
+  }
+
   // Position of a set in the circular window (resident when < active_sets_).
   std::int64_t offset_of(std::int64_t set) const {
     const std::int64_t d = set - win_start_;
@@ -664,6 +699,7 @@ class UserReadBuffer {
 
   std::int64_t bw_, per_set_;
   bool distinct_;
+  bool contiguous_ = false;  // each key's places are [row_lo_, row_hi_] (key_of_ unused)
   std::vector<std::int32_t>& key_of_;
   std::vector<std::int32_t>&prev_, &next_;
   std::vector<std::int64_t>&row_lo_, &row_hi_;
@@ -766,15 +802,14 @@ CompatMemory compat_memory_user(const ScaleSimConfig& cfg, const Layer& layer,
                                                                : -1,
                                                            fr * rows + p + c + ar};
                                         });
-        split(g.col_folds * window, window);
-        return {std::move(i), filter_buffer(stat_keys, g.col_folds * window, ac, false,
-                                            [&](std::int64_t q, std::int64_t c) {
-                                              const std::int64_t fc = qd(q), w = qm(q);
-                                              return FetchElem{c < g.cols_used(fc)
-                                                                   ? filter_addr(w, fc * ac + c)
-                                                                   : -1,
-                                                               stationary_key(fc, w)};
-                                            })};
+        // Filter row by row: row fc * window + w holds filter (w, c0 + c) for c < cu.
+        return {std::move(i),
+                UserReadBuffer(arrays[1], cfg.filter_sram_kb * 1024, bw, stat_keys,
+                               g.col_folds * window, ac, [&](std::int64_t q) {
+                                 const std::int64_t fc = q / window, w = q % window;
+                                 return std::pair<std::int64_t, std::int64_t>{
+                                     stationary_key(fc, w), g.cols_used(fc)};
+                               })};
       }
       case Dataflow::is:  // IFMAP stationary (lane c: pixel c0 + c), filter streamed
         break;

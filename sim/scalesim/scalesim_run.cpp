@@ -18,6 +18,8 @@ RunResult run_scalesim(const RunOptions& opt, std::ostream* log) {
   res.topology = read_topology(opt.topology_path, opt.kind);
   // Layers are independent: modelled on every core, each result in its own slot; an error
   // is reported for the first failing layer in file order, whatever the thread count.
+  if (opt.threads < 0 || opt.threads > 1024) throw UserError("--threads: must be 0 (every core) to 1024");
+  set_threads(opt.threads);
   const std::vector<Layer>& layers = res.topology.layers;
   res.layers.resize(layers.size());
   std::vector<std::exception_ptr> errors(layers.size());

@@ -17,6 +17,7 @@ struct RunOptions {
   std::string outdir = ".";  // SCALE-Sim's -p (its own default is ../test_runs)
   Timing timing = Timing::scalesim;
   TopologyKind kind = TopologyKind::automatic;
+  int threads = 0;  // layers modelled at once (0 = every core); results do not depend on it
 };
 
 struct RunResult {

@@ -94,6 +94,39 @@ TEST(CliScaleSim, NativeTimingAndGemm) {
   EXPECT_NE(grep.find("\n0, 2543, 0, "), std::string::npos) << grep;
 }
 
+// Layers are modelled on several threads; the reports are the same for any thread count (a
+// golden USER-mode run with stalls and a CALC run with overflowing buffers).
+TEST(CliScaleSim, ReportsDoNotDependOnThreads) {
+  test::TempDir dir;
+  SKIP_UNLESS_REGISTERED(dir);
+  for (const char* cfg : {"user_16x16_ws_bw4", "calc_16x16_os_8kb"}) {
+    std::string reports[2];
+    int k = 0;
+    for (const char* threads : {"1", "3"}) {
+      const std::string out = dir.file(std::string(cfg) + "_t" + threads);
+      const Result r = run(std::string("scalesim --threads ") + threads + " -t '" +
+                               data("buffers/dev_conv.csv") + "' -c '" + data("buffers/") + cfg +
+                               ".cfg' -p '" + out + "'",
+                           dir);
+      ASSERT_EQ(r.code, 0) << r.err;
+      for (const char* f :
+           {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"}) {
+        const std::string got = read_text(out + "/" + cfg + "/" + f);
+        EXPECT_EQ(got, read_text(data("buffers/reports_conv/") + cfg + "/" + f)) << cfg << f;
+        reports[k] += got;
+      }
+      ++k;
+    }
+    EXPECT_EQ(reports[0], reports[1]) << cfg;
+  }
+  const Result bad = run("scalesim --threads -1 -t '" + data("tiny_4x4/tiny.csv") + "' -c '" +
+                             data("tiny_4x4/tiny_ws.cfg") + "' -p '" + dir.file("bad") + "'",
+                         dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err, "lpsim: error: --threads: must be 0 (every core) to 1024\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
+}
+
 TEST(CliScaleSim, BadInputExitsTwoWithFileLine) {
   test::TempDir dir;
   SKIP_UNLESS_REGISTERED(dir);
