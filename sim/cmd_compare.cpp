@@ -22,7 +22,7 @@ namespace cmp = lpsim::sim::compare;
 struct CompareCliOptions {
   std::string workload, out, pe, energy_file;
   std::vector<std::string> sets;
-  bool check = true, quiet = false;
+  bool check = true, quiet = false, pe_given = false;
   int threads = -1;
 };
 
@@ -32,7 +32,7 @@ int run_compare_command(const CompareCliOptions& o) {
     throw UserError("--threads: must be 0 (every core) to 1024");
   set_threads(o.threads >= 0 ? o.threads : w.threads);  // results do not depend on it
   cmp::CompareOptions co;
-  co.pes = cmp::parse_pe_list(o.pe.empty() ? cmp::default_pe_list() : o.pe);
+  co.pes = cmp::parse_pe_list(o.pe_given ? o.pe : cmp::default_pe_list());
   co.tables =
       o.energy_file.empty() ? energy::CostTables{} : energy::load_cost_tables(o.energy_file);
   co.energy_file = o.energy_file;
@@ -78,13 +78,11 @@ void add_compare_command(CLI::App& app) {
       "energy, area and accuracy, normalised to AdaptivFloat, beside the LPA paper's figures "
       "(compare.csv, compare.html; docs/paper-comparison.md)");
   cmd->add_option("workload", opt->workload, "the workload file (docs/workload.md)")->required();
-  cmd->add_option(
-      "--pe",
-      opt->pe, "comma-separated PE types (default " + cmp::default_pe_list() + "; known: " + [] {
-        std::string s;
-        for (const cmp::PeType& t : cmp::pe_types()) s += (s.empty() ? "" : ",") + t.name;
-        return s;
-      }() + ")");
+  std::string known;
+  for (const cmp::PeType& t : cmp::pe_types()) known += (known.empty() ? "" : ",") + t.name;
+  CLI::Option* pe = cmd->add_option(
+      "--pe", opt->pe,
+      "comma-separated PE types (default " + cmp::default_pe_list() + "; known: " + known + ")");
   cmd->add_option("--out,-o", opt->out, "output directory (default runs/<workload name>-compare)");
   cmd->add_option("--set", opt->sets,
                   "override a workload key for every PE type: dotted.key=value");
@@ -92,7 +90,8 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--threads", opt->threads, "threads of the value engines (0 = every core)");
   cmd->add_flag("!--no-check", opt->check, "skip the per-layer reference check");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress on stderr");
-  cmd->callback([opt] {
+  cmd->callback([opt, pe] {
+    opt->pe_given = pe->count() > 0;
     const int rc = run_compare_command(*opt);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
