@@ -135,10 +135,6 @@ Run shift_right(const Run& a, int w, bool enter, int row) {
 // psum' = acc(psum + product) for one valid pair. Exact mode inline (NaR sticky), from the
 // 64-bit product table when every product fits (half the cache footprint) or the 128-bit one;
 // the other modes through the accumulator unit.
-struct MacFast {  // exact, NaR entries 0 in the table (NaR applied by flags as outputs leave)
-  using E = std::int64_t;
-  static i128 f(const AccUnit&, i128 a, E t) { return a + t; }
-};
 struct MacExact128 {
   using E = i128;
   static i128 f(const AccUnit&, i128 a, E t) { return (a == kAccNaR || t == kAccNaR) ? kAccNaR : a + t; }
@@ -166,6 +162,7 @@ struct SystolicArray::Engine {
   std::vector<std::int64_t> psum64;
   std::vector<char> row_nar, col_nar;  // ws/is: streamed rows q, stationary columns; os: rows, columns
   std::vector<char> drow_nar, dcol_nar;  // os: the fold in the drain chain
+  std::uint64_t flush_every = 0, since_flush = 0;  // os: 64-bit sums move into psum this often
   std::vector<Fold> folds;
   std::size_t ti = 0;     // current fold
   std::uint64_t tau = 0;  // cycle within the fold's compute phase
@@ -454,6 +451,13 @@ void SystolicArray::start(const GemmJob& job) {
     e.table = m_table.row(0);
     e.table64 = m_table64_ok ? m_table64.data() : nullptr;
     e.fast = !m_full_regs && m_pe->acc().mode() == AccMode::exact && m_table64_ok;
+    // Each PE adds one product per clock into a 64-bit register, moved into its 128-bit
+    // accumulator before it could overflow.
+    e.flush_every = e.fast ? static_cast<std::uint64_t>(
+                                 std::min<u128>(u128{1} << 20, (u128{1} << 62) / std::max<u128>(1, m_table64_max)))
+                           : 0;
+    e.since_flush = 0;
+    e.psum64.assign(cells, 0);
     e.drain.assign(cells, 0);
     e.arun.assign(rows, Run{});
     e.drun.assign(rows, Run{});
@@ -728,13 +732,84 @@ std::uint64_t SystolicArray::step_os_rows() {
   return macs;
 }
 
+// os rows of the lean exact path: products summed in 64-bit registers (see flush_every).
+std::uint64_t SystolicArray::step_os_fast_rows() {
+  Engine& e = *m_eng;
+  const int R = e.R, C = e.C;
+  const std::int64_t* const T = e.table64;
+  std::uint64_t macs = 0;
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  const std::int64_t K = e.job.kw;
+  // Top feeders: column c takes weight word k = tau - c (columns [0, Nt)).
+  Run top{static_cast<int>(std::max<std::int64_t>(0, tau - K + 1)), static_cast<int>(std::min<std::int64_t>(f.nt, tau + 1))};
+  if (top.empty()) top = Run{};
+  e.feed_left -= static_cast<std::uint64_t>(top.size());
+  e.det.streamed_words += static_cast<std::uint64_t>(top.size());
+  e.fed_cols = hull(e.fed_cols, top);
+  for (int r = R - 1; r >= 0; --r) {
+    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
+    const std::int64_t k = tau - r;
+    const bool slot = r < f.pt && k >= 0 && k < K;
+    bool feed = slot;
+    if (slot) {
+      --e.feed_left;
+      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+      if (feed) {
+        ++e.det.streamed_words;
+        e.fed_rows = hull(e.fed_rows, Run{r, r + 1});
+      }
+    }
+    const std::uint8_t xin =
+        feed ? e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k)] : 0;
+    const Run X = shift_right(e.xrun[ri], C, feed, r);
+    e.xrun[ri] = X;
+    const Run Y = r > 0 ? e.vrun[ri - 1] : top;
+    e.vrun[ri] = Y;
+    const Run A = meet(X, Y);
+    macs += static_cast<std::uint64_t>(A.size());
+    e.arun[ri] = hull(e.arun[ri], A);
+    std::uint8_t* __restrict h = &e.hreg[ro];
+    std::uint8_t* __restrict v = &e.vreg[ro];
+    const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;
+    std::int64_t* __restrict p = &e.psum64[ro];
+    auto top_word = [&](int c) {
+      return e.job.w[static_cast<std::size_t>(tau - c) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(f.n0 + c)];
+    };
+    auto prod = [&](std::uint8_t x, std::uint8_t y) { return T[(static_cast<std::size_t>(x) << 8) | y]; };
+    if (vabove != nullptr && X == Y && !X.empty()) {  // steady state: one fused pass
+      const int lo = X.lo;
+      for (int c = X.hi - 1; c > lo; --c) {
+        const std::uint8_t x = h[c - 1], y = vabove[c];
+        h[c] = x;
+        v[c] = y;
+        p[c] = p[c] + prod(x, y);
+      }
+      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin, y = vabove[lo];
+      h[lo] = x;
+      v[lo] = y;
+      p[lo] = p[lo] + prod(x, y);
+      continue;
+    }
+    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
+    if (feed) h[0] = xin;
+    if (vabove != nullptr) {
+      for (int c = Y.lo; c < Y.hi; ++c) v[c] = vabove[c];
+    } else {
+      for (int c = Y.lo; c < Y.hi; ++c) v[c] = top_word(c);
+    }
+    for (int c = A.lo; c < A.hi; ++c) p[c] = p[c] + prod(h[c], v[c]);
+  }
+  return macs;
+}
+
 void SystolicArray::step_os() {
   Engine& e = *m_eng;
   const int R = e.R, C = e.C;
   std::uint64_t macs = 0;
   if (e.ti < e.folds.size() && !e.compute_done) {
     if (e.fast) {
-      macs = step_os_rows<MacFast>();
+      macs = step_os_fast_rows();
     } else if (m_pe->acc().mode() != AccMode::exact) {
       macs = step_os_rows<MacUnit>();
     } else {
@@ -752,6 +827,11 @@ void SystolicArray::step_os() {
     if (!pending) {
       e.compute_done = true;
       m_fold_cycles.push_back(e.tau);
+    }
+    if (e.fast && (e.compute_done || ++e.since_flush == e.flush_every)) {
+      for (std::size_t i = 0; i < e.psum.size(); ++i) e.psum[i] += e.psum64[i];
+      std::fill(e.psum64.begin(), e.psum64.end(), std::int64_t{0});
+      e.since_flush = 0;
     }
   }
   e.det.word_macs += macs;

@@ -92,6 +92,7 @@ class SystolicArray {
   void step_stream();
   void step_stream_fast_rows();
   void step_os();
+  std::uint64_t step_os_fast_rows();
   void fold_nar_flags();
 
   ArrayConfig m_cfg;

@@ -49,6 +49,11 @@ TEST(ArrayModule, CycleAndTileFidelityAgreeInTimeAndValues) {
     }
   };
   Watch wc("i_watch_cycle", cyc, t_cycle), wt("i_watch_tile", tile, t_tile);
+  // An observer turns on the full register view (every PE register every clock).
+  std::uint64_t steps = 0;
+  EXPECT_FALSE(cyc.core().full_registers());
+  cyc.set_step_observer([&](const SystolicArray&) { ++steps; });
+  EXPECT_TRUE(cyc.core().full_registers());
   sc_core::sc_start(1, sc_core::SC_MS);
 
   const std::uint64_t cycles = SystolicArray::gemm_cycles(cfg, M, kw, N);
@@ -58,6 +63,22 @@ TEST(ArrayModule, CycleAndTileFidelityAgreeInTimeAndValues) {
   EXPECT_EQ(tile.core().stats().cycles, 2 * cycles);
   EXPECT_TRUE(oc == ot);
   EXPECT_EQ(cyc.completed(), 2u);
+  EXPECT_EQ(steps, 2 * cycles);
+  // Counted from the valid bits (cycle) == closed forms (tile).
+  const ArrayStats &sc = cyc.core().stats(), &st = tile.core().stats();
+  EXPECT_EQ(sc.word_macs, st.word_macs);
+  EXPECT_EQ(sc.idle_pe_cycles, st.idle_pe_cycles);
+  EXPECT_EQ(sc.streamed_words, st.streamed_words);
+  EXPECT_EQ(sc.stationary_words, st.stationary_words);
+  EXPECT_EQ(sc.outputs, st.outputs);
+  EXPECT_EQ(sc.tiles, st.tiles);
+  cyc.set_step_observer(nullptr);
+  EXPECT_FALSE(cyc.core().full_registers());
+  cyc.set_step_observer([](const SystolicArray&) {});
+  ArrayConfig os = cfg;
+  os.dataflow = Dataflow::os;
+  cyc.reconfigure(os);  // a new core keeps the view
+  EXPECT_TRUE(cyc.core().full_registers());
 }
 
 }  // namespace
