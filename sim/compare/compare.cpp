@@ -23,12 +23,18 @@ namespace lpsim::sim::compare {
 const std::vector<PeType>& pe_types() {
   static const std::vector<PeType> kTypes = {
       {"lp", "LPA: LP PE, the workload's own quantization (e.g. LPQ's lpq.yaml)", "", "", true},
-      {"int", "INT8 on the INT PE (uniform 8-bit integer, per-tensor pow-2 scale)", "int8", "",
-       true},
+      {"ant", "ANT: int or flint chosen per tensor, 8-bit first/last layer, 4-bit elsewhere",
+       "ant:8", "ant:4", true},
       {"bitfusion", "BitFusion-style fused INT PE: INT8 first/last layer, INT4 elsewhere", "int8",
        "int4", true},
-      {"lp-mixed",
-       "LP PE with the baselines' 8/4 rule: LP<8,2,3,0> first/last, LP<4,1,3,auto> elsewhere",
+      {"adaptivfloat", "AdaptivFloat-8 everywhere (3 exponent bits, exponent bias per tensor)",
+       "af:8,3", "", true},
+      {"posit", "posit-8 (es = 1) everywhere", "posit:8,1", "", true},
+      {"int", "INT8 everywhere on the INT PE (per-tensor pow-2 scale)", "int8", "", false},
+      {"fp8", "FP8 E4M3 everywhere", "fp8_e4m3", "", false},
+      {"posit-mixed", "posit 2/4/8 PE with the 8/4 rule: posit-8 first/last, posit-4 elsewhere",
+       "posit:8,1", "posit:4,1", false},
+      {"lp-mixed", "LP PE with the 8/4 rule: LP<8,2,3,0> first/last, LP<4,1,3,auto> elsewhere",
        "lp<8,2,3,0>", "lp<4,1,3,auto>", false},
   };
   return kTypes;

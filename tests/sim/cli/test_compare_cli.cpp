@@ -148,6 +148,39 @@ TEST_F(CompareCli, RowsColumnsNormalisationAndDeterminism) {
   EXPECT_NE(a.out.find("bitfusion: int8 first/last, int4 others"), std::string::npos) << a.out;
 }
 
+// The default list is the paper's set; the rows are normalised to AdaptivFloat = 1.
+TEST_F(CompareCli, DefaultListNormalisedToAdaptivFloat) {
+  const CommandResult a = compare(kSmallResNet18, "a", "");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const Csv c = read_csv(m_dir / "a" / "compare.csv");
+  ASSERT_EQ(c.rows.size(), 5u);
+  const std::vector<std::string> pes = {"lp", "ant", "bitfusion", "adaptivfloat", "posit"};
+  for (std::size_t i = 0; i < pes.size(); ++i) EXPECT_EQ(c.rows[i].at("pe"), pes[i]);
+  const auto& af = c.rows[3];
+  EXPECT_EQ(af.at("latency_norm"), "1");
+  EXPECT_EQ(af.at("energy_norm"), "1");
+  for (const auto& r : c.rows) {
+    SCOPED_TRACE(r.at("pe"));
+    EXPECT_EQ(r.at("norm_to"), "adaptivfloat");
+    EXPECT_NEAR(num(r.at("latency_norm")), num(r.at("latency_ms")) / num(af.at("latency_ms")),
+                1e-12);
+    EXPECT_NEAR(num(r.at("energy_norm")), num(r.at("energy_pj")) / num(af.at("energy_pj")), 1e-12);
+    EXPECT_EQ(r.at("verified"), "yes");
+  }
+  EXPECT_EQ(c.rows[1].at("layer_modes"), "8b:2 4b:11");  // ANT's 8/4 rule
+  EXPECT_EQ(c.rows[4].at("layer_modes"), "8b:13");
+  EXPECT_EQ(af.at("paper_compute_area_mm2"), "0.0234");
+  EXPECT_NE(a.out.find("normalised to adaptivfloat = 1"), std::string::npos) << a.out;
+  // The same comparison with the rows in another order: the same figures per PE type.
+  const CommandResult b = compare(kSmallResNet18, "b", "--pe posit,adaptivfloat");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const Csv d = read_csv(m_dir / "b" / "compare.csv");
+  ASSERT_EQ(d.rows.size(), 2u);
+  EXPECT_EQ(d.rows[0].at("latency_norm"), c.rows[4].at("latency_norm"));
+  EXPECT_EQ(d.rows[0].at("energy_pj"), c.rows[4].at("energy_pj"));
+  EXPECT_EQ(d.rows[0].at("rmse_vs_fp32"), c.rows[4].at("rmse_vs_fp32"));
+}
+
 // Each row is what `lpsim run` gives for that PE type's formats on the same workload.
 TEST_F(CompareCli, RowsEqualLpsimRunOfEachPeType) {
   const CommandResult a = compare(kSmallResNet18, "a", "--pe int,lp");
