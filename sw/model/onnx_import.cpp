@@ -385,7 +385,11 @@ class Importer {
     const std::string t = resolve(n.input(i));
     if (m_graph.has_tensor(t)) return t;
     if (const auto* c = find_const(t)) {
-      m_graph.add_constant(t, dims_of(*c), read_floats(*c));
+      // A scalar (rank 0) becomes shape [1]: the graph's empty shape means "not inferred yet",
+      // and broadcasting [1] against an activation of rank >= 1 gives the same result.
+      Shape dims = dims_of(*c);
+      if (dims.empty()) dims = {1};
+      m_graph.add_constant(t, dims, read_floats(*c));
       return t;
     }
     throw UserError(describe(n, name) + ": input '" + n.input(i) +
@@ -1198,6 +1202,52 @@ class Importer {
     m_graph.add_node(std::move(node));
   }
 
+  // A BatchNormalization that cannot be folded into a Conv/Gemm (its input comes from
+  // elsewhere, e.g. densenet's BN after a Concat, or the conv output has another reader): a
+  // per-channel affine y = x * s + t on the host, s = gamma / sqrt(var + eps),
+  // t = beta - mean * s (two nodes, Mul and Add, with constants of shape [1, C, 1, ...]).
+  void batch_norm_on_host(const onnx::NodeProto& n, const std::string& name) {
+    const std::string x = activation(n, name, 0);
+    const Shape xs = m_graph.shape(x);
+    if (xs.size() < 2)
+      throw UserError(describe(n, name) + ": input '" + n.input(0) + "' of shape " +
+                      shape_str(xs) + " has no channel axis");
+    const std::vector<float> gamma = read_floats(param(n, name, 1, "scale"));
+    const std::vector<float> beta = read_floats(param(n, name, 2, "bias"));
+    const std::vector<float> mean = read_floats(param(n, name, 3, "mean"));
+    const std::vector<float> var = read_floats(param(n, name, 4, "variance"));
+    const float eps = attr_float(n, "epsilon", 1e-5f);
+    const auto f = static_cast<std::size_t>(xs[1]);
+    if (gamma.size() != f || beta.size() != f || mean.size() != f || var.size() != f)
+      throw UserError(describe(n, name) + ": parameters do not have the " + std::to_string(f) +
+                      " channels of input '" + n.input(0) + "'");
+    std::vector<float> s(f), t(f);
+    for (std::size_t c = 0; c < f; ++c) {
+      const double sc = static_cast<double>(gamma[c]) / std::sqrt(static_cast<double>(var[c]) + eps);
+      s[c] = static_cast<float>(sc);
+      t[c] = static_cast<float>(beta[c] - mean[c] * sc);
+    }
+    Shape cs(xs.size(), 1);
+    cs[1] = xs[1];
+    const std::string sn = name + ".bn_scale", tn = name + ".bn_shift", mid = name + ".bn_scaled";
+    for (const std::string& t_name : {sn, tn, mid})
+      if (m_graph.has_tensor(t_name) || find_const(t_name))
+        throw UserError(describe(n, name) + ": tensor name '" + t_name + "' is already used");
+    m_graph.add_constant(sn, cs, s);
+    m_graph.add_constant(tn, cs, t);
+    Node mul;
+    mul.name = name + ".scale";
+    mul.op = OpKind::Mul;
+    mul.inputs = {x, sn};
+    mul.outputs = {mid};
+    m_graph.add_node(std::move(mul));
+    Node add_node;
+    add_node.name = name;
+    add_node.op = OpKind::Add;
+    add_node.inputs = {mid, tn};
+    add(std::move(add_node), n);
+  }
+
   void fold_batch_norm(const onnx::NodeProto& n, const std::string& name) {
     if (attr_int(n, "training_mode", 0) != 0 || n.output_size() > 1)
       throw UserError(describe(n, name) + ": training-mode BatchNormalization is not supported");
@@ -1205,13 +1255,9 @@ class Importer {
     const TensorInfo* src = m_graph.has_tensor(x) ? &m_graph.tensor(x) : nullptr;
     if (!src || src->kind != TensorKind::Activation ||
         (m_graph.node(src->producer).op != OpKind::Conv &&
-         m_graph.node(src->producer).op != OpKind::Gemm))
-      throw UserError(describe(n, name) + ": cannot be folded: its input '" +
-                      (n.input_size() > 0 ? n.input(0) : std::string()) +
-                      "' is not the output of a Conv or Gemm");
-    if (m_uses[n.input(0)] != 1)
-      throw UserError(describe(n, name) + ": cannot be folded: the output of '" + src->producer +
-                      "' is also used elsewhere");
+         m_graph.node(src->producer).op != OpKind::Gemm) ||
+        m_uses[n.input(0)] != 1)
+      return batch_norm_on_host(n, name);
     Node& conv = m_graph.mutable_node(src->producer);
     const std::vector<float> gamma = read_floats(param(n, name, 1, "scale"));
     const std::vector<float> beta = read_floats(param(n, name, 2, "bias"));

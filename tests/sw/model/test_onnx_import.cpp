@@ -310,31 +310,94 @@ TEST(OnnxImport, BadDtypeNamesTheTensor) {
       path + ": tensor 'fc.weight_f64' has data type DOUBLE, only FLOAT (float32) is supported");
 }
 
-TEST(OnnxImport, UnfoldableBatchNorm) {
-  OnnxBuilder b;
-  b.input("x", {1, 2, 4, 4});
-  b.init("w", {2, 2, 1, 1}, randn(4, 1));
-  for (const char* p : {"s", "b", "m", "v"}) b.init(p, {2}, {1.0f, 1.0f});
-  b.node("Conv", "conv", {"x", "w"}, {"c"});
-  b.node("Relu", "relu", {"c"}, {"r"});
-  b.node("BatchNormalization", "bn_after_relu", {"r", "s", "b", "m", "v"}, {"y"});
-  b.output("y");
-  const std::string msg = error_of<UserError>([&] { import_onnx(b.save("bn_relu.onnx")); });
-  EXPECT_NE(msg.find("node 'bn_after_relu' (BatchNormalization): cannot be folded"),
-            std::string::npos)
-      << msg;
+// A BatchNormalization that cannot be folded into a Conv/Gemm (after a ReLU, as densenet's BN
+// after a Concat; or on a conv output that has another reader) runs on the host as a
+// per-channel y = x * gamma / sqrt(var + eps) + (beta - mean * gamma / sqrt(var + eps)).
+TEST(OnnxImport, UnfoldableBatchNormRunsOnTheHost) {
+  const std::vector<float> s{0.5f, 2.0f}, bb{0.25f, -1.0f}, mm{0.1f, -0.3f}, vv{4.0f, 0.25f};
+  auto bn_init = [&](OnnxBuilder& b) {
+    b.init("s", {2}, s);
+    b.init("b", {2}, bb);
+    b.init("m", {2}, mm);
+    b.init("v", {2}, vv);
+  };
+  const std::vector<float> w = randn(4, 1);
+  const FloatTensor x{{1, 2, 4, 4}, randn(32, 3)};
+  auto bn = [&](float v, std::size_t c) {
+    const double sc = s[c] / std::sqrt(static_cast<double>(vv[c]) + 1e-5);
+    return v * sc + (bb[c] - mm[c] * sc);
+  };
+  {
+    OnnxBuilder b;
+    b.input("x", {1, 2, 4, 4});
+    b.init("w", {2, 2, 1, 1}, w);
+    bn_init(b);
+    b.node("Conv", "conv", {"x", "w"}, {"c"});
+    b.node("Relu", "relu", {"c"}, {"r"});
+    b.node("BatchNormalization", "bn_after_relu", {"r", "s", "b", "m", "v"}, {"y"});
+    b.output("y");
+    const Graph g = import_onnx(b.save("bn_relu.onnx"));
+    EXPECT_EQ(g.node("bn_after_relu.scale").op, OpKind::Mul);
+    EXPECT_EQ(g.node("bn_after_relu").op, OpKind::Add);
+    const FloatTensor y = forward_fp32(g, x);
+    ASSERT_EQ(y.data.size(), 32u);
+    for (std::size_t c = 0; c < 2; ++c)
+      for (std::size_t p = 0; p < 16; ++p) {
+        double conv = 0;
+        for (std::size_t ci = 0; ci < 2; ++ci) conv += w[c * 2 + ci] * x.data[ci * 16 + p];
+        EXPECT_NEAR(y.data[c * 16 + p], bn(static_cast<float>(std::max(conv, 0.0)), c), 1e-5);
+      }
+  }
+  {
+    // Conv output also feeding a residual: folding would change the other reader.
+    OnnxBuilder c;
+    c.input("x", {1, 2, 4, 4});
+    c.init("w", {2, 2, 1, 1}, w);
+    bn_init(c);
+    c.node("Conv", "conv", {"x", "w"}, {"c"});
+    c.node("BatchNormalization", "bn", {"c", "s", "b", "m", "v"}, {"n"});
+    c.node("Add", "add", {"n", "c"}, {"y"});
+    c.output("y");
+    const Graph g = import_onnx(c.save("bn_shared.onnx"));
+    EXPECT_TRUE(g.node("conv").bias.empty());  // not folded
+    const FloatTensor y = forward_fp32(g, x);
+    ASSERT_EQ(y.data.size(), 32u);
+    for (std::size_t ch = 0; ch < 2; ++ch)
+      for (std::size_t p = 0; p < 16; ++p) {
+        double conv = 0;
+        for (std::size_t ci = 0; ci < 2; ++ci) conv += w[ch * 2 + ci] * x.data[ci * 16 + p];
+        EXPECT_NEAR(y.data[ch * 16 + p], bn(static_cast<float>(conv), ch) + conv, 1e-5);
+      }
+  }
+  {
+    // Parameters that do not match the channels name the node.
+    OnnxBuilder d;
+    d.input("x", {1, 3, 4, 4});
+    bn_init(d);
+    d.node("Relu", "relu", {"x"}, {"r"});
+    d.node("BatchNormalization", "bn3", {"r", "s", "b", "m", "v"}, {"y"});
+    d.output("y");
+    const std::string msg = error_of<UserError>([&] { import_onnx(d.save("bn3.onnx")); });
+    EXPECT_NE(msg.find("node 'bn3' (BatchNormalization): parameters do not have the 3 channels"),
+              std::string::npos)
+        << msg;
+  }
+}
 
-  // Conv output also feeding a residual: folding would change the other reader.
-  OnnxBuilder c;
-  c.input("x", {1, 2, 4, 4});
-  c.init("w", {2, 2, 1, 1}, randn(4, 1));
-  for (const char* p : {"s", "b", "m", "v"}) c.init(p, {2}, {1.0f, 1.0f});
-  c.node("Conv", "conv", {"x", "w"}, {"c"});
-  c.node("BatchNormalization", "bn", {"c", "s", "b", "m", "v"}, {"n"});
-  c.node("Add", "add", {"n", "c"}, {"y"});
-  c.output("y");
-  const std::string m2 = error_of<UserError>([&] { import_onnx(c.save("bn_shared.onnx")); });
-  EXPECT_NE(m2.find("node 'bn' (BatchNormalization): cannot be folded"), std::string::npos) << m2;
+// A rank-0 constant operand (LayerNorm's epsilon in the opset-13 decomposition) keeps the
+// activation's shape known during import, so a following Shape folds.
+TEST(OnnxImport, ScalarConstantOperandKeepsTheShape) {
+  OnnxBuilder b;
+  b.input("x", {2, 3});
+  b.init("eps", {}, {0.5f});
+  b.node("Add", "add", {"x", "eps"}, {"a"});
+  b.node("Shape", "shape", {"a"}, {"s"});
+  b.node("Reshape", "reshape", {"a", "s"}, {"y"});
+  b.output("y");
+  const Graph g = import_onnx(b.save("scalar.onnx"));
+  EXPECT_EQ(g.shape("y"), (Shape{2, 3}));
+  const FloatTensor y = forward_fp32(g, FloatTensor{{2, 3}, {1, 2, 3, 4, 5, 6}});
+  EXPECT_EQ(y.data, (std::vector<float>{1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f}));
 }
 
 TEST(OnnxImport, ShapeMisfitNamesFileAndNode) {
