@@ -273,7 +273,7 @@ AreaTable::AreaTable() {
   std::snprintf(b, sizeof b, chart, "AdaptivFloat 0.0234 mm2 at 64 GOPS");
   add("pe_fp", 0.0234e6 / 64.0, "um2", b, false);
   std::snprintf(b, sizeof b, chart, "ANT 0.0051 mm2 at 45 GOPS");
-  add("pe_ant", 0.0051e6 / 45.0, "um2", b, false);
+  add("pe_ant", 113.33, "um2", std::string(b) + " = 113.33 (rounded to 0.01 um2)", false);
   add("pe_adaptivfloat", 0, "um2", "derived: pe_fp (the AdaptivFloat chart point)", true);
   add("pe_posit", 0, "um2",
       "derived: pe_fp * 2.8 / 3.2 (LPA DAC 2024 PE-type ablation: AdaptivFloat-8 2.8 and "
