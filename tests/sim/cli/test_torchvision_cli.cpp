@@ -29,7 +29,8 @@ nlohmann::json manifest() { return nlohmann::json::parse(slurp(kOnnxDir / "manif
 
 std::vector<std::string> model_files() {
   std::vector<std::string> files;
-  for (const auto& m : manifest().at("models")) files.push_back(m.at("file").get<std::string>());
+  const nlohmann::json man = manifest();  // (a temporary's member would dangle in the loop)
+  for (const auto& m : man.at("models")) files.push_back(m.at("file").get<std::string>());
   return files;
 }
 
@@ -61,7 +62,8 @@ class Torchvision : public RunFixture, public ::testing::WithParamInterface<std:
 
 TEST_P(Torchvision, RunsVerifiedWithTorchsMacsAndOutputs) {
   nlohmann::json entry;
-  for (const auto& m : manifest().at("models"))
+  const nlohmann::json man = manifest();
+  for (const auto& m : man.at("models"))
     if (m.at("file") == GetParam()) entry = m;
   ASSERT_FALSE(entry.is_null());
   const std::string wl = "onnx: " + (kOnnxDir / GetParam()).string() +
@@ -100,7 +102,8 @@ INSTANTIATE_TEST_SUITE_P(Onnx, Torchvision, ::testing::ValuesIn(model_files()),
 TEST(TorchvisionManifest, HoldsTheElevenClassifiers) {
   std::vector<std::string> names;
   bool vit17 = false;
-  for (const auto& m : manifest().at("models")) {
+  const nlohmann::json man = manifest();
+  for (const auto& m : man.at("models")) {
     names.push_back(m.at("name").get<std::string>());
     vit17 = vit17 || (m.at("name") == "vit_b_16" && m.at("opset") == 17);
     EXPECT_TRUE(fs::exists(kOnnxDir / m.at("file").get<std::string>())) << m.dump();
