@@ -268,7 +268,8 @@ TEST(PeConfig, ValidatesAndDocumentsTheExactBound) {
   bad = PeConfig{};
   bad.lin_frac_bits = 0;
   EXPECT_THROW(bad.validate(), ConfigError);
-  EXPECT_THROW(pe_type_from_string("posit"), ConfigError);
+  EXPECT_THROW(pe_type_from_string("bitfusion"), ConfigError);  // the INT PE is "int"
+  EXPECT_EQ(pe_type_from_string("posit"), PeType::posit);        // a baseline PE type
 }
 
 }  // namespace
