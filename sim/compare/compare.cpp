@@ -147,14 +147,31 @@ Comparison run_compare(const Workload& base, const CompareOptions& opt) {
   // simulation, and the rows' workloads are known.
   const std::vector<std::string> layers = accelerator_layers(base);
   std::vector<Workload> ws;
-  for (const PeType& pe : opt.pes) {
+  std::vector<std::size_t> raised(opt.pes.size(), 0);
+  for (std::size_t i = 0; i < opt.pes.size(); ++i) {
+    const PeType& pe = opt.pes[i];
     Workload w = workload_for(base, pe, layers);
-    try {
-      Workload probe = w;
-      probe.accel.fidelity = hw::Fidelity::analytic;
-      (void)prepare(probe, opt.tables, opt.energy_file);
-    } catch (const UserError& e) {
-      throw UserError("--pe " + pe.name + ": " + rule_text(pe, base) + ": " + e.what());
+    // A low-precision layer that cannot be tiled at its width (e.g. a 4-bit GEMM whose group
+    // width is not a whole number of bytes) runs at the high precision instead, as LPQ does.
+    for (std::size_t tries = 0;; ++tries) {
+      try {
+        Workload probe = w;
+        probe.accel.fidelity = hw::Fidelity::analytic;
+        (void)prepare(probe, opt.tables, opt.energy_file);
+        break;
+      } catch (const UserError& e) {
+        const std::string msg = e.what();
+        const std::size_t at = msg.find("layer '");
+        const std::size_t end = at == std::string::npos ? at : msg.find('\'', at + 7);
+        const std::string name = end == std::string::npos ? "" : msg.substr(at + 7, end - at - 7);
+        const bool retry = !pe.low.empty() && tries <= layers.size() &&
+                           msg.find("cannot be tiled") != std::string::npos &&
+                           std::find(layers.begin(), layers.end(), name) != layers.end() &&
+                           w.quant.layers.count(name) == 0;
+        if (!retry) throw UserError("--pe " + pe.name + ": " + rule_text(pe, base) + ": " + msg);
+        w.quant.layers[name] = pe.high;
+        ++raised[i];
+      }
     }
     ws.push_back(std::move(w));
   }
@@ -165,6 +182,9 @@ Comparison run_compare(const Workload& base, const CompareOptions& opt) {
     Row row;
     row.pe = pe;
     row.formats = rule_text(pe, base);
+    if (raised[i])
+      row.formats += " (" + std::to_string(raised[i]) + " more at " + pe.high +
+                     ": cannot be tiled at the low width)";
     try {
       const Prepared p = prepare(ws[i], opt.tables, opt.energy_file);
       SimulateOptions so;

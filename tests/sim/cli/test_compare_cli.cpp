@@ -237,6 +237,23 @@ TEST_F(CompareCli, PaperFiguresOfResNet50) {
   EXPECT_EQ(c.rows[2].at("paper_tops_per_mm2"), "16.9");
 }
 
+// ViT-B's attention GEMMs (N = 197 tokens) cannot be tiled at 4 bits (197 x 4 bits is not a
+// whole number of bytes): those layers of a mixed PE type run at its 8-bit format, and the row
+// says how many; the paper's ViT-B figures are selected (analytic: milliseconds).
+TEST_F(CompareCli, LayersThatCannotTileAtFourBitsRunAtEight) {
+  const CommandResult a =
+      compare("model: vit_b16\naccelerator: {fidelity: analytic}\n", "a", "--pe bitfusion,lp");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const Csv c = read_csv(m_dir / "a" / "compare.csv");
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_EQ(c.rows[0].at("formats"),
+            "int8 first/last, int4 others (12 more at int8: cannot be tiled at the low width)");
+  EXPECT_EQ(c.rows[0].at("paper_latency_norm"), "0.85");
+  EXPECT_EQ(c.rows[1].at("paper_energy_norm"), "0.5");
+  EXPECT_NE(c.rows[0].at("layer_modes").find("8b:14"), std::string::npos)
+      << c.rows[0].at("layer_modes");
+}
+
 TEST_F(CompareCli, BadInputIsOneErrorLine) {
   expect_error(compare(kSmallResNet18, "out", "--pe lp,nope"), "unknown PE type 'nope'");
   expect_error(compare(kSmallResNet18, "out", "--pe lp,lp"), "'lp' is listed twice");
