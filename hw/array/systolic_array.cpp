@@ -153,8 +153,8 @@ struct SystolicArray::Engine {
   GemmJob job;
   Dataflow df = Dataflow::ws;
   int R = 0, C = 0;
-  const i128* table = nullptr;  // ws/is: indexed (stationary word << 8) | streamed word;
-                                // os: (activation word << 8) | weight word
+  const i128* table = nullptr;  // indexed (horizontal word << 8) | vertical/stationary word
+                                // (ws: activation x weight, is: weight x activation, os: a x w)
   const std::int64_t* table64 = nullptr;  // the same products in 64 bits, NaR entries 0
   // Lean exact path: psums in 64 bits (ws/is: the fold's own sum; the previous K fold's partial
   // sum is added as the output leaves) and NaR as flags of the fold's rows and columns.
@@ -467,10 +467,10 @@ void SystolicArray::start(const GemmJob& job) {
         e.folds.push_back(Fold{0, job.kw, m0, std::min(e.R, job.m - m0), n0, std::min(e.C, job.n - n0)});
     e.feed_left = e.feed_slots(e.folds[0]);
   } else {
-    e.table = e.df == Dataflow::ws ? m_table_t.data() : m_table.row(0);
+    e.table = e.df == Dataflow::ws ? m_table.row(0) : m_table_t.data();
     e.shadow.assign(cells, 0);
     e.srun.assign(rows, Run{});
-    e.table64 = m_table64_ok ? (e.df == Dataflow::ws ? m_table64_t.data() : m_table64.data()) : nullptr;
+    e.table64 = m_table64_ok ? (e.df == Dataflow::ws ? m_table64.data() : m_table64_t.data()) : nullptr;
     // 64-bit psums: a column sums at most R products of the fold.
     e.fast = !m_full_regs && m_pe->acc().mode() == AccMode::exact && m_table64_ok &&
              static_cast<u128>(m_table64_max) * static_cast<u128>(e.R) < (static_cast<u128>(1) << 62);
@@ -535,7 +535,7 @@ void SystolicArray::step_stream_rows() {
     const std::uint8_t* __restrict v = &e.vreg[ro];
     i128* __restrict p = &e.psum[ro];
     const i128* __restrict above = r > 0 ? &e.psum[ro - static_cast<std::size_t>(C)] : nullptr;
-    auto prod = [&](int c, std::uint8_t x) { return T[(static_cast<std::size_t>(v[c]) << 8) | x]; };
+    auto prod = [&](int c, std::uint8_t x) { return T[(static_cast<std::size_t>(x) << 8) | v[c]]; };
     auto pin0 = [&](int c) {  // row 0: the previous K fold's partial sum from the output side
       return (f.k0 > 0 && Pn.has(c)) ? e.out_at(static_cast<int>(tau - c), f.p0 + c) : i128{0};
     };
@@ -952,21 +952,21 @@ void SystolicArray::step_stream_fast_rows() {
       for (int c = A.hi - 1; c > lo; --c) {
         const std::uint8_t x = h[c - 1];
         h[c] = x;
-        p[c] = above[c] + T[(static_cast<std::size_t>(v[c]) << 8) | x];
+        p[c] = above[c] + T[(static_cast<std::size_t>(x) << 8) | v[c]];
       }
       const std::uint8_t x = lo > 0 ? h[lo - 1] : xin;
       h[lo] = x;
-      p[lo] = above[lo] + T[(static_cast<std::size_t>(v[lo]) << 8) | x];
+      p[lo] = above[lo] + T[(static_cast<std::size_t>(x) << 8) | v[lo]];
       continue;
     }
     for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
     if (feed) h[0] = xin;
     if (above == nullptr) {
-      for (int c = A.lo; c < A.hi; ++c) p[c] = T[(static_cast<std::size_t>(v[c]) << 8) | h[c]];
+      for (int c = A.lo; c < A.hi; ++c) p[c] = T[(static_cast<std::size_t>(h[c]) << 8) | v[c]];
     } else {
       const Run u = hull(A, Pn);
       for (int c = u.lo; c < u.hi; ++c)
-        p[c] = A.has(c) ? above[c] + T[(static_cast<std::size_t>(v[c]) << 8) | h[c]] : above[c];
+        p[c] = A.has(c) ? above[c] + T[(static_cast<std::size_t>(h[c]) << 8) | v[c]] : above[c];
     }
   }
   e.det.word_macs += macs;
