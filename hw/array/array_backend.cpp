@@ -110,6 +110,10 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
     pe.type = t;
     pe.wgt_s = scalar_operand(layer.fmt_w);
     pe.act_s = scalar_operand(layer.fmt_a);
+    if (dp.psum == PsumMode::small_float)  // the reference sums K tiles exactly for these PEs
+      throw ConfigError("layer: the " + to_string(t) +
+                        " PE keeps exact partial sums only (accelerator.datapath.psum.format "
+                        "small_float is modelled for the LP and INT PEs)");
     if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
       throw ConfigError("layer: " + to_string(t) + " operands must be MODE bits wide (weights n=" +
                         std::to_string(layer.fmt_w.n) + ", activations n=" +

@@ -82,7 +82,7 @@ TEST_F(BaselinePeRun, PeTypesDifferInEnergyAndArea) {
 }
 
 TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
-  const std::vector<std::pair<std::string, std::string>> corpus = {
+  std::vector<std::pair<std::string, std::string>> corpus = {
       {"quantization: {default: \"ant:6\"}\n", "ANT's int/flint types are 4 or 8 bits"},
       {"quantization: {default: \"flint:9\"}\n", "flint parameter n=9 is out of range 3..8"},
       {"quantization: {default: \"posit:16,1\"}\n", "is 16 bits; the array's MODEs are 8, 4 and 2"},
@@ -93,8 +93,15 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
       {"quantization: {default: \"posit:8,4\"}\n", "bits > 127"},
       {"quantization: {default: \"fp8:e3m4\"}\n", "expected fp8:e4m3 or fp8:e5m2"},
   };
-  for (const auto& [yaml, needle] : corpus) {
-    const auto r = run("model: resnet18\n" + kSmall + yaml, "", "bad_out");
+  // accelerator.datapath: the baseline PE types accumulate exactly, K tiles included.
+  corpus.push_back({"quantization: {default: \"posit:8,1\"}\n", "exact accumulator only"});
+  corpus.push_back({"quantization: {default: \"fp8_e4m3\"}\n", "keeps exact partial sums only"});
+  const std::vector<std::string> extra = {"", "", "", "", "", "", "",
+                                          "--set accelerator.datapath.accumulator=small_float",
+                                          "--set accelerator.datapath.psum.format=small_float"};
+  for (std::size_t i = 0; i < corpus.size(); ++i) {
+    const auto& [yaml, needle] = corpus[i];
+    const auto r = run("model: resnet18\n" + kSmall + yaml, extra[i], "bad_out");
     EXPECT_EQ(r.exit_code, 2) << yaml << r.err;
     EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find(needle), std::string::npos) << "want: " << needle << "\ngot: " << r.err;
