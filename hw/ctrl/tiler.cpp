@@ -36,7 +36,7 @@ std::uint64_t largest(std::uint64_t total, std::uint64_t gran, Ok ok) {
 // image row when the range is every channel of the pixel (the band is then contiguous).
 void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int abits) {
   const std::uint64_t ow = layer.out_w(), rs = std::uint64_t{layer.r} * layer.s;
-  const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt) / ow);
+  const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
   const std::int64_t stride = layer.stride, pad = layer.pad, h = layer.h;
   const std::int64_t lo = std::max<std::int64_t>(0, oy0 * stride - pad);
   const std::int64_t hi = std::min<std::int64_t>(h - 1, (oy1 - 1) * stride - pad + layer.r - 1);
@@ -127,19 +127,29 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     // activations; when even that minimum does not fit, single channels (folds then split).
     const std::uint64_t fold = std::uint64_t{cfg.array_rows} * lanes;
     std::uint64_t cgran = std::lcm(fold / std::gcd(fold, rs), per_byte(abits));
+    // Below one output row: when the OB cannot hold one output row of the narrowest N tile, M
+    // tiles are the largest divisor of the row width that fits (tiles never straddle a row, so
+    // a tile's band is still the input rows of one output row). mrow == ow otherwise.
+    const auto row_part = [&] {
+      std::uint64_t d = ow;
+      while (d > 1 && !(ow % d == 0 && cfg.ob.fits(ob(d, nmin)))) --d;
+      return d;
+    };
+    std::uint64_t mrow = row_part();  // with accumulators (split_k is not known yet)
     auto fits_min = [&](std::uint64_t kc) {
-      return cfg.wb.fits(wb(kc * rs, nmin)) && cfg.ib.fits(ib_conv(1, kc)) && cfg.ob.fits(ob(ow, nmin));
+      return cfg.wb.fits(wb(kc * rs, nmin)) && cfg.ib.fits(ib_conv(1, kc)) && cfg.ob.fits(ob(mrow, nmin));
     };
     if (!fits_min(std::min(cg, cgran))) cgran = 1;
     const std::uint64_t kcmin = std::min(cg, cgran);
-    fail_min(ow, kcmin * rs, ib_conv(1, kcmin));
+    fail_min(mrow, kcmin * rs, ib_conv(1, kcmin));
     const std::uint64_t kc =
         largest(cg, cgran, [&](std::uint64_t c) { return cfg.wb.fits(wb(c * rs, nmin)) && cfg.ib.fits(ib_conv(1, c)); });
     plan.kt = kc * rs;
     split_k = kc < cg;
-    plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(ow, nt)); });
-    const std::uint64_t rt = largest(oh, 1, [&](std::uint64_t t) { return cfg.ib.fits(ib_conv(t, kc)) && cfg.ob.fits(ob(t * ow, plan.nt)); });
-    plan.mt = rt * ow;
+    if (mrow < ow) mrow = row_part();  // without accumulators when K is one tile
+    plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(mrow, nt)); });
+    const std::uint64_t rt = mrow < ow ? 1 : largest(oh, 1, [&](std::uint64_t t) { return cfg.ib.fits(ib_conv(t, kc)) && cfg.ob.fits(ob(t * ow, plan.nt)); });
+    plan.mt = mrow < ow ? mrow : rt * ow;
   }
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);

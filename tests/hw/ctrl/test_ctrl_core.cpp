@@ -261,7 +261,7 @@ TEST(Tiler, WeightTileReusedAcrossRowsWhenKFits) {
 }
 
 // Op conv (on-chip im2col): every (group, m, k, n) point once; M tiles are whole output rows
-// and K tiles whole channel ranges; each band is exactly the input rows its output rows need
+// (or parts of one row) and K tiles whole channel ranges; each band is exactly the input rows its output rows need
 // (clipped to the image); and the inputs job, run over a packed NHWC image, leaves every
 // needed pixel's channel range where the address generator looks for it.
 void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
@@ -283,8 +283,10 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
     EXPECT_TRUE(cfg.ib.fits(t.ib_bytes));
     EXPECT_TRUE(cfg.ob.fits(t.ob_bytes));
     EXPECT_EQ(t.inputs.check(cfg.ib.tile_capacity()), "");
-    EXPECT_EQ(t.m0 % ow, 0u);
-    EXPECT_EQ(t.mt % ow, 0u);
+    if (t.mt % ow == 0)
+      EXPECT_EQ(t.m0 % ow, 0u);  // whole output rows
+    else
+      EXPECT_EQ(t.m0 / ow, (t.m0 + t.mt - 1) / ow);  // below one row: never straddles two
     EXPECT_EQ(t.k0 % rs, 0u);
     EXPECT_EQ(t.kt % rs, 0u);
     const ConvBand& b = t.band;
@@ -294,7 +296,7 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
       for (std::uint64_t k = t.k0; k < t.k0 + t.kt; ++k)
         for (std::uint64_t n = t.n0; n < t.n0 + t.nt; ++n) ++hits[((t.group * g.m + m) * g.k + k) * g.n + n];
     // The band: rows [oy0 stride - pad, (oy1-1) stride - pad + r - 1] clipped to [0, h).
-    const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt) / ow);
+    const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
     const std::int64_t lo = std::max<std::int64_t>(0, oy0 * d.stride - d.pad);
     const std::int64_t hi = std::min<std::int64_t>(d.h - 1, (oy1 - 1) * std::int64_t{d.stride} - d.pad + d.r - 1);
     EXPECT_EQ(b.y0, static_cast<std::uint64_t>(lo));
@@ -399,6 +401,32 @@ TEST(Tiler, ConvolutionMinimumTileIsOneOutputRow) {
   EXPECT_EQ(error_of<ConfigError>([&] { plan_tiles(c, small_cfg(4096, 128, 4096)); }),
             "tiler: minimum tile (M 40 x K 9 x N 8) does not fit: ib: tile of 120 bytes exceeds the 64-byte half of a "
             "128-byte double buffer");
+}
+
+// Below one output row (issue 11): an OB half too small for one output row (40 pixels x 8
+// outputs) splits every row into equal parts (the largest divisor of 40 that fits: 10) that
+// never straddle two rows; every point is still covered once and each band is one row's.
+TEST(Tiler, ConvolutionSplitsBelowOneOutputRowWhenTheObIsSmall) {
+  LayerDescriptor c = gemm(0, 0, 8);
+  c.op = LayerOp::conv;
+  c.h = 8; c.w = 40; c.c = 8; c.r = 3; c.s = 3; c.pad = 1;
+  const auto cfg = small_cfg(4096, 4096, 256);  // OB half 128 bytes
+  const TilePlan p = plan_tiles(c, cfg);
+  EXPECT_EQ(p.mt, 10u);
+  for (const Tile& t : p.tiles) {
+    EXPECT_EQ(t.m0 / 40, (t.m0 + t.mt - 1) / 40) << t.m0;
+    EXPECT_LE(t.band.rows, 3u);
+  }
+  check_conv_cover(c, cfg);
+  c.stride = 2;  // out_w 20: parts of 10
+  check_conv_cover(c, cfg);
+  // out_w 7 (prime), K split by a small WB (accumulators of 4 bytes + 1 output byte per value
+  // in a 64-byte OB half): single pixels.
+  c.w = 7; c.stride = 1; c.n = 24;
+  const TilePlan q = plan_tiles(c, small_cfg(512, 4096, 128));
+  EXPECT_LT(q.kt, q.shape.k);
+  EXPECT_EQ(q.mt, 1u);
+  check_conv_cover(c, small_cfg(512, 4096, 128));
 }
 
 TEST(Tiler, ImpossibleConfigsFailBeforeSimulation) {
