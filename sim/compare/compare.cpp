@@ -330,25 +330,24 @@ std::string console_table(const Comparison& c) {
   const std::vector<std::pair<std::string, bool>> head = {
       {"pe", false},     {"cycles", true}, {"latency_ms", true}, {"energy_mJ", true},
       {"latency", true}, {"energy", true}, {"area_mm2", true},   {"TOPS/mm2", true},
-      {"TOPS/W", true},  {"rmse", true},   {"top-1", true},      {"check", true}};
+      {"TOPS/W", true},  {"rmse", true},   {"cosine", true},     {"top-1", true},
+      {"check", true}};
   std::vector<std::vector<std::string>> cells;
   for (const Row& row : c.rows) {
     const RunResult& r = row.result;
     const bool values = !r.analytic();
-    std::string top1 = "-";
-    if (values && r.accuracy.top1_accelerator >= 0)
-      top1 = fixed(r.accuracy.top1_accelerator, 1) + "%";
-    else if (values && r.accuracy.top1_agreement >= 0)
-      top1 = fixed(100 * r.accuracy.top1_agreement, 1) + "%=";
-    cells.push_back({row.pe.name, std::to_string(r.cycles), fixed(r.latency_ms, 3),
-                     fixed(r.energy_pj * 1e-9, 3),
-                     norm_cell(row.latency_norm, row.paper.latency_norm),
-                     norm_cell(row.energy_norm, row.paper.energy_norm), fixed(r.pe_area_mm2, 3),
-                     fixed(r.compute_tops_per_mm2, 3), fixed(r.tops_per_w, 3),
-                     values ? fixed(r.accuracy.rmse, 5) : "-", top1,
-                     !values || !r.checked ? "-"
-                     : r.verified          ? "ok"
-                                           : "MISMATCH"});
+    const std::string top1 = values && r.accuracy.top1_accelerator >= 0
+                                 ? fixed(r.accuracy.top1_accelerator, 1) + "%"
+                                 : "-";
+    cells.push_back(
+        {row.pe.name, std::to_string(r.cycles), fixed(r.latency_ms, 3),
+         fixed(r.energy_pj * 1e-9, 3), norm_cell(row.latency_norm, row.paper.latency_norm),
+         norm_cell(row.energy_norm, row.paper.energy_norm), fixed(r.pe_area_mm2, 3),
+         fixed(r.compute_tops_per_mm2, 3), fixed(r.tops_per_w, 3),
+         values ? fixed(r.accuracy.rmse, 5) : "-", values ? fixed(r.accuracy.cosine, 4) : "-", top1,
+         !values || !r.checked ? "-"
+         : r.verified          ? "ok"
+                               : "MISMATCH"});
   }
   std::vector<std::size_t> width(head.size());
   for (std::size_t k = 0; k < head.size(); ++k) {
