@@ -32,6 +32,13 @@ void AcceleratorConfig::check_fields() const {
   in_range<unsigned>("dram.bytes_per_cycle", dram_bytes_per_cycle, 1, 4096);
   in_range<unsigned>("dram.latency_cycles", dram_latency_cycles, 0, 1000000);
   in_range<std::uint64_t>("dram_bytes", dram_bytes, 1, kCtrlBase - kDramBase);
+  // accelerator.datapath (docs/datapath.md gives the meaning of each range).
+  in_range("datapath.converter_fraction_bits", datapath.lin_frac_bits, 1, 24);
+  in_range("datapath.small_float.fraction_bits", datapath.float_frac_bits, 1, 32);
+  in_range("datapath.small_float.exponent_bits", datapath.float_exp_bits, 0, 7);
+  in_range("datapath.narrow.width", datapath.narrow_bits, 8, 64);
+  in_range("datapath.narrow.fraction_bits", datapath.narrow_frac_bits, -64, 96);
+  in_range("datapath.psum.fraction_bits", datapath.psum_frac_bits, 1, 64);
 }
 
 }  // namespace lpsim::hw

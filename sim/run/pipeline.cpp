@@ -236,6 +236,28 @@ RunResult simulate_here(const Prepared& p, const SimulateOptions& opt) {
   ro.dataflow = w.dataflow;
   ro.device.dram_bytes = cfg.dram_bytes;
   ro.device.lin_frac_bits = cfg.datapath.lin_frac_bits;
+  {  // accelerator.datapath for the reference, and the controller's K tile of each layer
+    const hw::DatapathOptions& dp = cfg.datapath;
+    ref::DatapathSpec& s = ro.device.datapath;
+    s.acc = dp.acc_mode == hw::AccMode::narrow        ? ref::AccKind::narrow
+            : dp.acc_mode == hw::AccMode::small_float ? ref::AccKind::small_float
+                                                      : ref::AccKind::exact;
+    s.narrow_bits = dp.narrow_bits;
+    s.narrow_frac_bits = dp.narrow_frac_bits;
+    s.float_frac_bits = dp.float_frac_bits;
+    s.float_exp_bits = dp.float_exp_bits;
+    s.psum = dp.psum == hw::PsumMode::exact         ? ref::PsumKind::exact
+             : dp.psum == hw::PsumMode::small_float ? ref::PsumKind::small_float
+                                                    : ref::PsumKind::accumulator;
+    s.psum_frac_bits = dp.psum_frac_bits;
+    // The controller's own plan (hw::plan_tiles with the backend's psum bytes), so the check
+    // closes K tiles where the device does.
+    ro.device.k_tile = [cfg](const hw::LayerDescriptor& d) -> std::int64_t {
+      hw::TilerConfig t = cfg.controller().tiler;
+      t.psum_bytes = hw::ArrayBackend::psum_bytes_for(cfg.array(), d, cfg.datapath);
+      return static_cast<std::int64_t>(hw::plan_tiles(d, t).kt);
+    };
+  }
   driver::NetworkRunner runner(graph, prog, p.fp32, ro);
   RunRecorder::Options rec_opt;
   rec_opt.progress = opt.progress;

@@ -117,6 +117,54 @@ Workload load_workload_at(const std::string& path, const std::string& key,
 }
 
 namespace {
+// accelerator.datapath (docs/workload.md, docs/datapath.md): the accumulator, the log->linear
+// converter's fraction bits and the OB's partial-sum format. Ranges: check_fields().
+void read_datapath(const YamlSchema& r, const YAML::Node& d, const std::string& p,
+                   hw::DatapathOptions& o, std::map<std::string, std::string>& origin) {
+  if (!d.IsMap()) r.fail(d, p, "expected a mapping (accumulator, small_float, narrow, converter_fraction_bits, psum)");
+  r.check_keys(d, p, {"accumulator", "small_float", "narrow", "converter_fraction_bits", "psum"});
+  constexpr long long kInt = std::numeric_limits<int>::max();
+  const std::string acc = r.get_string(d, p, "accumulator", {"exact", "small_float", "narrow"}, "exact");
+  o.acc_mode = acc == "narrow" ? hw::AccMode::narrow : acc == "small_float" ? hw::AccMode::small_float : hw::AccMode::exact;
+  o.lin_frac_bits = static_cast<int>(r.get_int(d, p, "converter_fraction_bits", -kInt, kInt, o.lin_frac_bits));
+  if (const YAML::Node f = d["small_float"]) {
+    const std::string fp = p + ".small_float";
+    if (!f.IsMap()) r.fail(f, fp, "expected a mapping (fraction_bits, exponent_bits)");
+    r.check_keys(f, fp, {"fraction_bits", "exponent_bits"});
+    o.float_frac_bits = static_cast<int>(r.get_int(f, fp, "fraction_bits", -kInt, kInt, o.float_frac_bits));
+    if (const YAML::Node e = f["exponent_bits"]) {
+      if (e.IsScalar() && e.Scalar() == "auto")
+        o.float_exp_bits = 0;
+      else if (!e.IsScalar() || !YAML::convert<int>::decode(e, o.float_exp_bits) || o.float_exp_bits < 1 ||
+               o.float_exp_bits > 7)
+        r.fail(e, fp + ".exponent_bits", "expected auto or an integer 1..7, got " + YamlSchema::text(e));
+      record(r, origin, e, fp + ".exponent_bits");
+    }
+    if (f["fraction_bits"]) record(r, origin, f["fraction_bits"], fp + ".fraction_bits");
+  }
+  if (const YAML::Node n = d["narrow"]) {
+    const std::string np = p + ".narrow";
+    if (!n.IsMap()) r.fail(n, np, "expected a mapping (width, fraction_bits)");
+    r.check_keys(n, np, {"width", "fraction_bits"});
+    o.narrow_bits = static_cast<int>(r.get_int(n, np, "width", -kInt, kInt, o.narrow_bits));
+    o.narrow_frac_bits = static_cast<int>(r.get_int(n, np, "fraction_bits", -kInt, kInt, o.narrow_frac_bits));
+    for (const char* k : {"width", "fraction_bits"})
+      if (n[k]) record(r, origin, n[k], np + "." + k);
+  }
+  if (const YAML::Node q = d["psum"]) {
+    const std::string qp = p + ".psum";
+    if (!q.IsMap()) r.fail(q, qp, "expected a mapping (format, fraction_bits)");
+    r.check_keys(q, qp, {"format", "fraction_bits"});
+    const std::string f = r.get_string(q, qp, "format", {"accumulator", "exact", "small_float"}, "accumulator");
+    o.psum = f == "exact" ? hw::PsumMode::exact : f == "small_float" ? hw::PsumMode::small_float : hw::PsumMode::accumulator;
+    o.psum_frac_bits = static_cast<int>(r.get_int(q, qp, "fraction_bits", -kInt, kInt, o.psum_frac_bits));
+    for (const char* k : {"format", "fraction_bits"})
+      if (q[k]) record(r, origin, q[k], qp + "." + k);
+  }
+  for (const char* k : {"accumulator", "converter_fraction_bits"})
+    if (d[k]) record(r, origin, d[k], p + "." + k);
+}
+
 Workload load_root(const std::string& path, YAML::Node root,
                    const std::vector<std::string>& overrides) {
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
@@ -240,7 +288,7 @@ Workload load_root(const std::string& path, YAML::Node root,
 
   if (const YAML::Node a = root["accelerator"]) {
     const std::string p = "accelerator";
-    r.check_keys(a, p, {"rows", "cols", "dataflow", "fidelity", "clock_mhz", "buffers", "dram"});
+    r.check_keys(a, p, {"rows", "cols", "dataflow", "fidelity", "clock_mhz", "buffers", "dram", "datapath"});
     hw::AcceleratorConfig& s = w.accel;
     // Values of the fields' own types here; their ranges are the configuration's (below).
     constexpr long long kInt = std::numeric_limits<int>::max(), kUns = std::numeric_limits<unsigned>::max();
@@ -280,6 +328,7 @@ Workload load_root(const std::string& path, YAML::Node root,
     }
     for (const char* k : {"rows", "cols", "dataflow", "fidelity", "clock_mhz"})
       if (a[k]) record(r, w.origin, a[k], p + "." + k);
+    if (const YAML::Node d = a["datapath"]) read_datapath(r, d, p + ".datapath", s.datapath, w.origin);
   }
   if (const YAML::Node n = root["lpq"]) {
     const std::string p = "lpq";
@@ -400,6 +449,29 @@ std::string effective_yaml(const Workload& w) {
   e << YAML::Key << "bytes_per_cycle" << YAML::Value << s.dram_bytes_per_cycle;
   e << YAML::Key << "latency_cycles" << YAML::Value << s.dram_latency_cycles;
   e << YAML::EndMap;
+  // The datapath only when it is not the default (effective.yaml of existing runs unchanged).
+  if (const hw::DatapathOptions& d = s.datapath; !d.is_default()) {
+    e << YAML::Key << "datapath" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "accumulator" << YAML::Value
+      << (d.acc_mode == hw::AccMode::narrow ? "narrow" : d.acc_mode == hw::AccMode::small_float ? "small_float" : "exact");
+    e << YAML::Key << "small_float" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "fraction_bits" << YAML::Value << d.float_frac_bits;
+    e << YAML::Key << "exponent_bits" << YAML::Value;
+    if (d.float_exp_bits == 0)
+      e << "auto";
+    else
+      e << d.float_exp_bits;
+    e << YAML::EndMap;
+    e << YAML::Key << "narrow" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "width" << YAML::Value << d.narrow_bits;
+    e << YAML::Key << "fraction_bits" << YAML::Value << d.narrow_frac_bits << YAML::EndMap;
+    e << YAML::Key << "converter_fraction_bits" << YAML::Value << d.lin_frac_bits;
+    e << YAML::Key << "psum" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "format" << YAML::Value
+      << (d.psum == hw::PsumMode::exact ? "exact" : d.psum == hw::PsumMode::small_float ? "small_float" : "accumulator");
+    e << YAML::Key << "fraction_bits" << YAML::Value << d.psum_frac_bits << YAML::EndMap;
+    e << YAML::EndMap;
+  }
   e << YAML::EndMap;  // accelerator
   if (w.lpq.present) {
     const LpqSpec& q = w.lpq;

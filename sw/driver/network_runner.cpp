@@ -33,10 +33,19 @@ CheckFormatHook& check_format_hook() {
   return hook;
 }
 
+CheckSpecHook& check_spec_hook() {
+  static CheckSpecHook hook;
+  return hook;
+}
+
 }  // namespace
 
 void set_check_format_hook(CheckFormatHook hook) {
   check_format_hook() = std::move(hook);
+}
+
+void set_check_spec_hook(CheckSpecHook hook) {
+  check_spec_hook() = std::move(hook);
 }
 
 // A tensor held as codes of one format (an accelerator layer's output).
@@ -263,6 +272,19 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     j.spec.wgt = {fw.op.n, fw.op.es, fw.op.rs, fw.op.sf};
   }
   j.spec.lin_frac_bits = m_opt.device.lin_frac_bits;
+  {  // the device's accumulator and K tiles (docs/datapath.md, "K tiles")
+    const ref::DatapathSpec& dp = m_opt.device.datapath;
+    j.spec.acc = dp.acc;
+    j.spec.narrow_bits = dp.narrow_bits;
+    j.spec.narrow_frac_bits = dp.narrow_frac_bits;
+    j.spec.float_frac_bits = dp.float_frac_bits;
+    j.spec.float_exp_bits = dp.float_exp_bits;
+    j.spec.psum = dp.psum;
+    j.spec.psum_frac_bits = dp.psum_frac_bits;
+    const std::int64_t kt = m_opt.device.k_tile ? m_opt.device.k_tile(desc) : 0;
+    j.spec.k_tile = kt > 0 && kt < K ? kt : 0;
+    if (check_spec_hook()) check_spec_hook()(j.spec);
+  }
   if (compiler::is_baseline_family(fa.op.family)) {  // posit, af, fp8, ant: sw/ref/ref_baseline
     j.base_act = fa.format;
     j.base_wgt = fw.format;

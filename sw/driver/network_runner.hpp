@@ -14,6 +14,7 @@
 #include "sw/compiler/program.hpp"
 #include "sw/driver/driver.hpp"
 #include "sw/model/fp32_forward.hpp"
+#include "sw/ref/ref_datapath.hpp"
 
 namespace lpsim::driver {
 
@@ -47,6 +48,12 @@ struct DeviceInfo {
   std::uint64_t dram_bytes = 1ull << 30;  // DRAM address space
   unsigned lin_frac_bits = 0;             // the log->linear converter's fraction bits (the
                                           // reference models the same datapath)
+  // The accumulator, its widths and the OB's partial-sum format (accelerator.datapath); pe,
+  // mode, formats and lin_frac_bits of it are set per layer.
+  ref::DatapathSpec datapath;
+  // The K tile the device's controller uses for a layer (elements of K per tile; 0 or >= K: one
+  // tile). Empty: one tile (exact-equivalent datapaths do not depend on it).
+  std::function<std::int64_t(const hw::LayerDescriptor&)> k_tile;
 };
 
 struct RunnerOptions {
@@ -62,6 +69,11 @@ struct RunnerOptions {
 // the layer's own codec. Set it while no network is running.
 using CheckFormatHook = std::function<fmt::FormatPtr(const fmt::FormatPtr&)>;
 void set_check_format_hook(CheckFormatHook hook);
+// Test hook: edits the reference's DatapathSpec of every layer check (as the format hook), so
+// that tests can show a deliberately wrong reference rounding (K tiles ignored, one fraction
+// bit short) is caught. Empty (the default): the device's own datapath.
+using CheckSpecHook = std::function<void(ref::DatapathSpec&)>;
+void set_check_spec_hook(CheckSpecHook hook);
 
 // The accelerator answered a layer with an error code (its ERROR_CODE register). The caller,
 // which may see the device's own diagnostics, can add them to the message.
