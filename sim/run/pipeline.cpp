@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "hw/common/asan_stack.hpp"
 #include "hw/common/config_error.hpp"
@@ -30,6 +31,28 @@
 
 namespace lpsim::sim {
 namespace {
+
+// True when a layer's format text needs the FP32 values of its tensor: fitted formats (int,
+// af, ant, ...) and an sf: auto. An LP format with its sf given does not.
+bool needs_values(const std::string& text) {
+  const bool lp = text.rfind("lp<", 0) == 0 || text.rfind("lp:", 0) == 0;
+  return !lp || compiler::is_auto_sf(text);
+}
+
+// The FP32 tensors a run reads besides the graph's inputs and outputs (which it always keeps):
+// the calibration of the layers' formats, and the tensors of their sf: auto.
+std::unordered_set<std::string> fp32_needed(const model::Graph& graph,
+                                            const compiler::Program& program) {
+  std::unordered_set<std::string> keep(graph.inputs().begin(), graph.inputs().end());
+  for (const compiler::Step& s : program.steps) {
+    if (!s.compute) continue;
+    const compiler::ComputeStep& c = s.layer;
+    if (needs_values(c.act_format)) keep.insert(c.input);
+    if (!c.input_b.empty() && needs_values(c.wgt_format)) keep.insert(c.input_b);
+    if (needs_values(c.out_format)) keep.insert(c.output);
+  }
+  return keep;
+}
 
 constexpr std::uint64_t kWeightSeed = 1;  // synthetic weights; the input has its own seed
 
@@ -546,11 +569,20 @@ Prepared prepare(const Workload& w, const energy::CostTables& tables,
   // an unresolved sf: auto as sf 0, and the sf changes no size.
   check_fits(graph, p.program, p.config, p.workload);
   if (values) {
-    p.fp32 = model::forward_fp32(graph, p.inputs, true);
+    // Only the FP32 tensors something reads later are kept (the pass frees the others as it
+    // goes): never the whole network's activations.
+    p.fp32 = model::forward_fp32(graph, p.inputs, fp32_needed(graph, p.program));
     for (auto& [k, v] : p.inputs) p.fp32[k] = v;
     // sf: auto, on this run's FP32 values (analytic fidelity has none: the sf does not change
     // timing or energy, and its layers are named with `auto`).
     compiler::resolve_auto_sf(graph, p.fp32, p.program);
+    // With every sf resolved: what the run itself reads (calibration, inputs, outputs).
+    const std::unordered_set<std::string> keep = fp32_needed(graph, p.program);
+    for (auto it = p.fp32.begin(); it != p.fp32.end();) {
+      const bool output = std::find(graph.outputs().begin(), graph.outputs().end(), it->first) !=
+                          graph.outputs().end();
+      it = keep.count(it->first) || output ? std::next(it) : p.fp32.erase(it);
+    }
   }
   return p;
 }

@@ -7,6 +7,7 @@
 #include <future>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hw/ctrl/layer_descriptor.hpp"
@@ -99,8 +100,8 @@ LayerResult describe_layer(const model::Graph& graph, const compiler::ComputeSte
 
 class NetworkRunner {
  public:
-  // `fp32` holds the FP32 forward pass with intermediates (calibration of fitted formats and
-  // the error figures).
+  // `fp32` holds the FP32 graph inputs and outputs and the tensors the layers' fitted formats
+  // calibrate on (an LP layer with its sf given needs none of its tensors).
   NetworkRunner(const model::Graph& graph, const compiler::Program& program,
                 const model::TensorValues& fp32, RunnerOptions opt);
   ~NetworkRunner();
@@ -116,6 +117,8 @@ class NetworkRunner {
   void run_compute(Driver& d, const compiler::ComputeStep& s);
   void run_host(const model::Node& n);
   void collect_check();
+  const std::vector<float>& calib_of(const std::string& tensor) const;
+  void release(const compiler::Step& s);  // frees what no later step reads
 
   const model::Graph& m_graph;
   const compiler::Program& m_program;
@@ -123,6 +126,8 @@ class NetworkRunner {
   RunnerOptions m_opt;
   std::unordered_map<std::string, std::unique_ptr<QTensor>> m_q;
   std::unordered_map<std::string, model::FloatTensor> m_f;
+  std::unordered_map<std::string, int> m_reads;  // steps still to read each tensor
+  std::unordered_set<std::string> m_freed;       // activations already freed
   std::future<std::string> m_pending;  // the check of the previous layer
   std::size_t m_pending_layer = 0;
   NetworkResult m_result;

@@ -532,7 +532,12 @@ FloatTensor eval_node_fp32(const Node& node, const std::vector<const FloatTensor
   return out;
 }
 
-TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs, bool keep_intermediates) {
+namespace {
+
+// keep_all: every activation; else the outputs and `keep`.
+TensorValues forward_impl(const Graph& graph, const TensorValues& inputs, bool keep_all,
+                          const std::unordered_set<std::string>& keep) {
+  const bool keep_intermediates = keep_all;
   TensorValues values;
   for (const auto& name : graph.inputs()) {
     auto it = inputs.find(name);
@@ -564,14 +569,29 @@ TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs, bool k
     values[n.outputs[0]] = std::move(out);
     if (keep_intermediates) continue;
     for (const auto& in : n.inputs)
-      if (--readers[in] == 0 && !constants.count(in) &&
+      if (--readers[in] == 0 && !constants.count(in) && !keep.count(in) &&
           std::find(graph.outputs().begin(), graph.outputs().end(), in) == graph.outputs().end())
         values.erase(in);
   }
   if (keep_intermediates) return values;
   TensorValues result;
   for (const auto& name : graph.outputs()) result[name] = values.at(name);
+  for (const auto& name : keep) {
+    auto it = values.find(name);
+    if (it != values.end() && !result.count(name)) result.emplace(name, std::move(it->second));
+  }
   return result;
+}
+
+}  // namespace
+
+TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs, bool keep_intermediates) {
+  return forward_impl(graph, inputs, keep_intermediates, {});
+}
+
+TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs,
+                          const std::unordered_set<std::string>& keep) {
+  return forward_impl(graph, inputs, false, keep);
 }
 
 FloatTensor forward_fp32(const Graph& graph, const FloatTensor& input) {

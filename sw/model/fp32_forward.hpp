@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sw/model/graph.hpp"
@@ -26,6 +27,10 @@ FloatTensor eval_node_fp32(const Node& node, const std::vector<const FloatTensor
 // or every activation (node outputs) too when keep_intermediates is set.
 TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs,
                           bool keep_intermediates = false);
+// The same pass returning the graph outputs and the tensors named in `keep` (graph inputs or
+// node outputs); every other activation is freed once no later node reads it.
+TensorValues forward_fp32(const Graph& graph, const TensorValues& inputs,
+                          const std::unordered_set<std::string>& keep);
 
 // Single-input, single-output convenience.
 FloatTensor forward_fp32(const Graph& graph, const FloatTensor& input);
