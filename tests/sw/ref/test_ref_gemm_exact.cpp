@@ -87,6 +87,13 @@ TEST(RefGemmExact, EqualsDotProductsForMode4And2) {
   expect_same_as_dot(lp_spec(2, {2, 0, 1, 0}, {2, 0, 1, 0}, 8), 40, 64, 5, 0, 6);
 }
 
+TEST(RefGemmExact, EqualsDotProductsForNarrowLayers) {
+  // One column (a depthwise group), three, and exactly four and eight.
+  for (int n : {1, 3, 4, 8})
+    expect_same_as_dot(lp_spec(8, {8, 2, 3, 0}, {8, 2, 3, 0}, 8), 600, 9, n, 400,
+                       static_cast<unsigned>(10 + n));
+}
+
 TEST(RefGemmExact, BadWeightCodeIsAnError) {
   const RefDatapath dp(lp_spec(4, {4, 1, 2, 0}, {4, 1, 2, 0}, 8));
   std::vector<std::uint32_t> a(64 * 64, 1), w(64 * 64, 2);
