@@ -332,8 +332,12 @@ TileResult ArrayBackend::compute(const TileJob& job) {
     m_codes.resize(nt);
     m_bytes.resize(mt * o_row);
     const float* bias = job.bias ? job.bias + std::size_t{t.group} * layer.gemm().n + t.n0 : nullptr;
-    std::vector<double> bias_d;
+    std::vector<double> bias_d, scale_d;
     if (bias) bias_d.assign(bias, bias + nt);
+    if (job.scales) {  // pp::CHSCALE: the tile's columns' per-channel scales
+      const float* sc = job.scales + std::size_t{t.group} * layer.gemm().n + t.n0;
+      scale_d.assign(sc, sc + nt);
+    }
     for (std::size_t r = 0; r < mt; ++r) {
       for (std::size_t c = 0; c < nt; ++c) m_vals[c] = acc_to_double(m_out[r * nt + c], lsb);
       if (job.residual) {
@@ -341,7 +345,8 @@ TileResult ArrayBackend::compute(const TileJob& job) {
         for (std::size_t c = 0; c < nt; ++c) m_resid[c] = m_out_fmt->decode(m_codes[c]);
       }
       m_ppu.process(m_ops, m_vals.data(), nt, bias ? bias_d.data() : nullptr,
-                    job.residual ? m_resid.data() : nullptr, &m_enc, nullptr, m_out_codes.data());
+                    job.residual ? m_resid.data() : nullptr, job.scales ? scale_d.data() : nullptr,
+                    &m_enc, nullptr, m_out_codes.data());
       std::vector<std::uint32_t> row(m_out_codes.begin(), m_out_codes.end());
       fmt::pack_codes(row.data(), nt, obits, m_bytes.data() + r * o_row);
     }

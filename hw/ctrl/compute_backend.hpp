@@ -31,6 +31,8 @@ struct TileJob {
   // residual tile in the output format: tile.mt rows of tile.outputs.row_bytes.
   const float* bias = nullptr;
   const std::uint8_t* residual = nullptr;
+  // pp::CHSCALE: scales[groups * Ng], the per-channel scale of each global output column.
+  const float* scales = nullptr;
 };
 
 struct TileResult {

@@ -159,6 +159,7 @@ ErrorCode Controller::run_layer() {
   auto time_of = [](SchedTime t) { return sc_time::from_value(t); };
   m_timeline.assign(count, TileTiming{});
   m_bias.clear();
+  m_scales.clear();
   std::vector<std::uint8_t> bias_raw, resid[2];
   // Per tile, the timeline's times come from the schedule (also when the layer fails).
   struct CopyTimes {
@@ -255,10 +256,16 @@ ErrorCode Controller::run_layer() {
       }
       sched.complete((at + r.delay).value());
       switch (step.job) {
-        case SchedJob::bias:
-          m_bias.resize(bias_raw.size() / sizeof(float));
-          std::memcpy(m_bias.data(), bias_raw.data(), bias_raw.size());
+        case SchedJob::bias: {  // PPU parameters: biases (pp::BIAS), then scales (pp::CHSCALE)
+          const bool b = layer.pp_flags & pp::BIAS, c = layer.pp_flags & pp::CHSCALE;
+          const std::size_t floats = bias_raw.size() / sizeof(float), each = b && c ? floats / 2 : floats;
+          m_bias.resize(b ? each : 0);
+          m_scales.resize(c ? each : 0);
+          std::memcpy(m_bias.data(), bias_raw.data(), m_bias.size() * sizeof(float));
+          std::memcpy(m_scales.data(), bias_raw.data() + m_bias.size() * sizeof(float),
+                      m_scales.size() * sizeof(float));
           break;
+        }
         case SchedJob::weights:
           tt.wb_bytes = job.total_bytes();
           tt.load_bytes += job.total_bytes();
@@ -295,6 +302,7 @@ ErrorCode Controller::run_layer() {
     job.psum_bytes = tiler.psum_bytes;
     job.index = i;
     job.bias = m_bias.empty() ? nullptr : m_bias.data();
+    job.scales = m_scales.empty() ? nullptr : m_scales.data();
     job.residual = opt.residual && t.last_k ? resid[i % 2].data() : nullptr;
     const TileResult r = m_backend->run_tile(job);
     if (!r.ok) {

@@ -93,6 +93,7 @@ class Controller : public sc_core::sc_module {
   TilePlan m_plan;
   std::vector<TileTiming> m_timeline;
   std::vector<float> m_bias;
+  std::vector<float> m_scales;  // pp::CHSCALE: per-channel scales
   std::string m_last_error;
   sc_core::sc_event m_start_ev, m_irq_ev;
   LayerObserver m_layer_observer;

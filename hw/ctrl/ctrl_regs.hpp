@@ -46,7 +46,7 @@ constexpr std::uint32_t FMT_A = 0x74;
 constexpr std::uint32_t FMT_O = 0x78;
 constexpr std::uint32_t MODE = 0x7C;        // 8, 4 or 2
 constexpr std::uint32_t DATAFLOW = 0x80;    // 0 ws, 1 os, 2 is
-constexpr std::uint32_t PP_FLAGS = 0x84;    // bit 0 BIAS, 1 RELU, 2 RELU6, 3 RESIDUAL, 4 REQUANT
+constexpr std::uint32_t PP_FLAGS = 0x84;    // bit 0 BIAS, 1 RELU, 2 RELU6, 3 RESIDUAL, 4 REQUANT, 5 CHSCALE
 constexpr std::uint32_t PP_SCALE = 0x88;    // IEEE-754 binary32 requantization scale
 // 0x8C is a hole (unmapped).
 constexpr std::uint32_t W_ADDR_LO = 0x90;

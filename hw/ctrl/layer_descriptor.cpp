@@ -109,6 +109,7 @@ void LayerDescriptor::validate() const {
     return std::string(b);
   }());
   if ((pp_flags & pp::RELU) && (pp_flags & pp::RELU6)) fail("pp_flags", "RELU and RELU6 are mutually exclusive");
+  if ((pp_flags & pp::REQUANT) && (pp_flags & pp::CHSCALE)) fail("pp_flags", "REQUANT and CHSCALE are mutually exclusive");
   if ((pp_flags & pp::REQUANT) && !(std::isfinite(pp_scale) && pp_scale > 0))
     fail("pp_scale", std::to_string(pp_scale) + " must be finite and > 0");
   const GemmShape g = gemm();

@@ -48,7 +48,11 @@ constexpr std::uint32_t RELU = 1u << 1;
 constexpr std::uint32_t RELU6 = 1u << 2;
 constexpr std::uint32_t RESIDUAL = 1u << 3;
 constexpr std::uint32_t REQUANT = 1u << 4;
-constexpr std::uint32_t ALL = BIAS | RELU | RELU6 | RESIDUAL | REQUANT;
+// Per-output-channel scales (INT layers with per-channel weight scales): the PPU multiplies each
+// accumulator by its column's float32 scale first (before bias, residual and activation, which
+// are then real values). Excludes REQUANT.
+constexpr std::uint32_t CHSCALE = 1u << 5;
+constexpr std::uint32_t ALL = BIAS | RELU | RELU6 | RESIDUAL | REQUANT | CHSCALE;
 }  // namespace pp
 
 // The GEMM a layer lowers to: `groups` independent (M x Kg) * (Kg x Ng) products.
@@ -62,7 +66,8 @@ struct GemmShape {
 //                                             conv: one image NHWC [h][w][c] (rows of c elements);
 //                                             the accelerator generates the im2col rows on chip
 //   outputs  [M][groups * Ng]          residual: same as outputs, in the output format
-//   bias     [groups * Ng] float32
+//   bias     PPU parameters at b_addr: [groups * Ng] float32 biases (pp::BIAS), then
+//            [groups * Ng] float32 per-channel scales (pp::CHSCALE); one DMA job
 // A conv descriptor is one image: a batch is one descriptor per image (the host loops).
 struct LayerDescriptor {
   LayerOp op = LayerOp::gemm;

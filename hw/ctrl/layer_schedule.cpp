@@ -9,8 +9,11 @@ ScheduleOptions schedule_options(const LayerDescriptor& layer, const TilePlan& p
   ScheduleOptions o;
   o.prefetch = cfg.wb.double_buffered && cfg.ib.double_buffered;
   o.ob_double_buffered = cfg.ob.double_buffered;
-  o.bias = (layer.pp_flags & pp::BIAS) != 0;
-  o.bias_bytes = o.bias ? plan.shape.groups * plan.shape.n * sizeof(float) : 0;
+  // One job loads the PPU parameters: the biases and/or the per-channel scales (float32 per
+  // output column each).
+  const std::uint64_t vectors = ((layer.pp_flags & pp::BIAS) ? 1u : 0u) + ((layer.pp_flags & pp::CHSCALE) ? 1u : 0u);
+  o.bias = vectors != 0;
+  o.bias_bytes = vectors * plan.shape.groups * plan.shape.n * sizeof(float);
   o.residual = (layer.pp_flags & pp::RESIDUAL) != 0;
   return o;
 }

@@ -30,8 +30,8 @@ enum class SchedJob : std::uint8_t { bias, weights, inputs, residual, store };
 struct ScheduleOptions {
   bool prefetch = true;            // WB and IB double-buffered: tile i+1's loads overlap tile i
   bool ob_double_buffered = true;  // the OB half changes at every first-K tile
-  bool bias = false;               // pp::BIAS: one bias job before the first tile's loads
-  std::uint64_t bias_bytes = 0;    // its size (float32 per output column of every group)
+  bool bias = false;               // pp::BIAS or pp::CHSCALE: one bias job before the first tile's loads
+  std::uint64_t bias_bytes = 0;    // its size (float32 per output column of every group, per vector)
   bool residual = false;           // pp::RESIDUAL: a residual job with each last-K tile's loads
 };
 

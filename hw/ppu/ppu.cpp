@@ -20,11 +20,14 @@ void PpuConfig::validate() const {
 PpuOps PpuOps::from_flags(std::uint32_t f, float scale) {
   if (f & ~pp::ALL) throw ConfigError("ppu: pp_flags has unknown bits");
   if ((f & pp::RELU) && (f & pp::RELU6)) throw ConfigError("ppu: pp_flags: RELU and RELU6 are mutually exclusive");
+  if ((f & pp::REQUANT) && (f & pp::CHSCALE))
+    throw ConfigError("ppu: pp_flags: REQUANT and CHSCALE are mutually exclusive");
   PpuOps o;
   o.bias = f & pp::BIAS;
   o.residual = f & pp::RESIDUAL;
   o.act = (f & pp::RELU) ? Activation::relu : (f & pp::RELU6) ? Activation::relu6 : Activation::none;
   o.requant = f & pp::REQUANT;
+  o.channel_scale = f & pp::CHSCALE;
   if (o.requant) {
     if (!(std::isfinite(scale) && scale > 0))
       throw ConfigError("ppu: pp_scale = " + std::to_string(scale) + " must be finite and > 0");
@@ -41,8 +44,10 @@ OutputEncoder::OutputEncoder(fmt::FormatPtr codec, const fmt::LpParams* lp)
 
 Ppu::Ppu(PpuConfig cfg) : m_cfg(cfg) { m_cfg.validate(); }
 
-double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual) const {
+double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual,
+                  double ch_scale) const {
   double y = acc;
+  if (ops.channel_scale) y *= ch_scale;
   if (ops.bias) y += bias;
   if (ops.residual) y += residual;
   // std::max/min would turn NaN into 0 or the cap depending on argument order; keep NaN.
@@ -54,10 +59,12 @@ double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual) c
 
 template <typename Encode>
 void Ppu::run(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
-              const double* residual, bool encode, const Encode& enc, double* values,
-              fmt::Code* codes) {
+              const double* residual, const double* ch_scale, bool encode, const Encode& enc,
+              double* values, fmt::Code* codes) {
+  if (ops.channel_scale && !ch_scale) throw ConfigError("ppu: CHSCALE without per-channel scales");
   for (std::size_t i = 0; i < n; ++i) {
-    const double y = apply(ops, acc[i], bias ? bias[i] : 0.0, residual ? residual[i] : 0.0);
+    const double y = apply(ops, acc[i], bias ? bias[i] : 0.0, residual ? residual[i] : 0.0,
+                           ch_scale ? ch_scale[i] : 1.0);
     if (values) values[i] = y;
     if (encode) codes[i] = enc(y);
   }
@@ -75,15 +82,21 @@ void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const dou
                   const double* residual, const fmt::NumberFormat* out_fmt, double* values,
                   fmt::Code* codes) {
   run(
-      ops, acc, n, bias, residual, codes && out_fmt,
+      ops, acc, n, bias, residual, nullptr, codes && out_fmt,
       [out_fmt](double y) { return out_fmt->encode(y); }, values, codes);
 }
 
 void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
                   const double* residual, const OutputEncoder* enc, double* values,
                   fmt::Code* codes) {
+  process(ops, acc, n, bias, residual, nullptr, enc, values, codes);
+}
+
+void Ppu::process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+                  const double* residual, const double* ch_scale, const OutputEncoder* enc,
+                  double* values, fmt::Code* codes) {
   run(
-      ops, acc, n, bias, residual, codes && enc && !enc->empty(),
+      ops, acc, n, bias, residual, ch_scale, codes && enc && !enc->empty(),
       [enc](double y) { return enc->encode(y); }, values, codes);
 }
 
@@ -93,7 +106,7 @@ PpuStats Ppu::row_stats(const PpuConfig& cfg, const PpuOps& ops, std::size_t n, 
   if (ops.bias) s.bias_adds = n;
   if (ops.residual) s.residual_adds = n;
   if (ops.act != Activation::none) s.activations = n;
-  if (ops.requant) s.scale_muls = n;
+  if (ops.requant || ops.channel_scale) s.scale_muls = n;
   if (encode) s.encodes = n;
   s.cycles = (n + cfg.lanes - 1) / cfg.lanes;
   return s;

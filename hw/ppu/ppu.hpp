@@ -25,7 +25,9 @@ struct PpuOps {
   Activation act = Activation::none;
   bool requant = false;
   double scale = 1.0;  // used when requant
-  // Throws ConfigError for RELU together with RELU6, unknown bits, or a bad scale with REQUANT.
+  bool channel_scale = false;  // pp::CHSCALE: each element times its column's scale, first
+  // Throws ConfigError for RELU together with RELU6, REQUANT together with CHSCALE, unknown
+  // bits, or a bad scale with REQUANT.
   static PpuOps from_flags(std::uint32_t pp_flags, float pp_scale);
 };
 
@@ -62,6 +64,8 @@ class OutputEncoder {
 
 // Order of operations (fixed, one rounding at the end): for every element
 //   y = acc                      accumulator result, exact (double)
+//   y = y * ch_scale[col]        if ops.channel_scale (per-output-channel INT scales: y becomes
+//                                a real value, so bias and residual below are real values too)
 //   y = y + bias[col]            if ops.bias
 //   y = y + residual[i]          if ops.residual (the skip tensor's decoded value)
 //   y = act(y)                   ReLU: max(y, 0); ReLU6: min(max(y, 0), relu6_cap)
@@ -77,7 +81,11 @@ class Ppu {
   void reset_stats() { m_stats = {}; }
 
   // One element without counting (the reference for tests and the array's fast path).
-  double apply(const PpuOps& ops, double acc, double bias, double residual) const;
+  double apply(const PpuOps& ops, double acc, double bias, double residual) const {
+    return apply(ops, acc, bias, residual, 1.0);
+  }
+  // The same with the element's per-channel scale (used when ops.channel_scale).
+  double apply(const PpuOps& ops, double acc, double bias, double residual, double ch_scale) const;
 
   // n elements of one output row. bias[i] is the bias of element i's column (null when unused),
   // residual[i] likewise. values and codes may each be null; codes needs out_fmt.
@@ -86,6 +94,11 @@ class Ppu {
   // The same with the hardware output path: codes from `enc` (null or empty: no codes).
   void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
                const double* residual, const OutputEncoder* enc, double* values, fmt::Code* codes);
+  // The same with per-channel scales: ch_scale[i] is element i's column scale (needed when
+  // ops.channel_scale; may be null otherwise).
+  void process(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
+               const double* residual, const double* ch_scale, const OutputEncoder* enc,
+               double* values, fmt::Code* codes);
 
   // What process() of one row of n elements adds to stats() (`encode`: it encodes codes); the
   // one place these counts are written (process() and the analytic model use it).
@@ -94,8 +107,8 @@ class Ppu {
  private:
   template <typename Encode>
   void run(const PpuOps& ops, const double* acc, std::size_t n, const double* bias,
-           const double* residual, bool encode, const Encode& enc, double* values,
-           fmt::Code* codes);
+           const double* residual, const double* ch_scale, bool encode, const Encode& enc,
+           double* values, fmt::Code* codes);
 
   PpuConfig m_cfg;
   PpuStats m_stats;

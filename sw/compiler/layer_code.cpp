@@ -36,6 +36,23 @@ class WidenedFormat final : public fmt::NumberFormat {
   fmt::FormatPtr m_narrow, m_wide;
 };
 
+// INT weights with per-channel scales as one tensor's format: the integer codes (scale 1), named
+// "int<N,channel>" (the scales are the PPU's, per output channel).
+class ChannelIntFormat final : public fmt::NumberFormat {
+ public:
+  explicit ChannelIntFormat(int n) : m_int(fmt::IntParams{n, 1.0}) {}
+  std::string name() const override { return "int<" + std::to_string(m_int.bits()) + ",channel>"; }
+  int bits() const override { return m_int.bits(); }
+  fmt::Code encode(double x) const override { return m_int.encode(x); }
+  double decode(fmt::Code c) const override { return m_int.decode(c); }
+  bool is_nan_code(fmt::Code c) const override { return m_int.is_nan_code(c); }
+  fmt::Code negate(fmt::Code c) const override { return m_int.negate(c); }
+  bool twos_complement() const override { return true; }
+
+ private:
+  fmt::IntFormat m_int;
+};
+
 }  // namespace
 
 std::vector<std::uint8_t> pack_rows(const std::vector<std::uint32_t>& codes, std::size_t rows,
@@ -81,6 +98,45 @@ hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::Compu
   return d;
 }
 
+ChannelWeights channel_int_weights(const HwFormat& fw, int n, const std::vector<float>& weights,
+                                   std::size_t channels, const std::string& layer) {
+  ChannelWeights cw;
+  const std::vector<double> fitted =
+      fmt::IntFormat::fit_channel_scales(n, weights.data(), weights.size(), channels);
+  cw.scales.resize(channels);
+  const fmt::IntFormat store(fmt::IntParams{fw.op.n, 1.0});
+  cw.codes.resize(weights.size());
+  const std::size_t per = channels ? weights.size() / channels : 0;
+  for (std::size_t c = 0; c < channels; ++c) {
+    const float s = static_cast<float>(fitted[c]);
+    if (!(std::isnormal(s) && s > 0))
+      throw UserError("layer '" + layer + "': the INT weight scale of output channel " +
+                      std::to_string(c) + " (" + std::to_string(fitted[c]) +
+                      ") is outside float32's normal range");
+    cw.scales[c] = s;
+    const fmt::IntFormat q(fmt::IntParams{n, static_cast<double>(s)});
+    for (std::size_t i = c * per; i < (c + 1) * per; ++i)
+      cw.codes[i] = store.encode(q.decode(q.encode(weights[i])) / static_cast<double>(s));
+  }
+  return cw;
+}
+
+std::vector<float> channel_scale_vector(const HwFormat& fa, const std::vector<float>& w_scales,
+                                        const std::string& layer) {
+  std::vector<float> v(w_scales.size());
+  for (std::size_t c = 0; c < v.size(); ++c) {
+    const double u = fa.scale * static_cast<double>(w_scales[c]);
+    if (!(u >= static_cast<double>(std::numeric_limits<float>::min()) &&
+          u <= static_cast<double>(std::numeric_limits<float>::max())))
+      throw UserError("layer '" + layer + "': the INT scales of its activations and output channel " +
+                      std::to_string(c) + "'s weights multiply to 2^" +
+                      std::to_string(std::lround(std::log2(u))) +
+                      ", outside the PPU's float scale registers (2^-126 .. 2^127)");
+    v[c] = static_cast<float>(u);
+  }
+  return v;
+}
+
 HwFormat hw_format(const std::string& text, const std::vector<float>& calib, int mode) {
   HwFormat h = hw_format(with_sf(text, 0), calib);
   h.text = text;
@@ -121,6 +177,12 @@ HwFormat hw_format(const std::string& text, const std::vector<float>& calib) {
     h.format = std::make_shared<fmt::IntFormat>(fmt::IntParams{fitted.n, h.scale});
     h.op = hw::OperandFormat{hw::FormatFamily::int_, fitted.n, 0, 0, sf};
     h.is_int = true;
+    if (is_channel_int(text)) {  // integer codes; the scales are per channel (channel_int_weights)
+      h.per_channel = true;
+      h.scale = 1.0;
+      h.format = std::make_shared<ChannelIntFormat>(fitted.n);
+      h.op.sf = 0;
+    }
   } else {
     throw UserError("format '" + text + "' has no PE type on this accelerator");
   }
@@ -155,7 +217,7 @@ DramRegions layer_regions(const model::Graph& graph, const ComputeStep& s, const
   } else {
     r.inputs = G * M * fmt::packed_bytes(static_cast<std::size_t>(K), abits);
   }
-  r.bias = s.node->has_bias ? G * N * 4 : 0;
+  r.bias = ((s.node->has_bias ? 1 : 0) + (fa.is_int && fw.per_channel ? 1 : 0)) * G * N * 4;
   r.residual = s.fusion.residual.empty() ? 0 : M * o_row;
   r.outputs = M * o_row;
   return r;
@@ -171,7 +233,11 @@ hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeSte
   d.mode = static_cast<std::uint32_t>(s.mode);
   d.dataflow = dataflow;
   if (s.node->has_bias) d.pp_flags |= hw::pp::BIAS;
-  if (fa.is_int) {
+  if (fa.is_int && fw.per_channel) {
+    // Per-channel INT weights: the PPU scales each column by s_a * s_w[c] first (the vector
+    // follows the bias in DRAM; the bias is then given in real units).
+    d.pp_flags |= hw::pp::CHSCALE;
+  } else if (fa.is_int) {
     // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
     // given in those units).
     const double unit = fa.scale * fw.scale;

@@ -33,7 +33,28 @@ struct HwFormat {
   hw::OperandFormat op;
   double scale = 1.0;  // INT: the value of code 1 (a power of two)
   bool is_int = false;
+  // INT weights with one scale per output channel ("int:N,channel"): codes are plain integers
+  // (scale 1, sf 0) and channel_int_weights() gives each channel's scale; the PPU applies them
+  // (pp::CHSCALE).
+  bool per_channel = false;
 };
+
+// Per-output-channel INT weights: `weights` holds `channels` contiguous slices (a node's
+// [F][K] weights, F = groups * Ng), each quantized with its own scale max|w| / (2^(n-1) - 1)
+// rounded to float32 (a zero channel gets 1); codes are the integers at the format's storage
+// width (fw.op.n: a MODE above n stores them wider). Throws UserError naming `layer` when a
+// scale lies outside float32's normal range.
+struct ChannelWeights {
+  std::vector<float> scales;          // [channels]
+  std::vector<std::uint32_t> codes;   // like `weights`
+};
+ChannelWeights channel_int_weights(const HwFormat& fw, int n, const std::vector<float>& weights,
+                                   std::size_t channels, const std::string& layer);
+
+// The PPU's per-channel scale vector of an INT layer with per-channel weights: s_a * s_w[c] as
+// float32 (exact: s_a is a power of two); UserError naming the layer outside float32's range.
+std::vector<float> channel_scale_vector(const HwFormat& fa, const std::vector<float>& w_scales,
+                                        const std::string& layer);
 
 // The hardware view of a format text; fitted formats (int, af) are calibrated on `calib`. INT
 // scales are rounded up to a power of two (the register carries sf, scale = 2^-sf). Throws
@@ -58,14 +79,15 @@ struct DramRegions {
 };
 // A compute step's regions from its shapes and the formats' storage widths: packed weights
 // [G K][N], inputs (op conv: NHWC pixel rows of C codes; else [G M][K], im2col'd on the host),
-// float32 bias [G N] when the node has one, residual and outputs [M][G N].
+// float32 bias [G N] when the node has one followed by float32 per-channel scales [G N] when
+// the weights have them (one PPU parameter region), residual and outputs [M][G N].
 DramRegions layer_regions(const model::Graph& graph, const ComputeStep& s, const HwFormat& fa,
                           const HwFormat& fw, const HwFormat& fo);
 
 // The descriptor of a compute step as the host issues it (addresses left 0; place_regions
 // sets them): layer_shape(), the formats, MODE, dataflow and the post-processing flags (BIAS
-// when the node has a bias, REQUANT with PP_SCALE = s_a * s_w on INT layers, RELU / RELU6,
-// RESIDUAL). One place for the driver, which runs it, and the analytic model, which times it.
+// when the node has a bias, REQUANT with PP_SCALE = s_a * s_w on INT layers — CHSCALE instead
+// when the weights have per-channel scales —, RELU / RELU6, RESIDUAL). One place for the driver, which runs it, and the analytic model, which times it.
 hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeStep& s,
                                      const HwFormat& fa, const HwFormat& fw, const HwFormat& fo,
                                      hw::Dataflow dataflow);

@@ -19,13 +19,17 @@ std::string parsable(const std::string& text) {
   return is_auto_sf(text) ? with_sf(text, 0) : text;
 }
 
-// MODE of a format text the array can run, or a UserError naming the key.
-int mode_of(const std::string& text, const std::string& key, const std::string& where) {
+// MODE of a format text the array can run, or a UserError naming the key. With `wider` (the
+// activations' MODE), weights may be any width below it (2..7 bits, e.g. INT3): they are stored
+// and decoded at that MODE (hw_format's widening), so the result is the width itself.
+int mode_of(const std::string& text, const std::string& key, const std::string& where,
+            int wider = 0) {
   const fmt::FormatPtr f = fmt::parse_format(parsable(text));
   if (pe_of_format(text).empty())
     throw UserError(where + ": " + key + ": format '" + text +
                     "' has no PE type on this accelerator (PE types: lp, int, posit, af, fp8, ant/flint)");
   const int n = f->bits();
+  if (n >= 2 && n < wider) return n;
   if (n != 2 && n != 4 && n != 8)
     throw UserError(where + ": " + key + ": format '" + text + "' is " + std::to_string(n) +
                     " bits; the array's MODEs are 8, 4 and 2");
@@ -81,6 +85,21 @@ std::string with_sf(const std::string& text, int sf) {
   if (!is_auto_sf(text)) return text;
   const std::size_t comma = text.rfind(',');
   return text.substr(0, comma + 1) + std::to_string(sf) + (text.back() == '>' ? ">" : "");
+}
+
+bool is_channel_int(const std::string& text) {
+  const std::size_t open = text.find_first_of(":<");
+  if (open == std::string::npos || text.compare(0, open, "int") != 0) return false;
+  const std::size_t comma = text.rfind(',');
+  if (comma == std::string::npos) return false;
+  std::string last = text.substr(comma + 1);
+  if (!last.empty() && last.back() == '>') last.pop_back();
+  return last == "channel";
+}
+
+std::string without_channel(const std::string& text) {
+  if (!is_channel_int(text)) return text;
+  return text.substr(0, text.rfind(',')) + (text.back() == '>' ? ">" : "");
 }
 
 void resolve_auto_sf(const model::Graph& graph, const model::TensorValues& values, Program& program) {
@@ -139,8 +158,9 @@ Program plan_program(const model::Graph& graph, const FormatChoice& formats,
                         ": the model has no compute layer named '" + name + "'");
     }
   const std::string dkey = "quantization.default";
-  mode_of(default_format, dkey, where(dkey));  // checked even when every layer has its own
-  if (!formats.default_wgt.empty()) mode_of(formats.default_wgt, dkey, where(dkey));
+  // (checked even when every layer has its own)
+  const int default_mode = mode_of(default_format, dkey, where(dkey));
+  if (!formats.default_wgt.empty()) mode_of(formats.default_wgt, dkey, where(dkey), default_mode);
 
   auto is_output = [&](const std::string& t) {
     for (const auto& o : graph.outputs())
@@ -179,8 +199,12 @@ Program plan_program(const model::Graph& graph, const FormatChoice& formats,
                    : pl != per_layer.end()           ? pl->second
                    : !formats.default_wgt.empty()    ? formats.default_wgt
                                                      : default_format;
+    // Per-channel INT scales are for constant weights (docs/workload.md).
+    c.act_format = without_channel(c.act_format);
+    if (!c.input_b.empty()) c.wgt_format = without_channel(c.wgt_format);
     const std::string key = own ? "quantization.layers." + n.name : dkey;
-    const int ma = mode_of(c.act_format, key, where(key)), mw = mode_of(c.wgt_format, key, where(key));
+    const int ma = mode_of(c.act_format, key, where(key));
+    const int mw = mode_of(c.wgt_format, key, where(key), ma);
     c.mode = std::max(ma, mw);
     if (const std::string pe_a = pe_of_format(c.act_format), pe_w = pe_of_format(c.wgt_format);
         pe_a != pe_w && !((pe_a == "lp" || pe_a == "int") && (pe_w == "lp" || pe_w == "int")))

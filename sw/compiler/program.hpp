@@ -77,6 +77,13 @@ bool is_auto_sf(const std::string& text);
 // The text with sf 'auto' replaced by `sf` ("lp<4,0,2,-3>"); other texts unchanged.
 std::string with_sf(const std::string& text, int sf);
 
+// "int:N,channel" / "int<N,channel>": INT weights with one fitted scale per output channel (the
+// PPU applies them). plan_program() gives activations, and the second operand of a MatMul of two
+// tensors, the per-tensor fit of the same width instead ("int:N" / "int<N>").
+bool is_channel_int(const std::string& text);
+// The per-tensor text of a channel INT text; other texts unchanged.
+std::string without_channel(const std::string& text);
+
 // Chooses every 'auto' sf of the program: weights the sf minimising the RMSE of the layer's
 // weights, activations (and a MatMul's second operand) the sf minimising it over the layer's
 // input values in `values` (the FP32 reference of the calibration batch; without a tensor there,

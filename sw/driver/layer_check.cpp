@@ -51,7 +51,8 @@ std::vector<fmt::Code> expected_codes(const CheckJob& j) {
   }
   return ref::post_process(j.ops, acc, static_cast<int>(j.M), static_cast<int>(cols),
                            j.bias.empty() ? nullptr : j.bias.data(),
-                           j.residual.empty() ? nullptr : j.residual.data(), *j.out);
+                           j.residual.empty() ? nullptr : j.residual.data(),
+                           j.scales.empty() ? nullptr : j.scales.data(), *j.out);
 }
 
 std::string check_layer(const CheckJob& j) {

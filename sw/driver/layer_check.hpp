@@ -27,6 +27,7 @@ struct CheckJob {
   std::int64_t G = 1, M = 0, K = 0, N = 0;
   ref::PostOps ops;
   std::vector<double> bias, residual;  // [G*N], [M][G*N] (empty when unused)
+  std::vector<double> scales;          // [G*N] per-channel scales (ops.channel_scale)
   fmt::FormatPtr out;
   std::vector<std::uint32_t> got;  // hardware output [M][G*N]
 };

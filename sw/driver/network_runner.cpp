@@ -96,8 +96,6 @@ NetworkRunner::~NetworkRunner() {
 const model::FloatTensor& NetworkRunner::float_of(const std::string& tensor) {
   auto it = m_f.find(tensor);
   if (it != m_f.end()) return it->second;
-  if (m_freed.count(tensor))
-    throw std::logic_error("tensor '" + tensor + "' read after its last reader freed it");
   model::FloatTensor t;
   auto q = m_q.find(tensor);
   if (q != m_q.end()) {
@@ -140,49 +138,12 @@ void NetworkRunner::collect_check() {
   }
 }
 
-namespace {
-
-// The tensors a step reads (one entry per read).
-std::vector<std::string> reads_of(const compiler::Step& s) {
-  if (!s.compute) return s.host->inputs;
-  std::vector<std::string> r{s.layer.input};
-  if (!s.layer.input_b.empty()) r.push_back(s.layer.input_b);
-  if (!s.layer.fusion.residual.empty()) r.push_back(s.layer.fusion.residual);
-  return r;
-}
-
-}  // namespace
-
-const std::vector<float>& NetworkRunner::calib_of(const std::string& tensor) const {
-  static const std::vector<float> none;  // a tensor no fitted format calibrates on
-  auto it = m_fp32.find(tensor);
-  return it == m_fp32.end() ? none : it->second.data;
-}
-
-void NetworkRunner::release(const compiler::Step& s) {
-  auto drop = [&](const std::string& t) {
-    const auto& outs = m_graph.outputs();
-    if (std::find(outs.begin(), outs.end(), t) != outs.end()) return;  // read at the end
-    m_q.erase(t);
-    m_f.erase(t);
-    if (m_graph.tensor(t).kind != model::TensorKind::Constant) m_freed.insert(t);
-  };
-  for (const std::string& t : reads_of(s))
-    if (--m_reads[t] == 0) drop(t);
-  const std::string& out = s.compute ? s.layer.output : s.host->outputs[0];
-  if (m_reads[out] == 0) drop(out);  // nothing reads it
-}
-
 void NetworkRunner::run(Driver& d) {
-  // Activations are freed after their last reader; the graph outputs stay for the result.
-  for (const compiler::Step& s : m_program.steps)
-    for (const std::string& t : reads_of(s)) ++m_reads[t];
   for (const compiler::Step& s : m_program.steps) {
     if (s.compute)
       run_compute(d, s.layer);
     else
       run_host(*s.host);
-    release(s);
   }
   collect_check();
   // Every graph output, concatenated in graph order (a topology workload has one per layer).
@@ -208,10 +169,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
 
   // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
   // Operands narrower than the layer's MODE are stored and decoded at the MODE's width.
-  const compiler::HwFormat fa = compiler::hw_format(s.act_format, calib_of(s.input), s.mode);
+  const compiler::HwFormat fa = compiler::hw_format(s.act_format, m_fp32.at(s.input).data, s.mode);
   const compiler::HwFormat fw = s.input_b.empty() ? compiler::hw_format(s.wgt_format, node.weights, s.mode)
-                                        : compiler::hw_format(s.wgt_format, calib_of(s.input_b), s.mode);
-  const compiler::HwFormat fo = compiler::hw_format(s.out_format, calib_of(s.output));
+                                        : compiler::hw_format(s.wgt_format, m_fp32.at(s.input_b).data, s.mode);
+  const compiler::HwFormat fo = compiler::hw_format(s.out_format, m_fp32.at(s.output).data);
 
   // Operands in the grouped GEMM layouts.
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
@@ -228,7 +189,15 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   } else {
     a = in_codes;
   }
-  if (s.input_b.empty()) {
+  std::vector<float> w_scales;  // per-channel INT weights: each output channel's scale
+  if (s.input_b.empty() && fw.per_channel) {
+    compiler::ChannelWeights cw = compiler::channel_int_weights(
+        fw, compiler::hw_format(s.wgt_format, {}).op.n,  // the format's own n (fw.op.n: MODE)
+        node.weights, static_cast<std::size_t>(G * N), node.name);
+    w_node = std::move(cw.codes);
+    w_scales = std::move(cw.scales);
+    w = compiler::weights_to_gemm(node, w_node, v);
+  } else if (s.input_b.empty()) {
     w_node.resize(node.weights.size());
     encode_floats(fw.format, node.weights.data(), w_node.data(), w_node.size());
     w = compiler::weights_to_gemm(node, w_node, v);
@@ -239,12 +208,16 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   // INT layers: accumulators count units of s_a * s_w; the PPU rescales (and the bias is
   // given in those units).
   // (layer_descriptor() checked that the unit fits the PPU's float scale register)
-  const double unit = fa.is_int ? fa.scale * fw.scale : 1.0;
-  std::vector<float> bias;
+  // Per-channel INT weights: the PPU scales each column by s_a * s_w[c] first, so the bias is
+  // given in real units; the scale vector follows it in the PPU parameter region.
+  const bool ch_scale = fa.is_int && fw.per_channel;
+  const double unit = fa.is_int && !ch_scale ? fa.scale * fw.scale : 1.0;
+  std::vector<float> bias, scales;
   if (node.has_bias) {
     bias.resize(static_cast<std::size_t>(G * N));
     for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = static_cast<float>(node.bias[i] / unit);
   }
+  if (ch_scale) scales = compiler::channel_scale_vector(fa, w_scales, node.name);
   std::vector<std::uint32_t> residual;
   const model::Shape& out_shape = m_graph.shape(s.output);
   if (!s.fusion.residual.empty())
@@ -259,12 +232,14 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const std::size_t o_row = fmt::packed_bytes(static_cast<std::size_t>(G * N), obits);
   const compiler::DramRegions regions = compiler::layer_regions(m_graph, s, fa, fw, fo);
   if (regions.weights != w_bytes.size() || regions.inputs != a_bytes.size() ||
-      regions.bias != bias.size() * 4 || regions.residual != (residual.empty() ? 0 : M * o_row))
+      regions.bias != (bias.size() + scales.size()) * 4 || regions.residual != (residual.empty() ? 0 : M * o_row))
     throw std::logic_error("layer '" + node.name + "': DRAM regions differ from the tensors written");
   place_layer(desc, regions, node.name, m_opt.device);
   d.write(desc.w_addr, w_bytes.data(), w_bytes.size());
   d.write(desc.i_addr, a_bytes.data(), a_bytes.size());
   if (!bias.empty()) d.write(desc.b_addr, reinterpret_cast<const std::uint8_t*>(bias.data()), bias.size() * 4);
+  if (!scales.empty())
+    d.write(desc.b_addr + bias.size() * 4, reinterpret_cast<const std::uint8_t*>(scales.data()), scales.size() * 4);
   if (!residual.empty()) {
     const auto r_bytes = compiler::pack_rows(residual, static_cast<std::size_t>(M), static_cast<std::size_t>(G * N), obits);
     d.write(desc.r_addr, r_bytes.data(), r_bytes.size());
@@ -356,9 +331,11 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   j.ops.bias = !bias.empty();
   j.ops.residual = !residual.empty();
   j.ops.act = s.fusion.relu ? ref::PostAct::relu : s.fusion.relu6 ? ref::PostAct::relu6 : ref::PostAct::none;
-  j.ops.requant = fa.is_int;
+  j.ops.requant = fa.is_int && !ch_scale;
   j.ops.scale = static_cast<double>(desc.pp_scale);
+  j.ops.channel_scale = ch_scale;
   j.bias.assign(bias.begin(), bias.end());
+  j.scales.assign(scales.begin(), scales.end());
   if (!residual.empty()) {
     j.residual.resize(residual.size());
     for (std::size_t i = 0; i < residual.size(); ++i) j.residual[i] = fo.format->decode(residual[i]);

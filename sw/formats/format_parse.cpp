@@ -114,12 +114,15 @@ FormatPtr parse_format(const std::string& text, const float* calib, std::size_t 
         if (!a.empty()) fail(text, "expected intN or int:N[,SCALE]");
         p.n = to_int(text, family.substr(3), "n");
       } else {
-        want_args(text, a, 1, 2, "int:N[,SCALE]");
+        want_args(text, a, 1, 2, "int:N[,SCALE] or int:N,channel");
         p.n = to_int(text, a[0], "n");
-        if (a.size() == 2) p.scale = to_double(text, a[1], "scale");
+        // "channel": weights with one fitted scale per output channel (the compiler fits
+        // them, sw/compiler/layer_code.hpp); as a single format, the per-tensor fit.
+        if (a.size() == 2 && a[1] != "channel") p.scale = to_double(text, a[1], "scale");
       }
       p.validate();
-      if (a.size() < 2 && calib) p.scale = IntFormat::fit_scale(p.n, calib, calib_count);
+      const bool fitted = a.size() < 2 || a[1] == "channel";
+      if (fitted && calib) p.scale = IntFormat::fit_scale(p.n, calib, calib_count);
       return std::make_shared<IntFormat>(p);
     }
     // flint<N[,SCALE]> / flint:N[,SCALE] / flintN; ant:N / antN (ANT: int or flint per tensor).

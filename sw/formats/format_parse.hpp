@@ -13,6 +13,8 @@ namespace lpsim::fmt {
 //   posit:N,ES      posit<N,ES>               posit
 //   fp8:e4m3 fp8:e5m2  fp8_e4m3 fp8_e5m2      OCP FP8
 //   int:N[,SCALE]   intN                      symmetric INT; no SCALE: fitted to `calib`, else 1
+//   int:N,channel   int<N,channel>            INT weights with per-output-channel scales (the
+//                                             compiler's); here the per-tensor fit
 //   af:N,E[,EXPMIN] af<N,E[,EXPMIN]>          AdaptivFloat; no EXPMIN: fitted to `calib`,
 //                                             else the IEEE-like 1 - 2^(E-1)
 //   flint:N[,SCALE] flintN flint<N,SCALE>     flint (ANT's float-int, flint_format.hpp), N 3..8;

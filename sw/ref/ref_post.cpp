@@ -5,8 +5,10 @@
 
 namespace lpsim::ref {
 
-double post_value(const PostOps& ops, double acc, double bias, double residual) {
+double post_value(const PostOps& ops, double acc, double bias, double residual,
+                  double ch_scale) {
   double y = acc;
+  if (ops.channel_scale) y = y * ch_scale;
   if (ops.bias) y = y + bias;
   if (ops.residual) y = y + residual;
   if (ops.act != PostAct::none) {
@@ -21,6 +23,13 @@ double post_value(const PostOps& ops, double acc, double bias, double residual) 
 std::vector<fmt::Code> post_process(const PostOps& ops, const std::vector<AccValue>& acc, int m,
                                     int n, const double* bias, const double* residual,
                                     const fmt::NumberFormat& out_fmt, std::vector<double>* values) {
+  return post_process(ops, acc, m, n, bias, residual, nullptr, out_fmt, values);
+}
+
+std::vector<fmt::Code> post_process(const PostOps& ops, const std::vector<AccValue>& acc, int m,
+                                    int n, const double* bias, const double* residual,
+                                    const double* ch_scale, const fmt::NumberFormat& out_fmt,
+                                    std::vector<double>* values) {
   const std::size_t total = static_cast<std::size_t>(m) * static_cast<std::size_t>(n);
   if (acc.size() != total)
     throw RefError("ref: post_process: " + std::to_string(acc.size()) + " accumulators for an " +
@@ -28,12 +37,15 @@ std::vector<fmt::Code> post_process(const PostOps& ops, const std::vector<AccVal
   if (ops.bias && !bias) throw RefError("ref: post_process: bias enabled but no bias given");
   if (ops.residual && !residual)
     throw RefError("ref: post_process: residual enabled but no residual given");
+  if (ops.channel_scale && !ch_scale)
+    throw RefError("ref: post_process: per-channel scales enabled but none given");
   std::vector<fmt::Code> codes(total);
   if (values) values->resize(total);
   for (std::size_t i = 0; i < total; ++i) {
     const double b = ops.bias ? bias[i % static_cast<std::size_t>(n)] : 0.0;
     const double r = ops.residual ? residual[i] : 0.0;
-    const double y = post_value(ops, acc[i].to_double(), b, r);
+    const double c = ops.channel_scale ? ch_scale[i % static_cast<std::size_t>(n)] : 1.0;
+    const double y = post_value(ops, acc[i].to_double(), b, r, c);
     if (values) (*values)[i] = y;
     codes[i] = out_fmt.encode(y);
   }

@@ -19,12 +19,17 @@ struct PostOps {
   bool requant = false;
   double scale = 1.0;      // used when requant
   double relu6_cap = 6.0;  // the PPU's configured ReLU6 clamp
+  // Per-output-channel scales (INT weights with one scale per output channel): the accumulator
+  // is multiplied by its column's scale first; bias and residual are then real values.
+  bool channel_scale = false;
 };
 
 // One element, in this order (each step a single double operation):
-//   y = acc; y += bias; y += residual; ReLU: y < 0 -> 0; ReLU6: then y > cap -> cap;
-//   y *= scale. NaN (a NaR accumulator) passes through every step unchanged.
-double post_value(const PostOps& ops, double acc, double bias, double residual);
+//   y = acc; y *= ch_scale (channel_scale); y += bias; y += residual; ReLU: y < 0 -> 0;
+//   ReLU6: then y > cap -> cap; y *= scale (requant). NaN (a NaR accumulator) passes through
+//   every step unchanged.
+double post_value(const PostOps& ops, double acc, double bias, double residual,
+                  double ch_scale = 1.0);
 
 // A whole M x N GEMM output (row-major). bias: N values (one per column) or null; residual:
 // M x N decoded skip values or null. Returns the output codes in out_fmt (the next layer's
@@ -33,6 +38,12 @@ double post_value(const PostOps& ops, double acc, double bias, double residual);
 std::vector<fmt::Code> post_process(const PostOps& ops, const std::vector<AccValue>& acc, int m,
                                     int n, const double* bias, const double* residual,
                                     const fmt::NumberFormat& out_fmt,
+                                    std::vector<double>* values = nullptr);
+// The same with per-channel scales: ch_scale holds N values (one per column), required when
+// ops.channel_scale.
+std::vector<fmt::Code> post_process(const PostOps& ops, const std::vector<AccValue>& acc, int m,
+                                    int n, const double* bias, const double* residual,
+                                    const double* ch_scale, const fmt::NumberFormat& out_fmt,
                                     std::vector<double>* values = nullptr);
 
 }  // namespace lpsim::ref

@@ -108,5 +108,44 @@ TEST(Ppu, LpOutputsAreEncodedByTheHardwareEncoder) {
   EXPECT_THROW(OutputEncoder(nullptr, &lp6), ConfigError);
 }
 
+TEST(Ppu, ChannelScalesComeFirstAndPerColumn) {
+  Ppu p(PpuConfig{4, 6.0});
+  const PpuOps o = PpuOps::from_flags(pp::CHSCALE | pp::BIAS | pp::RESIDUAL | pp::RELU6, 0.0f);
+  EXPECT_TRUE(o.channel_scale);
+  EXPECT_FALSE(o.requant);  // PP_SCALE is not used (0 is not checked)
+  // acc * scale first, then the real-valued bias and residual, then ReLU6 (cap in real units).
+  EXPECT_DOUBLE_EQ(p.apply(o, 8.0, 0.5, 0.25, 0.125), 1.75);   // 1 + 0.5 + 0.25
+  EXPECT_DOUBLE_EQ(p.apply(o, 100.0, 0.0, 0.0, 0.125), 6.0);   // 12.5 clamped to 6
+  EXPECT_DOUBLE_EQ(p.apply(o, -100.0, 1.0, 0.0, 0.125), 0.0);
+  EXPECT_TRUE(std::isnan(p.apply(o, std::nan(""), 0, 0, 2.0)));
+  const std::vector<double> acc = {3, -4, 5, 7, 1000};
+  const std::vector<double> bias = {0.5, 0.5, -1, 0, 0}, res = {0, 0, 0, 1, 0};
+  const std::vector<double> scale = {0.25, 0.5, 2, 1.0 / 3, 1e-3};
+  const fmt::LpFormat lp(fmt::LpParams{8, 2, 3, 0});
+  std::vector<double> vals(acc.size());
+  std::vector<fmt::Code> codes(acc.size());
+  const OutputEncoder enc(std::make_shared<fmt::LpFormat>(lp.params()), &lp.params());
+  p.process(o, acc.data(), acc.size(), bias.data(), res.data(), scale.data(), &enc, vals.data(),
+            codes.data());
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const double ref = std::min(std::max(acc[i] * scale[i] + bias[i] + res[i], 0.0), 6.0);
+    EXPECT_EQ(vals[i], ref) << i;
+    EXPECT_EQ(codes[i], lp.encode(ref)) << i;
+  }
+  EXPECT_EQ(p.stats().scale_muls, acc.size());  // one multiply per element, as REQUANT
+  // CHSCALE without a scale vector, or with REQUANT, is refused.
+  EXPECT_THROW(p.process(o, acc.data(), acc.size(), bias.data(), res.data(), nullptr, &enc,
+                         vals.data(), codes.data()),
+               ConfigError);
+  EXPECT_THROW(PpuOps::from_flags(pp::CHSCALE | pp::REQUANT, 1.0f), ConfigError);
+  LayerDescriptor d;
+  d.m = d.n = d.k = 1;
+  d.fmt_w = d.fmt_a = d.fmt_o = OperandFormat{FormatFamily::int_, 8, 0, 0, 0};
+  d.pp_flags = pp::CHSCALE;
+  EXPECT_NO_THROW(d.validate());
+  d.pp_flags = pp::CHSCALE | pp::REQUANT;
+  EXPECT_THROW(d.validate(), ConfigError);
+}
+
 }  // namespace
 }  // namespace lpsim::hw

@@ -159,4 +159,37 @@ TEST(RefPost, EncodesInTheNextLayersFormat) {
   EXPECT_THROW(post_process(ops, acc, 2, 1, nullptr, nullptr, int8), RefError);
 }
 
+TEST(RefPost, ChannelScalesBeforeBiasPerColumn) {
+  PostOps ops;
+  ops.channel_scale = true;
+  ops.bias = ops.residual = true;
+  ops.act = PostAct::relu6;
+  // acc * scale first: bias, residual and the ReLU6 cap are real values.
+  EXPECT_EQ(post_value(ops, 8.0, 0.5, 0.25, 0.125), 1.75);
+  EXPECT_EQ(post_value(ops, 100.0, 0.0, 0.0, 0.125), 6.0);
+  ops.requant = true;  // (both may be set in the reference; the PPU refuses the pair)
+  ops.scale = 0.5;
+  EXPECT_EQ(post_value(ops, 8.0, 0.5, 0.25, 0.125), 0.875);
+  ops.requant = false;
+  ops.residual = false;
+  ops.act = PostAct::none;
+  // An INT GEMM: 2 x 2 accumulators, one scale per output column.
+  DatapathSpec spec;
+  spec.pe = PeKind::integer;
+  const std::uint32_t a[] = {3, 0xfe, 1, 2}, w[] = {5, 1, 0xff, 4};  // int8 codes: [[3,-2],[1,2]] x [[5,1],[-1,4]]
+  const auto acc = ref_gemm(spec, a, w, 2, 2, 2);
+  ASSERT_EQ(acc[0].to_double(), 17.0);  // 3*5 + (-2)(-1)
+  ASSERT_EQ(acc[1].to_double(), -5.0);  // 3*1 + (-2)4
+  const double bias[] = {0.5, -1.0}, scale[] = {0.25, 1.0 / 3};
+  const lpsim::fmt::IntFormat out({8, 0.125});
+  std::vector<double> values;
+  const auto codes = post_process(ops, acc, 2, 2, bias, nullptr, scale, out, &values);
+  EXPECT_EQ(values[0], 17.0 * 0.25 + 0.5);
+  EXPECT_EQ(values[1], -5.0 * (1.0 / 3) - 1.0);
+  EXPECT_EQ(values[2], acc[2].to_double() * 0.25 + 0.5);
+  EXPECT_EQ(values[3], acc[3].to_double() * (1.0 / 3) - 1.0);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(codes[i], out.encode(values[i])) << i;
+  EXPECT_THROW(post_process(ops, acc, 2, 2, bias, nullptr, nullptr, out), RefError);
+}
+
 }  // namespace
