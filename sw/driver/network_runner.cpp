@@ -96,6 +96,8 @@ NetworkRunner::~NetworkRunner() {
 const model::FloatTensor& NetworkRunner::float_of(const std::string& tensor) {
   auto it = m_f.find(tensor);
   if (it != m_f.end()) return it->second;
+  if (m_freed.count(tensor))
+    throw std::logic_error("tensor '" + tensor + "' read after its last reader freed it");
   model::FloatTensor t;
   auto q = m_q.find(tensor);
   if (q != m_q.end()) {
@@ -138,12 +140,49 @@ void NetworkRunner::collect_check() {
   }
 }
 
+namespace {
+
+// The tensors a step reads (one entry per read).
+std::vector<std::string> reads_of(const compiler::Step& s) {
+  if (!s.compute) return s.host->inputs;
+  std::vector<std::string> r{s.layer.input};
+  if (!s.layer.input_b.empty()) r.push_back(s.layer.input_b);
+  if (!s.layer.fusion.residual.empty()) r.push_back(s.layer.fusion.residual);
+  return r;
+}
+
+}  // namespace
+
+const std::vector<float>& NetworkRunner::calib_of(const std::string& tensor) const {
+  static const std::vector<float> none;  // a tensor no fitted format calibrates on
+  auto it = m_fp32.find(tensor);
+  return it == m_fp32.end() ? none : it->second.data;
+}
+
+void NetworkRunner::release(const compiler::Step& s) {
+  auto drop = [&](const std::string& t) {
+    const auto& outs = m_graph.outputs();
+    if (std::find(outs.begin(), outs.end(), t) != outs.end()) return;  // read at the end
+    m_q.erase(t);
+    m_f.erase(t);
+    if (m_graph.tensor(t).kind != model::TensorKind::Constant) m_freed.insert(t);
+  };
+  for (const std::string& t : reads_of(s))
+    if (--m_reads[t] == 0) drop(t);
+  const std::string& out = s.compute ? s.layer.output : s.host->outputs[0];
+  if (m_reads[out] == 0) drop(out);  // nothing reads it
+}
+
 void NetworkRunner::run(Driver& d) {
+  // Activations are freed after their last reader; the graph outputs stay for the result.
+  for (const compiler::Step& s : m_program.steps)
+    for (const std::string& t : reads_of(s)) ++m_reads[t];
   for (const compiler::Step& s : m_program.steps) {
     if (s.compute)
       run_compute(d, s.layer);
     else
       run_host(*s.host);
+    release(s);
   }
   collect_check();
   // Every graph output, concatenated in graph order (a topology workload has one per layer).
@@ -169,10 +208,10 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
 
   // Formats; fitted ones (int, af) are calibrated on the FP32 reference values.
   // Operands narrower than the layer's MODE are stored and decoded at the MODE's width.
-  const compiler::HwFormat fa = compiler::hw_format(s.act_format, m_fp32.at(s.input).data, s.mode);
+  const compiler::HwFormat fa = compiler::hw_format(s.act_format, calib_of(s.input), s.mode);
   const compiler::HwFormat fw = s.input_b.empty() ? compiler::hw_format(s.wgt_format, node.weights, s.mode)
-                                        : compiler::hw_format(s.wgt_format, m_fp32.at(s.input_b).data, s.mode);
-  const compiler::HwFormat fo = compiler::hw_format(s.out_format, m_fp32.at(s.output).data);
+                                        : compiler::hw_format(s.wgt_format, calib_of(s.input_b), s.mode);
+  const compiler::HwFormat fo = compiler::hw_format(s.out_format, calib_of(s.output));
 
   // Operands in the grouped GEMM layouts.
   const std::vector<std::uint32_t> in_codes = codes_of(s.input, fa);
