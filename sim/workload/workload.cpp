@@ -361,7 +361,11 @@ Workload load_root(const std::string& path, YAML::Node root,
       out.clear();
       for (const auto& e : v) {
         const double x = r.number(e, k);
-        if (x != 2 && x != 4 && x != 8) r.fail(e, k, "widths must be 2, 4 or 8 (the array's MODEs)");
+        // Weights may be any width 2..8 (a non-MODE width is stored at its activations' MODE).
+        if (std::string(key) == "weight_bits" ? !(x >= 2 && x <= 8 && x == static_cast<int>(x))
+                                              : x != 2 && x != 4 && x != 8)
+          r.fail(e, k, std::string(key) == "weight_bits" ? "widths must be 2 .. 8"
+                                                         : "widths must be 2, 4 or 8 (the array's MODEs)");
         if (std::find(out.begin(), out.end(), static_cast<int>(x)) != out.end()) r.fail(e, k, "duplicate width");
         out.push_back(static_cast<int>(x));
       }

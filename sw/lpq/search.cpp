@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "sw/common/error.hpp"
+#include "sw/common/parallel.hpp"
 
 namespace lpsim::lpq {
 namespace {
@@ -30,8 +31,8 @@ double unit(std::mt19937_64& rng) {
 
 }  // namespace
 
-std::size_t Problem::sf_index(int n, int es, int rs) const {
-  return (static_cast<std::size_t>(n_index(n)) * (kMaxEs + 1) + static_cast<std::size_t>(es)) * 16 +
+std::size_t Problem::sf_index(int n, int es, int rs) const {  // n in 2..8
+  return (static_cast<std::size_t>(n - 2) * (kMaxEs + 1) + static_cast<std::size_t>(es)) * 16 +
          static_cast<std::size_t>(rs);
 }
 
@@ -46,7 +47,7 @@ Problem::Problem(const QuantNet& net, const model::FloatTensor& calibration, con
   if (L == 0) throw UserError("lpq: the model has no accelerator layer");
   if (s.es_max < 0 || s.es_max > kMaxEs) throw UserError("lpq.es_max: must be 0..4");
   for (int n : s.weight_bits)
-    if (n != 2 && n != 4 && n != 8) throw UserError("lpq.weight_bits: widths must be 2, 4 or 8");
+    if (n < 2 || n > 8) throw UserError("lpq.weight_bits: widths must be 2 .. 8");
   for (int n : s.activation_bits)
     if (n != 2 && n != 4 && n != 8)
       throw UserError("lpq.activation_bits: widths must be 2, 4 or 8");
@@ -69,7 +70,7 @@ Problem::Problem(const QuantNet& net, const model::FloatTensor& calibration, con
     m_acount[l] = static_cast<double>(inputs[l].size());
   }
   // The calibrated sf of every <n, es, rs> the search can pick, per layer and operand.
-  m_sf.assign(2 * L, std::vector<int>(3 * (kMaxEs + 1) * 16, 0));
+  m_sf.assign(2 * L, std::vector<int>(7 * (kMaxEs + 1) * 16, 0));
   for (std::size_t l = 0; l < L; ++l)
     for (int op = 0; op < 2; ++op) {
       const bool weight = op == 0;
@@ -91,9 +92,12 @@ int Problem::out_bits(const Chromosome& c, std::size_t l) const {
 }
 
 bool Problem::feasible(const Chromosome& c) const {
-  if (!m_feasible) return true;
-  for (std::size_t l = 0; l < c.size(); ++l)
-    if (!m_feasible(l, layer_mode(c[l]), out_bits(c, l))) return false;
+  for (std::size_t l = 0; l < c.size(); ++l) {
+    // Weights of a width that is no MODE run only below their activations' MODE (stored wider).
+    const int nw = c[l].w.n;
+    if (nw != 2 && nw != 4 && nw != 8 && nw >= c[l].a.n) return false;
+    if (m_feasible && !m_feasible(l, layer_mode(c[l]), out_bits(c, l))) return false;
+  }
   return true;
 }
 
@@ -200,7 +204,14 @@ std::vector<Evaluation> evaluate_all(const Problem& p, const std::vector<Chromos
   threads = std::min<int>(threads, static_cast<int>(c.size()));
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(c.size());
+  // Each candidate's FP32 operators run on its worker's thread: the pool already uses the
+  // cores, so the operators' own parallel_for (sw/common/parallel.hpp) must not start threads
+  // of its own (threads x cores threads, oversubscribed). Marking the workers as inside a
+  // parallel loop makes every nested parallel_for serial; results do not depend on it.
   auto work = [&] {
+    bool& inside = lpsim::detail::inside_parallel();
+    const bool was = inside;
+    inside = threads > 1;
     for (std::size_t i = next++; i < c.size(); i = next++) {
       try {
         out[i] = p.evaluate(c[i]);
@@ -208,6 +219,7 @@ std::vector<Evaluation> evaluate_all(const Problem& p, const std::vector<Chromos
         errors[i] = std::current_exception();
       }
     }
+    inside = was;
   };
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);

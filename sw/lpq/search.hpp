@@ -25,9 +25,11 @@ struct LayerGene {
 };
 using Chromosome = std::vector<LayerGene>;
 
-// MODE a layer runs at: the larger of its operand widths (docs/workload.md).
+// MODE a layer runs at: the larger of its operand widths (docs/workload.md), rounded up to a
+// MODE (weights of 3, 5, 6, 7 bits are stored at their activations' MODE).
 inline int layer_mode(const LayerGene& g) {
-  return g.w.n > g.a.n ? g.w.n : g.a.n;
+  const int n = g.w.n > g.a.n ? g.w.n : g.a.n;
+  return n <= 2 ? 2 : n <= 4 ? 4 : 8;
 }
 
 // Every constant the paper leaves open, with its default (docs/lpq.md, "Settings").

@@ -34,9 +34,9 @@ class LpqCli : public RunFixture {
 
 TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
   const std::string w = digits(500, "iterations: 4, population: 3, diverse: 2, seed: 3, baselines: true");
-  CommandResult a = lpq(w, "a", "--threads 1");
+  CommandResult a = lpq(w, "a", "--threads 1 --emulated-baselines");
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  CommandResult b = lpq(w, "b", "--threads 2");
+  CommandResult b = lpq(w, "b", "--threads 2 --emulated-baselines");
   ASSERT_EQ(b.exit_code, 0) << b.err;
   for (const char* f : {"lpq.json", "lpq.yaml", "report.html"})
     EXPECT_EQ(slurp(m_dir / "a" / f), slurp(m_dir / "b" / f)) << f;
@@ -70,6 +70,34 @@ TEST_F(LpqCli, DigitsReproducibleAndRunnable) {
   }
 }
 
+// The uniform baselines run on the accelerator where it has the PE type (INT with per-channel
+// weight scales at 8/4/3/2 bits, LP per tensor; INT3 / LP<3> weights stored at MODE 8), each
+// verified bit-exactly; the others are the emulated figure with the reason.
+TEST_F(LpqCli, BaselinesRunOnTheAccelerator) {
+  const std::string w = digits(500, "iterations: 1, population: 2, diverse: 1, baselines: true");
+  const CommandResult a = lpq(w, "a");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(m_dir / "a" / "lpq.json"));
+  ASSERT_EQ(j["baselines"].size(), 10u);
+  int on_chip = 0;
+  for (const auto& b : j["baselines"]) {
+    const std::string name = b["name"].get<std::string>();
+    const bool int_or_lp = name.rfind("int", 0) == 0 || name.rfind("lp<", 0) == 0;
+    if (int_or_lp) EXPECT_EQ(b["run"], "accelerator") << b;
+    if (b["run"] == "accelerator") {
+      EXPECT_TRUE(b["verified"].get<bool>()) << b;
+      ++on_chip;
+    } else {
+      EXPECT_FALSE(b["why_emulated"].get<std::string>().empty()) << b;
+      EXPECT_EQ(b["top1"], b["top1_emulated"]) << b;
+    }
+    if (name == "int8 per-channel") EXPECT_GE(b["top1"].get<double>(), 99.0) << b;
+    if (name == "int2 per-channel") EXPECT_LE(b["top1"].get<double>(), 90.0) << b;
+  }
+  EXPECT_GE(on_chip, 8);
+  EXPECT_NE(a.out.find("(accelerator, verified)"), std::string::npos) << a.out;
+}
+
 TEST_F(LpqCli, ObjectiveOnlyOnReducedResNet18WithHardwareCost) {
   for (const char* comp : {"energy", "latency", "bits"}) {
     const std::string w =
@@ -97,7 +125,8 @@ TEST_F(LpqCli, BadSettings) {
   for (const Case& c : {
            Case{base, "has no 'lpq:' section"},
            Case{base + "lpq: {objective: ce}\n", "lpq.objective"},
-           Case{base + "lpq: {weight_bits: [3]}\n", "widths must be 2, 4 or 8"},
+           Case{base + "lpq: {weight_bits: [9]}\n", "widths must be 2 .. 8"},
+           Case{base + "lpq: {activation_bits: [3]}\n", "widths must be 2, 4 or 8"},
            Case{base + "lpq: {population: 1}\n", "lpq.population"},
            Case{base + "lpq: {compression: area}\n", "lpq.compression"},
            Case{base + "lpq: {tau: 0}\n", "lpq.tau"},
