@@ -20,6 +20,7 @@ struct ScalarOperand {
   }
 };
 
-std::string to_string(const ScalarOperand& f);  // "posit<8,1>", "af<8,3,-7>", "fp8_e4m3", "flint<8,2^-3>"
+std::string to_string(
+    const ScalarOperand& f);  // "posit<8,1>", "af<8,3,-7>", "fp8_e4m3", "flint<8,2^-3>"
 
 }  // namespace lpsim::hw

@@ -127,24 +127,36 @@ void range_of(const ScalarOperand& f, int& lo, int& hi) {
 std::string to_string(const ScalarOperand& f) {
   const std::string n = std::to_string(f.n);
   switch (f.family) {
-    case ScalarFamily::posit: return "posit<" + n + "," + std::to_string(f.es) + ">";
-    case ScalarFamily::af: return "af<" + n + "," + std::to_string(f.es) + "," + std::to_string(f.sf) + ">";
-    case ScalarFamily::fp8_e4m3: return "fp8_e4m3";
-    case ScalarFamily::fp8_e5m2: return "fp8_e5m2";
-    case ScalarFamily::int_: return "int<" + n + ",2^" + std::to_string(-f.sf) + ">";
-    case ScalarFamily::flint: return "flint<" + n + ",2^" + std::to_string(-f.sf) + ">";
+    case ScalarFamily::posit:
+      return "posit<" + n + "," + std::to_string(f.es) + ">";
+    case ScalarFamily::af:
+      return "af<" + n + "," + std::to_string(f.es) + "," + std::to_string(f.sf) + ">";
+    case ScalarFamily::fp8_e4m3:
+      return "fp8_e4m3";
+    case ScalarFamily::fp8_e5m2:
+      return "fp8_e5m2";
+    case ScalarFamily::int_:
+      return "int<" + n + ",2^" + std::to_string(-f.sf) + ">";
+    case ScalarFamily::flint:
+      return "flint<" + n + ",2^" + std::to_string(-f.sf) + ">";
   }
   return "?";
 }
 
 ScalarDecoded decode_scalar(const ScalarOperand& f, std::uint32_t code) {
   switch (f.family) {
-    case ScalarFamily::posit: return decode_posit(f.n, f.es, code);
-    case ScalarFamily::af: return decode_af(f.n, f.es, f.sf, code);
-    case ScalarFamily::fp8_e4m3: return decode_fp8(true, code);
-    case ScalarFamily::fp8_e5m2: return decode_fp8(false, code);
-    case ScalarFamily::int_: return decode_int(f.n, f.sf, code);
-    case ScalarFamily::flint: return decode_flint(f.n, f.sf, code);
+    case ScalarFamily::posit:
+      return decode_posit(f.n, f.es, code);
+    case ScalarFamily::af:
+      return decode_af(f.n, f.es, f.sf, code);
+    case ScalarFamily::fp8_e4m3:
+      return decode_fp8(true, code);
+    case ScalarFamily::fp8_e5m2:
+      return decode_fp8(false, code);
+    case ScalarFamily::int_:
+      return decode_int(f.n, f.sf, code);
+    case ScalarFamily::flint:
+      return decode_flint(f.n, f.sf, code);
   }
   return {};
 }
@@ -164,7 +176,11 @@ int ScalarPeArith::exact_bits(const PeConfig& cfg) {
 }
 
 ScalarPeArith::ScalarPeArith(const PeConfig& cfg)
-    : PeArith(cfg.mode), m_type(cfg.type), m_fa(cfg.act_s), m_fw(cfg.wgt_s), m_a(table(cfg.act_s)),
+    : PeArith(cfg.mode),
+      m_type(cfg.type),
+      m_fa(cfg.act_s),
+      m_fw(cfg.wgt_s),
+      m_a(table(cfg.act_s)),
       m_w(table(cfg.wgt_s)) {
   cfg.validate();  // exact accumulator only, widths == MODE, <= 127 bits
   m_acc = AccUnit(AccMode::exact, grid_lsb(cfg), exact_bits(cfg), cfg.float_frac_bits);

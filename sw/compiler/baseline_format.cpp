@@ -24,10 +24,15 @@ bool is_ant_text(const std::string& text) {
 // Narrow format values carried in codes of a wider one (same as layer_code's WidenedFormat).
 class WidenedPosit final : public fmt::NumberFormat {
  public:
-  WidenedPosit(fmt::FormatPtr narrow, fmt::FormatPtr wide) : m_narrow(std::move(narrow)), m_wide(std::move(wide)) {}
-  std::string name() const override { return m_narrow->name() + "@" + std::to_string(m_wide->bits()); }
+  WidenedPosit(fmt::FormatPtr narrow, fmt::FormatPtr wide)
+      : m_narrow(std::move(narrow)), m_wide(std::move(wide)) {}
+  std::string name() const override {
+    return m_narrow->name() + "@" + std::to_string(m_wide->bits());
+  }
   int bits() const override { return m_wide->bits(); }
-  fmt::Code encode(double x) const override { return m_wide->encode(m_narrow->decode(m_narrow->encode(x))); }
+  fmt::Code encode(double x) const override {
+    return m_wide->encode(m_narrow->decode(m_narrow->encode(x)));
+  }
   double decode(fmt::Code c) const override { return m_wide->decode(c); }
   bool is_nan_code(fmt::Code c) const override { return m_wide->is_nan_code(c); }
   fmt::Code negate(fmt::Code c) const override { return m_wide->negate(c); }
@@ -56,7 +61,8 @@ bool baseline_hw_format(HwFormat& h) {
   auto pow2_sf = [&](double scale) {
     const double e = std::ceil(std::log2(scale));
     if (!std::isfinite(e) || e < -127 || e > 127)
-      throw UserError("format '" + h.text + "': the scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
+      throw UserError("format '" + h.text +
+                      "': the scale must lie in 2^-127 .. 2^127 (the PE's scale register)");
     return -static_cast<int>(e);
   };
   if (const auto* in = dynamic_cast<const fmt::IntFormat*>(p)) {
@@ -86,7 +92,8 @@ bool baseline_hw_format(HwFormat& h) {
   }
   if (const auto* f8 = dynamic_cast<const fmt::Fp8Format*>(p)) {
     h.op = hw::OperandFormat{
-        f8->kind() == fmt::Fp8Kind::E4M3 ? hw::FormatFamily::fp8_e4m3 : hw::FormatFamily::fp8_e5m2, 8, 0, 0, 0};
+        f8->kind() == fmt::Fp8Kind::E4M3 ? hw::FormatFamily::fp8_e4m3 : hw::FormatFamily::fp8_e5m2,
+        8, 0, 0, 0};
     return true;
   }
   return false;
@@ -100,7 +107,8 @@ bool widen_baseline(HwFormat& h, int mode) {
                     " bits but its layer runs at MODE " + std::to_string(mode) +
                     " (the other operand is wider); only LP, INT and posit operands widen exactly: "
                     "give both operands the same width");
-  h.format = std::make_shared<WidenedPosit>(h.format, std::make_shared<fmt::PositFormat>(fmt::PositParams{mode, h.op.es}));
+  h.format = std::make_shared<WidenedPosit>(
+      h.format, std::make_shared<fmt::PositFormat>(fmt::PositParams{mode, h.op.es}));
   h.op.n = mode;
   return true;
 }

@@ -62,7 +62,8 @@ Code FlintFormat::encode(double x) const {
 }
 
 double FlintFormat::fit_scale(int n, const float* x, std::size_t count) {
-  if (n < 3 || n > 8) throw FormatError("flint parameter n=" + std::to_string(n) + " is out of range 3..8");
+  if (n < 3 || n > 8)
+    throw FormatError("flint parameter n=" + std::to_string(n) + " is out of range 3..8");
   double m = 0;
   for (std::size_t i = 0; i < count; ++i)
     if (std::isfinite(x[i])) m = std::max(m, std::fabs(static_cast<double>(x[i])));

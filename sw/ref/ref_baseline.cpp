@@ -16,7 +16,7 @@ RefBaselineDatapath::Term RefBaselineDatapath::term_of(double v) {
   if (v == 0) return t;
   t.zero = false;
   int e = 0;
-  const double m = std::frexp(std::fabs(v), &e);  // v = m * 2^e, m in [0.5, 1)
+  const double m = std::frexp(std::fabs(v), &e);                  // v = m * 2^e, m in [0.5, 1)
   std::int64_t s = static_cast<std::int64_t>(std::ldexp(m, 53));  // exact: 53-bit significand
   e -= 53;
   while ((s & 1) == 0) {
@@ -70,11 +70,13 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
     }
 }
 
-AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint32_t* w_codes, int k) const {
+AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint32_t* w_codes,
+                                  int k) const {
   AccValue r;
   r.lsb_exp = m_lsb;
   for (int i = 0; i < k; ++i) {
-    if (a_codes[i] >= m_ta.size()) throw RefError("baseline reference: activation code out of range");
+    if (a_codes[i] >= m_ta.size())
+      throw RefError("baseline reference: activation code out of range");
     if (w_codes[i] >= m_wcodes) throw RefError("baseline reference: weight code out of range");
     const std::size_t idx = a_codes[i] * m_wcodes + w_codes[i];
     if (m_nar[idx]) r.nar = true;
@@ -84,14 +86,17 @@ AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint3
   return r;
 }
 
-std::vector<AccValue> RefBaselineDatapath::gemm(const std::uint32_t* a_codes, const std::uint32_t* w_codes,
-                                                int m, int k, int n) const {
+std::vector<AccValue> RefBaselineDatapath::gemm(const std::uint32_t* a_codes,
+                                                const std::uint32_t* w_codes, int m, int k,
+                                                int n) const {
   std::vector<AccValue> out(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
   std::vector<std::uint32_t> col(static_cast<std::size_t>(k));
   for (int j = 0; j < n; ++j) {
-    for (int kk = 0; kk < k; ++kk) col[static_cast<std::size_t>(kk)] = w_codes[static_cast<std::size_t>(kk) * n + j];
+    for (int kk = 0; kk < k; ++kk)
+      col[static_cast<std::size_t>(kk)] = w_codes[static_cast<std::size_t>(kk) * n + j];
     for (int i = 0; i < m; ++i)
-      out[static_cast<std::size_t>(i) * n + j] = dot(a_codes + static_cast<std::size_t>(i) * k, col.data(), k);
+      out[static_cast<std::size_t>(i) * n + j] =
+          dot(a_codes + static_cast<std::size_t>(i) * k, col.data(), k);
   }
   return out;
 }

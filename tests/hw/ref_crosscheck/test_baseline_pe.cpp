@@ -28,12 +28,18 @@ using hw::ScalarOperand;
 // The sw codec of a register operand (what the host quantizes with and the reference reads).
 fmt::FormatPtr codec(const ScalarOperand& f) {
   switch (f.family) {
-    case ScalarFamily::posit: return std::make_shared<fmt::PositFormat>(fmt::PositParams{f.n, f.es});
-    case ScalarFamily::af: return std::make_shared<fmt::AdaptivFloatFormat>(fmt::AdaptivFloatParams{f.n, f.es, f.sf});
-    case ScalarFamily::fp8_e4m3: return std::make_shared<fmt::Fp8Format>(fmt::Fp8Kind::E4M3);
-    case ScalarFamily::fp8_e5m2: return std::make_shared<fmt::Fp8Format>(fmt::Fp8Kind::E5M2);
-    case ScalarFamily::int_: return std::make_shared<fmt::IntFormat>(fmt::IntParams{f.n, std::ldexp(1.0, -f.sf)});
-    case ScalarFamily::flint: return std::make_shared<fmt::FlintFormat>(fmt::FlintParams{f.n, std::ldexp(1.0, -f.sf)});
+    case ScalarFamily::posit:
+      return std::make_shared<fmt::PositFormat>(fmt::PositParams{f.n, f.es});
+    case ScalarFamily::af:
+      return std::make_shared<fmt::AdaptivFloatFormat>(fmt::AdaptivFloatParams{f.n, f.es, f.sf});
+    case ScalarFamily::fp8_e4m3:
+      return std::make_shared<fmt::Fp8Format>(fmt::Fp8Kind::E4M3);
+    case ScalarFamily::fp8_e5m2:
+      return std::make_shared<fmt::Fp8Format>(fmt::Fp8Kind::E5M2);
+    case ScalarFamily::int_:
+      return std::make_shared<fmt::IntFormat>(fmt::IntParams{f.n, std::ldexp(1.0, -f.sf)});
+    case ScalarFamily::flint:
+      return std::make_shared<fmt::FlintFormat>(fmt::FlintParams{f.n, std::ldexp(1.0, -f.sf)});
   }
   return nullptr;
 }
@@ -181,8 +187,10 @@ TEST(BaselinePe, ArrayEqualsReferenceInTileAndCycleFidelity) {
         for (std::size_t i = 0; i < r.size(); ++i) {
           nar += r[i].nar;
           nonzero += !r[i].nar && r[i].units != 0;
-          ASSERT_EQ(tile[i], r[i].hw_units()) << describe(c) << " " << hw::to_string(df) << " tile out " << i;
-          ASSERT_EQ(cyc[i], r[i].hw_units()) << describe(c) << " " << hw::to_string(df) << " cycle out " << i;
+          ASSERT_EQ(tile[i], r[i].hw_units())
+              << describe(c) << " " << hw::to_string(df) << " tile out " << i;
+          ASSERT_EQ(cyc[i], r[i].hw_units())
+              << describe(c) << " " << hw::to_string(df) << " cycle out " << i;
         }
       }
   EXPECT_GT(nar, 0);

@@ -17,8 +17,9 @@ using lpsim::test::slurp;
 
 class BaselinePeRun : public lpsim::test::RunFixture {};
 
-const std::string kSmall = "zoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-                           "accelerator: {rows: 8, cols: 8}\n";
+const std::string kSmall =
+    "zoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+    "accelerator: {rows: 8, cols: 8}\n";
 
 struct PeCase {
   const char* pe;       // the PE type the formats select (names the outputs)
@@ -32,8 +33,11 @@ const PeCase kPes[] = {
     {"adaptivfloat", "quantization: {default: \"af:8,3\"}\n", "af8", 0.9},
     {"fp8", "quantization: {default: \"fp8_e4m3\", layers: {fc: \"fp8_e5m2\"}}\n", "fp8", 0.9},
     {"ant", "quantization: {default: \"ant:8\"}\n", "ant8", 0.9},
-    {"ant", "quantization: {default: \"ant:4\", layers: {conv1: \"ant:8\", fc: \"flint:8\"}}\n", "ant4", 0.3},
-    {"posit", "quantization: {default: \"posit:4,1\", layers: {conv1: \"posit:8,1\", fc: \"posit:2,0\"}}\n", "posit2", -1},
+    {"ant", "quantization: {default: \"ant:4\", layers: {conv1: \"ant:8\", fc: \"flint:8\"}}\n",
+     "ant4", 0.3},
+    {"posit",
+     "quantization: {default: \"posit:4,1\", layers: {conv1: \"posit:8,1\", fc: \"posit:2,0\"}}\n",
+     "posit2", -1},
 };
 
 TEST_F(BaselinePeRun, EveryPeTypeRunsVerifiedInTileAndCycleFidelityWithEqualResults) {
@@ -42,20 +46,24 @@ TEST_F(BaselinePeRun, EveryPeTypeRunsVerifiedInTileAndCycleFidelityWithEqualResu
     std::map<std::string, nlohmann::json> s;
     for (const char* fid : {"tile", "cycle"}) {
       const std::string out = std::string(c.pe) + std::to_string(i) + "_" + fid;
-      const auto r = run("model: resnet18\n" + kSmall + c.quant, std::string("--set accelerator.fidelity=") + fid, out);
+      const auto r = run("model: resnet18\n" + kSmall + c.quant,
+                         std::string("--set accelerator.fidelity=") + fid, out);
       ASSERT_EQ(r.exit_code, 0) << c.quant << r.err;
       s[fid] = summary(out);
       EXPECT_TRUE(s[fid]["verified"].get<bool>()) << c.quant << fid;
-      for (const auto& l : s[fid]["layers"]) EXPECT_TRUE(l["verified"].get<bool>()) << c.quant << l["name"];
+      for (const auto& l : s[fid]["layers"])
+        EXPECT_TRUE(l["verified"].get<bool>()) << c.quant << l["name"];
       EXPECT_GT(s[fid]["accuracy_vs_fp32"]["cosine"].get<double>(), c.min_cosine) << c.quant << fid;
-      EXPECT_GT(s[fid]["action_counts"]["lane_macs"][c.mac_key].get<std::uint64_t>(), 0u) << c.quant << s[fid].dump();
+      EXPECT_GT(s[fid]["action_counts"]["lane_macs"][c.mac_key].get<std::uint64_t>(), 0u)
+          << c.quant << s[fid].dump();
     }
     EXPECT_EQ(s["tile"]["total_cycles"], s["cycle"]["total_cycles"]) << c.quant;
     EXPECT_EQ(s["tile"]["energy_pj"], s["cycle"]["energy_pj"]) << c.quant;
     EXPECT_EQ(s["tile"]["accuracy_vs_fp32"], s["cycle"]["accuracy_vs_fp32"]) << c.quant;
     // Analytic fidelity: tile's timing and energy without values.
     const std::string aout = std::string(c.pe) + std::to_string(i) + "_analytic";
-    const auto ra = run("model: resnet18\n" + kSmall + c.quant, "--set accelerator.fidelity=analytic", aout);
+    const auto ra =
+        run("model: resnet18\n" + kSmall + c.quant, "--set accelerator.fidelity=analytic", aout);
     ASSERT_EQ(ra.exit_code, 0) << c.quant << ra.err;
     const auto sa = summary(aout);
     EXPECT_EQ(sa["total_cycles"], s["tile"]["total_cycles"]) << c.quant;
@@ -96,7 +104,13 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
   // accelerator.datapath: the baseline PE types accumulate exactly, K tiles included.
   corpus.push_back({"quantization: {default: \"posit:8,1\"}\n", "exact accumulator only"});
   corpus.push_back({"quantization: {default: \"fp8_e4m3\"}\n", "keeps exact partial sums only"});
-  const std::vector<std::string> extra = {"", "", "", "", "", "", "",
+  const std::vector<std::string> extra = {"",
+                                          "",
+                                          "",
+                                          "",
+                                          "",
+                                          "",
+                                          "",
                                           "--set accelerator.datapath.accumulator=small_float",
                                           "--set accelerator.datapath.psum.format=small_float"};
   for (std::size_t i = 0; i < corpus.size(); ++i) {

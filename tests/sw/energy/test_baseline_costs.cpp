@@ -54,12 +54,14 @@ TEST(BaselineCosts, KindsByName) {
   EXPECT_THROW(mac_kind("fp8", 4), std::invalid_argument);
   EXPECT_THROW(mac_kind("ant", 2), std::invalid_argument);
   EXPECT_STREQ(mac_kind_name(MacKind::ant8), "ant8");
-  for (std::size_t k = 0; k < kMacKinds; ++k) EXPECT_TRUE(EnergyTable().has(std::string("mac_") + mac_kind_name(MacKind(k))));
+  for (std::size_t k = 0; k < kMacKinds; ++k)
+    EXPECT_TRUE(EnergyTable().has(std::string("mac_") + mac_kind_name(MacKind(k))));
   EXPECT_EQ(pe_kind_from_name("adaptivfloat"), PeKind::adaptivfloat);
   EXPECT_EQ(pe_kind_from_name("int"), PeKind::int_);
   EXPECT_THROW(pe_kind_from_name("bogus"), std::invalid_argument);
   const AreaTable a;
-  for (PeKind k : {PeKind::posit, PeKind::adaptivfloat, PeKind::fp8, PeKind::ant}) EXPECT_GT(a.pe_um2(k), 0);
+  for (PeKind k : {PeKind::posit, PeKind::adaptivfloat, PeKind::fp8, PeKind::ant})
+    EXPECT_GT(a.pe_um2(k), 0);
 }
 
 }  // namespace

@@ -43,7 +43,9 @@ TEST(Flint, CodecIsSignMagnitudeNearestAndSaturating) {
   // Every decoded value encodes back to its code (except -0).
   const FlintFormat g(FlintParams{8, 0.125});
   for (Code c = 0; c < 256; ++c)
-    if (c != 0x80) EXPECT_EQ(g.encode(g.decode(c)), c) << c;
+    if (c != 0x80) {
+      EXPECT_EQ(g.encode(g.decode(c)), c) << c;
+    }
 }
 
 TEST(Flint, ParseFormsAndBadTexts) {
