@@ -168,7 +168,7 @@ TileResult ArrayBackend::run_tile(const TileJob& job) {
 
 // The on-chip im2col address generator (docs/architecture.md, "Tiling"). For each output pixel
 // of the tile and each kernel tap (r', s') inside the image it reads that input pixel's channel
-// range from the band (one SramBuffer::read of pix_bytes, so the IB read bytes count every band
+// range from the band (one SramBuffer::read of tap_bytes, so the IB read bytes count every band
 // byte once per tap that uses it) and scatters the kc codes to k = (c r + r') s + s'.
 void ArrayBackend::im2col_rows(const TileJob& job) {
   const LayerDescriptor& l = *job.layer;
@@ -179,7 +179,7 @@ void ArrayBackend::im2col_rows(const TileJob& job) {
   const std::int64_t ow = l.out_w(), h = l.h, w = l.w, stride = l.stride, pad = l.pad;
   const std::int64_t y0 = static_cast<std::int64_t>(b.y0), rows = static_cast<std::int64_t>(b.rows);
   std::fill(m_codes.begin(), m_codes.begin() + static_cast<std::ptrdiff_t>(t.mt * kt), 0u);
-  m_bytes.resize(std::max<std::size_t>(m_bytes.size(), b.pix_bytes));
+  m_bytes.resize(std::max<std::size_t>(m_bytes.size(), b.tap_bytes));
   m_pix.resize(b.skip + kc);
   for (std::size_t i = 0; i < t.mt; ++i) {
     const std::int64_t m = static_cast<std::int64_t>(t.m0 + i), oy = m / ow, ox = m % ow;
@@ -191,8 +191,8 @@ void ArrayBackend::im2col_rows(const TileJob& job) {
       for (std::size_t s = 0; s < S; ++s) {
         const std::int64_t ix = ox * stride - pad + static_cast<std::int64_t>(s);
         if (ix < 0 || ix >= w) continue;
-        const std::uint64_t off = (static_cast<std::uint64_t>((iy - y0) * w + ix)) * b.pix_bytes;
-        job.ib->read(job.ib_half, off, m_bytes.data(), b.pix_bytes);
+        const std::uint64_t off = (static_cast<std::uint64_t>((iy - y0) * w + ix)) * b.pix_bytes + b.tap_offset;
+        job.ib->read(job.ib_half, off, m_bytes.data(), b.tap_bytes);
         fmt::unpack_codes(m_bytes.data(), b.skip + kc, abits, m_pix.data());
         for (std::size_t c = 0; c < kc; ++c) row[(c * R + r) * S + s] = m_pix[b.skip + c];
       }
@@ -210,9 +210,9 @@ ArrayBackend::TileWork ArrayBackend::tile_work(const ArrayConfig& array, const P
   TileWork w;
   w.array = SystolicArray::gemm_stats(array, static_cast<int>(mt),
                                       words_for(static_cast<int>(kt), mode), static_cast<int>(nt));
-  w.wb_read = kt * fmt::packed_bytes(nt, wbits);
+  w.wb_read = kt * fmt::packed_bytes(t.group_nt(), wbits);
   if (layer.op == LayerOp::conv) {
-    // im2col_rows: one read of pix_bytes per (output pixel, kernel tap inside the image).
+    // im2col_rows: one read of tap_bytes per (output pixel, kernel tap inside the image).
     const std::int64_t ow = layer.out_w(), h = layer.h, wd = layer.w, stride = layer.stride,
                        pad = layer.pad, R = layer.r, S = layer.s;
     auto taps = [&](std::int64_t o, std::int64_t size, std::int64_t k) {  // taps inside [0, size)
@@ -228,7 +228,7 @@ ArrayBackend::TileWork ArrayBackend::tile_work(const ArrayConfig& array, const P
       for (std::int64_t ox = x0; ox < x1; ++ox) cols += taps(ox, wd, S);
       pixels_taps += taps(oy, h, R) * cols;
     }
-    w.ib_read = pixels_taps * t.band.pix_bytes;
+    w.ib_read = pixels_taps * t.band.tap_bytes;
   } else {
     w.ib_read = mt * fmt::packed_bytes(kt, abits);
   }
@@ -258,7 +258,7 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   const std::size_t mt = t.mt, kt = t.kt, nt = t.nt;
 
   // Operands from the buffer halves (dense rows), packed into MODE words along K.
-  const std::size_t a_row = fmt::packed_bytes(kt, abits), w_row = fmt::packed_bytes(nt, wbits);
+  const std::size_t a_row = fmt::packed_bytes(kt, abits), w_row = fmt::packed_bytes(t.group_nt(), wbits);
   m_bytes.resize(std::max(mt * a_row, kt * w_row));
   m_codes.resize(std::max(mt * kt, kt * nt));
   if (layer.op == LayerOp::conv) {
@@ -272,8 +272,17 @@ TileResult ArrayBackend::compute(const TileJob& job) {
       std::vector<std::uint32_t>(m_codes.begin(), m_codes.begin() + mt * kt), static_cast<int>(mt),
       static_cast<int>(kt), mode);
   job.wb->read(job.wb_half, 0, m_bytes.data(), kt * w_row);
-  for (std::size_t r = 0; r < kt; ++r)
-    fmt::unpack_codes(m_bytes.data() + r * w_row, nt, wbits, m_codes.data() + r * nt);
+  if (t.gt == 1) {
+    for (std::size_t r = 0; r < kt; ++r)
+      fmt::unpack_codes(m_bytes.data() + r * w_row, nt, wbits, m_codes.data() + r * nt);
+  } else {
+    // Packed groups: the weight loader places group j's rows [j Kg, (j+1) Kg) of Ng weights in
+    // columns [j Ng, (j+1) Ng) and zero (code 0) in every other column (block-diagonal).
+    const std::size_t kg = kt / t.gt, ng = t.group_nt();
+    std::fill(m_codes.begin(), m_codes.begin() + static_cast<std::ptrdiff_t>(kt * nt), 0u);
+    for (std::size_t r = 0; r < kt; ++r)
+      fmt::unpack_codes(m_bytes.data() + r * w_row, ng, wbits, m_codes.data() + r * nt + (r / kg) * ng);
+  }
   const std::vector<std::uint8_t> w = pack_wgt(
       std::vector<std::uint32_t>(m_codes.begin(), m_codes.begin() + kt * nt), static_cast<int>(kt),
       static_cast<int>(nt), mode);

@@ -314,7 +314,7 @@ ErrorCode Controller::run_layer() {
     const sc_time post = m_period * static_cast<double>(std::min(r.post_cycles, r.cycles));
     sched.complete(sc_time_stamp().value(), post.value());
     TileTiming& tt = m_timeline[i];
-    tt.macs = t.mt * t.kt * t.nt;
+    tt.macs = t.macs();
     tt.last_k = t.last_k;
     ++st.tiles;
     m_regs.tile_done();

@@ -34,7 +34,7 @@ std::uint64_t largest(std::uint64_t total, std::uint64_t gran, Ok ok) {
 // The input band of conv tile t (ConvBand) and the DMA job that fetches it from the NHWC image:
 // one DMA row per pixel of the band (kc channels of a pixel row of c elements), or one row per
 // image row when the range is every channel of the pixel (the band is then contiguous).
-void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int abits) {
+void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int abits, bool full_band) {
   const std::uint64_t ow = layer.out_w(), rs = std::uint64_t{layer.r} * layer.s;
   const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
   const std::int64_t stride = layer.stride, pad = layer.pad, h = layer.h;
@@ -45,10 +45,20 @@ void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int ab
   b.rows = static_cast<std::uint64_t>(hi - lo + 1);
   b.c0 = t.k0 / rs;
   b.kc = t.kt / rs;
-  const std::uint64_t c_abs = std::uint64_t{t.group} * cg + b.c0;
-  const std::uint64_t byte_lo = c_abs * abits / 8, byte_hi = row_bytes(c_abs + b.kc, abits);
-  b.skip = abits >= 8 ? 0 : (c_abs * abits % 8) / abits;
+  // The IB holds channels [c_abs, c_abs + band_kc) of each pixel.
+  const std::uint64_t band_c0 = full_band ? 0 : b.c0, band_kc = full_band ? cg : b.kc;
+  const std::uint64_t c_abs = std::uint64_t{t.group} * cg + band_c0;
+  const std::uint64_t byte_lo = c_abs * abits / 8, byte_hi = row_bytes(c_abs + band_kc, abits);
   b.pix_bytes = byte_hi - byte_lo;
+  if (full_band) {  // the pixel starts on a byte (checked by the caller)
+    b.tap_offset = b.c0 * abits / 8;
+    b.skip = abits >= 8 ? 0 : (b.c0 * abits % 8) / abits;
+    b.tap_bytes = row_bytes(b.skip + b.kc, abits);
+  } else {
+    b.tap_offset = 0;
+    b.skip = abits >= 8 ? 0 : (c_abs * abits % 8) / abits;
+    b.tap_bytes = b.pix_bytes;
+  }
   const std::uint64_t pitch = row_bytes(layer.c, abits);  // one NHWC pixel row
   t.inputs.dram_addr = layer.i_addr + b.y0 * layer.w * pitch + byte_lo;
   if (b.pix_bytes == pitch) {
@@ -86,7 +96,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   // output rows.
   bool split_k = true;
   auto ob = [&](std::uint64_t mt, std::uint64_t nt) {
-    return (split_k ? mt * nt * cfg.psum_bytes : 0) + mt * row_bytes(nt, obits);
+    return std::max(split_k ? mt * nt * cfg.psum_bytes : 0, mt * row_bytes(nt, obits));
   };
   const bool conv = layer.op == LayerOp::conv;
   const std::uint64_t nmin = std::min(g.n, ngran);
@@ -111,6 +121,24 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     return row_bytes(kc, abits) + (aligned ? 0 : 1);
   };
   auto ib_conv = [&](std::uint64_t rt, std::uint64_t kc) { return band_rows(rt) * layer.w * pix_bytes(kc); };
+  // Packed groups (Tile::gt): an op conv whose groups have fewer output channels than the array
+  // has columns runs gpack whole groups per tile as one block-diagonal GEMM (gpack Kg x gpack Ng),
+  // so a depthwise layer fills the array's columns instead of one; the band then holds the
+  // gpack Cg contiguous channels of the groups. Only when the packed tile's whole K fits (no K
+  // split) and its channel and output ranges are whole bytes.
+  std::uint64_t gpack = 1;
+  bool full_band = false;
+  if (conv && g.groups > 1 && g.n < cfg.array_cols) {
+    split_k = false;
+    const auto usable = [&](std::uint64_t q) {
+      return (q * cg * abits) % 8 == 0 && (q * g.n * obits) % 8 == 0 &&
+             cfg.wb.fits(q * g.k * row_bytes(g.n, wbits)) && cfg.ib.fits(ib_conv(1, q * cg)) &&
+             cfg.ob.fits(ob(ow, q * g.n));
+    };
+    gpack = std::min<std::uint64_t>(g.groups, cfg.array_cols / g.n);
+    while (gpack > 1 && !usable(gpack)) --gpack;
+    split_k = gpack == 1;
+  }
   if (!conv) {
     auto ib = [&](std::uint64_t mt, std::uint64_t kt) { return mt * row_bytes(kt, abits); };
     const std::uint64_t kmin = std::min(g.k, kgran);
@@ -122,6 +150,13 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     // M tiles prefer whole folds, but may be smaller than one fold when the buffers are tiny.
     plan.mt = largest(g.m, mgran, fits_m);
     if (plan.mt == 0) plan.mt = largest(g.m, 1, fits_m);
+  } else if (gpack > 1) {
+    plan.kt = g.k;
+    plan.nt = g.n;
+    const std::uint64_t rt = largest(oh, 1, [&](std::uint64_t t) {
+      return cfg.ib.fits(ib_conv(t, gpack * cg)) && cfg.ob.fits(ob(t * ow, gpack * g.n));
+    });
+    plan.mt = rt * ow;
   } else {
     // Channel granule: kc·r·s a multiple of the fold (R·8/MODE) and kc whole bytes of
     // activations; when even that minimum does not fit, single channels (folds then split).
@@ -150,6 +185,9 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     plan.nt = largest(g.n, ngran, [&](std::uint64_t nt) { return cfg.wb.fits(wb(plan.kt, nt)) && cfg.ob.fits(ob(mrow, nt)); });
     const std::uint64_t rt = mrow < ow ? 1 : largest(oh, 1, [&](std::uint64_t t) { return cfg.ib.fits(ib_conv(t, kc)) && cfg.ob.fits(ob(t * ow, plan.nt)); });
     plan.mt = mrow < ow ? mrow : rt * ow;
+    // A full band when K is split and every channel of the group fits the IB with these rows
+    // (its pixels start on a byte): the M tile's K and N tiles then load it once.
+    full_band = split_k && (layer.groups == 1 || cg * abits % 8 == 0) && cfg.ib.fits(ib_conv(rt, cg));
   }
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);
@@ -176,6 +214,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t n0, std::uint64_t k0) {
       Tile t;
       t.group = gi;
+      t.gt = static_cast<std::uint32_t>(std::min<std::uint64_t>(gpack, g.groups - gi));
       t.m0 = m0;
       t.k0 = k0;
       t.n0 = n0;
@@ -184,8 +223,10 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       t.nt = std::min(plan.nt, g.n - n0);
       t.first_k = k0 == 0;
       t.last_k = k0 + t.kt == g.k;
+      t.kt *= t.gt;  // packed groups: the block-diagonal GEMM (k0 = n0 = 0)
+      t.nt *= t.gt;
       t.load_weights = !(gi == last_group && k0 == last_wk && n0 == last_wn);
-      t.load_inputs = !(gi == last_group && m0 == last_im && k0 == last_ik);
+      t.load_inputs = !(gi == last_group && m0 == last_im && (full_band || k0 == last_ik));
       last_group = gi;
       last_wk = k0;
       last_wn = n0;
@@ -195,7 +236,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       t.weights.dir = DmaDir::to_local;
       t.weights.dram_addr = layer.w_addr + (std::uint64_t{gi} * g.k + k0) * w_row + row_bytes(n0, wbits);
       t.weights.rows = t.kt;
-      t.weights.row_bytes = row_bytes(t.nt, wbits);
+      t.weights.row_bytes = row_bytes(t.group_nt(), wbits);
       t.weights.dram_stride = w_row;
       t.inputs.dir = DmaDir::to_local;
       if (!conv) {
@@ -205,22 +246,22 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
         t.inputs.dram_stride = i_row;
         t.ib_bytes = t.mt * t.inputs.row_bytes;
       } else {
-        conv_inputs(layer, t, cg, abits);
+        conv_inputs(layer, t, cg, abits, full_band);
       }
       t.outputs.dir = DmaDir::to_dram;
       t.outputs.dram_addr = layer.o_addr + m0 * o_row + row_bytes(std::uint64_t{gi} * g.n + n0, obits);
       t.outputs.rows = t.mt;
       t.outputs.row_bytes = row_bytes(t.nt, obits);
       t.outputs.dram_stride = o_row;
-      t.outputs.local_offset = split_k ? t.mt * t.nt * cfg.psum_bytes : 0;
-      t.wb_bytes = wb(t.kt, t.nt);
+      t.outputs.local_offset = 0;
+      t.wb_bytes = wb(t.kt, t.group_nt());
       t.ob_bytes = ob(t.mt, t.nt);
       if (t.load_weights) out.dram_read_bytes += t.weights.total_bytes();
       if (t.load_inputs) out.dram_read_bytes += t.inputs.total_bytes();
       if (t.last_k) out.dram_write_bytes += t.outputs.total_bytes();
       out.tiles.push_back(t);
     };
-    for (std::uint32_t gi = 0; gi < g.groups; ++gi)
+    for (std::uint32_t gi = 0; gi < g.groups; gi += static_cast<std::uint32_t>(gpack))
       for (std::uint64_t a = 0; a < (m_outer ? g.m : g.n); a += (m_outer ? plan.mt : plan.nt))
         for (std::uint64_t b = 0; b < (m_outer ? g.n : g.m); b += (m_outer ? plan.nt : plan.mt))
           for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m_outer ? a : b, m_outer ? b : a, k0);
@@ -228,7 +269,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   };
   // n outer (weights stay, inputs re-fetched per n tile) unless m outer reads fewer DRAM bytes.
   TilePlan n_outer = build(false);
-  if (!split_k) {
+  if (!split_k || full_band) {
     TilePlan m_outer = build(true);
     if (m_outer.dram_read_bytes < n_outer.dram_read_bytes) return m_outer;
   }

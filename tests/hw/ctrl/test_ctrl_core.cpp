@@ -292,9 +292,20 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
     const ConvBand& b = t.band;
     EXPECT_EQ(b.c0, t.k0 / rs);
     EXPECT_EQ(b.kc, t.kt / rs);
-    for (std::uint64_t m = t.m0; m < t.m0 + t.mt; ++m)
-      for (std::uint64_t k = t.k0; k < t.k0 + t.kt; ++k)
-        for (std::uint64_t n = t.n0; n < t.n0 + t.nt; ++n) ++hits[((t.group * g.m + m) * g.k + k) * g.n + n];
+    // Packed groups: block (j, j) of the tile's GEMM is group group + j's whole Kg x Ng.
+    const std::uint64_t kg = t.kt / t.gt, ng = t.nt / t.gt;
+    if (t.gt > 1) {
+      EXPECT_EQ(t.k0, 0u);
+      EXPECT_EQ(t.n0, 0u);
+      EXPECT_EQ(kg, g.k);
+      EXPECT_EQ(ng, g.n);
+      EXPECT_EQ(t.weights.rows, t.kt);
+      EXPECT_EQ(t.weights.total_bytes(), t.wb_bytes);
+    }
+    for (std::uint32_t j = 0; j < t.gt; ++j)
+      for (std::uint64_t m = t.m0; m < t.m0 + t.mt; ++m)
+        for (std::uint64_t k = t.k0; k < t.k0 + kg; ++k)
+          for (std::uint64_t n = t.n0; n < t.n0 + ng; ++n) ++hits[(((t.group + j) * g.m + m) * g.k + k) * g.n + n];
     // The band: rows [oy0 stride - pad, (oy1-1) stride - pad + r - 1] clipped to [0, h).
     const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
     const std::int64_t lo = std::max<std::int64_t>(0, oy0 * d.stride - d.pad);
@@ -319,7 +330,9 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
         ASSERT_GE(iy, static_cast<std::int64_t>(b.y0));
         ASSERT_LT(iy, static_cast<std::int64_t>(b.y0 + b.rows));
         for (std::uint32_t ix = 0; ix < d.w; ++ix) {
-          lpsim::fmt::unpack_codes(local.data() + ((iy - b.y0) * d.w + ix) * b.pix_bytes, pix.size(), abits, pix.data());
+          ASSERT_LE(b.tap_offset + b.tap_bytes, b.pix_bytes);
+          lpsim::fmt::unpack_codes(local.data() + ((iy - b.y0) * d.w + ix) * b.pix_bytes + b.tap_offset, pix.size(),
+                                   abits, pix.data());
           for (std::uint64_t c = 0; c < b.kc; ++c)
             ASSERT_EQ(pix[b.skip + c], img[(iy * d.w + ix) * d.c + t.group * cg + b.c0 + c])
                 << "tile m0 " << t.m0 << " k0 " << t.k0 << " group " << t.group << " pixel " << iy << "," << ix;
@@ -394,6 +407,52 @@ TEST(Tiler, ConvolutionBandsReadFarFewerDramBytesThanIm2colRows) {
   EXPECT_EQ(pc.dram_write_bytes, pg.dram_write_bytes);
 }
 
+// A depthwise layer (one channel per group) packs C groups per tile, so its tiles use every
+// array column (nt = 32 on a 32-column array), and reads each weight and input byte once.
+TEST(Tiler, DepthwiseConvolutionPacksGroupsAcrossAllColumns) {
+  LayerDescriptor c = gemm(0, 0, 64);
+  c.op = LayerOp::conv;
+  c.h = 14; c.w = 14; c.c = 64; c.r = 3; c.s = 3; c.pad = 1; c.groups = 64;
+  const TilePlan p = plan_tiles(c, TilerConfig{});
+  ASSERT_EQ(p.tiles.size(), 2u);
+  for (const Tile& t : p.tiles) {
+    EXPECT_EQ(t.gt, 32u);
+    EXPECT_EQ(t.nt, 32u);       // all 32 columns
+    EXPECT_EQ(t.kt, 32u * 9);   // 9 whole folds of 32 PE rows
+    EXPECT_EQ(t.mt, 14u * 14);  // the whole image
+    EXPECT_EQ(t.macs(), 14u * 14 * 9 * 32);
+  }
+  EXPECT_EQ(p.tiles[1].group, 32u);
+  EXPECT_EQ(p.dram_read_bytes, 64u * 9 + 14u * 14 * 64);  // every weight and pixel once
+  EXPECT_EQ(p.dram_write_bytes, 14u * 14 * 64);
+  check_conv_cover(c, TilerConfig{});
+  c.groups = 16; c.n = 32;  // 4 channels in, 2 out per group: 16 groups across 32 columns
+  check_conv_cover(c, TilerConfig{});
+  EXPECT_EQ(plan_tiles(c, TilerConfig{}).tiles[0].gt, 16u);
+}
+
+// K split (the weights of all 256 output channels do not fit the WB half): every channel of the
+// band fits the IB, so each band is fetched once for all K and N tiles, and the encoded outputs
+// over the accumulators let one M tile cover the image: weights and inputs are read exactly
+// once (ResNet-18's layer3/layer4 3x3 convolutions on the default buffers, 10-byte sums).
+TEST(Tiler, SplitKConvolutionReadsWeightsAndInputsOnce) {
+  TilerConfig cfg;
+  cfg.psum_bytes = 10;
+  for (std::uint32_t hw : {14u, 7u}) {
+    LayerDescriptor c = gemm(0, 0, hw == 14 ? 256 : 512);
+    c.op = LayerOp::conv;
+    c.h = hw; c.w = hw; c.c = c.n; c.r = 3; c.s = 3; c.pad = 1;
+    const TilePlan p = plan_tiles(c, cfg);
+    EXPECT_LT(p.kt, p.shape.k) << hw;  // K split
+    EXPECT_EQ(p.mt, p.shape.m) << hw;
+    EXPECT_EQ(p.dram_read_bytes, p.shape.k * p.shape.n + std::uint64_t{hw} * hw * c.c) << hw;
+    std::size_t input_loads = 0;
+    for (const Tile& t : p.tiles) input_loads += t.load_inputs;
+    EXPECT_EQ(input_loads, 1u) << hw;
+    check_conv_cover(c, cfg);
+  }
+}
+
 TEST(Tiler, ConvolutionMinimumTileIsOneOutputRow) {
   LayerDescriptor c = gemm(0, 0, 8);
   c.op = LayerOp::conv;
@@ -433,9 +492,10 @@ TEST(Tiler, ImpossibleConfigsFailBeforeSimulation) {
   EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(8, 64, 64), small_cfg(64, 1024, 1024)); }),
             "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: wb: tile of 64 bytes exceeds the 32-byte half of a "
             "64-byte double buffer");
-  EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(8, 64, 64), small_cfg(1024, 1024, 64)); }),
-            "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: ob: tile of 40 bytes exceeds the 32-byte half of a "
-            "64-byte double buffer");
+  // (K split: 8 accumulators of 4 bytes; the 8 encoded bytes go over them)
+  EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(8, 64, 64), small_cfg(1024, 1024, 32)); }),
+            "tiler: minimum tile (M 1 x K 8 x N 8) does not fit: ob: tile of 32 bytes exceeds the 16-byte half of a "
+            "32-byte double buffer");
   EXPECT_EQ(error_of<ConfigError>([] { plan_tiles(gemm(0, 64, 64), TilerConfig{}); }), "layer: m: must be >= 1");
   auto cfg = TilerConfig{};
   cfg.array_rows = 0;
