@@ -94,6 +94,20 @@ INSTANTIATE_TEST_SUITE_P(
                       BufferCase{"user_32x8_is_bw8", "conv"}, BufferCase{"user_8x32_os_bw1", "gemm"},
                       BufferCase{"user_16x16_ws_bw4", "gemm"}, BufferCase{"user_32x8_is_bw8", "gemm"}));
 
+// networks/: SCALE-Sim v2 on a real network with its default 64 KiB SRAMs, which nearly every
+// layer overflows (ResNet-18, 32x32, os, CALC): all three reports byte for byte.
+TEST(GoldenNetworks, ResNet18Os32x32Calc64KiB) {
+  const ScaleSimConfig cfg = read_config(data("networks/r18_32_os.cfg"));
+  const Topology topo = read_topology(data("Resnet18.csv"));
+  std::vector<LayerReport> reps;
+  for (const Layer& l : topo.layers) reps.push_back(model_layer(cfg, l, Timing::scalesim));
+  ASSERT_EQ(reps.size(), 21u);
+  const std::string gold = data("networks/r18_32_os/");
+  EXPECT_EQ(compute_report_csv(reps), read_text(gold + "COMPUTE_REPORT.csv"));
+  EXPECT_EQ(bandwidth_report_csv(reps), read_text(gold + "BANDWIDTH_REPORT.csv"));
+  EXPECT_EQ(detailed_access_report_csv(reps), read_text(gold + "DETAILED_ACCESS_REPORT.csv"));
+}
+
 TEST(ScaleSimGolden, TotalCyclesOfTheSpec) {
   const Topology topo = read_topology(data("tiny_4x4/tiny.csv"));
   const std::pair<const char*, std::int64_t> expect[] = {{"os", 111}, {"ws", 103}, {"is", 127}};
