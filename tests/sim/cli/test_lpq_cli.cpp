@@ -83,7 +83,9 @@ TEST_F(LpqCli, BaselinesRunOnTheAccelerator) {
   for (const auto& b : j["baselines"]) {
     const std::string name = b["name"].get<std::string>();
     const bool int_or_lp = name.rfind("int", 0) == 0 || name.rfind("lp<", 0) == 0;
-    if (int_or_lp) EXPECT_EQ(b["run"], "accelerator") << b;
+    if (int_or_lp) {
+      EXPECT_EQ(b["run"], "accelerator") << b;
+    }
     if (b["run"] == "accelerator") {
       EXPECT_TRUE(b["verified"].get<bool>()) << b;
       ++on_chip;
@@ -91,8 +93,12 @@ TEST_F(LpqCli, BaselinesRunOnTheAccelerator) {
       EXPECT_FALSE(b["why_emulated"].get<std::string>().empty()) << b;
       EXPECT_EQ(b["top1"], b["top1_emulated"]) << b;
     }
-    if (name == "int8 per-channel") EXPECT_GE(b["top1"].get<double>(), 99.0) << b;
-    if (name == "int2 per-channel") EXPECT_LE(b["top1"].get<double>(), 90.0) << b;
+    if (name == "int8 per-channel") {
+      EXPECT_GE(b["top1"].get<double>(), 99.0) << b;
+    }
+    if (name == "int2 per-channel") {
+      EXPECT_LE(b["top1"].get<double>(), 90.0) << b;
+    }
   }
   EXPECT_GE(on_chip, 8);
   EXPECT_NE(a.out.find("(accelerator, verified)"), std::string::npos) << a.out;
