@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <onnx/onnx_pb.h>
@@ -312,9 +313,17 @@ class Importer {
     for (const auto& op : m_model.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") m_opset = op.version();
     check_supported();
-    for (const auto& t : m_gp.initializer()) m_consts[t.name()] = &t;
-    for (const auto& n : m_gp.node())
+    for (const auto& t : m_gp.initializer()) {
+      m_consts[t.name()] = &t;
+      m_initializers.insert(&t);
+    }
+    for (const auto& n : m_gp.node()) {
       for (const auto& in : n.input()) ++m_uses[in];
+      // An Identity/Dropout output names the same tensor: its readers count as readers of the
+      // input, so such an input is never released early (take_floats).
+      if (n.op_type() == "Identity" || n.op_type() == "Dropout")
+        for (const auto& in : n.input()) m_aliased.insert(in);
+    }
     for (const auto& o : m_gp.output()) ++m_uses[o.name()];
     for (const auto& vi : m_gp.input())
       if (!m_consts.count(vi.name())) add_input(vi);
@@ -356,6 +365,23 @@ class Importer {
     return it == m_alias.end() ? name : it->second;
   }
 
+  // The float values of `t`. An initializer that exactly one node input reads gives its
+  // payload back to the allocator at once (the graph now holds the values), so a large model
+  // is not held twice, as protobuf and as floats, while it is imported (ViT-B/16: 330 MB).
+  // `import_onnx` owns the (non-const) model, so releasing through const_cast is legal.
+  std::vector<float> take_floats(const onnx::TensorProto& t) const {
+    std::vector<float> v = read_floats(t);
+    const auto use = m_uses.find(t.name());
+    if (use != m_uses.end() && use->second == 1 && m_initializers.count(&t) &&
+        !m_aliased.count(t.name())) {
+      auto& owned = const_cast<onnx::TensorProto&>(t);
+      std::string().swap(*owned.mutable_raw_data());
+      owned.clear_raw_data();
+      google::protobuf::RepeatedField<float>().Swap(owned.mutable_float_data());
+    }
+    return v;
+  }
+
   const onnx::TensorProto* find_const(const std::string& name) const {
     auto it = m_consts.find(resolve(name));
     return it == m_consts.end() ? nullptr : it->second;
@@ -389,7 +415,7 @@ class Importer {
       // and broadcasting [1] against an activation of rank >= 1 gives the same result.
       Shape dims = dims_of(*c);
       if (dims.empty()) dims = {1};
-      m_graph.add_constant(t, dims, read_floats(*c));
+      m_graph.add_constant(t, dims, take_floats(*c));
       return t;
     }
     throw UserError(describe(n, name) + ": input '" + n.input(i) +
@@ -1053,11 +1079,11 @@ class Importer {
         if (!n.output(k).empty() && m_uses[n.output(k)] > 0)
           throw err("the Mean/InvStdDev outputs are not supported");
       const auto& sc = param(n, name, 1, "scale");
-      node.weights = read_floats(sc);
+      node.weights = take_floats(sc);
       node.weight_shape = {static_cast<int64_t>(node.weights.size())};
       if (n.input_size() > 2 && !n.input(2).empty()) {
         node.has_bias = true;
-        node.bias = read_floats(param(n, name, 2, "bias"));
+        node.bias = take_floats(param(n, name, 2, "bias"));
       }
       node.attrs.epsilon = attr_float(n, "epsilon", 1e-5f);
       add(std::move(node), n);
@@ -1212,10 +1238,10 @@ class Importer {
     if (xs.size() < 2)
       throw UserError(describe(n, name) + ": input '" + n.input(0) + "' of shape " +
                       shape_str(xs) + " has no channel axis");
-    const std::vector<float> gamma = read_floats(param(n, name, 1, "scale"));
-    const std::vector<float> beta = read_floats(param(n, name, 2, "bias"));
-    const std::vector<float> mean = read_floats(param(n, name, 3, "mean"));
-    const std::vector<float> var = read_floats(param(n, name, 4, "variance"));
+    const std::vector<float> gamma = take_floats(param(n, name, 1, "scale"));
+    const std::vector<float> beta = take_floats(param(n, name, 2, "bias"));
+    const std::vector<float> mean = take_floats(param(n, name, 3, "mean"));
+    const std::vector<float> var = take_floats(param(n, name, 4, "variance"));
     const float eps = attr_float(n, "epsilon", 1e-5f);
     const auto f = static_cast<std::size_t>(xs[1]);
     if (gamma.size() != f || beta.size() != f || mean.size() != f || var.size() != f)
@@ -1259,10 +1285,10 @@ class Importer {
         m_uses[n.input(0)] != 1)
       return batch_norm_on_host(n, name);
     Node& conv = m_graph.mutable_node(src->producer);
-    const std::vector<float> gamma = read_floats(param(n, name, 1, "scale"));
-    const std::vector<float> beta = read_floats(param(n, name, 2, "bias"));
-    const std::vector<float> mean = read_floats(param(n, name, 3, "mean"));
-    const std::vector<float> var = read_floats(param(n, name, 4, "variance"));
+    const std::vector<float> gamma = take_floats(param(n, name, 1, "scale"));
+    const std::vector<float> beta = take_floats(param(n, name, 2, "bias"));
+    const std::vector<float> mean = take_floats(param(n, name, 3, "mean"));
+    const std::vector<float> var = take_floats(param(n, name, 4, "variance"));
     const float eps = attr_float(n, "epsilon", 1e-5f);
     const auto f = static_cast<std::size_t>(conv.weight_shape[0]);  // >= 1 (checked by add_node)
     if (f == 0 || conv.weights.size() % f != 0)
@@ -1341,7 +1367,7 @@ class Importer {
       if (node.weight_shape.size() != 4)
         throw UserError(describe(n, name) + ": only 2-D convolutions are supported, weight '" +
                         w.name() + "' has shape " + shape_str(node.weight_shape));
-      node.weights = read_floats(w);
+      node.weights = take_floats(w);
       const std::vector<int64_t> ks = attr_ints(n, "kernel_shape");
       if (!ks.empty() &&
           (ks.size() != 2 || ks[0] != node.weight_shape[2] || ks[1] != node.weight_shape[3]))
@@ -1351,7 +1377,7 @@ class Importer {
       node.attrs.groups = attr_int(n, "group", 1);
       if (n.input_size() > 2 && !n.input(2).empty()) {
         node.has_bias = true;
-        node.bias = read_floats(param(n, name, 2, "bias"));
+        node.bias = take_floats(param(n, name, 2, "bias"));
       }
       node.inputs = {x};
       return add(std::move(node), n);
@@ -1365,7 +1391,7 @@ class Importer {
       const Shape bs = dims_of(b);
       if (bs.size() != 2)
         throw UserError(describe(n, name) + ": weight '" + b.name() + "' must be 2-D");
-      std::vector<float> bw = read_floats(b);
+      std::vector<float> bw = take_floats(b);
       if (bw.empty())
         throw UserError(describe(n, name) + ": weight '" + b.name() + "' of shape " +
                         shape_str(bs) + " has no values");
@@ -1380,7 +1406,7 @@ class Importer {
               alpha * bw[static_cast<std::size_t>(trans_b ? o * nin + i : i * nout + o)];
       if (n.input_size() > 2 && !n.input(2).empty()) {
         const auto& c = param(n, name, 2, "bias");
-        const std::vector<float> cv = read_floats(c);
+        const std::vector<float> cv = take_floats(c);
         if (cv.size() != 1 && static_cast<int64_t>(cv.size()) != nout)
           throw UserError(describe(n, name) + ": bias '" + c.name() + "' of shape " +
                           shape_str(dims_of(c)) + " is not a per-output vector");
@@ -1401,7 +1427,7 @@ class Importer {
         const Shape bs = dims_of(*b);
         if (bs.size() != 2)
           throw UserError(describe(n, name) + ": constant operand '" + b->name() + "' must be 2-D");
-        const std::vector<float> bw = read_floats(*b);
+        const std::vector<float> bw = take_floats(*b);
         if (bw.empty())
           throw UserError(describe(n, name) + ": constant operand '" + b->name() + "' of shape " +
                           shape_str(bs) + " has no values");
@@ -1440,7 +1466,7 @@ class Importer {
       node.attrs.clip_max = attr_float(n, "max", inf);
       for (int i = 1; i <= 2 && i < n.input_size(); ++i) {
         if (n.input(i).empty()) continue;
-        const std::vector<float> v = read_floats(param(n, name, i, i == 1 ? "min" : "max"));
+        const std::vector<float> v = take_floats(param(n, name, i, i == 1 ? "min" : "max"));
         if (v.size() != 1) throw UserError(describe(n, name) + ": min/max must be scalars");
         (i == 1 ? node.attrs.clip_min : node.attrs.clip_max) = v[0];
       }
@@ -1516,6 +1542,8 @@ class Importer {
   std::deque<onnx::TensorProto> m_const_store;  // Constant node values (stable addresses)
   std::unordered_map<std::string, std::string> m_alias;
   std::unordered_map<std::string, int> m_uses;
+  std::unordered_set<const onnx::TensorProto*> m_initializers;  // the graph's own tensors
+  std::unordered_set<std::string> m_aliased;  // inputs of Identity/Dropout nodes
 };
 
 }  // namespace

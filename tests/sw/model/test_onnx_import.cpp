@@ -159,6 +159,26 @@ TEST(OnnxImport, StaticBatchIsKept) {
   EXPECT_EQ(import_onnx(b.save("static.onnx"), opt).shape("y"), (Shape{3, 4}));
 }
 
+// The importer gives an initializer's protobuf payload back once its single reader has
+// copied it; weights read by two nodes, directly or through Identity/Dropout aliases, must
+// keep their values for every reader.
+TEST(OnnxImport, SharedWeightsKeepTheirValuesForEveryReader) {
+  const std::vector<float> w = randn(2 * 2 * 1 * 1, 7), v = randn(2 * 2 * 1 * 1, 8);
+  OnnxBuilder b;
+  b.input("x", {1, 2, 3, 3});
+  b.init("w", {2, 2, 1, 1}, w);
+  b.init("v", {2, 2, 1, 1}, v);
+  b.node("Identity", "alias", {"v"}, {"v2"});
+  b.node("Conv", "c0", {"x", "w"}, {"a"});
+  b.node("Conv", "c1", {"a", "w"}, {"b"});
+  b.node("Conv", "c2", {"b", "v2"}, {"c"});
+  b.node("Conv", "c3", {"c", "v2"}, {"y"});
+  b.output("y");
+  const Graph g = import_onnx(b.save("shared.onnx"));
+  for (const char* n : {"c0", "c1"}) EXPECT_EQ(g.node(n).weights, w) << n;
+  for (const char* n : {"c2", "c3"}) EXPECT_EQ(g.node(n).weights, v) << n;
+}
+
 TEST(OnnxImport, MatMulActivationsAndLinear) {
   OnnxBuilder b;
   b.input("a", {2, 3, 4});
