@@ -182,6 +182,8 @@ struct SystolicArray::Engine {
   std::uint64_t preload_left = 0;  // ws/is: shadow rows still to shift in for the next fold
   bool compute_done = false;       // os: the fold's last valid pair has met
   Run fed_rows, fed_cols;          // os: rows/columns whose feeders emitted in this fold
+  Run os_top, os_meet;             // os: this clock's top-feeder run / the last row's MACs
+  bool os_fed = false;             // os: the last row's left feeder emitted a word
   int drain_left = 0;              // os: drain chain cycles left
   Fold drain_fold;
   std::uint64_t fold_start = 0;  // clock at which the current fold began
@@ -647,6 +649,55 @@ void SystolicArray::step_stream() {
   e.preload_left = e.ti + 1 < e.folds.size() ? static_cast<std::uint64_t>(R) : 0;
 }
 
+// os, the valid bits of one clock shared by both row kernels. The top feeders: column c takes
+// weight word k = tau - c (columns [0, Nt)); their run is kept in e.os_top.
+void SystolicArray::os_feed_top() {
+  Engine& e = *m_eng;
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  const std::int64_t K = e.job.kw;
+  Run top{static_cast<int>(std::max<std::int64_t>(0, tau - K + 1)),
+          static_cast<int>(std::min<std::int64_t>(f.nt, tau + 1))};
+  if (top.empty()) top = Run{};
+  e.feed_left -= static_cast<std::uint64_t>(top.size());
+  e.det.streamed_words += static_cast<std::uint64_t>(top.size());
+  e.fed_cols = hull(e.fed_cols, top);
+  e.os_top = top;
+}
+
+// Row r (rows are stepped bottom-up): its left feeder's word (0 when it feeds nothing; whether
+// it fed in e.os_fed), the horizontal and vertical words shifted one step (e.xrun[r],
+// e.vrun[r]) and the run of PEs where a valid activation meets a valid weight this clock
+// (e.os_meet, added to e.arun[r]).
+std::uint8_t SystolicArray::os_feed_row(int r) {
+  Engine& e = *m_eng;
+  const Fold& f = e.folds[e.ti];
+  const auto tau = static_cast<std::int64_t>(e.tau);
+  const std::int64_t K = e.job.kw;
+  const auto ri = static_cast<std::size_t>(r);
+  const std::int64_t k = tau - r;
+  const bool slot = r < f.pt && k >= 0 && k < K;
+  bool feed = slot;
+  if (slot) {
+    --e.feed_left;
+    if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+    if (feed) {
+      ++e.det.streamed_words;
+      e.fed_rows = hull(e.fed_rows, Run{r, r + 1});
+    }
+  }
+  const std::uint8_t xin =
+      feed ? e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(K) +
+                     static_cast<std::size_t>(k)]
+           : 0;
+  e.xrun[ri] = shift_right(e.xrun[ri], e.C, feed, r);
+  e.vrun[ri] = r > 0 ? e.vrun[ri - 1] : e.os_top;
+  e.os_fed = feed;
+  e.os_meet = meet(e.xrun[ri], e.vrun[ri]);
+  e.arun[ri] = hull(e.arun[ri], e.os_meet);
+  return xin;
+}
+
 // os: activations enter the left edge, weights the top edge (both skewed), each PE keeps its
 // output; a finished fold hands its outputs to the drain chain (one row per clock).
 template <class Mk>
@@ -659,35 +710,14 @@ std::uint64_t SystolicArray::step_os_rows() {
   std::uint64_t macs = 0;
   const Fold& f = e.folds[e.ti];
   const auto tau = static_cast<std::int64_t>(e.tau);
-  const std::int64_t K = e.job.kw;
-  // Top feeders: column c takes weight word k = tau - c (columns [0, Nt)).
-  Run top{static_cast<int>(std::max<std::int64_t>(0, tau - K + 1)), static_cast<int>(std::min<std::int64_t>(f.nt, tau + 1))};
-  if (top.empty()) top = Run{};
-  e.feed_left -= static_cast<std::uint64_t>(top.size());
-  e.det.streamed_words += static_cast<std::uint64_t>(top.size());
-  e.fed_cols = hull(e.fed_cols, top);
+  os_feed_top();
+  const Run top = e.os_top;
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    const std::int64_t k = tau - r;
-    const bool slot = r < f.pt && k >= 0 && k < K;
-    bool feed = slot;
-    if (slot) {
-      --e.feed_left;
-      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
-      if (feed) {
-        ++e.det.streamed_words;
-        e.fed_rows = hull(e.fed_rows, Run{r, r + 1});
-      }
-    }
-    const std::uint8_t xin =
-        feed ? e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k)] : 0;
-    const Run X = shift_right(e.xrun[ri], C, feed, r);
-    e.xrun[ri] = X;
-    const Run Y = r > 0 ? e.vrun[ri - 1] : top;
-    e.vrun[ri] = Y;
-    const Run A = meet(X, Y);
+    const std::uint8_t xin = os_feed_row(r);
+    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.os_meet;
+    const bool feed = e.os_fed;
     macs += static_cast<std::uint64_t>(A.size());
-    e.arun[ri] = hull(e.arun[ri], A);
     std::uint8_t* __restrict h = &e.hreg[ro];
     std::uint8_t* __restrict v = &e.vreg[ro];
     const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;
@@ -740,35 +770,13 @@ std::uint64_t SystolicArray::step_os_fast_rows() {
   std::uint64_t macs = 0;
   const Fold& f = e.folds[e.ti];
   const auto tau = static_cast<std::int64_t>(e.tau);
-  const std::int64_t K = e.job.kw;
-  // Top feeders: column c takes weight word k = tau - c (columns [0, Nt)).
-  Run top{static_cast<int>(std::max<std::int64_t>(0, tau - K + 1)), static_cast<int>(std::min<std::int64_t>(f.nt, tau + 1))};
-  if (top.empty()) top = Run{};
-  e.feed_left -= static_cast<std::uint64_t>(top.size());
-  e.det.streamed_words += static_cast<std::uint64_t>(top.size());
-  e.fed_cols = hull(e.fed_cols, top);
+  os_feed_top();
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    const std::int64_t k = tau - r;
-    const bool slot = r < f.pt && k >= 0 && k < K;
-    bool feed = slot;
-    if (slot) {
-      --e.feed_left;
-      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
-      if (feed) {
-        ++e.det.streamed_words;
-        e.fed_rows = hull(e.fed_rows, Run{r, r + 1});
-      }
-    }
-    const std::uint8_t xin =
-        feed ? e.job.a[static_cast<std::size_t>(f.p0 + r) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k)] : 0;
-    const Run X = shift_right(e.xrun[ri], C, feed, r);
-    e.xrun[ri] = X;
-    const Run Y = r > 0 ? e.vrun[ri - 1] : top;
-    e.vrun[ri] = Y;
-    const Run A = meet(X, Y);
+    const std::uint8_t xin = os_feed_row(r);
+    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.os_meet;
+    const bool feed = e.os_fed;
     macs += static_cast<std::uint64_t>(A.size());
-    e.arun[ri] = hull(e.arun[ri], A);
     std::uint8_t* __restrict h = &e.hreg[ro];
     std::uint8_t* __restrict v = &e.vreg[ro];
     const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;

@@ -93,6 +93,8 @@ class SystolicArray {
   void step_stream_fast_rows();
   void step_os();
   std::uint64_t step_os_fast_rows();
+  void os_feed_top();
+  std::uint8_t os_feed_row(int r);
   void fold_nar_flags();
 
   ArrayConfig m_cfg;
