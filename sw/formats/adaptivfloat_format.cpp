@@ -53,20 +53,14 @@ Code AdaptivFloatFormat::encode(double x) const {
   const double a = std::isnan(x) ? 0.0 : std::fabs(x);
   // The first midpoint >= |x| indexes the nearest magnitude; past the last one is the largest
   // magnitude (saturation, also for inf).
-  const double* first = m_mid.data();
-  const double* last = first + m_mid.size();
-  const double* it = std::lower_bound(first, last, a);
-  Code c = static_cast<Code>(it - first);
-  if (it != last && *it == a && (c & 1u)) ++c;  // a tie goes to the even code
-  return std::signbit(x) ? negate(c) : c;
+  return round_on_midpoints(m_mid.data(), m_mid.data(), m_mid.data() + m_mid.size(), a,
+                            std::signbit(x));
 }
 
 int AdaptivFloatFormat::fit_exp_min(int e, const float* x, std::size_t count) {
   if (e < 1 || e > 14)
     throw FormatError("AF parameter e=" + std::to_string(e) + " is out of range 1..14");
-  double m = 0;
-  for (std::size_t i = 0; i < count; ++i)
-    if (std::isfinite(x[i])) m = std::max(m, std::fabs(static_cast<double>(x[i])));
+  const double m = max_abs_finite(x, count);
   // An all-zero (or empty, or all non-finite) tensor has no scale; place the top binade at
   // 2^0 as if max|x| were 1. Zero is exact under any bias.
   const int exp_max = m > 0 ? std::ilogb(m) : 0;

@@ -53,20 +53,14 @@ double FlintFormat::decode(Code c) const {
 
 Code FlintFormat::encode(double x) const {
   const double a = std::isnan(x) ? 0.0 : std::fabs(x);
-  const double* first = m_mid.data();
-  const double* last = first + m_mid.size();
-  const double* it = std::lower_bound(first, last, a);
-  Code c = static_cast<Code>(it - first);
-  if (it != last && *it == a && (c & 1u)) ++c;  // a tie goes to the even code
-  return std::signbit(x) ? negate(c) : c;
+  return round_on_midpoints(m_mid.data(), m_mid.data(), m_mid.data() + m_mid.size(), a,
+                            std::signbit(x));
 }
 
 double FlintFormat::fit_scale(int n, const float* x, std::size_t count) {
   if (n < 3 || n > 8)
     throw FormatError("flint parameter n=" + std::to_string(n) + " is out of range 3..8");
-  double m = 0;
-  for (std::size_t i = 0; i < count; ++i)
-    if (std::isfinite(x[i])) m = std::max(m, std::fabs(static_cast<double>(x[i])));
+  const double m = max_abs_finite(x, count);
   return m > 0 ? m / magnitude(n, (Code{1} << (n - 1)) - 1) : 1.0;
 }
 

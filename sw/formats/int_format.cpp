@@ -8,17 +8,6 @@
 #include <cstdio>
 
 namespace lpsim::fmt {
-namespace {
-
-// Largest finite |x| over the finite entries of x (NaN and inf carry no scale information).
-double max_abs(const float* x, std::size_t count) {
-  double m = 0;
-  for (std::size_t i = 0; i < count; ++i)
-    if (std::isfinite(x[i])) m = std::max(m, std::fabs(static_cast<double>(x[i])));
-  return m;
-}
-
-}  // namespace
 
 void IntParams::validate() const {
   auto bad = [](const std::string& what) { throw FormatError(what); };
@@ -80,7 +69,7 @@ Code IntFormat::encode(double x) const {
 
 double IntFormat::fit_scale(int n, const float* x, std::size_t count) {
   IntParams{n, 1.0}.validate();
-  const double m = max_abs(x, count);
+  const double m = max_abs_finite(x, count);
   if (m == 0) return 1.0;
   return m / static_cast<double>((1L << (n - 1)) - 1);
 }

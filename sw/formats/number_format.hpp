@@ -64,6 +64,12 @@ class NumberFormat {
   NumberFormat() = default;
   NumberFormat(const NumberFormat&) = delete;
   NumberFormat& operator=(const NumberFormat&) = delete;
+  // Round a >= 0 to the nearest magnitude of a table whose midpoints between neighbouring
+  // magnitudes are [first, last) (ascending; code = position in the table from `base`): the
+  // first midpoint >= a, past the last one the largest magnitude, a tie to the even code;
+  // then negated when `negative`.
+  Code round_on_midpoints(const double* base, const double* first, const double* last, double a,
+                          bool negative) const;
 
  private:
   mutable std::once_flag m_fast_once;
@@ -71,5 +77,9 @@ class NumberFormat {
 };
 
 using FormatPtr = std::shared_ptr<const NumberFormat>;
+
+// Largest |x| over the finite entries of x (NaN and inf carry no scale information); 0 when
+// there are none.
+double max_abs_finite(const float* x, std::size_t count);
 
 }  // namespace lpsim::fmt

@@ -64,12 +64,8 @@ Code PositFormat::encode(double x) const {
   // threshold is minpos and above the last is maxpos: the standard never rounds a nonzero
   // real to 0 or a finite one to NaR.
   const double a = std::fabs(x);
-  const double* first = m_mid.data() + 1;
-  const double* last = m_mid.data() + m_mid.size();
-  const double* it = std::lower_bound(first, last, a);
-  Code q = static_cast<Code>(it - m_mid.data());
-  if (it != last && *it == a && (q & 1u)) ++q;  // a tie goes to the even pattern
-  return std::signbit(x) ? negate(q) : q;
+  return round_on_midpoints(m_mid.data(), m_mid.data() + 1, m_mid.data() + m_mid.size(), a,
+                            std::signbit(x));
 }
 
 }  // namespace lpsim::fmt
