@@ -94,19 +94,33 @@ INSTANTIATE_TEST_SUITE_P(
                       BufferCase{"user_32x8_is_bw8", "conv"}, BufferCase{"user_8x32_os_bw1", "gemm"},
                       BufferCase{"user_16x16_ws_bw4", "gemm"}, BufferCase{"user_32x8_is_bw8", "gemm"}));
 
-// networks/: SCALE-Sim v2 on a real network with its default 64 KiB SRAMs, which nearly every
-// layer overflows (ResNet-18, 32x32, os, CALC): all three reports byte for byte.
-TEST(GoldenNetworks, ResNet18Os32x32Calc64KiB) {
-  const ScaleSimConfig cfg = read_config(data("networks/r18_32_os.cfg"));
-  const Topology topo = read_topology(data("Resnet18.csv"));
+// networks/: SCALE-Sim v2 on real networks with its default 64 KiB SRAMs, which nearly every
+// layer overflows (ResNet-18 32x32 os; MobileNet 16x16 os and ws, depthwise layers included;
+// CALC): all three reports byte for byte.
+struct NetworkCase {
+  const char* run;
+  const char* topology;
+  std::size_t layers;
+};
+class GoldenNetworks : public ::testing::TestWithParam<NetworkCase> {};
+
+TEST_P(GoldenNetworks, ReportsMatchByteForByte) {
+  const NetworkCase c = GetParam();
+  const ScaleSimConfig cfg = read_config(data(std::string("networks/") + c.run + ".cfg"));
+  const Topology topo = read_topology(data(c.topology));
   std::vector<LayerReport> reps;
   for (const Layer& l : topo.layers) reps.push_back(model_layer(cfg, l, Timing::scalesim));
-  ASSERT_EQ(reps.size(), 21u);
-  const std::string gold = data("networks/r18_32_os/");
+  ASSERT_EQ(reps.size(), c.layers);
+  const std::string gold = data(std::string("networks/") + c.run + "/");
   EXPECT_EQ(compute_report_csv(reps), read_text(gold + "COMPUTE_REPORT.csv"));
   EXPECT_EQ(bandwidth_report_csv(reps), read_text(gold + "BANDWIDTH_REPORT.csv"));
   EXPECT_EQ(detailed_access_report_csv(reps), read_text(gold + "DETAILED_ACCESS_REPORT.csv"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Calc64KiB, GoldenNetworks,
+                         ::testing::Values(NetworkCase{"r18_32_os", "Resnet18.csv", 21},
+                                           NetworkCase{"mb_16_os", "mobilenet.csv", 27},
+                                           NetworkCase{"mb_16_ws", "mobilenet.csv", 27}));
 
 TEST(ScaleSimGolden, TotalCyclesOfTheSpec) {
   const Topology topo = read_topology(data("tiny_4x4/tiny.csv"));
