@@ -261,9 +261,12 @@ ErrorCode Controller::run_layer() {
           const std::size_t floats = bias_raw.size() / sizeof(float), each = b && c ? floats / 2 : floats;
           m_bias.resize(b ? each : 0);
           m_scales.resize(c ? each : 0);
-          std::memcpy(m_bias.data(), bias_raw.data(), m_bias.size() * sizeof(float));
-          std::memcpy(m_scales.data(), bias_raw.data() + m_bias.size() * sizeof(float),
-                      m_scales.size() * sizeof(float));
+          // (memcpy needs valid pointers even for 0 bytes: an empty vector's data() may be null)
+          if (!m_bias.empty())
+            std::memcpy(m_bias.data(), bias_raw.data(), m_bias.size() * sizeof(float));
+          if (!m_scales.empty())
+            std::memcpy(m_scales.data(), bias_raw.data() + m_bias.size() * sizeof(float),
+                        m_scales.size() * sizeof(float));
           break;
         }
         case SchedJob::weights:

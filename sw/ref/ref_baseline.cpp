@@ -65,7 +65,9 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
       if (a.nar || w.nar) {
         m_nar[i * m_wcodes + j] = 1;
       } else if (!a.zero && !w.zero) {
-        m_prod[i * m_wcodes + j] = static_cast<i128>(a.sig * w.sig) << (a.exp + w.exp - m_lsb);
+        // Scaled by a multiplication: a left shift of a negative value is undefined.
+        m_prod[i * m_wcodes + j] =
+            static_cast<i128>(a.sig * w.sig) * (static_cast<i128>(1) << (a.exp + w.exp - m_lsb));
       }
     }
 }
