@@ -243,32 +243,47 @@ bool any(const std::vector<I>& r) {
   return false;
 }
 
+// A random small layer for the rebuild tests: one in five GEMM-shaped (H = M, W = K, R = 1,
+// S = K, C = 1), else a convolution up to 14x14x9 with filters up to 4x4 and strides up to 3.
+template <class Pick>
+Layer random_layer(Pick& pick) {
+  Layer l;
+  l.name = "L";
+  if (pick(0, 4) == 0) {
+    l.ifmap_h = pick(8, 60), l.ifmap_w = pick(4, 40);
+    l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
+  } else {
+    l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
+    l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)),
+    l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
+    l.channels = pick(1, 9);
+  }
+  l.num_filters = pick(1, 30);
+  l.stride_h = pick(1, 3), l.stride_w = pick(1, 3);
+  return l;
+}
+
+// An AR x AC configuration with random 1-3 KiB SRAMs (bandwidth and dataflow set by the caller).
+template <class Pick>
+ScaleSimConfig random_config(Pick& pick, I ar, I ac) {
+  ScaleSimConfig cfg;
+  cfg.run_name = "t";
+  cfg.array_height = ar, cfg.array_width = ac;
+  cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3),
+  cfg.ofmap_sram_kb = pick(1, 3);
+  cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
+  return cfg;
+}
+
 TEST(ScaleSimMemory, CalcEventModelEqualsBufferRebuild) {
   std::mt19937 rng(20261202);
   auto pick = [&](I lo, I hi) { return std::uniform_int_distribution<I>(lo, hi)(rng); };
   int checked = 0, overflow_ifmap = 0, overflow_filter = 0, drains = 0, stalled = 0;
   for (int iter = 0; iter < 120; ++iter) {
-    Layer l;
-    l.name = "L";
-    if (pick(0, 4) == 0) {  // GEMM row: H = M, W = K, R = 1, S = K, C = 1
-      l.ifmap_h = pick(8, 60), l.ifmap_w = pick(4, 40);
-      l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
-    } else {
-      l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
-      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)),
-      l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
-      l.channels = pick(1, 9);
-    }
-    l.num_filters = pick(1, 30);
-    l.stride_h = pick(1, 3), l.stride_w = pick(1, 3);
+    const Layer l = random_layer(pick);
     const I ar = pick(1, 9), ac = pick(1, 9);
     for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) {
-      ScaleSimConfig cfg;
-      cfg.run_name = "t";
-      cfg.array_height = ar, cfg.array_width = ac;
-      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3),
-      cfg.ofmap_sram_kb = pick(1, 3);
-      cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
+      ScaleSimConfig cfg = random_config(pick, ar, ac);
       cfg.bandwidth = {10};
       cfg.dataflow = df;
       SCOPED_TRACE(testing::Message()
@@ -423,27 +438,10 @@ TEST(ScaleSimMemory, UserEventModelEqualsBufferRebuild) {
   auto pick = [&](I lo, I hi) { return std::uniform_int_distribution<I>(lo, hi)(rng); };
   int checked = 0, stalled = 0;
   for (int iter = 0; iter < 60; ++iter) {
-    Layer l;
-    l.name = "L";
-    if (pick(0, 4) == 0) {
-      l.ifmap_h = pick(8, 60), l.ifmap_w = pick(4, 40);
-      l.filter_h = 1, l.filter_w = l.ifmap_w, l.channels = 1;
-    } else {
-      l.ifmap_h = pick(3, 14), l.ifmap_w = pick(3, 14);
-      l.filter_h = pick(1, std::min<I>(4, l.ifmap_h)),
-      l.filter_w = pick(1, std::min<I>(4, l.ifmap_w));
-      l.channels = pick(1, 9);
-    }
-    l.num_filters = pick(1, 30);
-    l.stride_h = pick(1, 3), l.stride_w = pick(1, 3);
+    const Layer l = random_layer(pick);
     const I ar = pick(1, 9), ac = pick(1, 9);
     for (Dataflow df : {Dataflow::os, Dataflow::ws, Dataflow::is}) {
-      ScaleSimConfig cfg;
-      cfg.run_name = "t";
-      cfg.array_height = ar, cfg.array_width = ac;
-      cfg.ifmap_sram_kb = pick(1, 3), cfg.filter_sram_kb = pick(1, 3),
-      cfg.ofmap_sram_kb = pick(1, 3);
-      cfg.filter_offset = 10000000, cfg.ofmap_offset = 20000000;
+      ScaleSimConfig cfg = random_config(pick, ar, ac);
       cfg.bandwidth = {pick(1, 12)};
       cfg.user_bandwidth = true;
       cfg.dataflow = df;
