@@ -182,8 +182,9 @@ struct SystolicArray::Engine {
   std::uint64_t preload_left = 0;  // ws/is: shadow rows still to shift in for the next fold
   bool compute_done = false;       // os: the fold's last valid pair has met
   Run fed_rows, fed_cols;          // os: rows/columns whose feeders emitted in this fold
-  Run os_top, os_meet;             // os: this clock's top-feeder run / the last row's MACs
-  bool os_fed = false;             // os: the last row's left feeder emitted a word
+  Run os_top;                      // os: this clock's top-feeder run
+  Run row_meet;                    // the last fed row's valid operand pairs (its MACs)
+  bool row_fed = false;            // the last fed row's left feeder emitted a word
   int drain_left = 0;              // os: drain chain cycles left
   Fold drain_fold;
   std::uint64_t fold_start = 0;  // clock at which the current fold began
@@ -503,6 +504,30 @@ void SystolicArray::step() {
   }
 }
 
+// ws/is, the valid bits of row r this clock, shared by both row kernels: the left-edge feeder
+// (stream row q = tau - r of K row k0 + r; its word returned, 0 when it feeds nothing, whether
+// it fed in e.row_fed), the horizontal words shifted one step (e.xrun[r]), the run of PEs
+// where a valid word meets a valid stationary word (e.row_meet) and the valid psums (e.prun[r]).
+std::uint8_t SystolicArray::stream_feed_row(int r) {
+  Engine& e = *m_eng;
+  const Fold& f = e.folds[e.ti];
+  const auto ri = static_cast<std::size_t>(r);
+  const std::int64_t q = static_cast<std::int64_t>(e.tau) - r;
+  const bool slot = r < f.kt && q >= 0 && q < e.Q;
+  bool feed = slot;
+  if (slot) {
+    --e.feed_left;
+    if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
+    if (feed) ++e.det.streamed_words;
+  }
+  const std::uint8_t xin = feed ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
+  e.xrun[ri] = shift_right(e.xrun[ri], e.C, feed, r);
+  e.row_fed = feed;
+  e.row_meet = meet(e.xrun[ri], e.vrun[ri]);
+  e.prun[ri] = r > 0 ? e.prun[ri - 1] : e.row_meet;
+  return xin;
+}
+
 // ws/is: the streamed operand enters the left edge (row r skewed by r), psums flow down, the
 // stationary operand sits in the PEs (double-buffered through the shadow chain).
 template <class Mk>
@@ -517,21 +542,9 @@ void SystolicArray::step_stream_rows() {
   std::uint64_t macs = 0;
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    // Left-edge feeder of row r: stream row q of K row k0 + r.
-    const std::int64_t q = tau - r;
-    const bool slot = r < f.kt && q >= 0 && q < e.Q;
-    bool feed = slot;
-    if (slot) {
-      --e.feed_left;
-      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
-      if (feed) ++e.det.streamed_words;
-    }
-    const std::uint8_t xin = feed ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
-    const Run X = shift_right(e.xrun[ri], C, feed, r);
-    e.xrun[ri] = X;
-    const Run A = meet(X, e.vrun[ri]);          // valid operand pairs
-    const Run Pn = r > 0 ? e.prun[ri - 1] : A;  // valid psums
-    e.prun[ri] = Pn;
+    const std::uint8_t xin = stream_feed_row(r);
+    const Run X = e.xrun[ri], A = e.row_meet, Pn = e.prun[ri];  // words, valid pairs, psums
+    const bool feed = e.row_fed;
     macs += static_cast<std::uint64_t>(A.size());
     std::uint8_t* __restrict h = &e.hreg[ro];
     const std::uint8_t* __restrict v = &e.vreg[ro];
@@ -666,9 +679,9 @@ void SystolicArray::os_feed_top() {
 }
 
 // Row r (rows are stepped bottom-up): its left feeder's word (0 when it feeds nothing; whether
-// it fed in e.os_fed), the horizontal and vertical words shifted one step (e.xrun[r],
+// it fed in e.row_fed), the horizontal and vertical words shifted one step (e.xrun[r],
 // e.vrun[r]) and the run of PEs where a valid activation meets a valid weight this clock
-// (e.os_meet, added to e.arun[r]).
+// (e.row_meet, added to e.arun[r]).
 std::uint8_t SystolicArray::os_feed_row(int r) {
   Engine& e = *m_eng;
   const Fold& f = e.folds[e.ti];
@@ -692,9 +705,9 @@ std::uint8_t SystolicArray::os_feed_row(int r) {
            : 0;
   e.xrun[ri] = shift_right(e.xrun[ri], e.C, feed, r);
   e.vrun[ri] = r > 0 ? e.vrun[ri - 1] : e.os_top;
-  e.os_fed = feed;
-  e.os_meet = meet(e.xrun[ri], e.vrun[ri]);
-  e.arun[ri] = hull(e.arun[ri], e.os_meet);
+  e.row_fed = feed;
+  e.row_meet = meet(e.xrun[ri], e.vrun[ri]);
+  e.arun[ri] = hull(e.arun[ri], e.row_meet);
   return xin;
 }
 
@@ -715,8 +728,8 @@ std::uint64_t SystolicArray::step_os_rows() {
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
     const std::uint8_t xin = os_feed_row(r);
-    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.os_meet;
-    const bool feed = e.os_fed;
+    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.row_meet;
+    const bool feed = e.row_fed;
     macs += static_cast<std::uint64_t>(A.size());
     std::uint8_t* __restrict h = &e.hreg[ro];
     std::uint8_t* __restrict v = &e.vreg[ro];
@@ -774,8 +787,8 @@ std::uint64_t SystolicArray::step_os_fast_rows() {
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
     const std::uint8_t xin = os_feed_row(r);
-    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.os_meet;
-    const bool feed = e.os_fed;
+    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.row_meet;
+    const bool feed = e.row_fed;
     macs += static_cast<std::uint64_t>(A.size());
     std::uint8_t* __restrict h = &e.hreg[ro];
     std::uint8_t* __restrict v = &e.vreg[ro];
@@ -930,25 +943,12 @@ void SystolicArray::step_stream_fast_rows() {
   Engine& e = *m_eng;
   const int R = e.R, C = e.C;
   const std::int64_t* const T = e.table64;
-  const Fold& f = e.folds[e.ti];
-  const auto tau = static_cast<std::int64_t>(e.tau);
   std::uint64_t macs = 0;
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    const std::int64_t q = tau - r;
-    const bool slot = r < f.kt && q >= 0 && q < e.Q;
-    bool feed = slot;
-    if (slot) {
-      --e.feed_left;
-      if (static_cast<std::int64_t>(m_cycle) == m_fault_cycle && r == m_fault_row) feed = false;
-      if (feed) ++e.det.streamed_words;
-    }
-    const std::uint8_t xin = feed ? e.stream_word(static_cast<int>(q), f.k0 + r) : 0;
-    const Run X = shift_right(e.xrun[ri], C, feed, r);
-    e.xrun[ri] = X;
-    const Run A = meet(X, e.vrun[ri]);
-    const Run Pn = r > 0 ? e.prun[ri - 1] : A;
-    e.prun[ri] = Pn;
+    const std::uint8_t xin = stream_feed_row(r);
+    const Run X = e.xrun[ri], A = e.row_meet, Pn = e.prun[ri];  // words, valid pairs, psums
+    const bool feed = e.row_fed;
     macs += static_cast<std::uint64_t>(A.size());
     if (A.empty() && Pn.empty() && X.empty()) continue;
     std::uint8_t* __restrict h = &e.hreg[ro];

@@ -91,6 +91,7 @@ class SystolicArray {
   std::uint64_t step_os_rows();
   void step_stream();
   void step_stream_fast_rows();
+  std::uint8_t stream_feed_row(int r);
   void step_os();
   std::uint64_t step_os_fast_rows();
   void os_feed_top();
