@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "run_command.hpp"
 
@@ -23,6 +24,37 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// One line of a CSV file split into fields (RFC 4180 quoting: a quoted field may hold commas,
+// as formats such as "lp<8,2,3,0>" do, and "" for a quote; no newlines inside fields).
+inline std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+      cur += '"', ++i;
+    else if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      out.push_back(cur), cur.clear();
+    else
+      cur += c;
+  }
+  out.push_back(cur);
+  return out;
+}
+
+// The data rows of a CSV file (its header skipped), each split into fields.
+inline std::vector<std::vector<std::string>> csv_rows(const std::filesystem::path& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(slurp(p));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) rows.push_back(csv_fields(line));
+  return rows;
 }
 
 // A reduced ResNet-18 on an 8x8 array: the whole flow in a few tens of milliseconds.
@@ -55,6 +87,16 @@ class RunFixture : public ::testing::Test {
   }
   nlohmann::json summary(const std::string& out = "out") {
     return nlohmann::json::parse(slurp(m_dir / out / "summary.json"));
+  }
+  // Bad input: exit code 2, nothing on stdout, one line "lpsim: error: ..." holding `needle`,
+  // and no output directory <dir>/out.
+  void expect_one_line_error(const CommandResult& r, const std::string& needle) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(m_dir / "out"));
   }
 
   std::filesystem::path m_dir;

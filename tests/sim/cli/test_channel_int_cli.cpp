@@ -23,24 +23,8 @@ class ChannelIntCli : public RunFixture {
   // layers.csv column `col` of every layer, by name.
   std::vector<std::pair<std::string, std::string>> column(const std::string& out, int col) {
     std::vector<std::pair<std::string, std::string>> rows;
-    std::istringstream in(slurp(m_dir / out / "layers.csv"));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::string cur;
-      bool quoted = false;
-      for (char ch : line) {
-        if (ch == '"')
-          quoted = !quoted;
-        else if (ch == ',' && !quoted)
-          f.push_back(cur), cur.clear();
-        else
-          cur += ch;
-      }
-      f.push_back(cur);
+    for (const auto& f : csv_rows(m_dir / out / "layers.csv"))
       rows.emplace_back(f.at(0), f.at(static_cast<std::size_t>(col)));
-    }
     return rows;
   }
 };
@@ -132,13 +116,8 @@ TEST_F(ChannelIntCli, BadTexts) {
            Case{"quantization: {layers: {fc: {weights: \"lp<8,2,3,channel>\", activations: int8}}}\n",
                 "quantization.layers.fc.weights"},
        }) {
-    const CommandResult r = run(kSmallResNet18 + c.q);
-    EXPECT_EQ(r.exit_code, 2) << c.q << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.q << r.err;
-    EXPECT_FALSE(fs::exists(m_dir / "out"));
+    SCOPED_TRACE(c.q);
+    expect_one_line_error(run(kSmallResNet18 + c.q), c.needle);
   }
 }
 

@@ -19,34 +19,6 @@ namespace fs = std::filesystem;
 
 // compare.csv as one map per row (the fields have no embedded newlines; quoted fields may hold
 // commas).
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> f;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      f.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  f.push_back(cur);
-  return f;
-}
-
 struct Csv {
   std::vector<std::string> header;
   std::vector<std::map<std::string, std::string>> rows;
@@ -57,9 +29,9 @@ Csv read_csv(const fs::path& p) {
   std::istringstream in(slurp(p));
   std::string line;
   std::getline(in, line);
-  c.header = split_csv_line(line);
+  c.header = csv_fields(line);
   while (std::getline(in, line)) {
-    const auto f = split_csv_line(line);
+    const auto f = csv_fields(line);
     EXPECT_EQ(f.size(), c.header.size()) << line;
     std::map<std::string, std::string> m;
     for (std::size_t i = 0; i < f.size() && i < c.header.size(); ++i) m[c.header[i]] = f[i];
@@ -79,14 +51,7 @@ class CompareCli : public RunFixture {
     return run_lpsim_with("cd '" + m_dir.string() + "' && timeout 120 ",
                           "compare " + wl + " -q -o " + (m_dir / out).string() + " " + extra);
   }
-  void expect_error(const CommandResult& r, const std::string& needle) {
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-    EXPECT_FALSE(fs::exists(m_dir / "out"));
-  }
+  void expect_error(const CommandResult& r, const std::string& needle) { expect_one_line_error(r, needle); }
 };
 
 TEST_F(CompareCli, RowsColumnsNormalisationAndDeterminism) {

@@ -24,24 +24,8 @@ class FormatsWaCli : public RunFixture {
   // layers.csv: layer,op,fused,m,k,n,groups,act_format,wgt_format,out_format,mode,...
   std::vector<Row> layers_csv() {
     std::vector<Row> rows;
-    std::istringstream in(slurp(m_dir / "out" / "layers.csv"));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::string cur;
-      bool quoted = false;
-      for (char ch : line) {
-        if (ch == '"')
-          quoted = !quoted;
-        else if (ch == ',' && !quoted)
-          f.push_back(cur), cur.clear();
-        else
-          cur += ch;
-      }
-      f.push_back(cur);
+    for (const auto& f : csv_rows(m_dir / "out" / "layers.csv"))
       rows.push_back({f.at(0), f.at(7), f.at(8), std::stoi(f.at(10))});
-    }
     return rows;
   }
 };
@@ -121,13 +105,8 @@ TEST_F(FormatsWaCli, BadEntries) {
                 "no compute layer named 'nope'"},
            Case{"quantization: {layers: {fc: [1, 2]}}\n", "quantization.layers.fc"},
        }) {
-    const CommandResult r = run(kSmallResNet18 + c.q);
-    EXPECT_EQ(r.exit_code, 2) << c.q << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.q << r.err;
-    EXPECT_FALSE(fs::exists(m_dir / "out"));
+    SCOPED_TRACE(c.q);
+    expect_one_line_error(run(kSmallResNet18 + c.q), c.needle);
   }
 }
 
