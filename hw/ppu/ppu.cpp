@@ -49,11 +49,14 @@ double Ppu::apply(const PpuOps& ops, double acc, double bias, double residual,
   double y = acc;
   if (ops.channel_scale) y *= ch_scale;
   if (ops.bias) y += bias;
+  // REQUANT before the residual and the activation: both work on real values (the residual is
+  // decoded from the output format; ReLU6's cap is a real 6), as a real INT PPU requantizes and
+  // then clamps in the output's units.
+  if (ops.requant) y *= ops.scale;
   if (ops.residual) y += residual;
   // std::max/min would turn NaN into 0 or the cap depending on argument order; keep NaN.
   if (ops.act != Activation::none && y < 0) y = 0;
   if (ops.act == Activation::relu6 && y > m_cfg.relu6_cap) y = m_cfg.relu6_cap;
-  if (ops.requant) y *= ops.scale;
   return y;
 }
 

@@ -1,4 +1,4 @@
-// Post-processing unit core: bias, residual, ReLU/ReLU6, requantize-and-encode, with op counts.
+// Post-processing unit core: bias, requantize, residual, ReLU/ReLU6, encode, with op counts.
 #pragma once
 
 #include <cstddef>
@@ -66,11 +66,13 @@ class OutputEncoder {
 //   y = acc                      accumulator result, exact (double)
 //   y = y * ch_scale[col]        if ops.channel_scale (per-output-channel INT scales: y becomes
 //                                a real value, so bias and residual below are real values too)
-//   y = y + bias[col]            if ops.bias
-//   y = y + residual[i]          if ops.residual (the skip tensor's decoded value)
+//   y = y + bias[col]            if ops.bias (with REQUANT: in accumulator units, s_a * s_w)
+//   y = y * scale                if ops.requant (per-tensor INT: accumulator units -> real
+//                                units, before anything that compares or adds real values)
+//   y = y + residual[i]          if ops.residual (the skip tensor's decoded value, real units)
 //   y = act(y)                   ReLU: max(y, 0); ReLU6: min(max(y, 0), relu6_cap)
-//   y = y * scale                if ops.requant
 //   code = encode(y)             if an encoder is given (the only rounding step; OutputEncoder)
+// The activation always sees real units: ReLU6's cap is 6.0, never 6 accumulator units.
 // Residual is added before the activation (ResNet: relu(conv + bias + skip)).
 class Ppu {
  public:

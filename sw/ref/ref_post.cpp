@@ -10,13 +10,15 @@ double post_value(const PostOps& ops, double acc, double bias, double residual,
   double y = acc;
   if (ops.channel_scale) y = y * ch_scale;
   if (ops.bias) y = y + bias;
+  // A per-tensor INT accumulator (and its bias) counts units of s_a * s_w: it becomes a real
+  // value here, so the real-valued residual and the ReLU6 cap (6.0) below apply to real values.
+  if (ops.requant) y = y * ops.scale;
   if (ops.residual) y = y + residual;
   if (ops.act != PostAct::none) {
     // Comparisons are false for NaN, so NaR survives the activation (no std::max/min).
     if (y < 0.0) y = 0.0;
     if (ops.act == PostAct::relu6 && y > ops.relu6_cap) y = ops.relu6_cap;
   }
-  if (ops.requant) y = y * ops.scale;
   return y;
 }
 

@@ -1,4 +1,4 @@
-// Reference post-processing (bias, residual, ReLU/ReLU6, requantize, encode) with the PPU's
+// Reference post-processing (bias, requantize, residual, ReLU/ReLU6, encode) with the PPU's
 // order of operations and the same double arithmetic (hw/ppu/ppu.hpp), independent of hw/.
 #pragma once
 
@@ -25,9 +25,10 @@ struct PostOps {
 };
 
 // One element, in this order (each step a single double operation):
-//   y = acc; y *= ch_scale (channel_scale); y += bias; y += residual; ReLU: y < 0 -> 0;
-//   ReLU6: then y > cap -> cap; y *= scale (requant). NaN (a NaR accumulator) passes through
-//   every step unchanged.
+//   y = acc; y *= ch_scale (channel_scale); y += bias; y *= scale (requant: accumulator units,
+//   bias included, to real units); y += residual; ReLU: y < 0 -> 0; ReLU6: then y > cap -> cap.
+//   Residual and activation always see real values (the cap is 6.0 in real units). NaN (a NaR
+//   accumulator) passes through every step unchanged.
 double post_value(const PostOps& ops, double acc, double bias, double residual,
                   double ch_scale = 1.0);
 

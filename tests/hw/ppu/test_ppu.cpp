@@ -10,19 +10,21 @@
 #include "hw/ctrl/layer_descriptor.hpp"
 #include "hw/common/config_error.hpp"
 #include "hw/ppu/ppu.hpp"
+#include "sw/formats/int_format.hpp"
 #include "sw/formats/lp_format.hpp"
 
 namespace lpsim::hw {
 namespace {
 
-TEST(Ppu, OrderIsBiasResidualActivationScale) {
+TEST(Ppu, OrderIsBiasScaleResidualActivation) {
   Ppu p;
   PpuOps o = PpuOps::from_flags(pp::BIAS | pp::RESIDUAL | pp::RELU6 | pp::REQUANT, 0.5f);
   EXPECT_TRUE(o.bias && o.residual && o.requant);
   EXPECT_EQ(o.act, Activation::relu6);
-  EXPECT_DOUBLE_EQ(p.apply(o, 1.0, 2.0, 1.5), 2.25);   // (1 + 2 + 1.5) -> 4.5 -> * 0.5
-  EXPECT_DOUBLE_EQ(p.apply(o, 5.0, 2.0, 1.0), 3.0);    // 8 clamped to 6 before the scale
-  EXPECT_DOUBLE_EQ(p.apply(o, -5.0, 2.0, 1.0), 0.0);   // residual before ReLU: -2 -> 0
+  EXPECT_DOUBLE_EQ(p.apply(o, 1.0, 2.0, 1.5), 3.0);    // (1 + 2) * 0.5 + 1.5
+  EXPECT_DOUBLE_EQ(p.apply(o, 5.0, 2.0, 1.0), 4.5);    // 3.5 + 1: not clamped (8 units are 4)
+  EXPECT_DOUBLE_EQ(p.apply(o, 11.0, 2.0, 1.0), 6.0);   // 6.5 + 1 = 7.5 clamped to a real 6
+  EXPECT_DOUBLE_EQ(p.apply(o, -9.0, 2.0, 1.0), 0.0);   // residual before ReLU: -2.5 -> 0
   o = PpuOps::from_flags(pp::RELU, 1.0f);
   EXPECT_DOUBLE_EQ(p.apply(o, 100.0, 0, 0), 100.0);
   EXPECT_DOUBLE_EQ(p.apply(o, -0.25, 0, 0), 0.0);
@@ -30,6 +32,34 @@ TEST(Ppu, OrderIsBiasResidualActivationScale) {
   EXPECT_FALSE(o.requant);
   EXPECT_DOUBLE_EQ(p.apply(o, -3.0, 9, 9), -3.0);      // nothing enabled: identity
   EXPECT_TRUE(std::isnan(p.apply(PpuOps::from_flags(pp::RELU, 1), std::nan(""), 0, 0)));
+}
+
+// Per-tensor INT layers (REQUANT): the accumulator counts units of s_a * s_w, and ReLU6 must
+// clamp at 6 in real units, i.e. at 6 / scale accumulator units, whatever the scale. Before
+// the fix the clamp was applied to accumulator units (at 6 units, then scaled: 6 * scale).
+TEST(Ppu, Relu6ClampsAtSixRealUnitsOnRequantizedLayers) {
+  Ppu p;
+  for (const float scale : {0.25f, 0.0078125f, 3.0f}) {
+    const PpuOps o = PpuOps::from_flags(pp::BIAS | pp::RELU6 | pp::REQUANT, scale);
+    const double s = scale, at_cap = 6.0 / s;  // exact for these power-of-two / small scales
+    EXPECT_EQ(p.apply(o, at_cap, 0, 0), 6.0) << scale;                 // exactly at the cap
+    EXPECT_EQ(p.apply(o, at_cap - 1, 0, 0), (at_cap - 1) * s) << scale; // one unit below: kept
+    EXPECT_EQ(p.apply(o, at_cap + 1, 0, 0), 6.0) << scale;             // one unit above: 6
+    EXPECT_EQ(p.apply(o, at_cap - 2, 1.0, 0), (at_cap - 1) * s) << scale;  // the bias counts
+    EXPECT_EQ(p.apply(o, at_cap - 1, 2.0, 0), 6.0) << scale;
+    EXPECT_EQ(p.apply(o, -1, 0, 0), 0.0) << scale;
+  }
+  // An INT8 layer with s_a = s_w = 1/16: a real 5.5 is 1408 units, below the cap (was 6/256).
+  const PpuOps o = PpuOps::from_flags(pp::RELU6 | pp::REQUANT, 1.0f / 256);
+  EXPECT_EQ(p.apply(o, 1408, 0, 0), 5.5);
+  EXPECT_EQ(p.apply(o, 1537, 0, 0), 6.0);
+  // Encoded into an INT8 output of scale 1/16: the cap is code 96 (6 * 16), not code 0.
+  const OutputEncoder enc(std::make_shared<const fmt::IntFormat>(fmt::IntParams{8, 1.0 / 16}), nullptr);
+  const std::vector<double> acc = {1408, 1536, 1537, 100000, -5, 16};
+  std::vector<fmt::Code> codes(acc.size());
+  p.process(o, acc.data(), acc.size(), nullptr, nullptr, nullptr, &enc, nullptr, codes.data());
+  const std::vector<fmt::Code> want = {88, 96, 96, 96, 0, 1};
+  EXPECT_EQ(codes, want);
 }
 
 TEST(Ppu, FlagsAreValidated) {

@@ -116,15 +116,18 @@ TEST(RefPost, OrderOfOperations) {
   ops.act = PostAct::relu;
   ops.requant = true;
   ops.scale = 0.5;
-  // residual is added before ReLU: -2 + 0.5 + 3 = 1.5 -> relu 1.5 -> * 0.5
-  EXPECT_EQ(post_value(ops, -2.0, 0.5, 3.0), 0.75);
-  // ReLU before scale: negative -> 0 whatever the scale sign would do
+  // requant scales accumulator and bias, then the real residual, then ReLU:
+  // (-2 + 0.5) * 0.5 + 3 = 2.25
+  EXPECT_EQ(post_value(ops, -2.0, 0.5, 3.0), 2.25);
+  // negative after the residual -> 0
   EXPECT_EQ(post_value(ops, -5.0, 0.5, 1.0), 0.0);
-  // ReLU6 clamps before the scale: 10 -> 6 -> 3
+  // ReLU6 clamps after the scale, at 6 real units: (9 + 0.5) * 0.5 + 0.5 = 5.25 stays;
+  // (13 + 0.5) * 0.5 + 0.5 = 7.25 -> 6
   ops.act = PostAct::relu6;
-  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 3.0);
+  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 5.25);
+  EXPECT_EQ(post_value(ops, 13.0, 0.5, 0.5), 6.0);
   ops.relu6_cap = 4.0;
-  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 2.0);
+  EXPECT_EQ(post_value(ops, 9.0, 0.5, 0.5), 4.0);
   // NaN (NaR accumulator) passes through ReLU / ReLU6
   EXPECT_TRUE(std::isnan(post_value(ops, std::numeric_limits<double>::quiet_NaN(), 0.5, 0.5)));
   // Double arithmetic sequence: (acc + bias) + residual, not acc + (bias + residual).
@@ -134,6 +137,46 @@ TEST(RefPost, OrderOfOperations) {
   EXPECT_NE(post_value(add, 1.0, 1e-16, 1e-16), 1.0 + (1e-16 + 1e-16));
   // Disabled steps ignore their operands.
   EXPECT_EQ(post_value(PostOps{}, -3.0, 100.0, 100.0), -3.0);
+}
+
+// Per-tensor INT (requant): the accumulator counts units of scale = s_a * s_w and ReLU6 clamps
+// at 6 real units, i.e. at 6 / scale accumulator units (it clamped at 6 units before: a layer
+// whose real outputs were 0..6 came out as 0..6 * scale).
+TEST(RefPost, Relu6ClampsAtSixRealUnitsOnRequantizedLayers) {
+  PostOps ops;
+  ops.bias = true;
+  ops.requant = true;
+  ops.act = PostAct::relu6;
+  for (const double scale : {1.0 / 256, 0.25, 3.0}) {
+    ops.scale = scale;
+    const double cap = 6.0 / scale;  // exact for these scales
+    EXPECT_EQ(post_value(ops, cap, 0.0, 0.0), 6.0) << scale;
+    EXPECT_EQ(post_value(ops, cap - 1, 0.0, 0.0), (cap - 1) * scale) << scale;
+    EXPECT_EQ(post_value(ops, cap + 1, 0.0, 0.0), 6.0) << scale;
+    EXPECT_EQ(post_value(ops, cap - 1, 1.0, 0.0), 6.0) << scale;  // the bias (in units) counts
+    EXPECT_EQ(post_value(ops, cap - 1, 2.0, 0.0), 6.0) << scale;
+    EXPECT_EQ(post_value(ops, -1.0, 0.0, 0.0), 0.0) << scale;
+  }
+  // An INT GEMM whose real results straddle 6, through post_process into an INT8 output.
+  DatapathSpec spec;
+  spec.pe = PeKind::integer;
+  // int8 codes: [[100, 20], [-3, 1]] x [[16], [3]] -> [1660], [-45]
+  const std::uint32_t a[] = {100, 20, 0xfd, 1}, w[] = {16, 3};
+  const auto acc = ref_gemm(spec, a, w, 2, 2, 1);
+  ASSERT_EQ(acc[0].to_double(), 1660.0);
+  ASSERT_EQ(acc[1].to_double(), -45.0);
+  ops.scale = 1.0 / 256;  // s_a = s_w = 1/16
+  const double bias[] = {-124.0};  // -124 units: 1536 units = a real 6.0 exactly
+  const lpsim::fmt::IntFormat out({8, 1.0 / 16});
+  std::vector<double> values;
+  const auto codes = post_process(ops, acc, 2, 1, bias, nullptr, out, &values);
+  EXPECT_EQ(values[0], 6.0);
+  EXPECT_EQ(values[1], 0.0);
+  EXPECT_EQ(codes[0], 96u);  // 6 / (1/16)
+  EXPECT_EQ(codes[1], 0u);
+  const double bias2[] = {-125.0};  // 1535 units: just below the cap
+  post_process(ops, acc, 2, 1, bias2, nullptr, out, &values);
+  EXPECT_EQ(values[0], 1535.0 / 256);
 }
 
 TEST(RefPost, EncodesInTheNextLayersFormat) {
@@ -169,7 +212,7 @@ TEST(RefPost, ChannelScalesBeforeBiasPerColumn) {
   EXPECT_EQ(post_value(ops, 100.0, 0.0, 0.0, 0.125), 6.0);
   ops.requant = true;  // (both may be set in the reference; the PPU refuses the pair)
   ops.scale = 0.5;
-  EXPECT_EQ(post_value(ops, 8.0, 0.5, 0.25, 0.125), 0.875);
+  EXPECT_EQ(post_value(ops, 8.0, 0.5, 0.25, 0.125), 1.0);  // (1 + 0.5) * 0.5 + 0.25
   ops.requant = false;
   ops.residual = false;
   ops.act = PostAct::none;
