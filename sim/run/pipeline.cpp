@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "hw/array/array_backend.hpp"
 #include "hw/common/asan_stack.hpp"
 #include "hw/common/config_error.hpp"
 #include "hw/ctrl/tiler.hpp"
@@ -166,6 +167,40 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
   return in;
 }
 
+// The layer's PE type must model the accelerator.datapath settings: an error here names the
+// datapath key, the layer and its formats (before, it surfaced from the tiling check as
+// "accelerator.buffers: ... cannot be tiled").
+void check_datapath(const hw::LayerDescriptor& d, const compiler::ComputeStep& c,
+                    const hw::DatapathOptions& dp, const Workload& w) {
+  const hw::PeType pe = hw::ArrayBackend::pe_type_of(d);
+  const std::string of_layer = "the " + hw::to_string(pe) + " PE of layer '" + c.node->name + "' (" +
+                               c.act_format + " activations, " + c.wgt_format + " weights)";
+  if (hw::is_scalar_pe(pe)) {
+    if (dp.acc_mode != hw::AccMode::exact) {
+      const std::string acc = dp.acc_mode == hw::AccMode::narrow ? "narrow" : "small_float";
+      throw UserError(w.where("accelerator.datapath.accumulator") +
+                      ": accelerator.datapath.accumulator: " + acc + " is not modelled for " +
+                      of_layer + ": the posit, adaptivfloat, fp8 and ant PEs accumulate exactly "
+                      "(use exact; small_float and narrow are for LP and INT layers)");
+    }
+    if (dp.psum == hw::PsumMode::small_float)
+      throw UserError(w.where("accelerator.datapath.psum.format") +
+                      ": accelerator.datapath.psum.format: small_float is not modelled for " +
+                      of_layer + ": the posit, adaptivfloat, fp8 and ant PEs keep exact partial "
+                      "sums (use accumulator or exact; small_float is for LP and INT layers)");
+  }
+  try {
+    (void)hw::ArrayBackend::array_config(hw::ArrayConfig{}, d, dp);  // validates the PE
+  } catch (const hw::ConfigError& e) {
+    // Anything else the PE refuses comes from the layer's formats (e.g. an exact accumulator
+    // wider than 127 bits): name the quantization key that chose them.
+    const std::string key = w.quant.layers.count(c.node->name) ? "quantization.layers." + c.node->name
+                                                                : "quantization.default";
+    throw UserError(w.where(key) + ": " + key + ": " + of_layer +
+                    " cannot run with this accelerator.datapath: " + e.what());
+  }
+}
+
 // Every layer must tile into the buffers before anything is simulated.
 void check_fits(const model::Graph& prog_graph, const compiler::Program& prog,
                 const hw::AcceleratorConfig& cfg, const Workload& w) {
@@ -182,6 +217,7 @@ void check_fits(const model::Graph& prog_graph, const compiler::Program& prog,
     d.fmt_o = compiler::hw_format(c.out_format, {}, 0).op;  // (an sf `auto` read as 0)
     d.mode = static_cast<std::uint32_t>(c.mode);
     d.dataflow = w.dataflow;
+    check_datapath(d, c, cfg.datapath, w);
     try {
       hw::TilerConfig t = cfg.controller().tiler;
       t.psum_bytes = hw::ArrayBackend::psum_bytes_for(base, d, cfg.datapath);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "run_fixture.hpp"
 
@@ -98,12 +99,15 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
        "layer 'fc' has adaptivfloat activations and posit weights"},
       {"quantization: {layers: {fc: {weights: \"af:4,2\", activations: \"af:8,3\"}}}\n",
        "only LP, INT and posit operands widen exactly"},
-      {"quantization: {default: \"posit:8,4\"}\n", "bits > 127"},
+      {"quantization: {default: \"posit:8,4\"}\n", "quantization.default: the posit PE of layer 'conv1' (posit:8,4 activations, posit:8,4 weights) cannot run with this accelerator.datapath: pe: the exact accumulator for posit<8,4> x posit<8,4> with max_k=65536 needs 403 bits > 127"},
       {"quantization: {default: \"fp8:e3m4\"}\n", "expected fp8:e4m3 or fp8:e5m2"},
   };
-  // accelerator.datapath: the baseline PE types accumulate exactly, K tiles included.
-  corpus.push_back({"quantization: {default: \"posit:8,1\"}\n", "exact accumulator only"});
-  corpus.push_back({"quantization: {default: \"fp8_e4m3\"}\n", "keeps exact partial sums only"});
+  // accelerator.datapath: the baseline PE types accumulate exactly, K tiles included (the
+  // error names the datapath key, the PE type and the layer; DatapathKeysTheyDoNotModel below).
+  corpus.push_back({"quantization: {default: \"posit:8,1\"}\n",
+                    "accelerator.datapath.accumulator: small_float is not modelled for the posit PE of layer 'conv1'"});
+  corpus.push_back({"quantization: {default: \"fp8_e4m3\"}\n",
+                    "accelerator.datapath.psum.format: small_float is not modelled for the fp8 PE of layer 'conv1'"});
   const std::vector<std::string> extra = {"",
                                           "",
                                           "",
@@ -121,6 +125,53 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
     EXPECT_NE(r.err.find(needle), std::string::npos) << "want: " << needle << "\ngot: " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(fs::exists(m_dir / "bad_out")) << yaml;
+  }
+}
+
+// A non-exact accumulator or small-float partial sums on a baseline PE type: one line naming
+// the datapath key, the PE type, the layer and its formats, exit 2, before anything runs (it
+// used to surface from the tiling check as "accelerator.buffers: ... cannot be tiled"). Every
+// baseline PE type, in a workload file and through --set, and for a layer of its own.
+TEST_F(BaselinePeRun, DatapathKeysTheyDoNotModelAreNamed) {
+  struct Case {
+    std::string quant, datapath, extra, needle;
+  };
+  const std::string acc = "accelerator.datapath.accumulator: ";
+  const std::string psum = "accelerator.datapath.psum.format: ";
+  const std::vector<Case> cases = {
+      {"{default: \"posit:8,1\"}", "", "--set accelerator.datapath.accumulator=small_float",
+       "--set accelerator.datapath.accumulator=small_float: " + acc +
+           "small_float is not modelled for the posit PE of layer 'conv1' (posit:8,1 activations, "
+           "posit:8,1 weights): the posit, adaptivfloat, fp8 and ant PEs accumulate exactly"},
+      {"{default: \"af:8,3\"}", "{accumulator: narrow}", "",
+       "w.yaml:6: " + acc + "narrow is not modelled for the adaptivfloat PE of layer 'conv1' (af:8,3"},
+      {"{default: \"fp8_e5m2\"}", "", "--set accelerator.datapath.accumulator=narrow",
+       acc + "narrow is not modelled for the fp8 PE of layer 'conv1'"},
+      {"{default: \"ant:4\"}", "{accumulator: small_float, small_float: {fraction_bits: 4}}", "",
+       acc + "small_float is not modelled for the ant PE of layer 'conv1' (ant:4"},
+      {"{default: int8, layers: {fc: \"posit:8,1\"}}", "{accumulator: small_float}", "",
+       acc + "small_float is not modelled for the posit PE of layer 'fc' (posit:8,1"},
+      {"{default: \"ant:8\"}", "{psum: {format: small_float}}", "--set accelerator.fidelity=analytic",
+       psum + "small_float is not modelled for the ant PE of layer 'conv1'"},
+      {"{default: \"af:8,3\"}", "", "--set accelerator.datapath.psum.format=small_float",
+       psum + "small_float is not modelled for the adaptivfloat PE of layer 'conv1'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.quant + " " + c.datapath + " " + c.extra);
+    std::string yaml = "model: resnet18\n" + kSmall + "quantization: " + c.quant + "\n";
+    if (!c.datapath.empty())
+      yaml = "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+             "quantization: " + c.quant + "\naccelerator:\n  rows: 8\n  datapath: " + c.datapath + "\n";
+    const auto r = run(yaml, c.extra);
+    expect_one_line_error(r, c.needle);
+    EXPECT_EQ(r.err.find("cannot be tiled"), std::string::npos) << r.err;
+  }
+  // The same settings on LP and INT layers run (and are verified).
+  for (const std::string q : {"int8", "\"lp<8,2,3,0>\""}) {
+    const auto r = run("model: resnet18\n" + kSmall + "quantization: {default: " + q + "}\n",
+                       "--set accelerator.datapath.accumulator=narrow", "ok");
+    ASSERT_EQ(r.exit_code, 0) << q << r.err;
+    EXPECT_TRUE(summary("ok")["verified"].get<bool>()) << q;
   }
 }
 
