@@ -169,29 +169,32 @@ TileResult ArrayBackend::run_tile(const TileJob& job) {
 // The on-chip im2col address generator (docs/architecture.md, "Tiling"). For each output pixel
 // of the tile and each kernel tap (r', s') inside the image it reads that input pixel's channel
 // range from the band (one SramBuffer::read of tap_bytes, so the IB read bytes count every band
-// byte once per tap that uses it) and scatters the kc codes to k = (c r + r') s + s'.
+// byte once per tap that uses it) and scatters the kc codes to k = (c r + r') s + s'. Output pixel
+// m of a batched descriptor is pixel m mod (out_h out_w) of image m / (out_h out_w), whose input
+// row iy is row image h + iy of the band's stacked images.
 void ArrayBackend::im2col_rows(const TileJob& job) {
   const LayerDescriptor& l = *job.layer;
   const Tile& t = *job.tile;
   const ConvBand& b = t.band;
   const int abits = l.fmt_a.storage_bits();
   const std::size_t kt = t.kt, kc = b.kc, R = l.r, S = l.s;
-  const std::int64_t ow = l.out_w(), h = l.h, w = l.w, stride = l.stride, pad = l.pad;
+  const std::int64_t ow = l.out_w(), oh = l.out_h(), h = l.h, w = l.w, stride = l.stride, pad = l.pad;
   const std::int64_t y0 = static_cast<std::int64_t>(b.y0), rows = static_cast<std::int64_t>(b.rows);
   std::fill(m_codes.begin(), m_codes.begin() + static_cast<std::ptrdiff_t>(t.mt * kt), 0u);
   m_bytes.resize(std::max<std::size_t>(m_bytes.size(), b.tap_bytes));
   m_pix.resize(b.skip + kc);
   for (std::size_t i = 0; i < t.mt; ++i) {
-    const std::int64_t m = static_cast<std::int64_t>(t.m0 + i), oy = m / ow, ox = m % ow;
+    const std::int64_t m = static_cast<std::int64_t>(t.m0 + i), q = m / ow, oy = q % oh, ox = m % ow;
+    const std::int64_t base = q / oh * h;  // the image's first row in the stacked band
     std::uint32_t* row = m_codes.data() + i * kt;
     for (std::size_t r = 0; r < R; ++r) {
       const std::int64_t iy = oy * stride - pad + static_cast<std::int64_t>(r);
       if (iy < 0 || iy >= h) continue;
-      if (iy < y0 || iy >= y0 + rows) throw std::logic_error("im2col: input row outside the tile's band");
+      if (base + iy < y0 || base + iy >= y0 + rows) throw std::logic_error("im2col: input row outside the tile's band");
       for (std::size_t s = 0; s < S; ++s) {
         const std::int64_t ix = ox * stride - pad + static_cast<std::int64_t>(s);
         if (ix < 0 || ix >= w) continue;
-        const std::uint64_t off = (static_cast<std::uint64_t>((iy - y0) * w + ix)) * b.pix_bytes + b.tap_offset;
+        const std::uint64_t off = (static_cast<std::uint64_t>((base + iy - y0) * w + ix)) * b.pix_bytes + b.tap_offset;
         job.ib->read(job.ib_half, off, m_bytes.data(), b.tap_bytes);
         fmt::unpack_codes(m_bytes.data(), b.skip + kc, abits, m_pix.data());
         for (std::size_t c = 0; c < kc; ++c) row[(c * R + r) * S + s] = m_pix[b.skip + c];
@@ -213,7 +216,7 @@ ArrayBackend::TileWork ArrayBackend::tile_work(const ArrayConfig& array, const P
   w.wb_read = kt * fmt::packed_bytes(t.group_nt(), wbits);
   if (layer.op == LayerOp::conv) {
     // im2col_rows: one read of tap_bytes per (output pixel, kernel tap inside the image).
-    const std::int64_t ow = layer.out_w(), h = layer.h, wd = layer.w, stride = layer.stride,
+    const std::int64_t ow = layer.out_w(), oh = layer.out_h(), h = layer.h, wd = layer.w, stride = layer.stride,
                        pad = layer.pad, R = layer.r, S = layer.s;
     auto taps = [&](std::int64_t o, std::int64_t size, std::int64_t k) {  // taps inside [0, size)
       const std::int64_t lo = std::max<std::int64_t>(0, pad - o * stride);
@@ -226,7 +229,7 @@ ArrayBackend::TileWork ArrayBackend::tile_work(const ArrayConfig& array, const P
       const std::int64_t x0 = std::max(m0, oy * ow) - oy * ow, x1 = std::min(m1, (oy + 1) * ow) - oy * ow;
       std::uint64_t cols = 0;
       for (std::int64_t ox = x0; ox < x1; ++ox) cols += taps(ox, wd, S);
-      pixels_taps += taps(oy, h, R) * cols;
+      pixels_taps += taps(oy % oh, h, R) * cols;  // oy counts the stacked images' output rows
     }
     w.ib_read = pixels_taps * t.band.tap_bytes;
   } else {

@@ -93,7 +93,8 @@ void LayerDescriptor::validate() const {
     if (pad >= r || pad >= s) fail("pad", num(pad) + " must be smaller than the kernel (r = " + num(r) + ", s = " + num(s) + ")");
     const std::uint64_t dm = std::uint64_t{out_h()} * out_w();
     const std::uint64_t dk = std::uint64_t{c / groups} * r * s;
-    if (m != 0 && m != dm) fail("m", num(m) + " must be 0 or out_h * out_w = " + num(dm) + " for conv");
+    if (m % dm != 0)
+      fail("m", num(m) + " must be 0 or a multiple (images) of out_h * out_w = " + num(dm) + " for conv");
     if (k != 0 && k != dk) fail("k", num(k) + " must be 0 or c / groups * r * s = " + num(dk) + " for conv");
   }
   check_format("fmt_w", fmt_w);
@@ -120,7 +121,12 @@ void LayerDescriptor::validate() const {
 
 GemmShape LayerDescriptor::gemm() const {
   if (op == LayerOp::gemm) return {m, k, n, groups};  // groups independent M x K x N products
-  return {std::uint64_t{out_h()} * out_w(), std::uint64_t{c / groups} * r * s, n / groups, groups};
+  return {std::uint64_t{images()} * out_h() * out_w(), std::uint64_t{c / groups} * r * s, n / groups, groups};
+}
+
+std::uint32_t LayerDescriptor::images() const {
+  if (op != LayerOp::conv || m == 0) return 1;
+  return static_cast<std::uint32_t>(m / (std::uint64_t{out_h()} * out_w()));
 }
 
 namespace {

@@ -63,15 +63,18 @@ struct GemmShape {
 
 // DRAM layouts (all row-major, rows padded to whole bytes, elements of storage_bits()):
 //   weights  [groups][Kg][Ng]          inputs gemm: [groups][M][Kg]
-//                                             conv: one image NHWC [h][w][c] (rows of c elements);
-//                                             the accelerator generates the im2col rows on chip
+//                                             conv: images() NHWC images [images][h][w][c] (rows
+//                                             of c elements); the accelerator generates the
+//                                             im2col rows on chip
 //   outputs  [M][groups * Ng]          residual: same as outputs, in the output format
 //   bias     PPU parameters at b_addr: [groups * Ng] float32 biases (pp::BIAS), then
 //            [groups * Ng] float32 per-channel scales (pp::CHSCALE); one DMA job
-// A conv descriptor is one image: a batch is one descriptor per image (the host loops).
+// A conv descriptor carries a batch of images: M (SHAPE_M) is 0 for one image or images * out_h *
+// out_w, the batch's im2col rows (image b's output rows follow image b-1's, in inputs, outputs and
+// residual alike).
 struct LayerDescriptor {
   LayerOp op = LayerOp::gemm;
-  std::uint32_t m = 0, n = 0, k = 0;  // GEMM shape per group (groups products); conv: n = output channels, m/k 0 or derived
+  std::uint32_t m = 0, n = 0, k = 0;  // GEMM shape per group (groups products); conv: n = output channels, m 0 or images x out_h x out_w, k 0 or derived
   std::uint32_t h = 0, w = 0, c = 0, r = 0, s = 0, stride = 1, pad = 0, groups = 1;  // conv only
   OperandFormat fmt_w, fmt_a, fmt_o;
   std::uint32_t mode = 8;  // 8, 4 or 2 bits per lane
@@ -82,9 +85,11 @@ struct LayerDescriptor {
 
   // Throws ConfigError("layer: <field>: <why>") for the first impossible value.
   void validate() const;
-  GemmShape gemm() const;  // conv: the im2col GEMM (M = out_h out_w, Kg = c/groups r s); assumes validate() passed
+  GemmShape gemm() const;  // conv: the im2col GEMM (M = images out_h out_w, Kg = c/groups r s); assumes validate() passed
   std::uint32_t out_h() const { return (h + 2 * pad - r) / stride + 1; }
   std::uint32_t out_w() const { return (w + 2 * pad - s) / stride + 1; }
+  // Op conv: the images of the batch (m / (out_h out_w), 1 when m is 0); op gemm: 1.
+  std::uint32_t images() const;
 
   // Register image of the descriptor block: word i is at offset regs::DESC_BASE + 4 i.
   static constexpr std::size_t kWords = (0xB8 - 0x40) / 4;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <utility>
 
 #include "hw/common/config_error.hpp"
 
@@ -31,15 +33,20 @@ std::uint64_t largest(std::uint64_t total, std::uint64_t gran, Ok ok) {
   return 0;
 }
 
-// The input band of conv tile t (ConvBand) and the DMA job that fetches it from the NHWC image:
+// The input band of conv tile t (ConvBand) and the DMA job that fetches it from the NHWC images:
 // one DMA row per pixel of the band (kc channels of a pixel row of c elements), or one row per
-// image row when the range is every channel of the pixel (the band is then contiguous).
+// image row when the range is every channel of the pixel (the band is then contiguous). Rows are
+// counted in the batch's stacked images (image b's row y is row b h + y): a tile of whole images
+// fetches those images' rows in one block.
 void conv_inputs(const LayerDescriptor& layer, Tile& t, std::uint64_t cg, int abits, bool full_band) {
-  const std::uint64_t ow = layer.out_w(), rs = std::uint64_t{layer.r} * layer.s;
-  const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
+  const std::uint64_t ow = layer.out_w(), oh = layer.out_h(), rs = std::uint64_t{layer.r} * layer.s;
+  // Global output rows [q0, q1) of the tile; image i's output row oy is q = i oh + oy.
+  const std::uint64_t q0 = t.m0 / ow, q1 = (t.m0 + t.mt + ow - 1) / ow;
+  const std::int64_t oy0 = static_cast<std::int64_t>(q0 % oh), oy1 = static_cast<std::int64_t>((q1 - 1) % oh) + 1;
   const std::int64_t stride = layer.stride, pad = layer.pad, h = layer.h;
-  const std::int64_t lo = std::max<std::int64_t>(0, oy0 * stride - pad);
-  const std::int64_t hi = std::min<std::int64_t>(h - 1, (oy1 - 1) * stride - pad + layer.r - 1);
+  const std::int64_t lo = static_cast<std::int64_t>(q0 / oh) * h + std::max<std::int64_t>(0, oy0 * stride - pad);
+  const std::int64_t hi = static_cast<std::int64_t>((q1 - 1) / oh) * h +
+                          std::min<std::int64_t>(h - 1, (oy1 - 1) * stride - pad + layer.r - 1);
   ConvBand& b = t.band;
   b.y0 = static_cast<std::uint64_t>(lo);
   b.rows = static_cast<std::uint64_t>(hi - lo + 1);
@@ -113,6 +120,9 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   // (band bytes; see ConvBand). rt output rows need min(h, (rt-1)·stride + r) input rows.
   const std::uint64_t rs = std::uint64_t{layer.r} * layer.s, cg = layer.c / std::max(layer.groups, 1u);
   const std::uint64_t ow = conv ? layer.out_w() : 1, oh = conv ? layer.out_h() : 1;
+  // Op conv with a batch: M is images() stacked images of M1 = oh ow output pixels each. An M
+  // tile is output rows of one image or, when a whole image fits, several whole images.
+  const std::uint64_t images = conv ? layer.images() : 1, m1 = conv ? oh * ow : g.m;
   auto band_rows = [&](std::uint64_t rt) { return std::min<std::uint64_t>(layer.h, (rt - 1) * layer.stride + layer.r); };
   // Bytes of one pixel's channel range in the band: whole bytes of kc elements, plus one when
   // 2-/4-bit ranges can start inside a byte (the DMA then fetches the enclosing bytes).
@@ -121,13 +131,24 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     return row_bytes(kc, abits) + (aligned ? 0 : 1);
   };
   auto ib_conv = [&](std::uint64_t rt, std::uint64_t kc) { return band_rows(rt) * layer.w * pix_bytes(kc); };
+  // q whole images: the band is every row of the first q - 1 and the rows the last one uses.
+  auto ib_images = [&](std::uint64_t q, std::uint64_t kc) {
+    return ((q - 1) * layer.h + band_rows(oh)) * layer.w * pix_bytes(kc);
+  };
+  // Images per M tile (whole images) when a whole image fits: the candidates the plan is chosen
+  // from by DRAM bytes, each with its full-band flag (K split and every channel fits the IB).
+  struct Batching {
+    std::uint64_t q = 1;
+    bool full_band = false;
+  };
+  std::vector<Batching> batchings;
   // Packed groups (Tile::gt): an op conv whose groups have fewer output channels than the array
   // has columns runs gpack whole groups per tile as one block-diagonal GEMM (gpack Kg x gpack Ng),
   // so a depthwise layer fills the array's columns instead of one; the band then holds the
   // gpack Cg contiguous channels of the groups. Only when the packed tile's whole K fits (no K
   // split) and its channel and output ranges are whole bytes.
   std::uint64_t gpack = 1;
-  bool full_band = false;
+  bool full_band = false;  // the rows-of-one-image tile's
   if (conv && g.groups > 1 && g.n < cfg.array_cols) {
     split_k = false;
     const auto usable = [&](std::uint64_t q) {
@@ -157,6 +178,11 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       return cfg.ib.fits(ib_conv(t, gpack * cg)) && cfg.ob.fits(ob(t * ow, gpack * g.n));
     });
     plan.mt = rt * ow;
+    if (images > 1 && rt == oh)
+      batchings.push_back({largest(images, 1, [&](std::uint64_t q) {
+                             return cfg.ib.fits(ib_images(q, gpack * cg)) && cfg.ob.fits(ob(q * m1, gpack * g.n));
+                           }),
+                           false});
   } else {
     // Channel granule: kc·r·s a multiple of the fold (R·8/MODE) and kc whole bytes of
     // activations; when even that minimum does not fit, single channels (folds then split).
@@ -187,8 +213,24 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     plan.mt = mrow < ow ? mrow : rt * ow;
     // A full band when K is split and every channel of the group fits the IB with these rows
     // (its pixels start on a byte): the M tile's K and N tiles then load it once.
-    full_band = split_k && (layer.groups == 1 || cg * abits % 8 == 0) && cfg.ib.fits(ib_conv(rt, cg));
+    const bool band_aligned = layer.groups == 1 || cg * abits % 8 == 0;
+    full_band = split_k && band_aligned && cfg.ib.fits(ib_conv(rt, cg));
+    if (images > 1 && mrow == ow && rt == oh) {
+      // Whole images per M tile: the most that fit (with the full band if it still fits), and
+      // with K split the most whose full band fits (the band is then loaded once per M tile).
+      const auto fits_q = [&](std::uint64_t q, std::uint64_t c) {
+        return cfg.ib.fits(ib_images(q, c)) && cfg.ob.fits(ob(q * m1, plan.nt));
+      };
+      const std::uint64_t qmax = largest(images, 1, [&](std::uint64_t q) { return fits_q(q, kc); });
+      const bool fb_max = split_k && band_aligned && fits_q(qmax, cg);
+      batchings.push_back({qmax, fb_max});
+      if (split_k && band_aligned && !fb_max) {
+        const std::uint64_t qfull = largest(images, 1, [&](std::uint64_t q) { return fits_q(q, cg); });
+        if (qfull > 0) batchings.push_back({qfull, true});
+      }
+    }
   }
+  if (batchings.empty()) batchings.push_back({1, full_band});
 
   const std::uint64_t w_row = row_bytes(g.n, wbits), i_row = row_bytes(g.k, abits);
   const std::uint64_t o_row = row_bytes(g.n * g.groups, obits);
@@ -199,7 +241,8 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   // tile, two candidate orders) before building it.
   {
     const auto cdiv = [](std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; };
-    const long double count = static_cast<long double>(g.groups) * static_cast<long double>(cdiv(g.m, plan.mt)) *
+    const long double count = static_cast<long double>(g.groups) * static_cast<long double>(images) *
+                              static_cast<long double>(cdiv(m1, plan.mt)) *
                               static_cast<long double>(cdiv(g.n, plan.nt)) * static_cast<long double>(cdiv(g.k, plan.kt));
     if (count > static_cast<long double>(kMaxTiles))
       throw ConfigError("layer " + std::to_string(g.m) + "x" + std::to_string(g.k) + "x" + std::to_string(g.n) +
@@ -207,18 +250,32 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
                         std::to_string(static_cast<unsigned long long>(count)) + " tiles on these buffers (at most " +
                         std::to_string(kMaxTiles) + "); use larger buffers");
   }
-  auto build = [&](bool m_outer) {
+  // The M tiles: output rows of one image (plan.mt, the last of an image smaller), or q whole
+  // images each (q > 1); op gemm: plan.mt rows of M.
+  auto m_tiles = [&](std::uint64_t q) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;  // (m0, mt)
+    if (q > 1) {
+      for (std::uint64_t i = 0; i < images; i += q) out.emplace_back(i * m1, std::min(q, images - i) * m1);
+    } else {
+      for (std::uint64_t i = 0; i < images; ++i)
+        for (std::uint64_t m0 = 0; m0 < m1; m0 += plan.mt) out.emplace_back(i * m1 + m0, std::min(plan.mt, m1 - m0));
+    }
+    return out;
+  };
+  auto build = [&](bool m_outer, const Batching& bt) {
     TilePlan out = plan;
+    if (bt.q > 1) out.mt = bt.q * m1;
+    const auto ms = m_tiles(bt.q);
     std::uint32_t last_group = ~0u;
     std::uint64_t last_wk = ~0ull, last_wn = ~0ull, last_im = ~0ull, last_ik = ~0ull;
-    auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t n0, std::uint64_t k0) {
+    auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t mt, std::uint64_t n0, std::uint64_t k0) {
       Tile t;
       t.group = gi;
       t.gt = static_cast<std::uint32_t>(std::min<std::uint64_t>(gpack, g.groups - gi));
       t.m0 = m0;
       t.k0 = k0;
       t.n0 = n0;
-      t.mt = std::min(plan.mt, g.m - m0);
+      t.mt = mt;
       t.kt = std::min(plan.kt, g.k - k0);
       t.nt = std::min(plan.nt, g.n - n0);
       t.first_k = k0 == 0;
@@ -226,7 +283,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       t.kt *= t.gt;  // packed groups: the block-diagonal GEMM (k0 = n0 = 0)
       t.nt *= t.gt;
       t.load_weights = !(gi == last_group && k0 == last_wk && n0 == last_wn);
-      t.load_inputs = !(gi == last_group && m0 == last_im && (full_band || k0 == last_ik));
+      t.load_inputs = !(gi == last_group && m0 == last_im && (bt.full_band || k0 == last_ik));
       last_group = gi;
       last_wk = k0;
       last_wn = n0;
@@ -246,7 +303,7 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
         t.inputs.dram_stride = i_row;
         t.ib_bytes = t.mt * t.inputs.row_bytes;
       } else {
-        conv_inputs(layer, t, cg, abits, full_band);
+        conv_inputs(layer, t, cg, abits, bt.full_band);
       }
       t.outputs.dir = DmaDir::to_dram;
       t.outputs.dram_addr = layer.o_addr + m0 * o_row + row_bytes(std::uint64_t{gi} * g.n + n0, obits);
@@ -261,19 +318,31 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       if (t.last_k) out.dram_write_bytes += t.outputs.total_bytes();
       out.tiles.push_back(t);
     };
-    for (std::uint32_t gi = 0; gi < g.groups; gi += static_cast<std::uint32_t>(gpack))
-      for (std::uint64_t a = 0; a < (m_outer ? g.m : g.n); a += (m_outer ? plan.mt : plan.nt))
-        for (std::uint64_t b = 0; b < (m_outer ? g.n : g.m); b += (m_outer ? plan.nt : plan.mt))
-          for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m_outer ? a : b, m_outer ? b : a, k0);
+    for (std::uint32_t gi = 0; gi < g.groups; gi += static_cast<std::uint32_t>(gpack)) {
+      if (m_outer) {
+        for (const auto& [m0, mt] : ms)
+          for (std::uint64_t n0 = 0; n0 < g.n; n0 += plan.nt)
+            for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m0, mt, n0, k0);
+      } else {
+        for (std::uint64_t n0 = 0; n0 < g.n; n0 += plan.nt)
+          for (const auto& [m0, mt] : ms)
+            for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m0, mt, n0, k0);
+      }
+    }
     return out;
   };
-  // n outer (weights stay, inputs re-fetched per n tile) unless m outer reads fewer DRAM bytes.
-  TilePlan n_outer = build(false);
-  if (!split_k || full_band) {
-    TilePlan m_outer = build(true);
-    if (m_outer.dram_read_bytes < n_outer.dram_read_bytes) return m_outer;
+  // n outer (weights stay, inputs re-fetched per n tile; with a batch the weight tile serves
+  // every image's M tiles) unless m outer (each M tile's inputs once, weights per M tile) reads
+  // fewer DRAM bytes; among the images-per-tile candidates the fewest bytes (the first on a tie).
+  std::optional<TilePlan> best;
+  for (const Batching& bt : batchings) {
+    for (const bool m_outer : {false, true}) {
+      if (m_outer && split_k && !bt.full_band) continue;
+      TilePlan p = build(m_outer, bt);
+      if (!best || p.dram_read_bytes < best->dram_read_bytes) best = std::move(p);
+    }
   }
-  return n_outer;
+  return std::move(*best);
 }
 
 }  // namespace lpsim::hw

@@ -25,7 +25,8 @@ struct TilerConfig {
 };
 
 // Op conv: the input band a tile reads (docs/architecture.md, "Tiling"): input rows [y0, y0+rows)
-// of the image (clipped to [0, h)), all w columns, channels [c0, c0+kc) of the tile's group.
+// of the batch's stacked images (image b's row y is row b h + y; clipped to [0, h) in the first
+// and last image), all w columns, channels [c0, c0+kc) of the tile's group.
 // In the IB half as [rows][w][pix_bytes]. Per kernel tap the address generator reads tap_bytes
 // from byte tap_offset of a pixel; the tile's first channel is element `skip` of them (non-zero
 // only when 2- or 4-bit channel ranges do not start on a byte). A full band (K split, every
@@ -66,12 +67,15 @@ struct TilePlan {
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // of all loads / stores
 };
 
-// Op conv (NHWC input, on-chip im2col): M tiles are whole output rows (mt = rows x out_w) and
-// K tiles whole channel ranges (kt = kc x r x s, k = (c r + r') s + s'); the inputs job fetches
-// the tile's input band, and ib_bytes is the band's size.
+// Op conv (NHWC input, on-chip im2col): M tiles are whole output rows of one image (mt = rows x
+// out_w), or whole images when a batch's image fits (layer.images() > 1: q images per M tile,
+// the most that fit, or with K split the most whose full band fits, whichever reads fewer DRAM
+// bytes), and K tiles whole channel ranges (kt = kc x r x s, k = (c r + r') s + s'); the inputs
+// job fetches the tile's input band, and ib_bytes is the band's size.
 // Loop order: group, n, m, k (k innermost: an output tile is finished before the next starts;
-// with one k tile, consecutive m tiles reuse the weight tile); group, m, n, k instead (inputs
-// reused across n tiles, and across k tiles with a full band) when that reads fewer DRAM bytes. Op conv with groups
+// with one k tile, consecutive m tiles, of every image of a batch, reuse the weight tile); group,
+// m, n, k instead (inputs reused across n tiles, and across k tiles with a full band) when that
+// reads fewer DRAM bytes. Op conv with groups
 // of fewer output channels than array columns packs gt = min(groups, C / Ng) whole groups per
 // tile (Tile::gt) when their whole K fits the buffers: loop group tile, m. Throws ConfigError before
 // simulation when the config is invalid or even the minimum tile (1 x min(K,R') x min(N,C'))

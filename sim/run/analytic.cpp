@@ -198,8 +198,9 @@ RunResult simulate_analytic(const Prepared& p) {
     l.act_format = fa.name;
     l.wgt_format = fw.name;
     l.out_format = fo.name;
-    // Every run of a batched on-chip conv is the same descriptor at other addresses: the same
-    // plan, schedule and counts (RunRecorder::merge_runs sums them).
+    // Every run of a layer would be the same descriptor at other addresses: the same plan,
+    // schedule and counts (RunRecorder::merge_runs sums them). Today every layer is one run (a
+    // batched on-chip conv is one descriptor).
     LayerRecord rec = time_layer(d, dev, s.node->name);
     const std::uint64_t runs = l.runs;
     rec.cycles *= runs;

@@ -80,7 +80,7 @@ class RunRecorder {
   const std::vector<LayerRecord>& layers() const { return m_layers; }
   const std::vector<PeSample>& pe_samples() const { return m_samples; }
   // Merges consecutive records into one per network layer: runs[i] accelerator layer runs
-  // (a batched on-chip conv runs once per image) become record i (start of the first, end of
+  // (today one each: a batched on-chip conv is one descriptor) become record i (start of the first, end of
   // the last, tiles in order, counts summed).
   void merge_runs(const std::vector<std::uint32_t>& runs);
   // Clears the progress line if one was shown.

@@ -88,6 +88,8 @@ hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::Compu
     d.stride = static_cast<std::uint32_t>(node.attrs.stride[0]);
     d.pad = static_cast<std::uint32_t>(node.attrs.pads[0]);
     d.groups = static_cast<std::uint32_t>(node.attrs.groups);
+    // The batch's images in one descriptor (M = 0 keeps a single image's register image).
+    if (in[0] > 1) d.m = static_cast<std::uint32_t>(in[0]) * d.out_h() * d.out_w();
   } else {
     d.op = hw::LayerOp::gemm;
     d.m = static_cast<std::uint32_t>(s.view.m);
@@ -254,10 +256,6 @@ hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeSte
   if (s.fusion.relu6) d.pp_flags |= hw::pp::RELU6;
   if (!s.fusion.residual.empty()) d.pp_flags |= hw::pp::RESIDUAL;
   return d;
-}
-
-std::uint32_t layer_runs(const model::Graph& graph, const ComputeStep& s) {
-  return conv_on_chip(*s.node) ? static_cast<std::uint32_t>(graph.shape(s.input)[0]) : 1;
 }
 
 std::uint64_t place_regions(hw::LayerDescriptor& d, std::uint64_t base, const DramRegions& r) {

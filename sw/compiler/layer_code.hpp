@@ -21,9 +21,9 @@ namespace lpsim::compiler {
 // carry rows and columns no window uses, so the strided im2col rows are fewer bytes.
 bool conv_on_chip(const model::Node& node);
 
-// The descriptor's op and shape fields (op, m/k/n, conv fields, groups) for one accelerator
-// run of a compute step: a conv_on_chip() Conv is one image (the host issues one descriptor per
-// batch image), everything else the step's GEMM view.
+// The descriptor's op and shape fields (op, m/k/n, conv fields, groups) for the accelerator run
+// of a compute step: a conv_on_chip() Conv carries the whole batch (m = batch out_h out_w, 0 for
+// one image), everything else the step's GEMM view (whose M holds the batch already).
 hw::LayerDescriptor layer_shape(const model::Graph& graph, const compiler::ComputeStep& s);
 
 // A format as the hardware runs it: the codec and its register encoding.
@@ -91,10 +91,6 @@ DramRegions layer_regions(const model::Graph& graph, const ComputeStep& s, const
 hw::LayerDescriptor layer_descriptor(const model::Graph& graph, const ComputeStep& s,
                                      const HwFormat& fa, const HwFormat& fw, const HwFormat& fo,
                                      hw::Dataflow dataflow);
-
-// Accelerator runs of a compute step: an op conv descriptor is one image (one run per batch
-// image), anything else one run.
-std::uint32_t layer_runs(const model::Graph& graph, const ComputeStep& s);
 
 // Places the regions from `base`, each on a 4 KiB boundary, into the descriptor's w/i/b/r/o
 // addresses; returns the end of the last region.

@@ -81,7 +81,6 @@ LayerResult describe_layer(const model::Graph& graph, const compiler::ComputeSte
   r.out_format = fo.format->name();
   r.mode = s.mode;
   r.macs = static_cast<std::uint64_t>(s.view.macs());
-  r.runs = compiler::layer_runs(graph, s);
   return r;
 }
 
@@ -218,9 +217,7 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
   const model::Shape& in_shape = m_graph.shape(s.input);
   std::vector<std::uint32_t> a, w, w_node;
   hw::LayerDescriptor desc = compiler::layer_descriptor(m_graph, s, fa, fw, fo, m_opt.dataflow);
-  const bool on_chip = desc.op == hw::LayerOp::conv;
-  // Images per descriptor run: a conv descriptor is one image (op conv, on-chip im2col).
-  const std::int64_t images = compiler::layer_runs(m_graph, s);
+  const bool on_chip = desc.op == hw::LayerOp::conv;  // the whole batch (NHWC images, on-chip im2col)
   if (on_chip) {
     a = compiler::to_nhwc(in_codes, in_shape);
   } else if (node.op == model::OpKind::Conv) {
@@ -284,19 +281,11 @@ void NetworkRunner::run_compute(Driver& d, const compiler::ComputeStep& s) {
     d.write(desc.r_addr, r_bytes.data(), r_bytes.size());
   }
 
-  // One run per image for on-chip convs (inputs, outputs and residual advance by one image).
-  const std::uint64_t i_image = a_bytes.size() / static_cast<std::size_t>(images);
-  const std::uint64_t o_image = static_cast<std::uint64_t>(M / images) * o_row;
-  for (std::int64_t b = 0; b < images; ++b) {
-    hw::LayerDescriptor di = desc;
-    di.i_addr += static_cast<std::uint64_t>(b) * i_image;
-    di.o_addr += static_cast<std::uint64_t>(b) * o_image;
-    di.r_addr += residual.empty() ? 0 : static_cast<std::uint64_t>(b) * o_image;
-    const LayerStatus sb = d.run_layer(di);
-    if (sb.error_code != 0)
-      throw DeviceError("layer '" + node.name + "': the accelerator reported error " + std::to_string(sb.error_code),
-                        sb.error_code);
-  }
+  // One descriptor for the whole batch (a conv's images follow one another in every region).
+  const LayerStatus sb = d.run_layer(desc);
+  if (sb.error_code != 0)
+    throw DeviceError("layer '" + node.name + "': the accelerator reported error " + std::to_string(sb.error_code),
+                      sb.error_code);
   std::vector<std::uint8_t> o_bytes(static_cast<std::size_t>(M) * o_row);
   d.read(desc.o_addr, o_bytes.data(), o_bytes.size());
   std::vector<std::uint32_t> out(static_cast<std::size_t>(M * G * N));

@@ -27,7 +27,7 @@ struct LayerResult {
   std::string act_format, wgt_format, out_format;  // canonical names of the formats used
   int mode = 8;
   std::uint64_t macs = 0;
-  std::uint32_t runs = 1;            // accelerator layer runs (an on-chip conv: one per image)
+  std::uint32_t runs = 1;            // accelerator layer runs (one: a batched conv is one descriptor)
   // The hardware's own figures (cycles, stalls, tiles, bytes) are the recorder's, from the
   // device's observers (sim/run/recorder.hpp); the driver only programs and reads back.
   bool checked = false;

@@ -105,9 +105,15 @@ TEST(LayerDescriptor, ValidateNamesTheField) {
   c.groups = 2; c.pad = 3;
   EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: pad: 3 must be smaller than the kernel (r = 3, s = 3)");
   c.pad = 1; c.m = 5;
-  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: m: 5 must be 0 or out_h * out_w = 64 for conv");
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: m: 5 must be 0 or a multiple (images) of out_h * out_w = 64 for conv");
   c.m = 64; c.k = 27;
   EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.images(), 1u);
+  c.m = 3 * 64;  // a batch of three images
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.images(), 3u);
+  EXPECT_EQ(c.gemm().m, 3u * 64);
+  c.m = 64;
   c.h = 1; c.pad = 0;
   EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }), "layer: r: 3 exceeds h + 2 pad = 1");
 }
@@ -267,16 +273,20 @@ TEST(Tiler, WeightTileReusedAcrossRowsWhenKFits) {
 void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
   const TilePlan p = plan_tiles(d, cfg);
   const GemmShape g = p.shape;
-  const std::uint64_t ow = d.out_w(), rs = std::uint64_t{d.r} * d.s, cg = d.c / d.groups;
+  const std::uint64_t ow = d.out_w(), oh = d.out_h(), rs = std::uint64_t{d.r} * d.s, cg = d.c / d.groups;
+  const std::uint64_t images = d.images(), m1 = oh * ow;
   const int abits = d.fmt_a.storage_bits();
-  // A packed NHWC image of distinct-ish codes.
+  // Packed NHWC images of distinct-ish codes, one after another (image b's row y is row b h + y).
   const std::uint64_t pitch = (std::uint64_t{d.c} * abits + 7) / 8;
-  std::vector<std::uint32_t> img(std::size_t{d.h} * d.w * d.c);
+  std::vector<std::uint32_t> img(images * d.h * d.w * d.c);
   for (std::size_t i = 0; i < img.size(); ++i) img[i] = static_cast<std::uint32_t>((i * 7 + 3) % (1u << abits));
-  std::vector<std::uint8_t> dram(std::size_t{d.h} * d.w * pitch);
-  for (std::size_t px = 0; px < std::size_t{d.h} * d.w; ++px)
+  std::vector<std::uint8_t> dram(images * d.h * d.w * pitch);
+  for (std::size_t px = 0; px < images * d.h * d.w; ++px)
     lpsim::fmt::pack_codes(img.data() + px * d.c, d.c, abits, dram.data() + px * pitch);
-  std::vector<int> hits(g.groups * g.m * g.k * g.n, 0);
+  // Every (group, output pixel, K tile, output column) once; K tiles are the ranges
+  // [j kt, min((j+1) kt, Kg)) (checked per tile), so this covers every point of the GEMM once.
+  const std::uint64_t ktiles = (g.k + p.kt - 1) / p.kt;
+  std::vector<int> hits(g.groups * g.m * ktiles * g.n, 0);
   std::uint64_t read = 0;
   for (const Tile& t : p.tiles) {
     EXPECT_TRUE(cfg.wb.fits(t.wb_bytes));
@@ -287,6 +297,12 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
       EXPECT_EQ(t.m0 % ow, 0u);  // whole output rows
     else
       EXPECT_EQ(t.m0 / ow, (t.m0 + t.mt - 1) / ow);  // below one row: never straddles two
+    // Rows of one image, or whole images.
+    const std::uint64_t i0 = t.m0 / m1, i1 = (t.m0 + t.mt - 1) / m1;
+    if (i1 != i0) {
+      EXPECT_EQ(t.m0 % m1, 0u);
+      EXPECT_EQ(t.mt % m1, 0u);
+    }
     EXPECT_EQ(t.k0 % rs, 0u);
     EXPECT_EQ(t.kt % rs, 0u);
     const ConvBand& b = t.band;
@@ -302,14 +318,19 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
       EXPECT_EQ(t.weights.rows, t.kt);
       EXPECT_EQ(t.weights.total_bytes(), t.wb_bytes);
     }
+    EXPECT_EQ(t.k0 % p.kt, 0u);
+    EXPECT_EQ(kg, std::min(p.kt, g.k - t.k0));
     for (std::uint32_t j = 0; j < t.gt; ++j)
       for (std::uint64_t m = t.m0; m < t.m0 + t.mt; ++m)
-        for (std::uint64_t k = t.k0; k < t.k0 + kg; ++k)
-          for (std::uint64_t n = t.n0; n < t.n0 + ng; ++n) ++hits[(((t.group + j) * g.m + m) * g.k + k) * g.n + n];
-    // The band: rows [oy0 stride - pad, (oy1-1) stride - pad + r - 1] clipped to [0, h).
-    const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 / ow), oy1 = static_cast<std::int64_t>((t.m0 + t.mt + ow - 1) / ow);
-    const std::int64_t lo = std::max<std::int64_t>(0, oy0 * d.stride - d.pad);
-    const std::int64_t hi = std::min<std::int64_t>(d.h - 1, (oy1 - 1) * std::int64_t{d.stride} - d.pad + d.r - 1);
+        for (std::uint64_t n = t.n0; n < t.n0 + ng; ++n)
+          ++hits[(((t.group + j) * g.m + m) * ktiles + t.k0 / p.kt) * g.n + n];
+    // The band: rows [oy0 stride - pad, (oy1-1) stride - pad + r - 1] clipped to [0, h) of the
+    // first and last image (stacked rows: image b's row y is row b h + y).
+    const std::int64_t oy0 = static_cast<std::int64_t>(t.m0 % m1 / ow),
+                       oy1 = static_cast<std::int64_t>((t.m0 + t.mt - 1) % m1 / ow) + 1;
+    const std::int64_t lo = std::max<std::int64_t>(0, oy0 * d.stride - d.pad) + static_cast<std::int64_t>(i0 * d.h);
+    const std::int64_t hi = std::min<std::int64_t>(d.h - 1, (oy1 - 1) * std::int64_t{d.stride} - d.pad + d.r - 1) +
+                            static_cast<std::int64_t>(i1 * d.h);
     EXPECT_EQ(b.y0, static_cast<std::uint64_t>(lo));
     EXPECT_EQ(b.y0 + b.rows - 1, static_cast<std::uint64_t>(hi));
     EXPECT_EQ(t.ib_bytes, b.rows * d.w * b.pix_bytes);
@@ -323,19 +344,20 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
                   local.begin() + static_cast<std::ptrdiff_t>(r * t.inputs.row_bytes));
     }
     std::vector<std::uint32_t> pix(b.skip + b.kc);
-    for (std::int64_t oy = oy0; oy < oy1; ++oy)
+    for (std::uint64_t q = t.m0 / ow; q * ow < t.m0 + t.mt; ++q)  // the tile's output rows, stacked
       for (std::uint32_t r = 0; r < d.r; ++r) {
-        const std::int64_t iy = oy * d.stride - d.pad + r;
+        const std::int64_t iy = static_cast<std::int64_t>(q % oh) * d.stride - d.pad + r;
         if (iy < 0 || iy >= std::int64_t{d.h}) continue;
-        ASSERT_GE(iy, static_cast<std::int64_t>(b.y0));
-        ASSERT_LT(iy, static_cast<std::int64_t>(b.y0 + b.rows));
+        const std::int64_t y = static_cast<std::int64_t>(q / oh * d.h) + iy;  // stacked input row
+        ASSERT_GE(y, static_cast<std::int64_t>(b.y0));
+        ASSERT_LT(y, static_cast<std::int64_t>(b.y0 + b.rows));
         for (std::uint32_t ix = 0; ix < d.w; ++ix) {
           ASSERT_LE(b.tap_offset + b.tap_bytes, b.pix_bytes);
-          lpsim::fmt::unpack_codes(local.data() + ((iy - b.y0) * d.w + ix) * b.pix_bytes + b.tap_offset, pix.size(),
+          lpsim::fmt::unpack_codes(local.data() + ((y - b.y0) * d.w + ix) * b.pix_bytes + b.tap_offset, pix.size(),
                                    abits, pix.data());
           for (std::uint64_t c = 0; c < b.kc; ++c)
-            ASSERT_EQ(pix[b.skip + c], img[(iy * d.w + ix) * d.c + t.group * cg + b.c0 + c])
-                << "tile m0 " << t.m0 << " k0 " << t.k0 << " group " << t.group << " pixel " << iy << "," << ix;
+            ASSERT_EQ(pix[b.skip + c], img[(y * d.w + ix) * d.c + t.group * cg + b.c0 + c])
+                << "tile m0 " << t.m0 << " k0 " << t.k0 << " group " << t.group << " pixel " << y << "," << ix;
         }
       }
     if (t.load_weights) read += t.weights.total_bytes();
@@ -451,6 +473,72 @@ TEST(Tiler, SplitKConvolutionReadsWeightsAndInputsOnce) {
     EXPECT_EQ(input_loads, 1u) << hw;
     check_conv_cover(c, cfg);
   }
+}
+
+// Issue 13, weights across a batch: one descriptor carries B images (M = B out_h out_w). The
+// ResNet-18 layer4 3x3 convolution (K split on the 64 KB WB half, 10-byte accumulators) puts four
+// whole 7x7 images in one M tile (4 x 49 x 32 x 10 bytes of accumulators fit the 64 KB OB half,
+// their full band the IB half), so each weight is read once per four images instead of once per
+// image; layer3's (14x14: one image per M tile) reads them once per image, as before. A layer with
+// one K tile (layer1, 3x3 64 -> 64) keeps its weights for every image's bands (n outer). Every
+// output point of every image is covered once (check_conv_cover), and the plan never reads more
+// than B single-image plans.
+TEST(Tiler, BatchedConvolutionReadsEachWeightOncePerBatchWhereTheBuffersAllow) {
+  TilerConfig cfg;
+  cfg.psum_bytes = 10;
+  struct Case {
+    std::uint32_t hw, c, n, stride;
+  };
+  for (const Case& k : {Case{7, 512, 512, 1}, Case{14, 256, 512, 2}, Case{14, 256, 256, 1}, Case{56, 64, 64, 1}}) {
+    LayerDescriptor one = gemm(0, 0, k.n);
+    one.op = LayerOp::conv;
+    one.h = k.hw; one.w = k.hw; one.c = k.c; one.r = 3; one.s = 3; one.pad = 1; one.stride = k.stride;
+    const TilePlan p1 = plan_tiles(one, cfg);
+    const std::uint64_t weights = p1.shape.k * p1.shape.n, image = std::uint64_t{k.hw} * k.hw * k.c;
+    for (std::uint32_t batch : {2u, 4u, 8u}) {
+      LayerDescriptor d = one;
+      d.m = batch * d.out_h() * d.out_w();
+      const TilePlan p = plan_tiles(d, cfg);
+      SCOPED_TRACE("hw " + std::to_string(k.hw) + " c " + std::to_string(k.c) + " batch " + std::to_string(batch));
+      EXPECT_EQ(p.shape.m, batch * p1.shape.m);
+      EXPECT_LE(p.dram_read_bytes, batch * p1.dram_read_bytes);
+      EXPECT_EQ(p.dram_write_bytes, batch * p1.dram_write_bytes);
+      std::uint64_t weight_bytes = 0;
+      for (const Tile& t : p.tiles) weight_bytes += t.load_weights ? t.weights.total_bytes() : 0;
+      if (k.hw == 7) {  // layer4 3x3: whole images per M tile, full band: weights once per 4 images
+        EXPECT_LT(p.kt, p.shape.k);
+        EXPECT_EQ(p.mt, std::min(batch, 4u) * 49u);
+        EXPECT_EQ(weight_bytes, (batch + 3) / 4 * weights);
+        EXPECT_EQ(p.dram_read_bytes, weight_bytes + batch * image);
+      } else if (k.hw == 14 && k.stride == 2) {  // layer4.0.conv1: two images' full band fit the IB
+        EXPECT_EQ(weight_bytes, (batch + 1) / 2 * weights);
+        EXPECT_EQ(p.dram_read_bytes, weight_bytes + batch * image);
+      } else if (k.hw == 14) {  // layer3 3x3: one image per M tile (its accumulators fill the OB)
+        EXPECT_EQ(weight_bytes, batch * weights);
+      } else {  // layer1 3x3: K is one tile, the weights stay for every image
+        EXPECT_EQ(p.kt, p.shape.k);
+        EXPECT_EQ(weight_bytes, weights);
+        EXPECT_LT(p.dram_read_bytes, batch * p1.dram_read_bytes);
+      }
+      check_conv_cover(d, cfg);
+    }
+  }
+  // Small buffers, bands of a few rows inside each image, groups and 4-bit operands.
+  LayerDescriptor c = gemm(0, 0, 24);
+  c.op = LayerOp::conv;
+  c.h = 13; c.w = 11; c.c = 20; c.r = 3; c.s = 3; c.pad = 1;
+  for (std::uint32_t batch : {1u, 3u}) {
+    c.m = batch == 1 ? 0 : batch * c.out_h() * c.out_w();
+    check_conv_cover(c, small_cfg(1024, 1024, 2048, 4, 4));
+    check_conv_cover(c, small_cfg(8192, 8192, 16384, 4, 4));  // whole images per tile
+  }
+  LayerDescriptor dw = gemm(0, 0, 6, 4);  // packed depthwise groups, 4-bit
+  dw.op = LayerOp::conv;
+  dw.h = 7; dw.w = 6; dw.c = 6; dw.r = 3; dw.s = 3; dw.pad = 1; dw.groups = 6;
+  dw.fmt_o = {FormatFamily::lp, 8, 2, 3, 0};
+  dw.m = 3 * dw.out_h() * dw.out_w();
+  check_conv_cover(dw, small_cfg(512, 512, 2048, 4, 4));
+  check_conv_cover(dw, small_cfg(512, 256, 512, 4, 4));
 }
 
 TEST(Tiler, ConvolutionMinimumTileIsOneOutputRow) {
