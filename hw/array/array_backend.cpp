@@ -107,6 +107,7 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
     if (layer.fmt_a.n != pe.mode || layer.fmt_w.n != pe.mode)
       throw ConfigError("layer: INT operands must be MODE bits wide");
   } else if (const PeType t = scalar_pe_type(fw, fa); t != PeType::lp) {
+    // (validate() below refuses a wide grid with psum small_float for every PE type.)
     pe.type = t;
     pe.wgt_s = scalar_operand(layer.fmt_w);
     pe.act_s = scalar_operand(layer.fmt_a);
@@ -125,6 +126,10 @@ ArrayConfig ArrayBackend::array_config(const ArrayConfig& base, const LayerDescr
                       "fp8 x fp8, ant (int/flint) x ant (int/flint))");
   }
   c.validate();
+  if (dp.psum == PsumMode::small_float && make_pe_arith(c.pe)->wide())
+    throw ConfigError("layer: the exact accumulator for these formats needs more than 127 bits; "
+                      "its partial sums between K tiles are kept exactly (psum.format small_float "
+                      "is modelled for accumulators of up to 127 bits)");
   return c;
 }
 
@@ -137,7 +142,10 @@ PeType ArrayBackend::pe_type_of(const LayerDescriptor& layer) {
 unsigned ArrayBackend::psum_bytes_for(const ArrayConfig& base, const LayerDescriptor& layer,
                                       const DatapathOptions& dp) {
   const ArrayConfig c = array_config(base, layer, dp);
-  int bits = make_pe_arith(c.pe)->acc().bits();
+  const std::unique_ptr<PeArith> pe = make_pe_arith(c.pe);
+  int bits = pe->acc().bits();
+  // The wide exact accumulator: the OB word is as wide as the accumulator (+ the NaR bit).
+  if (pe->wide()) return static_cast<unsigned>((bits + 1 + 7) / 8);
   // A narrow accumulator's tile sums added without its clamp (psum exact or small_float) grow
   // beyond its width: the OB keeps a full word.
   if (dp.acc_mode == AccMode::narrow && dp.psum != PsumMode::accumulator) bits = 127;
@@ -291,11 +299,17 @@ TileResult ArrayBackend::compute(const TileJob& job) {
       static_cast<int>(nt), mode);
 
   // The GEMM on the array, timed by its module (per clock in cycle fidelity).
-  m_out.assign(mt * nt, 0);
+  const bool wide = m_array.core().pe().wide();
   GemmJob g;
   g.a = a.data();
   g.w = w.data();
-  g.out = m_out.data();
+  if (wide) {
+    m_out_wide.assign(mt * nt, WideAcc(0));
+    g.out_wide = m_out_wide.data();
+  } else {
+    m_out.assign(mt * nt, 0);
+    g.out = m_out.data();
+  }
   g.m = static_cast<int>(mt);
   g.kw = words_for(static_cast<int>(kt), mode);
   g.n = static_cast<int>(nt);
@@ -320,7 +334,18 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   // OB partial-sum format"): the PE's accumulator adder by default.
   const unsigned pb = job.psum_bytes;
   const PsumUnit psum(m_array.core().pe().acc(), m_dp.psum, m_dp.psum_frac_bits);
-  if (!t.first_k) {
+  if (wide) {
+    // Wide exact accumulator: psum.format accumulator and exact are both the exact sum (NaR
+    // sticky); array_config() refuses small_float.
+    m_bytes.resize(mt * nt * pb);
+    if (!t.first_k) {
+      job.ob->read(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
+      for (std::size_t i = 0; i < mt * nt; ++i) {
+        const WideAcc p = load_wide(m_bytes.data() + i * pb, pb);
+        m_out_wide[i] = is_wide_nar(p) || is_wide_nar(m_out_wide[i]) ? wide_nar() : WideAcc(p + m_out_wide[i]);
+      }
+    }
+  } else if (!t.first_k) {
     m_bytes.resize(mt * nt * pb);
     job.ob->read(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
     for (std::size_t i = 0; i < mt * nt; ++i)
@@ -331,7 +356,11 @@ TileResult ArrayBackend::compute(const TileJob& job) {
   std::uint64_t ppu_cycles = 0;
   if (!t.last_k) {
     m_bytes.resize(mt * nt * pb);
-    for (std::size_t i = 0; i < mt * nt; ++i) store_acc(m_out[i], pb, m_bytes.data() + i * pb);
+    if (wide) {
+      for (std::size_t i = 0; i < mt * nt; ++i) store_wide(m_out_wide[i], pb, m_bytes.data() + i * pb);
+    } else {
+      for (std::size_t i = 0; i < mt * nt; ++i) store_acc(m_out[i], pb, m_bytes.data() + i * pb);
+    }
     job.ob->write(job.ob_half, 0, m_bytes.data(), mt * nt * pb);
   } else {
     // Post-processing, row by row, then the encoded rows go to the OB for the store DMA.
@@ -351,7 +380,11 @@ TileResult ArrayBackend::compute(const TileJob& job) {
       scale_d.assign(sc, sc + nt);
     }
     for (std::size_t r = 0; r < mt; ++r) {
-      for (std::size_t c = 0; c < nt; ++c) m_vals[c] = acc_to_double(m_out[r * nt + c], lsb);
+      if (wide) {
+        for (std::size_t c = 0; c < nt; ++c) m_vals[c] = wide_to_double(m_out_wide[r * nt + c], lsb);
+      } else {
+        for (std::size_t c = 0; c < nt; ++c) m_vals[c] = acc_to_double(m_out[r * nt + c], lsb);
+      }
       if (job.residual) {
         fmt::unpack_codes(job.residual + r * o_row, nt, obits, m_codes.data());
         for (std::size_t c = 0; c < nt; ++c) m_resid[c] = m_out_fmt->decode(m_codes[c]);

@@ -84,6 +84,7 @@ class ArrayBackend final : public ComputeBackend {
   std::vector<std::uint32_t> m_codes, m_pix;
   std::vector<std::uint8_t> m_bytes;
   std::vector<i128> m_out, m_psum;
+  std::vector<WideAcc> m_out_wide;  // the wide exact accumulator's outputs
   std::vector<double> m_vals, m_resid;
   std::vector<fmt::Code> m_out_codes;
 };

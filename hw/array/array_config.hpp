@@ -7,6 +7,7 @@
 #include "hw/codec/fixed_point.hpp"
 #include "hw/common/dataflow.hpp"
 #include "hw/pe/pe_config.hpp"
+#include "hw/pe/wide_acc.hpp"
 
 namespace lpsim::hw {
 
@@ -63,7 +64,8 @@ struct ArrayStats {
 // out[M x N] = A[M x K] x W[K x N] on packed words: lanes_of_mode(mode) values per word,
 // packed along K (lane j of word kw holds element k = kw * lanes + j), so Kw = ceil(K / lanes).
 // a: M x Kw words, row-major; w: Kw x N words, row-major; out: M x N accumulator values on
-// the grid 2^lsb_exp of the array's AccUnit (kAccNaR for NaR).
+// the grid 2^lsb_exp of the array's AccUnit (kAccNaR for NaR). An array whose PE has the wide
+// exact accumulator (PeArith::wide()) writes out_wide instead (wide_nar() for NaR; out unused).
 struct GemmJob {
   const std::uint8_t* a = nullptr;
   const std::uint8_t* w = nullptr;
@@ -71,6 +73,7 @@ struct GemmJob {
   int m = 0;
   int kw = 0;
   int n = 0;
+  WideAcc* out_wide = nullptr;
 };
 
 }  // namespace lpsim::hw

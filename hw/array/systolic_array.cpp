@@ -237,8 +237,34 @@ struct SystolicArray::Engine {
   }
 };
 
-SystolicArray::SystolicArray(const ArrayConfig& cfg)
-    : m_cfg(cfg), m_pe((cfg.validate(), make_pe_arith(cfg.pe))), m_table(*m_pe), m_eng(std::make_unique<Engine>()) {
+SystolicArray::Built SystolicArray::build(const ArrayConfig& cfg) {
+  cfg.validate();
+  Built b;
+  b.pe = make_pe_arith(cfg.pe);
+  if (!b.pe->wide()) return b;
+  // The wide path: every word product split into kLimbBits-bit limbs (NaR in every limb).
+  std::vector<WideAcc> t(std::size_t{1} << 16);
+  int limbs = 1;
+  for (unsigned a = 0; a < 256; ++a)
+    for (unsigned w = 0; w < 256; ++w) {
+      WideAcc& v = t[(a << 8) | w];
+      v = b.pe->word_product_wide(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(w));
+      if (!is_wide_nar(v)) limbs = std::max(limbs, wide_limbs_of(v));
+    }
+  b.limbs.assign(static_cast<std::size_t>(limbs), std::vector<i128>(t.size()));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    for (int s = 0; s < limbs; ++s)
+      b.limbs[static_cast<std::size_t>(s)][i] = is_wide_nar(t[i]) ? kAccNaR : wide_limb(t[i], s);
+  return b;
+}
+
+SystolicArray::SystolicArray(const ArrayConfig& cfg) : SystolicArray(cfg, build(cfg)) {}
+
+SystolicArray::SystolicArray(const ArrayConfig& cfg, Built b)
+    : m_cfg(cfg),
+      m_pe(std::move(b.pe)),
+      m_table(b.limbs.empty() ? ProductTable(*m_pe) : ProductTable(*m_pe, std::move(b.limbs[0]))),
+      m_eng(std::make_unique<Engine>()) {
   m_table_t.resize(std::size_t{1} << 16);
   m_table_nonar.resize(std::size_t{1} << 16);
   for (unsigned a = 0; a < 256; ++a)
@@ -264,6 +290,35 @@ SystolicArray::SystolicArray(const ArrayConfig& cfg)
     }
   }
   m_eng->done = true;
+  if (!b.limbs.empty() && !b.sub) {
+    m_wide = true;
+    for (std::size_t s = 1; s < b.limbs.size(); ++s) {
+      Built l;
+      l.pe = make_pe_arith(cfg.pe);
+      l.limbs.push_back(std::move(b.limbs[s]));
+      l.sub = true;
+      m_limbs.push_back(std::unique_ptr<SystolicArray>(new SystolicArray(cfg, std::move(l))));
+    }
+  }
+}
+
+GemmJob SystolicArray::limb_job(const GemmJob& job, std::size_t s) {
+  if (job.out_wide == nullptr) throw ConfigError("array: a wide-accumulator GEMM job needs out_wide");
+  m_out_wide = job.out_wide;
+  m_out_n = static_cast<std::size_t>(std::max(job.m, 0)) * static_cast<std::size_t>(std::max(job.n, 0));
+  m_limb_out.resize(m_limbs.size() + 1);
+  m_limb_out[s].assign(m_out_n, 0);
+  GemmJob j = job;
+  j.out = m_limb_out[s].data();
+  j.out_wide = nullptr;
+  return j;
+}
+
+// Carries between the limbs are resolved here, where the sums leave the array.
+void SystolicArray::combine_limbs() {
+  std::vector<const i128*> l;
+  for (const auto& o : m_limb_out) l.push_back(o.data());
+  for (std::size_t i = 0; i < m_out_n; ++i) m_out_wide[i] = wide_from_limbs(l, i);
 }
 
 SystolicArray::~SystolicArray() = default;
@@ -355,6 +410,14 @@ void SystolicArray::account_detected() {
 // Tile fidelity: out = sum over k (ascending) of word products, with the accumulator's
 // rounding after each add, exactly what every PE chain computes in the cycle engines.
 std::uint64_t SystolicArray::run_tile(const GemmJob& job) {
+  if (!m_wide) return run_tile_limb(job);
+  const std::uint64_t cycles = run_tile_limb(limb_job(job, 0));
+  for (std::size_t s = 1; s <= m_limbs.size(); ++s) m_limbs[s - 1]->run_tile(limb_job(job, s));
+  combine_limbs();
+  return cycles;
+}
+
+std::uint64_t SystolicArray::run_tile_limb(const GemmJob& job) {
   check_job(job);
   const int M = job.m, K = job.kw, N = job.n;
   const AccUnit& acc = m_pe->acc();
@@ -427,6 +490,12 @@ std::uint64_t SystolicArray::run_tile(const GemmJob& job) {
 
 // ---------------------------------------------------------------------------------------
 void SystolicArray::start(const GemmJob& job) {
+  if (!m_wide) return start_limb(job);
+  start_limb(limb_job(job, 0));
+  for (std::size_t s = 1; s <= m_limbs.size(); ++s) m_limbs[s - 1]->start(limb_job(job, s));
+}
+
+void SystolicArray::start_limb(const GemmJob& job) {
   check_job(job);
   Engine& e = *m_eng;
   e.job = job;
@@ -501,6 +570,10 @@ void SystolicArray::step() {
     step_os();
   } else {
     step_stream();
+  }
+  if (m_wide) {
+    for (auto& l : m_limbs) l->step();
+    if (e.done) combine_limbs();
   }
 }
 
@@ -995,6 +1068,13 @@ PeState SystolicArray::pe_state(int r, int c) const {
   s.act = e.hreg[i];
   s.vert = e.vreg[i];
   s.psum = e.psum[i];
+  if (m_wide) {  // the register's value: its limbs combined, low 128 bits shown
+    std::vector<i128> v{s.psum};
+    for (const auto& l : m_limbs) v.push_back(l->pe_state(r, c).psum);
+    std::vector<const i128*> p;
+    for (const i128& x : v) p.push_back(&x);
+    s.psum = wide_low128(wide_from_limbs(p, 0));
+  }
   return s;
 }
 

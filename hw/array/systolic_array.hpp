@@ -68,7 +68,10 @@ class SystolicArray {
   // Register view for waveforms. Off (default): PEs with no valid word are skipped, so their
   // registers hold stale words (results, cycles and counts are the same). On (set while a
   // step observer is attached): every PE register is written every clock, idle PEs included.
-  void set_full_registers(bool on) { m_full_regs = on; }
+  void set_full_registers(bool on) {
+    m_full_regs = on;
+    for (auto& l : m_limbs) l->set_full_registers(on);
+  }
   bool full_registers() const { return m_full_regs; }
   // Tests only: drop the valid bit of the word fed into `row` (left edge) at clock `cycle`
   // (counted from start(), 1-based) of the next cycle-fidelity GEMMs; -1 = no fault.
@@ -77,12 +80,27 @@ class SystolicArray {
     m_fault_row = row;
   }
 
+  // (The wide path: psum is the low 128 bits of the register's value, its limbs combined.)
   PeState pe_state(int r, int c) const;
   const ArrayStats& stats() const { return m_stats; }
   void reset_stats() { m_stats = ArrayStats{}; }
 
  private:
   struct Engine;
+  // What the constructor builds first: the PE and, for a wide PE, its word products as
+  // kLimbBits-bit limb tables (limb 0 for this array, the others for m_limbs).
+  struct Built {
+    std::unique_ptr<PeArith> pe;
+    std::vector<std::vector<i128>> limbs;
+    bool sub = false;  // a limb array of a wide array
+  };
+  static Built build(const ArrayConfig& cfg);
+  SystolicArray(const ArrayConfig& cfg, Built b);
+  std::uint64_t run_tile_limb(const GemmJob& job);
+  void start_limb(const GemmJob& job);
+  // The wide path: the job's limb sums into m_limb_out, combined into out_wide at the end.
+  GemmJob limb_job(const GemmJob& job, std::size_t s);
+  void combine_limbs();
   void account(const GemmJob& job, std::uint64_t cycles);
   void account_detected();
   template <class Mk>
@@ -111,6 +129,14 @@ class SystolicArray {
   ArrayStats m_stats;
   std::vector<std::uint64_t> m_fold_cycles;
   bool m_full_regs = false;
+  // The wide exact accumulator (docs/datapath.md, "Exact sizing"): this array sums limb 0 of
+  // every word product, m_limbs[s - 1] limb s, all stepped together (the same valid bits and
+  // timing); their outputs are combined into GemmJob::out_wide when the GEMM ends.
+  bool m_wide = false;
+  std::vector<std::unique_ptr<SystolicArray>> m_limbs;
+  std::vector<std::vector<i128>> m_limb_out;
+  WideAcc* m_out_wide = nullptr;
+  std::size_t m_out_n = 0;
   std::int64_t m_fault_cycle = -1;
   int m_fault_row = 0;
 };

@@ -2,6 +2,7 @@
 #include "hw/pe/lp_pe.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "hw/common/config_error.hpp"
 #include "hw/pe/scalar_pe.hpp"
@@ -82,6 +83,7 @@ i128 LpPeArith::lane_product(std::uint32_t a_code, std::uint32_t w_code) const {
 }
 
 i128 LpPeArith::word_product(std::uint8_t a, std::uint8_t w) const {
+  if (wide()) throw std::logic_error("LpPeArith::word_product: wide accumulator, use word_product_wide");
   i128 sum = 0;
   bool nar = false;
   for (int j = 0; j < lanes(); ++j) {
@@ -92,6 +94,19 @@ i128 LpPeArith::word_product(std::uint8_t a, std::uint8_t w) const {
       sum += p;
   }
   return nar ? kAccNaR : sum;
+}
+
+WideAcc LpPeArith::word_product_wide(std::uint8_t a, std::uint8_t w) const {
+  if (!wide()) return PeArith::word_product_wide(a, w);
+  WideAcc sum = 0;
+  for (int j = 0; j < lanes(); ++j) {
+    const LpLogProduct p = log_product(lane_code(a, m_mode, j), lane_code(w, m_mode, j));
+    if (p.nar) return wide_nar();
+    if (p.zero) continue;
+    const LpLinearProduct l = linear(p);
+    sum += wide_on_grid(l.neg, l.sig, l.exp - m_acc.lsb_exp());
+  }
+  return sum;
 }
 
 bool LpPeArith::is_nar_code(std::uint32_t code, bool weight) const {
@@ -134,10 +149,23 @@ std::unique_ptr<PeArith> make_pe_arith(const PeConfig& cfg) {
   return std::make_unique<IntPeArith>(cfg);
 }
 
-ProductTable::ProductTable(const PeArith& pe) : m_t(std::size_t{1} << 16), m_act_nar(256), m_wgt_nar(256) {
+WideAcc PeArith::word_product_wide(std::uint8_t a, std::uint8_t w) const {
+  const i128 p = word_product(a, w);
+  if (p == kAccNaR) return wide_nar();
+  const u128 m = abs_u128(p);
+  const WideAcc v = (WideAcc(static_cast<std::uint64_t>(m >> 64)) << 64) | WideAcc(static_cast<std::uint64_t>(m));
+  return p < 0 ? WideAcc(-v) : v;
+}
+
+ProductTable::ProductTable(const PeArith& pe) : ProductTable(pe, std::vector<i128>(std::size_t{1} << 16)) {
   for (unsigned a = 0; a < 256; ++a)
     for (unsigned w = 0; w < 256; ++w)
       m_t[(a << 8) | w] = pe.word_product(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(w));
+}
+
+ProductTable::ProductTable(const PeArith& pe, std::vector<i128> entries)
+    : m_t(std::move(entries)), m_act_nar(256), m_wgt_nar(256) {
+  if (m_t.size() != (std::size_t{1} << 16)) throw std::logic_error("ProductTable: 65536 entries expected");
   for (unsigned x = 0; x < 256; ++x)
     for (int j = 0; j < pe.lanes(); ++j) {
       const std::uint32_t c = lane_code(static_cast<std::uint8_t>(x), pe.mode(), j);

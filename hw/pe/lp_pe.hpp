@@ -52,6 +52,7 @@ class LpPeArith final : public PeArith {
   explicit LpPeArith(const PeConfig& cfg);
   std::string name() const override;
   i128 word_product(std::uint8_t a, std::uint8_t w) const override;
+  WideAcc word_product_wide(std::uint8_t a, std::uint8_t w) const override;
   bool is_nar_code(std::uint32_t code, bool weight) const override;
 
   // One lane, step by step (for tests and waveforms).

@@ -10,6 +10,7 @@
 #include "hw/codec/lp_decoder.hpp"
 #include "hw/pe/acc_unit.hpp"
 #include "hw/pe/pe_config.hpp"
+#include "hw/pe/wide_acc.hpp"
 
 namespace lpsim::hw {
 
@@ -28,6 +29,12 @@ class PeArith {
   virtual i128 word_product(std::uint8_t a, std::uint8_t w) const = 0;
   // Lane classification for statistics.
   virtual bool is_nar_code(std::uint32_t code, bool weight) const = 0;
+  // The wide path (docs/datapath.md, "Exact sizing"): an exact accumulator of more than 127
+  // bits. word_product() is then undefined (throws std::logic_error) and word_product_wide()
+  // gives the exact lane sum on the grid (wide_nar() if any lane is NaR); for every other PE
+  // word_product_wide() is word_product() widened.
+  bool wide() const { return m_acc.mode() == AccMode::exact && m_acc.bits() > kI128Bits; }
+  virtual WideAcc word_product_wide(std::uint8_t a, std::uint8_t w) const;
 
  protected:
   explicit PeArith(int mode) : m_mode(mode) {}
@@ -43,6 +50,8 @@ std::unique_ptr<PeArith> make_pe_arith(const PeConfig& cfg);
 class ProductTable {
  public:
   explicit ProductTable(const PeArith& pe);
+  // A table of given entries (the wide path's limb tables); NaR flags from pe.
+  ProductTable(const PeArith& pe, std::vector<i128> entries);
   i128 operator()(std::uint8_t a, std::uint8_t w) const { return m_t[(std::size_t{a} << 8) | w]; }
   const i128* row(std::uint8_t a) const { return m_t.data() + (std::size_t{a} << 8); }
   // Word-level NaR flags: a word with at least one NaR lane.

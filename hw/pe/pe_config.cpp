@@ -5,6 +5,7 @@
 #include "hw/common/config_error.hpp"
 #include "hw/pe/lp_pe.hpp"
 #include "hw/pe/scalar_pe.hpp"
+#include "hw/pe/wide_acc.hpp"
 
 namespace lpsim::hw {
 
@@ -94,17 +95,24 @@ void PeConfig::validate() const {
     bad("max_k=" + std::to_string(max_k) + " is out of range 1..2^31");
   if (is_scalar_pe(type)) {
     const int b = ScalarPeArith::exact_bits(*this);
-    if (b > 127)
+    if (b > kMaxExactBits)
       bad("the exact accumulator for " + to_string(act_s) + " x " + to_string(wgt_s) +
-          " with max_k=" + std::to_string(max_k) + " needs " + std::to_string(b) + " bits > 127");
+          " with max_k=" + std::to_string(max_k) + " needs " + std::to_string(b) + " bits > " +
+          std::to_string(kMaxExactBits));
   }
   if (type == PeType::lp && acc_mode != AccMode::narrow) {
+    // Exact: up to kMaxExactBits (wider than 127 bits: the wide path, docs/datapath.md "Exact
+    // sizing"). small_float rounds on the same grid in an i128 word: 127 bits at most.
     const int b = LpPeArith::exact_bits(*this);
-    if (b > 127)
-      bad("the exact accumulator for " + fmt::lp_name(act) + " x " + fmt::lp_name(wgt) +
+    const int limit = acc_mode == AccMode::exact ? kMaxExactBits : kI128Bits;
+    if (b > limit)
+      bad("the " + std::string(acc_mode == AccMode::exact ? "exact" : "small_float") +
+          " accumulator for " + fmt::lp_name(act) + " x " + fmt::lp_name(wgt) +
           " with lin_frac_bits=" + std::to_string(lin_frac_bits) +
-          " and max_k=" + std::to_string(max_k) + " needs " + std::to_string(b) +
-          " bits > 127; use acc_mode=narrow or smaller es/rs/max_k");
+          " and max_k=" + std::to_string(max_k) + " needs " + std::to_string(b) + " bits > " +
+          std::to_string(limit) +
+          (acc_mode == AccMode::exact ? "; use acc_mode=narrow or smaller es/rs/max_k"
+                                      : " (wider grids: the exact accumulator only)"));
   }
 }
 

@@ -14,6 +14,13 @@ void PeCore::mac(std::uint8_t a, std::uint8_t w) {
     else if (ca == 0 || cw == 0)
       ++m_stats.zero_products;
   }
+  if (m_arith->wide()) {  // exact, NaR sticky
+    const WideAcc p = m_arith->word_product_wide(a, w);
+    m_wacc = is_wide_nar(m_wacc) || is_wide_nar(p) ? wide_nar() : WideAcc(m_wacc + p);
+    ++m_stats.cycles;
+    m_stats.macs += static_cast<std::uint64_t>(m_arith->lanes());
+    return;
+  }
   const i128 p = m_arith->word_product(a, w);
   if (m_arith->acc().saturates(m_acc, p)) ++m_stats.saturations;
   m_acc = m_arith->acc().add(m_acc, p);

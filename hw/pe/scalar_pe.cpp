@@ -2,6 +2,7 @@
 #include "hw/pe/scalar_pe.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "hw/common/config_error.hpp"
 
@@ -182,7 +183,7 @@ ScalarPeArith::ScalarPeArith(const PeConfig& cfg)
       m_fw(cfg.wgt_s),
       m_a(table(cfg.act_s)),
       m_w(table(cfg.wgt_s)) {
-  cfg.validate();  // exact accumulator only, widths == MODE, <= 127 bits
+  cfg.validate();  // exact accumulator only, widths == MODE, <= kMaxExactBits bits
   m_acc = AccUnit(AccMode::exact, grid_lsb(cfg), exact_bits(cfg), cfg.float_frac_bits);
 }
 
@@ -199,11 +200,25 @@ i128 ScalarPeArith::lane_product(std::uint32_t a_code, std::uint32_t w_code) con
 }
 
 i128 ScalarPeArith::word_product(std::uint8_t a, std::uint8_t w) const {
+  if (wide()) throw std::logic_error("ScalarPeArith::word_product: wide accumulator, use word_product_wide");
   i128 sum = 0;
   for (int j = 0; j < lanes(); ++j) {
     const i128 p = lane_product(lane_code(a, m_mode, j), lane_code(w, m_mode, j));
     if (p == kAccNaR) return kAccNaR;
     sum += p;
+  }
+  return sum;
+}
+
+WideAcc ScalarPeArith::word_product_wide(std::uint8_t a, std::uint8_t w) const {
+  if (!wide()) return PeArith::word_product_wide(a, w);
+  WideAcc sum = 0;
+  for (int j = 0; j < lanes(); ++j) {
+    const ScalarDecoded& x = m_a[lane_code(a, m_mode, j)];
+    const ScalarDecoded& y = m_w[lane_code(w, m_mode, j)];
+    if (x.nar || y.nar) return wide_nar();
+    if (x.zero || y.zero) continue;
+    sum += wide_on_grid(x.neg != y.neg, std::uint64_t{x.sig} * y.sig, x.exp + y.exp - m_acc.lsb_exp());
   }
   return sum;
 }

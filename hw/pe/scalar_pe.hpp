@@ -31,6 +31,7 @@ class ScalarPeArith final : public PeArith {
   explicit ScalarPeArith(const PeConfig& cfg);
   std::string name() const override;
   i128 word_product(std::uint8_t a, std::uint8_t w) const override;
+  WideAcc word_product_wide(std::uint8_t a, std::uint8_t w) const override;
   bool is_nar_code(std::uint32_t code, bool weight) const override;
   i128 lane_product(std::uint32_t a_code, std::uint32_t w_code) const;
 

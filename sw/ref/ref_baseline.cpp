@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include <boost/multiprecision/cpp_int.hpp>
 
 namespace lpsim::ref {
 
@@ -52,10 +55,29 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
   m_lsb = lo_a + lo_w;
   int kb = 0;
   while ((std::int64_t{1} << kb) < max_k) ++kb;
-  if ((hi_a + hi_w) - m_lsb + kb + 1 > 127)
+  const int bits = (hi_a + hi_w) - m_lsb + kb + 1;
+  if (bits > kRefMaxExactBits)
     throw RefError("baseline reference: " + m_a->name() + " x " + m_w->name() + " needs " +
-                   std::to_string((hi_a + hi_w) - m_lsb + kb + 1) + " accumulator bits > 127");
+                   std::to_string(bits) + " accumulator bits > " + std::to_string(kRefMaxExactBits));
   m_wcodes = m_tw.size();
+  if (bits > 127) {
+    m_wide = true;
+    m_wsig.assign(m_ta.size() * m_wcodes, 0);
+    m_wsh.assign(m_ta.size() * m_wcodes, 0);
+    m_nar.assign(m_ta.size() * m_wcodes, 0);
+    for (std::size_t i = 0; i < m_ta.size(); ++i)
+      for (std::size_t j = 0; j < m_wcodes; ++j) {
+        const Term& a = m_ta[i];
+        const Term& w = m_tw[j];
+        if (a.nar || w.nar) {
+          m_nar[i * m_wcodes + j] = 1;
+        } else if (!a.zero && !w.zero) {
+          m_wsig[i * m_wcodes + j] = a.sig * w.sig;  // 8-bit significands: fits
+          m_wsh[i * m_wcodes + j] = a.exp + w.exp - m_lsb;
+        }
+      }
+    return;
+  }
   m_prod.assign(m_ta.size() * m_wcodes, 0);
   m_nar.assign(m_ta.size() * m_wcodes, 0);
   for (std::size_t i = 0; i < m_ta.size(); ++i)
@@ -76,6 +98,36 @@ AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint3
                                   int k) const {
   AccValue r;
   r.lsb_exp = m_lsb;
+  if (m_wide) {
+    namespace bmp = boost::multiprecision;
+    bmp::cpp_int s = 0;
+    for (int i = 0; i < k; ++i) {
+      if (a_codes[i] >= m_ta.size())
+        throw RefError("baseline reference: activation code out of range");
+      if (w_codes[i] >= m_wcodes) throw RefError("baseline reference: weight code out of range");
+      const std::size_t idx = a_codes[i] * m_wcodes + w_codes[i];
+      if (m_nar[idx]) r.nar = true;
+      if (m_wsig[idx] != 0) s += bmp::cpp_int(m_wsig[idx]) << m_wsh[idx];
+    }
+    if (r.nar) return r;
+    // As one bucket per bit would: the reference's own rounding to odd (see AccValue).
+    const bool neg = s < 0;
+    bmp::cpp_int mag = bmp::abs(s);
+    if (mag != 0 && bmp::msb(mag) > 125) {
+      const int sh = static_cast<int>(bmp::msb(mag)) - 125;
+      const bool sticky = static_cast<int>(bmp::lsb(mag)) < sh;
+      mag >>= sh;
+      if (sticky) mag |= 1;
+      r.lsb_exp += sh;
+    }
+    const bmp::cpp_int hi_c = mag >> 64;  // mag < 2^126
+    const auto hi = static_cast<std::uint64_t>(hi_c);
+    const auto lo = static_cast<std::uint64_t>(bmp::cpp_int(mag - (hi_c << 64)));
+    __extension__ typedef unsigned __int128 u128;
+    const auto u = static_cast<i128>((static_cast<u128>(hi) << 64) | lo);
+    r.units = neg ? -u : u;
+    return r;
+  }
   for (int i = 0; i < k; ++i) {
     if (a_codes[i] >= m_ta.size())
       throw RefError("baseline reference: activation code out of range");

@@ -19,7 +19,8 @@ namespace lpsim::ref {
 // 0), so the reference needs no MODE.
 class RefBaselineDatapath {
  public:
-  // Throws RefError when a product does not fit the 127-bit grid of max_k terms.
+  // Throws RefError when max_k terms need a grid wider than kRefMaxExactBits bits; grids wider
+  // than 127 bits are summed in arbitrary precision (see AccValue for how they are returned).
   RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt, std::int64_t max_k = 65536);
 
   int lsb_exp() const { return m_lsb; }
@@ -41,6 +42,9 @@ class RefBaselineDatapath {
   std::vector<i128> m_prod;  // [a code][w code] on the grid (or the NaR marker below)
   std::vector<std::uint8_t> m_nar;
   std::size_t m_wcodes = 0;
+  bool m_wide = false;  // grid wider than 127 bits: products as (sig, shift), summed exactly
+  std::vector<std::int64_t> m_wsig;  // [a code][w code] signed significand product
+  std::vector<int> m_wsh;            // its shift above the grid LSB
 };
 
 }  // namespace lpsim::ref

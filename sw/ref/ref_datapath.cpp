@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include <boost/multiprecision/cpp_int.hpp>
+
 #include "sw/common/parallel.hpp"
 
 namespace lpsim::ref {
@@ -271,12 +273,22 @@ RefDatapath::RefDatapath(const DatapathSpec& spec) : m_spec(spec) {
     m_emin = floor_div(m_a_val[1] + m_w_val[1], 1 << kLogFrac);
     const int emax = floor_div(m_a_val[maxpos] + m_w_val[maxpos], 1 << kLogFrac);
     m_nbucket = emax - m_emin + 1;
-    // The exact grid (exact and small_float modes) must fit the i128 word; narrow has its own.
+    // The exact grid: up to kRefMaxExactBits in exact mode (wider than 127 bits: summed in
+    // arbitrary precision), 127 bits for small_float (it rounds in the i128 word); narrow has
+    // its own width.
     const int bits = (emax - m_emin) + m_spec.lin_frac_bits + kbits + 3;
-    if (m_spec.acc != AccKind::narrow && bits > 127)
-      throw RefError("ref: exact accumulator for " + fmt::lp_name(m_spec.act) + " x " +
+    const int limit = m_spec.acc == AccKind::exact ? kRefMaxExactBits : 127;
+    if (m_spec.acc != AccKind::narrow && bits > limit)
+      throw RefError("ref: " + std::string(m_spec.acc == AccKind::exact ? "exact" : "small_float") +
+                     " accumulator for " + fmt::lp_name(m_spec.act) + " x " +
                      fmt::lp_name(m_spec.wgt) + " needs " + std::to_string(bits) +
-                     " bits (more than 127)");
+                     " bits (more than " + std::to_string(limit) + ")");
+    if (m_spec.acc == AccKind::exact && bits > 127) {
+      if (m_spec.psum == PsumKind::small_float)
+        throw RefError("ref: psum small_float with an exact accumulator of " + std::to_string(bits) +
+                       " bits (more than 127; its K-tile sums are exact)");
+      m_wide = true;
+    }
     m_lin = &lin_table(m_spec.lin_frac_bits);
     m_lsb = m_emin - m_spec.lin_frac_bits;
     // The exact-mode fast paths ignore K tiles: only when the OB does not round between them.
@@ -374,8 +386,10 @@ AccValue RefDatapath::Dot::take_tile() {
   r.nar = m_nar;
   if (!m_nar) {
     if (m_dp.m_spec.acc == AccKind::exact) {
-      if (!detail::combine_buckets(m_bucket.data(), static_cast<int>(m_bucket.size()), r.units))
-        throw RefError("ref: dot product exceeds the 128-bit accumulator word");
+      if (!detail::combine_buckets(m_bucket.data(), static_cast<int>(m_bucket.size()), r.units)) {
+        if (!m_dp.m_wide) throw RefError("ref: dot product exceeds the 128-bit accumulator word");
+        r = detail::combine_buckets_wide(m_bucket.data(), static_cast<int>(m_bucket.size()), m_dp.m_lsb);
+      }
     } else {
       r.units = m_acc;
     }
@@ -399,6 +413,34 @@ bool detail::combine_buckets(const std::int64_t* bucket, int n, i128& out) {
   return wide.to_i128(out);
 }
 
+AccValue detail::combine_buckets_wide(const std::int64_t* bucket, int n, int lsb) {
+  namespace bmp = boost::multiprecision;
+  bmp::cpp_int v = 0;
+  for (int b = n; b-- > 0;) {
+    v <<= 1;
+    v += bucket[b];
+  }
+  AccValue r;
+  r.lsb_exp = lsb;
+  if (v == 0) return r;
+  const bool neg = v < 0;
+  bmp::cpp_int mag = bmp::abs(v);
+  const int top = static_cast<int>(bmp::msb(mag));
+  if (top > 125) {  // round to odd on 126 significant bits
+    const int sh = top - 125;
+    const bool sticky = static_cast<int>(bmp::lsb(mag)) < sh;
+    mag >>= sh;
+    if (sticky) mag |= 1;
+    r.lsb_exp = lsb + sh;
+  }
+  const bmp::cpp_int hi_c = mag >> 64;  // mag < 2^126
+  const auto hi = static_cast<std::uint64_t>(hi_c);
+  const auto lo = static_cast<std::uint64_t>(bmp::cpp_int(mag - (hi_c << 64)));
+  const auto u = static_cast<i128>((static_cast<u128>(hi) << 64) | lo);
+  r.units = neg ? -u : u;
+  return r;
+}
+
 std::vector<AccValue> RefDatapath::gemm(const std::uint32_t* a, const std::uint32_t* w, int m,
                                         int k, int n) const {
   if (m < 0 || k < 0 || n < 0) throw RefError("ref: gemm dimensions must be >= 0");
@@ -407,7 +449,8 @@ std::vector<AccValue> RefDatapath::gemm(const std::uint32_t* a, const std::uint3
   for (std::size_t i = 0; i < mk; ++i) check_code(a[i], "activation");
   // Exact LP: the blocked path (sw/ref/ref_gemm_exact.cpp), once the GEMM is big enough to
   // repay its product table (built once per RefDatapath).
-  if (m_fast && static_cast<std::int64_t>(mk) * n >= 4096) return gemm_exact(a, w, m, k, n);
+  // (Not for a wide grid: its buckets do not fit the blocked path's 128-bucket stride.)
+  if (m_fast && !m_wide && static_cast<std::int64_t>(mk) * n >= 4096) return gemm_exact(a, w, m, k, n);
   // W transposed to N x K so each dot product reads both operands contiguously.
   std::vector<std::uint32_t> wt(kn);
   for (int kk = 0; kk < k; ++kk)

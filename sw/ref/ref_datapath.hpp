@@ -60,14 +60,22 @@ struct DatapathSpec {
   }
 
   int lanes() const { return 8 / mode; }
-  // Throws RefError naming the field. RefDatapath also rejects (exact and small_float modes)
-  // an LP pair whose exact grid needs more than 127 bits (the hardware's i128 limit,
-  // docs/datapath.md "Exact sizing").
+  // Throws RefError naming the field. RefDatapath also rejects an LP pair whose exact grid
+  // needs more than kRefMaxExactBits bits (exact mode) or more than 127 bits (small_float,
+  // which rounds in the i128 word), docs/datapath.md "Exact sizing".
   void validate() const;
 };
 
+// The widest exact accumulator (sign included) the reference evaluates: exact sums wider than
+// 127 bits are computed with arbitrary-precision integers (Boost.Multiprecision cpp_int).
+// The bound: LP<8,4,7,*> x LP<8,4,7,*>, W = 24, max_k = 2^31 (docs/datapath.md "Exact sizing").
+inline constexpr int kRefMaxExactBits = 442;
+
 // One accumulator result: value = units * 2^lsb_exp exactly, or NaR. `units` and `lsb_exp`
-// are the hardware's i128 word and grid for the same spec (units is 0 when nar).
+// are the hardware's i128 word and grid for the same spec (units is 0 when nar). Exception,
+// the wide exact accumulator (more than 127 bits): a sum that does not fit 126 bits is kept
+// rounded to odd on 126 significant bits (the dropped bits OR-ed into the last one) with
+// lsb_exp raised to match; that keeps to_double() equal to the exact sum's.
 struct AccValue {
   i128 units = 0;
   int lsb_exp = 0;
@@ -156,6 +164,7 @@ class RefDatapath {
   std::vector<std::uint8_t> m_a_flag, m_w_flag;  // bit0 zero, bit1 NaR, bit2 negative
   std::vector<std::int32_t> m_a_off;             // LP: m_a_val - 256 emin (exact-mode fast path)
   bool m_fast = false;                           // LP PE with the exact accumulator
+  bool m_wide = false;                           // exact grid wider than 127 bits
   const std::vector<std::uint32_t>* m_lin = nullptr;
   // gemm_exact's product table, built on first use: entry [a << mode | w] =
   // signed significand * 128 + bucket (0 for a zero or NaR operand); 32-bit entries when
@@ -169,6 +178,9 @@ namespace detail {
 // Exact mode: sum_b bucket[b] 2^b (the word on the exact grid); false when it does not fit
 // the i128 word (the most negative i128 is NaR, so it does not fit either).
 bool combine_buckets(const std::int64_t* bucket, int n, i128& out);
+// The same sum exactly (arbitrary precision), as an AccValue on the grid 2^lsb (rounded to odd
+// on 126 bits when it does not fit: see AccValue).
+AccValue combine_buckets_wide(const std::int64_t* bucket, int n, int lsb);
 }  // namespace detail
 
 namespace modes {

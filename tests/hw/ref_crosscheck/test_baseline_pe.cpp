@@ -10,6 +10,7 @@
 #include "hw/array/systolic_array.hpp"
 #include "hw/common/config_error.hpp"
 #include "hw/pe/scalar_pe.hpp"
+#include "hw/pe/wide_acc.hpp"
 #include "sw/formats/adaptivfloat_format.hpp"
 #include "sw/formats/flint_format.hpp"
 #include "sw/formats/fp8_format.hpp"
@@ -134,13 +135,38 @@ TEST(BaselinePe, ReferenceOnTinyKnownValues) {
   EXPECT_EQ(afr.lsb_exp(), -22);
 }
 
-TEST(BaselinePe, ReferenceAndPeRefuseGridsBeyond127Bits) {
+TEST(BaselinePe, ReferenceAndPeTakeGridsBeyond127BitsOnTheWidePath) {
+  // posit<8,4> x posit<8,4> needs 402 bits (max_k = 65536): the wide path on both sides, the
+  // same values; beyond kRefMaxExactBits the reference refuses.
   const auto p = std::make_shared<fmt::PositFormat>(fmt::PositParams{8, 4});
-  EXPECT_THROW(ref::RefBaselineDatapath(p, p), ref::RefError);
+  const ref::RefBaselineDatapath pr(p, p);
+  EXPECT_THROW(ref::RefBaselineDatapath(p, p, std::int64_t{1} << 62), ref::RefError);
   hw::PeConfig c;
   c.type = hw::PeType::posit;
   c.act_s = c.wgt_s = {ScalarFamily::posit, 8, 4, 0};
-  EXPECT_THROW(c.validate(), hw::ConfigError);
+  EXPECT_NO_THROW(c.validate());
+  {
+    const hw::ScalarPeArith pe(c);
+    ASSERT_TRUE(pe.wide());
+    EXPECT_EQ(pe.acc().lsb_exp(), pr.lsb_exp());
+    // maxpos^2 + minpos^2 - maxpos^2 = minpos^2 exactly; minpos^2 + maxpos^2 to double.
+    const std::uint32_t a1[3] = {0x7F, 0x01, 0x81}, w1[3] = {0x7F, 0x01, 0x7F};
+    EXPECT_EQ(pr.dot(a1, w1, 3).to_double(), std::ldexp(1.0, -192));
+    EXPECT_EQ(pr.dot(a1, w1, 2).to_double(), std::ldexp(1.0, 192));
+    hw::WideAcc s = 0;
+    for (int i = 0; i < 3; ++i) s += pe.word_product_wide(static_cast<std::uint8_t>(a1[i]), static_cast<std::uint8_t>(w1[i]));
+    EXPECT_EQ(hw::wide_to_double(s, pe.acc().lsb_exp()), std::ldexp(1.0, -192));
+    // Every code pair: the same value through both.
+    for (std::uint32_t a = 0; a < 256; ++a)
+      for (std::uint32_t w = 0; w < 256; ++w) {
+        const ref::AccValue r = pr.dot(&a, &w, 1);
+        const hw::WideAcc h = pe.word_product_wide(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(w));
+        ASSERT_EQ(r.nar, hw::is_wide_nar(h));
+        if (!r.nar) {
+          ASSERT_EQ(r.to_double(), hw::wide_to_double(h, pe.acc().lsb_exp())) << a << " " << w;
+        }
+      }
+  }
   c.act_s = c.wgt_s = {ScalarFamily::posit, 8, 1, 0};
   EXPECT_NO_THROW(c.validate());
   c.acc_mode = hw::AccMode::small_float;  // baseline PEs: exact accumulator only

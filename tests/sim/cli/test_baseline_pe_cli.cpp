@@ -99,7 +99,9 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
        "layer 'fc' has adaptivfloat activations and posit weights"},
       {"quantization: {layers: {fc: {weights: \"af:4,2\", activations: \"af:8,3\"}}}\n",
        "only LP, INT and posit operands widen exactly"},
-      {"quantization: {default: \"posit:8,4\"}\n", "quantization.default: the posit PE of layer 'conv1' (posit:8,4 activations, posit:8,4 weights) cannot run with this accelerator.datapath: pe: the exact accumulator for posit<8,4> x posit<8,4> with max_k=65536 needs 403 bits > 127"},
+      // posit<8,4> (403 bits) runs on the wide exact accumulator now (test_wide_acc_cli); a
+      // small_float accumulator on a grid wider than 127 bits is still refused.
+      {"quantization: {default: \"lp<8,4,7,0>\"}\n", "cannot run with this accelerator.datapath: pe: the small_float accumulator for lp<8,4,7,0> x lp<8,4,7,0> with lin_frac_bits=8 and max_k=65536 needs 411 bits > 127 (wider grids: the exact accumulator only)"},
       {"quantization: {default: \"fp8:e3m4\"}\n", "expected fp8:e4m3 or fp8:e5m2"},
   };
   // accelerator.datapath: the baseline PE types accumulate exactly, K tiles included (the
@@ -113,7 +115,7 @@ TEST_F(BaselinePeRun, BadBaselineFormatsExitTwoWithOneLine) {
                                           "",
                                           "",
                                           "",
-                                          "",
+                                          "--set accelerator.datapath.accumulator=small_float",
                                           "",
                                           "--set accelerator.datapath.accumulator=small_float",
                                           "--set accelerator.datapath.psum.format=small_float"};

@@ -272,12 +272,18 @@ TEST(RefSpec, Errors) {
   EXPECT_THROW(s.validate(), RefError);
   s = lp_spec({8, 2, 3, 0}, {8, 2, 3, 0}, 25);
   EXPECT_THROW(s.validate(), RefError);
-  // es = 3, rs = 4 at MODE 8 needs more than 127 bits (docs/datapath.md "Exact sizing").
+  // es = 3, rs = 4 at MODE 8 needs 151 bits: summed in arbitrary precision (docs/datapath.md
+  // "Exact sizing"); beyond kRefMaxExactBits (the hardware's bound, 442; here with max_k = 2^62
+  // the hardware does not admit) it is refused.
+  EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 3, 4, 0}, {8, 3, 4, 0})));
+  EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 4, 7, 0}, {8, 4, 7, 0})));
+  s = lp_spec({8, 4, 7, 0}, {8, 4, 7, 0}, 24);
+  s.max_k = std::int64_t{1} << 62;
   try {
-    (void)acc_lsb_exp(lp_spec({8, 3, 4, 0}, {8, 3, 4, 0}));
+    (void)acc_lsb_exp(s);
     FAIL() << "no error";
   } catch (const RefError& e) {
-    EXPECT_NE(std::string(e.what()).find("bits"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("needs 473 bits (more than 442)"), std::string::npos) << e.what();
   }
   EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 3, 3, 0}, {8, 3, 3, 0})));
   EXPECT_NO_THROW((void)acc_lsb_exp(lp_spec({8, 2, 7, 0}, {8, 2, 7, 0})));
