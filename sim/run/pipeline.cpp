@@ -192,10 +192,13 @@ void check_datapath(const hw::LayerDescriptor& d, const compiler::ComputeStep& c
   try {
     (void)hw::ArrayBackend::array_config(hw::ArrayConfig{}, d, dp);  // validates the PE
   } catch (const hw::ConfigError& e) {
-    // Anything else the PE refuses comes from the layer's formats (e.g. an exact accumulator
-    // wider than 127 bits): name the quantization key that chose them.
-    const std::string key = w.quant.layers.count(c.node->name) ? "quantization.layers." + c.node->name
-                                                                : "quantization.default";
+    // Anything else the PE refuses: a non-default accumulator or psum format the layer's formats
+    // cannot have (small_float on a grid wider than 127 bits) names that key; otherwise the
+    // formats are at fault: name the quantization key that chose them.
+    const std::string key = dp.acc_mode != hw::AccMode::exact      ? "accelerator.datapath.accumulator"
+                            : dp.psum == hw::PsumMode::small_float ? "accelerator.datapath.psum.format"
+                            : w.quant.layers.count(c.node->name)   ? "quantization.layers." + c.node->name
+                                                                   : "quantization.default";
     throw UserError(w.where(key) + ": " + key + ": " + of_layer +
                     " cannot run with this accelerator.datapath: " + e.what());
   }

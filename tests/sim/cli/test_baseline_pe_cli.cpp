@@ -157,6 +157,10 @@ TEST_F(BaselinePeRun, DatapathKeysTheyDoNotModelAreNamed) {
        psum + "small_float is not modelled for the ant PE of layer 'conv1'"},
       {"{default: \"af:8,3\"}", "", "--set accelerator.datapath.psum.format=small_float",
        psum + "small_float is not modelled for the adaptivfloat PE of layer 'conv1'"},
+      // LP whose grid is wider than 127 bits: exact runs, small_float is refused by this key.
+      {"{default: \"lp<8,3,5,0>\"}", "", "--set accelerator.datapath.accumulator=small_float",
+       acc + "the lp PE of layer 'conv1' (lp<8,3,5,0> activations, lp<8,3,5,0> weights) cannot run "
+             "with this accelerator.datapath: pe: the small_float accumulator"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.quant + " " + c.datapath + " " + c.extra);
