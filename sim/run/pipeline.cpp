@@ -420,6 +420,7 @@ RunResult result_header(const Prepared& p, bool checked) {
   r.fidelity = hw::to_string(cfg.fidelity);
   r.clock_mhz = cfg.clock_mhz;
   r.period_ns = cfg.clock_period_ns();
+  r.datapath = cfg.datapath;
   r.effective_yaml = effective_yaml(w);
   r.energy_yaml = energy::to_yaml(p.tables);
   r.energy_file = p.energy_file;

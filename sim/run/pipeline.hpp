@@ -73,6 +73,7 @@ struct RunResult {
   int rows = 0, cols = 0;
   std::string dataflow, fidelity;
   double clock_mhz = 0, period_ns = 0;
+  hw::DatapathOptions datapath;  // accelerator.datapath (summary.json's accelerator.datapath)
   std::string effective_yaml, energy_yaml, energy_file;
   bool checked = true;  // the check was asked for
   std::optional<PeProbe> probe;

@@ -52,6 +52,26 @@ std::string energy_text(double pj) {
   return s.str();
 }
 
+// accelerator.datapath with every key, named as in the workload and effective.yaml.
+nlohmann::json datapath_json(const hw::DatapathOptions& d) {
+  const char* acc = d.acc_mode == hw::AccMode::narrow        ? "narrow"
+                    : d.acc_mode == hw::AccMode::small_float ? "small_float"
+                                                             : "exact";
+  const char* psum = d.psum == hw::PsumMode::exact         ? "exact"
+                     : d.psum == hw::PsumMode::small_float ? "small_float"
+                                                           : "accumulator";
+  nlohmann::json exp_bits = "auto";
+  if (d.float_exp_bits != 0) exp_bits = d.float_exp_bits;
+  return {{"accumulator", acc},
+          {"small_float", {{"fraction_bits", d.float_frac_bits}, {"exponent_bits", exp_bits}}},
+          {"narrow", {{"width", d.narrow_bits}, {"fraction_bits", d.narrow_frac_bits}}},
+          {"converter_fraction_bits", d.lin_frac_bits},
+          {"psum", {{"format", psum}, {"fraction_bits", d.psum_frac_bits}}}};
+}
+
+// The PE type a layer ran on (hw::PeType's name: lp, int, posit, adaptivfloat, fp8, ant).
+std::string pe_name(const LayerRecord& h) { return hw::to_string(hw::PeType(h.pe_type)); }
+
 }  // namespace
 
 std::string console_text(const RunResult& r) {
@@ -132,7 +152,8 @@ std::string summary_json(const RunResult& r) {
                       {"cols", r.cols},
                       {"dataflow", r.dataflow},
                       {"fidelity", r.fidelity},
-                      {"clock_mhz", r.clock_mhz}};
+                      {"clock_mhz", r.clock_mhz},
+                      {"datapath", datapath_json(r.datapath)}};
   // Energy and area (docs/outputs.md): the breakdown adds up to energy_pj exactly.
   j["energy_pj"] = r.energy_pj;
   nlohmann::json breakdown = nlohmann::json::object();
@@ -187,6 +208,7 @@ std::string summary_json(const RunResult& r) {
                       {"n", l.view.n},
                       {"groups", l.view.groups},
                       {"format", l.act_format},
+                      {"pe", pe_name(h)},
                       {"mode", l.mode},
                       {"macs", l.macs},
                       {"cycles", h.cycles},
@@ -230,6 +252,7 @@ std::string layers_csv(const RunResult& r) {
                                      "energy_pj"};
   for (const char* c : energy::kEnergyComponents)
     header.push_back(std::string("energy_") + c + "_pj");
+  header.push_back("pe");  // appended: the columns before it are a contract (docs/outputs.md)
   std::ostringstream csv;
   traces::CsvWriter w(csv, header);
   w.quote_always({"layer", "act_format", "wgt_format", "out_format"});
@@ -265,6 +288,7 @@ std::string layers_csv(const RunResult& r) {
                                   n(lc.ob.read_bytes + lc.ob.write_bytes),
                                   traces::csv_number(r.layer_total_pj[i])};
     for (double v : r.layer_energy_pj[i]) f.push_back(traces::csv_number(v));
+    f.push_back(pe_name(h));
     w.row(f);
   }
   return csv.str();

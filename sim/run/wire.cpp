@@ -173,9 +173,14 @@ void fields(A& a, Accuracy& x) {
   a(x.rmse), a(x.max_abs), a(x.cosine), a(x.top1_agreement), a(x.top1_fp32), a(x.top1_accelerator);
 }
 template <class A>
+void fields(A& a, hw::DatapathOptions& d) {
+  a(d.lin_frac_bits), a(d.acc_mode), a(d.narrow_bits), a(d.narrow_frac_bits), a(d.float_frac_bits),
+      a(d.float_exp_bits), a(d.psum), a(d.psum_frac_bits);
+}
+template <class A>
 void fields(A& a, RunResult& r) {
   a(r.workload), a(r.model), a(r.rows), a(r.cols), a(r.dataflow), a(r.fidelity), a(r.clock_mhz),
-      a(r.period_ns);
+      a(r.period_ns), a(r.datapath);
   a(r.effective_yaml), a(r.energy_yaml), a(r.energy_file), a(r.checked), a(r.probe);
   a(r.layers), a(r.records), a(r.pe_samples), a(r.layer_energy_pj), a(r.layer_total_pj);
   a(r.cycles), a(r.macs), a(r.stalls), a(r.latency_ms), a(r.tops), a(r.accuracy), a(r.verified),

@@ -76,6 +76,66 @@ const std::string kSmall =
 const char* const kComponents[] = {"pe_mac",  "decoder", "encoder", "pe_regs", "sram_wb",
                                    "sram_ib", "sram_ob", "dram",    "ppu",     "leakage"};
 
+// summary.json's accelerator object lists the datapath (every key, as effective.yaml names
+// them); layers.csv's last column `pe` and summary.json's layers[i].pe name the PE type each
+// layer ran on (an ANT layer's formats read int<...> like an INT layer's; `pe` tells them
+// apart), the same in analytic fidelity. The columns before `pe` keep their order.
+TEST_F(RunOutputs, SummaryListsTheDatapathAndLayersCsvThePeTypeOfEachLayer) {
+  const std::string mixed =
+      kSmall + "accelerator: {rows: 8, cols: 8}\nquantization:\n  default: \"lp<8,2,3,0>\"\n"
+               "  layers: {conv1: \"ant:8\", layer1.0.conv1: int8, layer1.0.conv2: \"af:8,3\", "
+               "layer2.0.conv1: fp8_e4m3, layer3.0.conv1: \"ant:4\", layer4.0.conv1: \"int:8,channel\", "
+               "fc: \"posit:8,1\"}\n";
+  ASSERT_EQ(run(mixed, "", "tile").exit_code, 0);
+  ASSERT_EQ(run(mixed, "--set accelerator.fidelity=analytic", "analytic").exit_code, 0);
+  const std::map<std::string, std::string> want = {
+      {"conv1", "ant"},         {"layer1.0.conv1", "int"}, {"layer1.0.conv2", "adaptivfloat"},
+      {"layer2.0.conv1", "fp8"}, {"layer3.0.conv1", "ant"}, {"layer4.0.conv1", "int"},
+      {"fc", "posit"}};
+  for (const char* out : {"tile", "analytic"}) {
+    SCOPED_TRACE(out);
+    const Csv csv = read_csv(m_dir / out / "layers.csv");
+    EXPECT_EQ(csv.header.back(), "pe");
+    EXPECT_EQ(csv.header.at(0), "layer");
+    EXPECT_EQ(csv.header.at(7), "act_format");
+    EXPECT_EQ(csv.header.at(19), "verified");
+    EXPECT_EQ(csv.header.at(csv.header.size() - 2), "energy_leakage_pj");
+    const auto s = summary(out);
+    ASSERT_EQ(csv.rows.size(), s["layers"].size());
+    for (std::size_t i = 0; i < csv.rows.size(); ++i) {
+      const std::string& name = csv.rows[i][0];
+      const auto it = want.find(name);
+      const std::string pe = it == want.end() ? "lp" : it->second;
+      EXPECT_EQ(csv.rows[i][csv.col("pe")], pe) << name;
+      EXPECT_EQ(s["layers"][i]["pe"], pe) << name;
+    }
+    // The datapath: the defaults, every key.
+    const nlohmann::json dp = {{"accumulator", "exact"},
+                               {"small_float", {{"fraction_bits", 8}, {"exponent_bits", "auto"}}},
+                               {"narrow", {{"width", 32}, {"fraction_bits", 16}}},
+                               {"converter_fraction_bits", 8},
+                               {"psum", {{"format", "accumulator"}, {"fraction_bits", 23}}}};
+    EXPECT_EQ(s["accelerator"]["datapath"], dp) << s["accelerator"].dump();
+  }
+  // A non-default datapath, as set (through the worker process of the run API too: wire.cpp).
+  ASSERT_EQ(run(kSmall + "accelerator: {rows: 8, cols: 8}\n",
+                "--set accelerator.datapath.accumulator=small_float "
+                "--set accelerator.datapath.small_float.exponent_bits=6 "
+                "--set accelerator.datapath.narrow.width=24 --set accelerator.datapath.psum.format=exact "
+                "--set accelerator.datapath.converter_fraction_bits=5",
+                "sf")
+                .exit_code,
+            0);
+  const auto dp = summary("sf")["accelerator"]["datapath"];
+  EXPECT_EQ(dp["accumulator"], "small_float");
+  EXPECT_EQ(dp["small_float"]["exponent_bits"], 6);
+  EXPECT_EQ(dp["small_float"]["fraction_bits"], 8);
+  EXPECT_EQ(dp["narrow"]["width"], 24);
+  EXPECT_EQ(dp["psum"]["format"], "exact");
+  EXPECT_EQ(dp["converter_fraction_bits"], 5);
+  for (const auto& row : read_csv(m_dir / "sf" / "layers.csv").rows) EXPECT_EQ(row.back(), "lp");
+}
+
 TEST_F(RunOutputs, EnergyBreakdownAddsUpExactlyInSummaryAndLayers) {
   const auto r = run(kSmall + "accelerator: {rows: 8, cols: 8}\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
