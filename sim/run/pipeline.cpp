@@ -173,20 +173,22 @@ model::TensorValues make_inputs(const model::Graph& g, const Workload& w) {
 void check_datapath(const hw::LayerDescriptor& d, const compiler::ComputeStep& c,
                     const hw::DatapathOptions& dp, const Workload& w) {
   const hw::PeType pe = hw::ArrayBackend::pe_type_of(d);
-  const std::string of_layer = "the " + hw::to_string(pe) + " PE of layer '" + c.node->name + "' (" +
-                               c.act_format + " activations, " + c.wgt_format + " weights)";
+  const std::string of_layer = "the " + hw::to_string(pe) + " PE of layer '" + c.node->name +
+                               "' (" + c.act_format + " activations, " + c.wgt_format + " weights)";
   if (hw::is_scalar_pe(pe)) {
     if (dp.acc_mode != hw::AccMode::exact) {
       const std::string acc = dp.acc_mode == hw::AccMode::narrow ? "narrow" : "small_float";
       throw UserError(w.where("accelerator.datapath.accumulator") +
                       ": accelerator.datapath.accumulator: " + acc + " is not modelled for " +
-                      of_layer + ": the posit, adaptivfloat, fp8 and ant PEs accumulate exactly "
+                      of_layer +
+                      ": the posit, adaptivfloat, fp8 and ant PEs accumulate exactly "
                       "(use exact; small_float and narrow are for LP and INT layers)");
     }
     if (dp.psum == hw::PsumMode::small_float)
       throw UserError(w.where("accelerator.datapath.psum.format") +
                       ": accelerator.datapath.psum.format: small_float is not modelled for " +
-                      of_layer + ": the posit, adaptivfloat, fp8 and ant PEs keep exact partial "
+                      of_layer +
+                      ": the posit, adaptivfloat, fp8 and ant PEs keep exact partial "
                       "sums (use accumulator or exact; small_float is for LP and INT layers)");
   }
   try {
@@ -195,10 +197,11 @@ void check_datapath(const hw::LayerDescriptor& d, const compiler::ComputeStep& c
     // Anything else the PE refuses: a non-default accumulator or psum format the layer's formats
     // cannot have (small_float on a grid wider than 127 bits) names that key; otherwise the
     // formats are at fault: name the quantization key that chose them.
-    const std::string key = dp.acc_mode != hw::AccMode::exact      ? "accelerator.datapath.accumulator"
-                            : dp.psum == hw::PsumMode::small_float ? "accelerator.datapath.psum.format"
-                            : w.quant.layers.count(c.node->name)   ? "quantization.layers." + c.node->name
-                                                                   : "quantization.default";
+    const std::string key =
+        dp.acc_mode != hw::AccMode::exact      ? "accelerator.datapath.accumulator"
+        : dp.psum == hw::PsumMode::small_float ? "accelerator.datapath.psum.format"
+        : w.quant.layers.count(c.node->name)   ? "quantization.layers." + c.node->name
+                                               : "quantization.default";
     throw UserError(w.where(key) + ": " + key + ": " + of_layer +
                     " cannot run with this accelerator.datapath: " + e.what());
   }

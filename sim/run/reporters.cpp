@@ -70,7 +70,9 @@ nlohmann::json datapath_json(const hw::DatapathOptions& d) {
 }
 
 // The PE type a layer ran on (hw::PeType's name: lp, int, posit, adaptivfloat, fp8, ant).
-std::string pe_name(const LayerRecord& h) { return hw::to_string(hw::PeType(h.pe_type)); }
+std::string pe_name(const LayerRecord& h) {
+  return hw::to_string(hw::PeType(h.pe_type));
+}
 
 }  // namespace
 

@@ -21,16 +21,16 @@ TEST(Ppu, OrderIsBiasScaleResidualActivation) {
   PpuOps o = PpuOps::from_flags(pp::BIAS | pp::RESIDUAL | pp::RELU6 | pp::REQUANT, 0.5f);
   EXPECT_TRUE(o.bias && o.residual && o.requant);
   EXPECT_EQ(o.act, Activation::relu6);
-  EXPECT_DOUBLE_EQ(p.apply(o, 1.0, 2.0, 1.5), 3.0);    // (1 + 2) * 0.5 + 1.5
-  EXPECT_DOUBLE_EQ(p.apply(o, 5.0, 2.0, 1.0), 4.5);    // 3.5 + 1: not clamped (8 units are 4)
-  EXPECT_DOUBLE_EQ(p.apply(o, 11.0, 2.0, 1.0), 6.0);   // 6.5 + 1 = 7.5 clamped to a real 6
-  EXPECT_DOUBLE_EQ(p.apply(o, -9.0, 2.0, 1.0), 0.0);   // residual before ReLU: -2.5 -> 0
+  EXPECT_DOUBLE_EQ(p.apply(o, 1.0, 2.0, 1.5), 3.0);   // (1 + 2) * 0.5 + 1.5
+  EXPECT_DOUBLE_EQ(p.apply(o, 5.0, 2.0, 1.0), 4.5);   // 3.5 + 1: not clamped (8 units are 4)
+  EXPECT_DOUBLE_EQ(p.apply(o, 11.0, 2.0, 1.0), 6.0);  // 6.5 + 1 = 7.5 clamped to a real 6
+  EXPECT_DOUBLE_EQ(p.apply(o, -9.0, 2.0, 1.0), 0.0);  // residual before ReLU: -2.5 -> 0
   o = PpuOps::from_flags(pp::RELU, 1.0f);
   EXPECT_DOUBLE_EQ(p.apply(o, 100.0, 0, 0), 100.0);
   EXPECT_DOUBLE_EQ(p.apply(o, -0.25, 0, 0), 0.0);
   o = PpuOps::from_flags(0, 7.0f);
   EXPECT_FALSE(o.requant);
-  EXPECT_DOUBLE_EQ(p.apply(o, -3.0, 9, 9), -3.0);      // nothing enabled: identity
+  EXPECT_DOUBLE_EQ(p.apply(o, -3.0, 9, 9), -3.0);  // nothing enabled: identity
   EXPECT_TRUE(std::isnan(p.apply(PpuOps::from_flags(pp::RELU, 1), std::nan(""), 0, 0)));
 }
 
@@ -42,9 +42,9 @@ TEST(Ppu, Relu6ClampsAtSixRealUnitsOnRequantizedLayers) {
   for (const float scale : {0.25f, 0.0078125f, 3.0f}) {
     const PpuOps o = PpuOps::from_flags(pp::BIAS | pp::RELU6 | pp::REQUANT, scale);
     const double s = scale, at_cap = 6.0 / s;  // exact for these power-of-two / small scales
-    EXPECT_EQ(p.apply(o, at_cap, 0, 0), 6.0) << scale;                 // exactly at the cap
-    EXPECT_EQ(p.apply(o, at_cap - 1, 0, 0), (at_cap - 1) * s) << scale; // one unit below: kept
-    EXPECT_EQ(p.apply(o, at_cap + 1, 0, 0), 6.0) << scale;             // one unit above: 6
+    EXPECT_EQ(p.apply(o, at_cap, 0, 0), 6.0) << scale;                     // exactly at the cap
+    EXPECT_EQ(p.apply(o, at_cap - 1, 0, 0), (at_cap - 1) * s) << scale;    // one unit below: kept
+    EXPECT_EQ(p.apply(o, at_cap + 1, 0, 0), 6.0) << scale;                 // one unit above: 6
     EXPECT_EQ(p.apply(o, at_cap - 2, 1.0, 0), (at_cap - 1) * s) << scale;  // the bias counts
     EXPECT_EQ(p.apply(o, at_cap - 1, 2.0, 0), 6.0) << scale;
     EXPECT_EQ(p.apply(o, -1, 0, 0), 0.0) << scale;
@@ -54,7 +54,8 @@ TEST(Ppu, Relu6ClampsAtSixRealUnitsOnRequantizedLayers) {
   EXPECT_EQ(p.apply(o, 1408, 0, 0), 5.5);
   EXPECT_EQ(p.apply(o, 1537, 0, 0), 6.0);
   // Encoded into an INT8 output of scale 1/16: the cap is code 96 (6 * 16), not code 0.
-  const OutputEncoder enc(std::make_shared<const fmt::IntFormat>(fmt::IntParams{8, 1.0 / 16}), nullptr);
+  const OutputEncoder enc(std::make_shared<const fmt::IntFormat>(fmt::IntParams{8, 1.0 / 16}),
+                          nullptr);
   const std::vector<double> acc = {1408, 1536, 1537, 100000, -5, 16};
   std::vector<fmt::Code> codes(acc.size());
   p.process(o, acc.data(), acc.size(), nullptr, nullptr, nullptr, &enc, nullptr, codes.data());

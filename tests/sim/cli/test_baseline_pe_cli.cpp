@@ -146,14 +146,16 @@ TEST_F(BaselinePeRun, DatapathKeysTheyDoNotModelAreNamed) {
            "small_float is not modelled for the posit PE of layer 'conv1' (posit:8,1 activations, "
            "posit:8,1 weights): the posit, adaptivfloat, fp8 and ant PEs accumulate exactly"},
       {"{default: \"af:8,3\"}", "{accumulator: narrow}", "",
-       "w.yaml:6: " + acc + "narrow is not modelled for the adaptivfloat PE of layer 'conv1' (af:8,3"},
+       "w.yaml:6: " + acc +
+           "narrow is not modelled for the adaptivfloat PE of layer 'conv1' (af:8,3"},
       {"{default: \"fp8_e5m2\"}", "", "--set accelerator.datapath.accumulator=narrow",
        acc + "narrow is not modelled for the fp8 PE of layer 'conv1'"},
       {"{default: \"ant:4\"}", "{accumulator: small_float, small_float: {fraction_bits: 4}}", "",
        acc + "small_float is not modelled for the ant PE of layer 'conv1' (ant:4"},
       {"{default: int8, layers: {fc: \"posit:8,1\"}}", "{accumulator: small_float}", "",
        acc + "small_float is not modelled for the posit PE of layer 'fc' (posit:8,1"},
-      {"{default: \"ant:8\"}", "{psum: {format: small_float}}", "--set accelerator.fidelity=analytic",
+      {"{default: \"ant:8\"}", "{psum: {format: small_float}}",
+       "--set accelerator.fidelity=analytic",
        psum + "small_float is not modelled for the ant PE of layer 'conv1'"},
       {"{default: \"af:8,3\"}", "", "--set accelerator.datapath.psum.format=small_float",
        psum + "small_float is not modelled for the adaptivfloat PE of layer 'conv1'"},
@@ -164,10 +166,11 @@ TEST_F(BaselinePeRun, DatapathKeysTheyDoNotModelAreNamed) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.quant + " " + c.datapath + " " + c.extra);
+    const std::string zoo = kSmall.substr(0, kSmall.find("accelerator:"));
     std::string yaml = "model: resnet18\n" + kSmall + "quantization: " + c.quant + "\n";
-    if (!c.datapath.empty())
-      yaml = "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-             "quantization: " + c.quant + "\naccelerator:\n  rows: 8\n  datapath: " + c.datapath + "\n";
+    if (!c.datapath.empty())  // the datapath on line 6 of the file
+      yaml = "model: resnet18\n" + zoo + "quantization: " + c.quant +
+             "\naccelerator:\n  rows: 8\n  datapath: " + c.datapath + "\n";
     const auto r = run(yaml, c.extra);
     expect_one_line_error(r, c.needle);
     EXPECT_EQ(r.err.find("cannot be tiled"), std::string::npos) << r.err;

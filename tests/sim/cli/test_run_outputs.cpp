@@ -82,16 +82,20 @@ const char* const kComponents[] = {"pe_mac",  "decoder", "encoder", "pe_regs", "
 // apart), the same in analytic fidelity. The columns before `pe` keep their order.
 TEST_F(RunOutputs, SummaryListsTheDatapathAndLayersCsvThePeTypeOfEachLayer) {
   const std::string mixed =
-      kSmall + "accelerator: {rows: 8, cols: 8}\nquantization:\n  default: \"lp<8,2,3,0>\"\n"
-               "  layers: {conv1: \"ant:8\", layer1.0.conv1: int8, layer1.0.conv2: \"af:8,3\", "
-               "layer2.0.conv1: fp8_e4m3, layer3.0.conv1: \"ant:4\", layer4.0.conv1: \"int:8,channel\", "
-               "fc: \"posit:8,1\"}\n";
+      kSmall +
+      "accelerator: {rows: 8, cols: 8}\nquantization:\n  default: \"lp<8,2,3,0>\"\n"
+      "  layers: {conv1: \"ant:8\", layer1.0.conv1: int8, layer1.0.conv2: \"af:8,3\", "
+      "layer2.0.conv1: fp8_e4m3, layer3.0.conv1: \"ant:4\", layer4.0.conv1: \"int:8,channel\", "
+      "fc: \"posit:8,1\"}\n";
   ASSERT_EQ(run(mixed, "", "tile").exit_code, 0);
   ASSERT_EQ(run(mixed, "--set accelerator.fidelity=analytic", "analytic").exit_code, 0);
-  const std::map<std::string, std::string> want = {
-      {"conv1", "ant"},         {"layer1.0.conv1", "int"}, {"layer1.0.conv2", "adaptivfloat"},
-      {"layer2.0.conv1", "fp8"}, {"layer3.0.conv1", "ant"}, {"layer4.0.conv1", "int"},
-      {"fc", "posit"}};
+  const std::map<std::string, std::string> want = {{"conv1", "ant"},
+                                                   {"layer1.0.conv1", "int"},
+                                                   {"layer1.0.conv2", "adaptivfloat"},
+                                                   {"layer2.0.conv1", "fp8"},
+                                                   {"layer3.0.conv1", "ant"},
+                                                   {"layer4.0.conv1", "int"},
+                                                   {"fc", "posit"}};
   for (const char* out : {"tile", "analytic"}) {
     SCOPED_TRACE(out);
     const Csv csv = read_csv(m_dir / out / "layers.csv");
@@ -118,14 +122,15 @@ TEST_F(RunOutputs, SummaryListsTheDatapathAndLayersCsvThePeTypeOfEachLayer) {
     EXPECT_EQ(s["accelerator"]["datapath"], dp) << s["accelerator"].dump();
   }
   // A non-default datapath, as set (through the worker process of the run API too: wire.cpp).
-  ASSERT_EQ(run(kSmall + "accelerator: {rows: 8, cols: 8}\n",
-                "--set accelerator.datapath.accumulator=small_float "
-                "--set accelerator.datapath.small_float.exponent_bits=6 "
-                "--set accelerator.datapath.narrow.width=24 --set accelerator.datapath.psum.format=exact "
-                "--set accelerator.datapath.converter_fraction_bits=5",
-                "sf")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run(kSmall + "accelerator: {rows: 8, cols: 8}\n",
+          "--set accelerator.datapath.accumulator=small_float "
+          "--set accelerator.datapath.small_float.exponent_bits=6 "
+          "--set accelerator.datapath.narrow.width=24 --set accelerator.datapath.psum.format=exact "
+          "--set accelerator.datapath.converter_fraction_bits=5",
+          "sf")
+          .exit_code,
+      0);
   const auto dp = summary("sf")["accelerator"]["datapath"];
   EXPECT_EQ(dp["accumulator"], "small_float");
   EXPECT_EQ(dp["small_float"]["exponent_bits"], 6);

@@ -165,7 +165,7 @@ TEST(RefPost, Relu6ClampsAtSixRealUnitsOnRequantizedLayers) {
   const auto acc = ref_gemm(spec, a, w, 2, 2, 1);
   ASSERT_EQ(acc[0].to_double(), 1660.0);
   ASSERT_EQ(acc[1].to_double(), -45.0);
-  ops.scale = 1.0 / 256;  // s_a = s_w = 1/16
+  ops.scale = 1.0 / 256;           // s_a = s_w = 1/16
   const double bias[] = {-124.0};  // -124 units: 1536 units = a real 6.0 exactly
   const lpsim::fmt::IntFormat out({8, 1.0 / 16});
   std::vector<double> values;
