@@ -15,6 +15,7 @@ ScheduleOptions schedule_options(const LayerDescriptor& layer, const TilePlan& p
   o.bias = vectors != 0;
   o.bias_bytes = vectors * plan.shape.groups * plan.shape.n * sizeof(float);
   o.residual = (layer.pp_flags & pp::RESIDUAL) != 0;
+  o.explicit_halves = plan.explicit_halves;
   return o;
 }
 
@@ -25,7 +26,15 @@ LayerSchedule::LayerSchedule(const std::vector<Tile>& tiles, const ScheduleOptio
   // OB is double-buffered (else it is always half 0).
   m_timeline.resize(tiles.size());
   unsigned w = opt.prefetch ? 1u : 0u, in = w, o = opt.ob_double_buffered ? 1u : 0u;
+  // With explicit halves the tiler chose them (TilePlan::explicit_halves: every load still goes
+  // to the half the previous tile does not read).
   for (std::size_t i = 0; i < tiles.size(); ++i) {
+    if (opt.explicit_halves) {
+      m_timeline[i].wb_half = tiles[i].wb_half;
+      m_timeline[i].ib_half = tiles[i].ib_half;
+      m_timeline[i].ob_half = tiles[i].ob_half;
+      continue;
+    }
     if (tiles[i].load_weights && opt.prefetch) w ^= 1u;
     if (tiles[i].load_inputs && opt.prefetch) in ^= 1u;
     if (tiles[i].first_k && opt.ob_double_buffered) o ^= 1u;

@@ -33,6 +33,7 @@ struct ScheduleOptions {
   bool bias = false;               // pp::BIAS or pp::CHSCALE: one bias job before the first tile's loads
   std::uint64_t bias_bytes = 0;    // its size (float32 per output column of every group, per vector)
   bool residual = false;           // pp::RESIDUAL: a residual job with each last-K tile's loads
+  bool explicit_halves = false;    // the tiles' own halves (TilePlan::explicit_halves)
 };
 
 // The options the controller runs a planned layer with (bias/residual from its PP_FLAGS, the

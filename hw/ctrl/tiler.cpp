@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "hw/common/config_error.hpp"
@@ -262,13 +263,22 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     }
     return out;
   };
-  auto build = [&](bool m_outer, const Batching& bt) {
+  enum class Order { n_outer, m_outer, paired };
+  auto build = [&](Order order, const Batching& bt) {
     TilePlan out = plan;
     if (bt.q > 1) out.mt = bt.q * m1;
+    out.explicit_halves = order == Order::paired;
     const auto ms = m_tiles(bt.q);
     std::uint32_t last_group = ~0u;
     std::uint64_t last_wk = ~0ull, last_wn = ~0ull, last_im = ~0ull, last_ik = ~0ull;
-    auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t mt, std::uint64_t n0, std::uint64_t k0) {
+    // Paired order: the M tile whose band each IB half holds, and the halves of the last tile.
+    std::uint64_t ib_m[2] = {~0ull, ~0ull};
+    std::uint32_t ib_g[2] = {~0u, ~0u};
+    unsigned wb_h = 1, ib_h = 1, ob_h = 1;
+    // Paired order: slot 0 (A) or 1 (B) of a pair, 2 a last M tile without a partner; `half` the
+    // IB half holding its band.
+    auto add = [&](std::uint32_t gi, std::uint64_t m0, std::uint64_t mt, std::uint64_t n0, std::uint64_t k0,
+                   unsigned slot = 0, unsigned half = 0) {
       Tile t;
       t.group = gi;
       t.gt = static_cast<std::uint32_t>(std::min<std::uint64_t>(gpack, g.groups - gi));
@@ -284,6 +294,27 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       t.nt *= t.gt;
       t.load_weights = !(gi == last_group && k0 == last_wk && n0 == last_wn);
       t.load_inputs = !(gi == last_group && m0 == last_im && (bt.full_band || k0 == last_ik));
+      if (order == Order::paired) {
+        // A and B keep their full bands in one IB half each and their accumulators in the OB
+        // half of the same number (an unpaired tile alternates OB halves per output tile); a load
+        // always goes to the half the previous tile does not read, as the layer schedule's
+        // prefetch needs.
+        const unsigned ib = half;
+        t.load_inputs = !(ib_g[ib] == gi && ib_m[ib] == m0);
+        if (t.load_inputs && ib == ib_h) throw std::logic_error("tiler: paired band load into the half in use");
+        ib_g[ib] = gi;
+        ib_m[ib] = m0;
+        ib_h = ib;
+        if (t.load_weights) wb_h ^= 1u;
+        if (slot == 2) {
+          if (t.first_k) ob_h ^= 1u;
+        } else {
+          ob_h = half;
+        }
+        t.wb_half = wb_h;
+        t.ib_half = ib_h;
+        t.ob_half = ob_h;
+      }
       last_group = gi;
       last_wk = k0;
       last_wn = n0;
@@ -319,7 +350,17 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
       out.tiles.push_back(t);
     };
     for (std::uint32_t gi = 0; gi < g.groups; gi += static_cast<std::uint32_t>(gpack)) {
-      if (m_outer) {
+      if (order == Order::paired) {
+        for (std::size_t p = 0; p < ms.size(); p += 2) {
+          const bool pair = p + 1 < ms.size();
+          const unsigned a = ib_h ^ 1u;  // A's band goes where the previous tile does not read
+          for (std::uint64_t n0 = 0; n0 < g.n; n0 += plan.nt)
+            for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) {
+              add(gi, ms[p].first, ms[p].second, n0, k0, pair ? 0u : 2u, a);
+              if (pair) add(gi, ms[p + 1].first, ms[p + 1].second, n0, k0, 1u, a ^ 1u);
+            }
+        }
+      } else if (order == Order::m_outer) {
         for (const auto& [m0, mt] : ms)
           for (std::uint64_t n0 = 0; n0 < g.n; n0 += plan.nt)
             for (std::uint64_t k0 = 0; k0 < g.k; k0 += plan.kt) add(gi, m0, mt, n0, k0);
@@ -334,11 +375,18 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
   // n outer (weights stay, inputs re-fetched per n tile; with a batch the weight tile serves
   // every image's M tiles) unless m outer (each M tile's inputs once, weights per M tile) reads
   // fewer DRAM bytes; among the images-per-tile candidates the fewest bytes (the first on a tie).
+  // With K split and full bands, paired M tiles (TilePlan::explicit_halves) read each weight tile
+  // once per two M tiles and each band once, when every buffer is double-buffered. Only with a
+  // batch (images > 1): a single image keeps the plans it had before batched descriptors (the same
+  // pairing would serve a single image's M tiles too, on buffers small enough to split it).
+  const bool pairs_ok = conv && images > 1 && split_k && gpack == 1 && cfg.wb.double_buffered &&
+                        cfg.ib.double_buffered && cfg.ob.double_buffered;
   std::optional<TilePlan> best;
   for (const Batching& bt : batchings) {
-    for (const bool m_outer : {false, true}) {
-      if (m_outer && split_k && !bt.full_band) continue;
-      TilePlan p = build(m_outer, bt);
+    for (const Order order : {Order::n_outer, Order::m_outer, Order::paired}) {
+      if (order == Order::m_outer && split_k && !bt.full_band) continue;
+      if (order == Order::paired && !(pairs_ok && bt.full_band && m_tiles(bt.q).size() > 1)) continue;
+      TilePlan p = build(order, bt);
       if (!best || p.dram_read_bytes < best->dram_read_bytes) best = std::move(p);
     }
   }

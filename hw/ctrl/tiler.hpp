@@ -58,6 +58,9 @@ struct Tile {
   DmaJob weights, inputs, outputs;       // outputs used only when last_k
   std::uint64_t wb_bytes = 0, ib_bytes = 0, ob_bytes = 0;
   ConvBand band;  // op conv only: `inputs` fetches this band, the backend builds the A rows from it
+  // The WB/IB/OB halves the tile uses when TilePlan::explicit_halves (else the layer schedule
+  // alternates them: each load to the other half, the OB half at every first-K tile).
+  unsigned wb_half = 0, ib_half = 0, ob_half = 0;
 };
 
 struct TilePlan {
@@ -65,6 +68,12 @@ struct TilePlan {
   std::uint64_t mt = 0, kt = 0, nt = 0;  // nominal tile sizes (edge tiles may be smaller)
   std::vector<Tile> tiles;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // of all loads / stores
+  // Paired M tiles (op conv with a batch, K split, full bands; every buffer double-buffered): two
+  // M tiles A and B share each weight tile, loop group -> pair -> n -> k -> (A, B). A keeps its
+  // band in one IB half and its accumulators in the OB half of the same number, B in the other;
+  // every load goes to the half the previous tile did not read. The tiles carry their halves
+  // (Tile::wb_half, ...).
+  bool explicit_halves = false;
 };
 
 // Op conv (NHWC input, on-chip im2col): M tiles are whole output rows of one image (mt = rows x

@@ -270,6 +270,36 @@ TEST(Tiler, WeightTileReusedAcrossRowsWhenKFits) {
 // (or parts of one row) and K tiles whole channel ranges; each band is exactly the input rows its output rows need
 // (clipped to the image); and the inputs job, run over a packed NHWC image, leaves every
 // needed pixel's channel range where the address generator looks for it.
+// Paired M tiles (TilePlan::explicit_halves): every load goes to the half the previous tile does
+// not read (the schedule prefetches tile i+1's loads while tile i computes), a tile without a load
+// reads the half that holds its block, and an output tile accumulates in one OB half from its
+// first to its last K tile with no other output tile starting in that half in between.
+void check_paired_halves(const TilePlan& p) {
+  std::uint64_t wb_block[2] = {~0ull, ~0ull}, ib_block[2] = {~0ull, ~0ull};
+  std::uint64_t ob_open[2] = {~0ull, ~0ull};  // the output tile (m0 n0) accumulating in each half
+  for (std::size_t i = 0; i < p.tiles.size(); ++i) {
+    const Tile& t = p.tiles[i];
+    const std::uint64_t wkey = (std::uint64_t{t.group} << 48) ^ (t.k0 << 24) ^ t.n0, ikey = (std::uint64_t{t.group} << 48) ^ t.m0;
+    if (i > 0 && t.load_weights) {
+      EXPECT_NE(t.wb_half, p.tiles[i - 1].wb_half) << i;
+    }
+    if (i > 0 && t.load_inputs) {
+      EXPECT_NE(t.ib_half, p.tiles[i - 1].ib_half) << i;
+    }
+    if (t.load_weights) wb_block[t.wb_half] = wkey;
+    if (t.load_inputs) ib_block[t.ib_half] = ikey;
+    EXPECT_EQ(wb_block[t.wb_half], wkey) << i;
+    EXPECT_EQ(ib_block[t.ib_half], ikey) << i;
+    const std::uint64_t okey = (t.m0 << 24) ^ t.n0;
+    if (t.first_k) {
+      EXPECT_EQ(ob_open[t.ob_half], ~0ull) << i;
+      ob_open[t.ob_half] = okey;
+    }
+    EXPECT_EQ(ob_open[t.ob_half], okey) << i;
+    if (t.last_k) ob_open[t.ob_half] = ~0ull;
+  }
+}
+
 void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
   const TilePlan p = plan_tiles(d, cfg);
   const GemmShape g = p.shape;
@@ -365,6 +395,7 @@ void check_conv_cover(const LayerDescriptor& d, const TilerConfig& cfg) {
   }
   for (std::size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(hits[i], 1) << "point " << i;
   EXPECT_EQ(read, p.dram_read_bytes);
+  if (p.explicit_halves) check_paired_halves(p);
 }
 
 TEST(Tiler, GroupedConvolutionCoversEveryGroup) {
@@ -478,11 +509,13 @@ TEST(Tiler, SplitKConvolutionReadsWeightsAndInputsOnce) {
 // Issue 13, weights across a batch: one descriptor carries B images (M = B out_h out_w). The
 // ResNet-18 layer4 3x3 convolution (K split on the 64 KB WB half, 10-byte accumulators) puts four
 // whole 7x7 images in one M tile (4 x 49 x 32 x 10 bytes of accumulators fit the 64 KB OB half,
-// their full band the IB half), so each weight is read once per four images instead of once per
-// image; layer3's (14x14: one image per M tile) reads them once per image, as before. A layer with
-// one K tile (layer1, 3x3 64 -> 64) keeps its weights for every image's bands (n outer). Every
-// output point of every image is covered once (check_conv_cover), and the plan never reads more
-// than B single-image plans.
+// their full band the IB half), and two such M tiles are paired (A and B in the two OB and IB
+// halves, each weight tile loaded once for both): each weight is read once per batch of up to 8
+// instead of once per image. layer4.0.conv1 (14x14 stride 2: two images' full band fit the IB)
+// reads them once per four images, layer3's (14x14: one image per M tile) once per two. A layer
+// with one K tile (layer1, 3x3 64 -> 64) keeps its weights for every image's bands (n outer).
+// Every output point of every image is covered once (check_conv_cover), and the plan never reads
+// more than B single-image plans.
 TEST(Tiler, BatchedConvolutionReadsEachWeightOncePerBatchWhereTheBuffersAllow) {
   TilerConfig cfg;
   cfg.psum_bytes = 10;
@@ -505,16 +538,19 @@ TEST(Tiler, BatchedConvolutionReadsEachWeightOncePerBatchWhereTheBuffersAllow) {
       EXPECT_EQ(p.dram_write_bytes, batch * p1.dram_write_bytes);
       std::uint64_t weight_bytes = 0;
       for (const Tile& t : p.tiles) weight_bytes += t.load_weights ? t.weights.total_bytes() : 0;
-      if (k.hw == 7) {  // layer4 3x3: whole images per M tile, full band: weights once per 4 images
+      if (k.hw == 7) {  // layer4 3x3: 4 whole images per M tile, full band, paired M tiles
         EXPECT_LT(p.kt, p.shape.k);
         EXPECT_EQ(p.mt, std::min(batch, 4u) * 49u);
+        EXPECT_EQ(weight_bytes, weights);
+        EXPECT_EQ(p.dram_read_bytes, weight_bytes + batch * image);
+        EXPECT_EQ(p.explicit_halves, batch == 8);
+      } else if (k.hw == 14 && k.stride == 2) {  // layer4.0.conv1: 2 images per M tile, paired
         EXPECT_EQ(weight_bytes, (batch + 3) / 4 * weights);
         EXPECT_EQ(p.dram_read_bytes, weight_bytes + batch * image);
-      } else if (k.hw == 14 && k.stride == 2) {  // layer4.0.conv1: two images' full band fit the IB
-        EXPECT_EQ(weight_bytes, (batch + 1) / 2 * weights);
+      } else if (k.hw == 14) {  // layer3 3x3: one image per M tile (its accumulators fill the OB), paired
+        EXPECT_EQ(weight_bytes, batch / 2 * weights);
         EXPECT_EQ(p.dram_read_bytes, weight_bytes + batch * image);
-      } else if (k.hw == 14) {  // layer3 3x3: one image per M tile (its accumulators fill the OB)
-        EXPECT_EQ(weight_bytes, batch * weights);
+        EXPECT_TRUE(p.explicit_halves);
       } else {  // layer1 3x3: K is one tile, the weights stay for every image
         EXPECT_EQ(p.kt, p.shape.k);
         EXPECT_EQ(weight_bytes, weights);
@@ -532,6 +568,16 @@ TEST(Tiler, BatchedConvolutionReadsEachWeightOncePerBatchWhereTheBuffersAllow) {
     check_conv_cover(c, small_cfg(1024, 1024, 2048, 4, 4));
     check_conv_cover(c, small_cfg(8192, 8192, 16384, 4, 4));  // whole images per tile
   }
+  // Grouped, K split, full bands, three images (one per M tile): a pair and an unpaired tile per
+  // group, whose halves follow on from the previous tile's.
+  LayerDescriptor gr = gemm(0, 0, 16);
+  gr.op = LayerOp::conv;
+  gr.h = 6; gr.w = 6; gr.c = 16; gr.r = 3; gr.s = 3; gr.pad = 1; gr.groups = 2;
+  gr.m = 3 * 36;
+  const TilePlan pg = plan_tiles(gr, small_cfg(512, 1024, 2048, 4, 4));
+  EXPECT_LT(pg.kt, pg.shape.k);
+  EXPECT_TRUE(pg.explicit_halves);
+  check_conv_cover(gr, small_cfg(512, 1024, 2048, 4, 4));
   LayerDescriptor dw = gemm(0, 0, 6, 4);  // packed depthwise groups, 4-bit
   dw.op = LayerOp::conv;
   dw.h = 7; dw.w = 6; dw.c = 6; dw.r = 3; dw.s = 3; dw.pad = 1; dw.groups = 6;

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "hw/ctrl/layer_schedule.hpp"
@@ -163,6 +164,40 @@ TEST(LayerSchedule, SplitKAccumulatesInOneObHalfAndAlternatesHalvesPerOutputTile
     EXPECT_EQ(tl.tiles[i].wb_half, i % 2) << i;
     EXPECT_EQ(tl.tiles[i].ib_half, i % 2) << i;
   }
+}
+
+// Paired M tiles (TilePlan::explicit_halves): A and B share each weight tile, A in IB/OB half 0
+// and B in half 1, K split in two. The schedule takes the tiles' halves: every DMA job fills or
+// drains the half its tile names, and the OB halves hold both output tiles' accumulators.
+TEST(LayerSchedule, ExplicitHalvesComeFromThePairedTiles) {
+  std::vector<Tile> tiles = {tile(true, false, true, true, 4, 4, 2), tile(true, false, false, true, 4, 4, 2),
+                             tile(false, true, true, false, 4, 4, 2), tile(false, true, false, false, 4, 4, 2)};
+  const unsigned wb[] = {0, 0, 1, 1}, io[] = {0, 1, 0, 1};
+  for (std::size_t i = 0; i < 4; ++i) {
+    tiles[i].wb_half = wb[i];
+    tiles[i].ib_half = tiles[i].ob_half = io[i];
+  }
+  ScheduleOptions opt;
+  opt.explicit_halves = true;
+  std::vector<std::tuple<SchedJob, std::size_t, unsigned>> jobs;
+  ScheduleCosts c = costs({{10, 0}, {10, 0}, {10, 1}, {10, 1}});
+  c.dma = [&](const SchedStep& s) {
+    jobs.emplace_back(s.job, s.tile, s.half);
+    return s.rows * s.row_bytes;
+  };
+  const LayerTimeline tl = schedule_layer(tiles, opt, c);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(tl.tiles[i].wb_half, wb[i]) << i;
+    EXPECT_EQ(tl.tiles[i].ib_half, io[i]) << i;
+    EXPECT_EQ(tl.tiles[i].ob_half, io[i]) << i;
+  }
+  const std::vector<std::tuple<SchedJob, std::size_t, unsigned>> want = {
+      {SchedJob::weights, 0, 0}, {SchedJob::inputs, 0, 0}, {SchedJob::inputs, 1, 1},
+      {SchedJob::weights, 2, 1}, {SchedJob::store, 2, 0},  {SchedJob::store, 3, 1}};
+  EXPECT_EQ(jobs, want);
+  // Without the option the same tiles alternate by loads (B's inputs would go to half 1, A's
+  // second K tile would read them: the plan needs its own halves).
+  EXPECT_EQ(schedule_layer(tiles, ScheduleOptions{}, costs({{10, 0}, {10, 0}, {10, 1}, {10, 1}})).tiles[2].ib_half, 1u);
 }
 
 TEST(LayerSchedule, SplitKWithASingleObWaitsForTheStore) {

@@ -82,7 +82,8 @@ TEST_F(RunTest, FidelitiesAgreeForEveryDataflowAndDataflowsDiffer) {
 // through a resident weight tile (or several whole images per M tile) when that reads fewer DRAM
 // bytes. A batch of 4 is verified bit for bit in tile and cycle fidelity (equal results), its
 // on-chip convolutions are one layer run of M = 4 out_h out_w, and it reads fewer DRAM bytes per
-// inference than a batch of 1.
+// inference than a batch of 1; so does a batch of 4 on small buffers, where paired M tiles share
+// each weight tile.
 TEST_F(RunTest, BatchedConvolutionsShareWeightsAndReadLessDramPerInference) {
   const std::string yaml = "model: resnet18\n" + kSmall + "accelerator: {rows: 8, cols: 8}\n";
   ASSERT_EQ(run(yaml, "", "b1").exit_code, 0);
@@ -104,6 +105,19 @@ TEST_F(RunTest, BatchedConvolutionsShareWeightsAndReadLessDramPerInference) {
   EXPECT_LT(read(s["tile"]), 4 * read(one));  // per inference: fewer than batch 1's
   EXPECT_LT(s["tile"]["energy_per_inference_pj"].get<double>(), one["energy_per_inference_pj"].get<double>());
   EXPECT_LT(s["tile"]["total_cycles"].get<std::uint64_t>(), 4 * one["total_cycles"].get<std::uint64_t>());
+  // Small buffers (K split, full bands): paired M tiles, each with its own IB and OB half, share
+  // every weight tile; tile and cycle fidelity agree and are verified.
+  const std::string small = " --set accelerator.buffers.weight_kb=2 --set accelerator.buffers.input_kb=8"
+                            " --set accelerator.buffers.output_kb=4";
+  for (const char* fid : {"tile", "cycle"}) {
+    const std::string out = std::string("small_") + fid;
+    const auto r = run(yaml, std::string("--set input.batch=4 --set accelerator.fidelity=") + fid + small, out);
+    ASSERT_EQ(r.exit_code, 0) << out << ": " << r.err;
+    EXPECT_TRUE(summary(out)["verified"].get<bool>()) << out;
+  }
+  EXPECT_EQ(summary("small_tile")["layers"], summary("small_cycle")["layers"]);
+  ASSERT_EQ(run(yaml, small, "small_b1").exit_code, 0);
+  EXPECT_LT(read(summary("small_tile")), 4 * read(summary("small_b1")));
 }
 
 TEST_F(RunTest, SameInputsGiveByteIdenticalOutputs) {
