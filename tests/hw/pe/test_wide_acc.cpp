@@ -233,7 +233,7 @@ TEST(WideAcc, DoubleConversionRoundsToNearestEven) {
   std::mt19937_64 rng(3);
   for (int i = 0; i < 2000; ++i) {
     const auto hi = static_cast<std::int64_t>(rng() >> (i % 64));
-    const i128 v = (static_cast<i128>(hi) << 60) + static_cast<i128>(rng() >> 4);
+    const i128 v = static_cast<i128>(hi) * (static_cast<i128>(1) << 60) + static_cast<i128>(rng() >> 4);
     const u128 m = abs_u128(v);
     WideAcc w = (WideAcc(static_cast<std::uint64_t>(m >> 64)) << 64) | WideAcc(static_cast<std::uint64_t>(m));
     if (v < 0) w = -w;
