@@ -115,7 +115,10 @@ void LayerDescriptor::validate() const {
     fail("pp_scale", std::to_string(pp_scale) + " must be finite and > 0");
   const GemmShape g = gemm();
   const std::uint64_t ob = static_cast<std::uint64_t>(fmt_o.storage_bits());
-  if (g.groups > 1 && (g.n * ob) % 8 != 0)
+  // Each group's outputs start on a byte, except in an op conv whose whole output row is whole
+  // bytes: the tiler then packs groups per tile so that every tile's columns do (Tile::gt;
+  // a 4-bit depthwise layer runs two or more channels per tile), or refuses the layer.
+  if (g.groups > 1 && (g.n * ob) % 8 != 0 && (op != LayerOp::conv || (g.groups * g.n * ob) % 8 != 0))
     fail("n", "group width " + num(g.n) + " x " + num(ob) + " bits is not a whole number of bytes");
 }
 

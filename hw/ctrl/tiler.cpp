@@ -161,6 +161,9 @@ TilePlan plan_tiles(const LayerDescriptor& layer, const TilerConfig& cfg) {
     while (gpack > 1 && !usable(gpack)) --gpack;
     split_k = gpack == 1;
   }
+  if (conv && g.groups > 1 && gpack == 1 && (g.n * obits) % 8 != 0)
+    throw ConfigError("tiler: group width " + std::to_string(g.n) + " x " + std::to_string(obits) +
+                      " bits is not a whole number of bytes, and no tile of several groups fits the buffers");
   if (!conv) {
     auto ib = [&](std::uint64_t mt, std::uint64_t kt) { return mt * row_bytes(kt, abits); };
     const std::uint64_t kmin = std::min(g.k, kgran);

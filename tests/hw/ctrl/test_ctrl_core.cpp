@@ -484,6 +484,33 @@ TEST(Tiler, DepthwiseConvolutionPacksGroupsAcrossAllColumns) {
   EXPECT_EQ(plan_tiles(c, TilerConfig{}).tiles[0].gt, 16u);
 }
 
+// A 4-bit depthwise convolution (MobileNetV2 under the 4-bit PE types): one channel is half a
+// byte, so a group's outputs do not start on a byte. The descriptor is accepted when the whole
+// output row is whole bytes, and each tile packs an even number of groups, so its outputs and
+// its band's channels start on a byte; a WB that holds only one group's weights is refused
+// instead of splitting a byte. A row of 33 x 4 bits is refused by the descriptor itself.
+TEST(Tiler, FourBitDepthwiseConvolutionPacksWholeBytesOfGroups) {
+  LayerDescriptor c = gemm(0, 0, 64, 4);
+  c.fmt_o = c.fmt_w;
+  c.op = LayerOp::conv;
+  c.h = 14; c.w = 14; c.c = 64; c.r = 3; c.s = 3; c.pad = 1; c.groups = 64;
+  EXPECT_NO_THROW(c.validate());
+  const TilePlan p = plan_tiles(c, TilerConfig{});
+  ASSERT_EQ(p.tiles.size(), 2u);
+  for (const Tile& t : p.tiles) EXPECT_EQ(t.gt, 32u);
+  check_conv_cover(c, TilerConfig{});
+  c.c = c.n = c.groups = 36;  // 32 + 4 groups on 8 columns: packs of 8, every one whole bytes
+  const TilePlan q = plan_tiles(c, small_cfg(4096, 4096, 4096));
+  for (const Tile& t : q.tiles) EXPECT_EQ(t.gt * 4 % 8, 0u) << t.gt;
+  check_conv_cover(c, small_cfg(4096, 4096, 4096));
+  EXPECT_EQ(error_of<ConfigError>([&] { plan_tiles(c, small_cfg(24, 4096, 4096)); }),
+            "tiler: group width 1 x 4 bits is not a whole number of bytes, and no tile of several "
+            "groups fits the buffers");
+  c.c = c.n = c.groups = 33;
+  EXPECT_EQ(error_of<ConfigError>([&] { c.validate(); }),
+            "layer: n: group width 1 x 4 bits is not a whole number of bytes");
+}
+
 // K split (the weights of all 256 output channels do not fit the WB half): every channel of the
 // band fits the IB, so each band is fetched once for all K and N tiles, and the encoded outputs
 // over the accumulators let one M tile cover the image: weights and inputs are read exactly

@@ -219,6 +219,27 @@ TEST_F(CompareCli, LayersThatCannotTileAtFourBitsRunAtEight) {
       << c.rows[0].at("layer_modes");
 }
 
+// MobileNetV2's depthwise convolutions at 4 bits (one output channel is half a byte): the tiler
+// packs an even number of channels per tile, so the 4-bit PE types run them at 4 bits, bit-exact
+// in tile and cycle fidelity, instead of failing or falling back to 8 bits.
+TEST_F(CompareCli, FourBitDepthwiseConvolutionsRunAtFourBits) {
+  const std::string mb =
+      "model: mobilenetv2\nzoo: {input_size: 32, width_divisor: 4, num_classes: 10}\n"
+      "accelerator: {rows: 8, cols: 8}\n";
+  for (const std::string fidelity : {"tile", "cycle"}) {
+    const CommandResult a =
+        compare(mb, fidelity, "--pe bitfusion,ant --set accelerator.fidelity=" + fidelity);
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const Csv c = read_csv(m_dir / fidelity / "compare.csv");
+    ASSERT_EQ(c.rows.size(), 2u);
+    for (const auto& row : c.rows) {
+      EXPECT_EQ(row.at("formats").find("more at"), std::string::npos) << row.at("formats");
+      EXPECT_EQ(row.at("verified"), "yes") << fidelity;
+      EXPECT_EQ(row.at("layer_modes").rfind("8b:2 4b:", 0), 0u) << row.at("layer_modes");
+    }
+  }
+}
+
 TEST_F(CompareCli, BadInputIsOneErrorLine) {
   expect_error(compare(kSmallResNet18, "out", "--pe lp,nope"), "unknown PE type 'nope'");
   expect_error(compare(kSmallResNet18, "out", "--pe lp,lp"), "'lp' is listed twice");
