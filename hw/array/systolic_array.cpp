@@ -1068,12 +1068,15 @@ PeState SystolicArray::pe_state(int r, int c) const {
   s.act = e.hreg[i];
   s.vert = e.vreg[i];
   s.psum = e.psum[i];
+  s.grid = static_cast<double>(s.psum);
   if (m_wide) {  // the register's value: its limbs combined, low 128 bits shown
     std::vector<i128> v{s.psum};
     for (const auto& l : m_limbs) v.push_back(l->pe_state(r, c).psum);
     std::vector<const i128*> p;
     for (const i128& x : v) p.push_back(&x);
-    s.psum = wide_low128(wide_from_limbs(p, 0));
+    const WideAcc whole = wide_from_limbs(p, 0);
+    s.psum = wide_low128(whole);
+    s.grid = wide_to_double(whole, 0);
   }
   return s;
 }

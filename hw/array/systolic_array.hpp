@@ -15,6 +15,7 @@ struct PeState {
   std::uint8_t act = 0;   // word in the horizontal register (ws/os: activation; is: weight)
   std::uint8_t vert = 0;  // ws/is: stationary word; os: weight word in the vertical register
   i128 psum = 0;          // ws/is: partial sum register; os: stationary accumulator
+  double grid = 0;        // the register's whole value in grid units (a wide one's too)
 };
 
 // One array: owns the PE arithmetic (product table built once per configuration).

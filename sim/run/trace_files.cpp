@@ -290,7 +290,7 @@ void write_vcd(const std::string& path, const std::vector<LayerRecord>& layers, 
         w.set(pe[3 * i], p.pes[i].act);
         w.set(pe[3 * i + 1], p.pes[i].vert);
         w.set(pe[3 * i + 2], static_cast<std::uint64_t>(static_cast<hw::u128>(p.pes[i].psum)));
-        w.set_real(pe_value[i], static_cast<double>(p.pes[i].psum) * unit);
+        w.set_real(pe_value[i], p.pes[i].grid * unit);  // the whole register, wide ones too
       }
     }
   };

@@ -162,7 +162,7 @@ void fields(A& a, PeProbe& p) {
 }
 template <class A>
 void fields(A& a, hw::PeState& s) {
-  a(s.act), a(s.vert), a(s.psum);
+  a(s.act), a(s.vert), a(s.psum), a(s.grid);
 }
 template <class A>
 void fields(A& a, PeSample& s) {

@@ -351,5 +351,46 @@ TEST(WideAcc, ArrayGemmsAreExactInBothFidelities) {
   }
 }
 
+// The waveform's psum_value comes from PeState::grid: a wide register's whole value, not its
+// low 128 bits (which are all zero here). LP<8,4,7,0> maxpos x maxpos (a power of two far
+// beyond 2^127) on an output-stationary array: the stationary accumulator of PE (0, 0) shows
+// 1, 2, ... such products as they arrive, and nothing else.
+TEST(WideAcc, PeStateShowsTheWholeWideRegister) {
+  const LpParams p{8, 4, 7, 0};
+  ArrayConfig cfg;
+  cfg.rows = 2;
+  cfg.cols = 2;
+  cfg.dataflow = Dataflow::os;
+  cfg.pe = lp_cfg(p, p);
+  SystolicArray arr(cfg);
+  ASSERT_TRUE(arr.pe().wide());
+  arr.set_full_registers(true);
+  const std::uint32_t maxpos = 0x7f;
+  const std::vector<std::uint32_t> a(3, maxpos), w(3, maxpos);  // M = N = 1, K = 3
+  const auto pa = pack_act(a, 1, 3, 8);
+  const auto pw = pack_wgt(w, 3, 1, 8);
+  std::vector<WideAcc> out(1);
+  GemmJob j;
+  j.a = pa.data();
+  j.w = pw.data();
+  j.m = 1;
+  j.kw = 3;
+  j.n = 1;
+  j.out_wide = out.data();
+  const cpp_int one = big(arr.pe().word_product_wide(pa[0], pw[0]));
+  ASSERT_GT(one, cpp_int(1) << 200);
+  const double unit = static_cast<double>(one);  // a power of two: exact in a double
+  arr.start(j);
+  int shown = 0;
+  while (arr.busy()) {
+    arr.step();
+    const double g = arr.pe_state(0, 0).grid;
+    EXPECT_TRUE(g == 0 || g == unit || g == 2 * unit || g == 3 * unit) << g << " cycle " << arr.cycle();
+    shown += g != 0;
+  }
+  EXPECT_GT(shown, 0) << "the register never showed its value";
+  EXPECT_EQ(big(out[0]), 3 * one);
+}
+
 }  // namespace
 }  // namespace lpsim::hw
