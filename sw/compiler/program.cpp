@@ -217,8 +217,9 @@ Program plan_program(const model::Graph& graph, const FormatChoice& formats,
 
     // PPU fusion: Add(residual) -> Relu / Clip(0, 6), each only when this layer's output
     // feeds nothing else and the residual was computed before this layer.
-    // INT layers accumulate in units of s_a * s_w and the PPU rescales after the add, so a
-    // residual (a real value) cannot be added there: the host adds it.
+    // INT layers keep the residual add on the host. (The PPU now rescales before the add, so a
+    // fused residual would be added in real units too; fusing it is left for later because it
+    // changes INT runs' schedules and goldens. docs/datapath.md, "PPU order and units".)
     const bool int_layer = is_int_text(c.act_format);
     std::string out = n.outputs[0];
     const model::Node* next = only_consumer(out);
