@@ -60,36 +60,33 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
     throw RefError("baseline reference: " + m_a->name() + " x " + m_w->name() + " needs " +
                    std::to_string(bits) + " accumulator bits > " + std::to_string(kRefMaxExactBits));
   m_wcodes = m_tw.size();
-  if (bits > 127) {
-    m_wide = true;
-    m_wsig.assign(m_ta.size() * m_wcodes, 0);
-    m_wsh.assign(m_ta.size() * m_wcodes, 0);
-    m_nar.assign(m_ta.size() * m_wcodes, 0);
-    for (std::size_t i = 0; i < m_ta.size(); ++i)
-      for (std::size_t j = 0; j < m_wcodes; ++j) {
-        const Term& a = m_ta[i];
-        const Term& w = m_tw[j];
-        if (a.nar || w.nar) {
-          m_nar[i * m_wcodes + j] = 1;
-        } else if (!a.zero && !w.zero) {
-          m_wsig[i * m_wcodes + j] = a.sig * w.sig;  // 8-bit significands: fits
-          m_wsh[i * m_wcodes + j] = a.exp + w.exp - m_lsb;
-        }
-      }
-    return;
+  // Every product as an i128 on the grid, or on a grid wider than 127 bits as (significand,
+  // shift) pairs that the wide sum places exactly.
+  m_wide = bits > 127;
+  const std::size_t pairs = m_ta.size() * m_wcodes;
+  if (m_wide) {
+    m_wsig.assign(pairs, 0);
+    m_wsh.assign(pairs, 0);
+  } else {
+    m_prod.assign(pairs, 0);
   }
-  m_prod.assign(m_ta.size() * m_wcodes, 0);
-  m_nar.assign(m_ta.size() * m_wcodes, 0);
+  m_nar.assign(pairs, 0);
   for (std::size_t i = 0; i < m_ta.size(); ++i)
     for (std::size_t j = 0; j < m_wcodes; ++j) {
       const Term& a = m_ta[i];
       const Term& w = m_tw[j];
+      const std::size_t at = i * m_wcodes + j;
       if (a.nar || w.nar) {
-        m_nar[i * m_wcodes + j] = 1;
+        m_nar[at] = 1;
       } else if (!a.zero && !w.zero) {
-        // Scaled by a multiplication: a left shift of a negative value is undefined.
-        m_prod[i * m_wcodes + j] =
-            static_cast<i128>(a.sig * w.sig) * (static_cast<i128>(1) << (a.exp + w.exp - m_lsb));
+        const int shift = a.exp + w.exp - m_lsb;
+        if (m_wide) {
+          m_wsig[at] = a.sig * w.sig;  // 8-bit significands: fits
+          m_wsh[at] = shift;
+        } else {
+          // Scaled by a multiplication: a left shift of a negative value is undefined.
+          m_prod[at] = static_cast<i128>(a.sig * w.sig) * (static_cast<i128>(1) << shift);
+        }
       }
     }
 }
