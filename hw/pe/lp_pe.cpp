@@ -9,14 +9,6 @@
 
 namespace lpsim::hw {
 
-namespace {
-int ceil_log2(std::int64_t x) {
-  int b = 0;
-  while ((std::int64_t{1} << b) < x) ++b;
-  return b;
-}
-}  // namespace
-
 LogLinearConverter::LogLinearConverter(int frac_bits) : m_bits(frac_bits) {
   m_lut.resize(std::size_t{1} << kLogFracBits);
   for (std::uint32_t f = 0; f < m_lut.size(); ++f) {

@@ -13,6 +13,13 @@ namespace lpsim::hw {
 // table-driven datapath (hw/pe/scalar_pe.hpp): posit, adaptivfloat, fp8, ant (int/flint).
 enum class PeType { lp, integer, posit, adaptivfloat, fp8, ant };
 inline bool is_scalar_pe(PeType t) { return t != PeType::lp && t != PeType::integer; }
+
+// ceil(log2(x)) for x >= 1: the bits a sum of x terms adds to an accumulator.
+inline int ceil_log2(std::int64_t x) {
+  int b = 0;
+  while ((std::int64_t{1} << b) < x) ++b;
+  return b;
+}
 // exact: wide fixed point sized from the formats, order independent (default).
 // narrow: saturating two's complement fixed point of narrow_bits bits, LSB 2^-narrow_frac_bits.
 // small_float: the poster's running sum (sign, exponent, float_frac_bits-bit linear fraction).

@@ -9,12 +9,6 @@
 namespace lpsim::hw {
 namespace {
 
-int ceil_log2(std::int64_t x) {
-  int b = 0;
-  while ((std::int64_t{1} << b) < x) ++b;
-  return b;
-}
-
 // Posit Standard 2022 fields of posit<n, es>, generalised to any es: two's complement, regime
 // run, es exponent bits (missing ones are 0), fraction.
 ScalarDecoded decode_posit(int n, int es, std::uint32_t c) {

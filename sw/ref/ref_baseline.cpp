@@ -7,6 +7,8 @@
 
 #include <boost/multiprecision/cpp_int.hpp>
 
+#include "sw/ref/ref_wide.hpp"
+
 namespace lpsim::ref {
 
 RefBaselineDatapath::Term RefBaselineDatapath::term_of(double v) {
@@ -53,9 +55,7 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
     lo_a = hi_a = lo_w = hi_w = 0;
   }
   m_lsb = lo_a + lo_w;
-  int kb = 0;
-  while ((std::int64_t{1} << kb) < max_k) ++kb;
-  const int bits = (hi_a + hi_w) - m_lsb + kb + 1;
+  const int bits = (hi_a + hi_w) - m_lsb + detail::ceil_log2(max_k) + 1;
   if (bits > kRefMaxExactBits)
     throw RefError("baseline reference: " + m_a->name() + " x " + m_w->name() + " needs " +
                    std::to_string(bits) + " accumulator bits > " + std::to_string(kRefMaxExactBits));
@@ -93,43 +93,27 @@ RefBaselineDatapath::RefBaselineDatapath(fmt::FormatPtr act, fmt::FormatPtr wgt,
 
 AccValue RefBaselineDatapath::dot(const std::uint32_t* a_codes, const std::uint32_t* w_codes,
                                   int k) const {
-  AccValue r;
-  r.lsb_exp = m_lsb;
-  if (m_wide) {
-    namespace bmp = boost::multiprecision;
-    bmp::cpp_int s = 0;
-    for (int i = 0; i < k; ++i) {
-      if (a_codes[i] >= m_ta.size())
-        throw RefError("baseline reference: activation code out of range");
-      if (w_codes[i] >= m_wcodes) throw RefError("baseline reference: weight code out of range");
-      const std::size_t idx = a_codes[i] * m_wcodes + w_codes[i];
-      if (m_nar[idx]) r.nar = true;
-      if (m_wsig[idx] != 0) s += bmp::cpp_int(m_wsig[idx]) << m_wsh[idx];
-    }
-    if (r.nar) return r;
-    // As one bucket per bit would: the reference's own rounding to odd (see AccValue).
-    const bool neg = s < 0;
-    bmp::cpp_int mag = bmp::abs(s);
-    if (mag != 0 && bmp::msb(mag) > 125) {
-      const int sh = static_cast<int>(bmp::msb(mag)) - 125;
-      const bool sticky = static_cast<int>(bmp::lsb(mag)) < sh;
-      mag >>= sh;
-      if (sticky) mag |= 1;
-      r.lsb_exp += sh;
-    }
-    const bmp::cpp_int hi_c = mag >> 64;  // mag < 2^126
-    const auto hi = static_cast<std::uint64_t>(hi_c);
-    const auto lo = static_cast<std::uint64_t>(bmp::cpp_int(mag - (hi_c << 64)));
-    __extension__ typedef unsigned __int128 u128;
-    const auto u = static_cast<i128>((static_cast<u128>(hi) << 64) | lo);
-    r.units = neg ? -u : u;
-    return r;
-  }
-  for (int i = 0; i < k; ++i) {
+  // The product-table entry of term i, its codes checked.
+  auto entry = [&](int i) {
     if (a_codes[i] >= m_ta.size())
       throw RefError("baseline reference: activation code out of range");
     if (w_codes[i] >= m_wcodes) throw RefError("baseline reference: weight code out of range");
-    const std::size_t idx = a_codes[i] * m_wcodes + w_codes[i];
+    return a_codes[i] * m_wcodes + w_codes[i];
+  };
+  AccValue r;
+  r.lsb_exp = m_lsb;
+  if (m_wide) {
+    boost::multiprecision::cpp_int s = 0;
+    for (int i = 0; i < k; ++i) {
+      const std::size_t idx = entry(i);
+      if (m_nar[idx]) r.nar = true;
+      if (m_wsig[idx] != 0) s += boost::multiprecision::cpp_int(m_wsig[idx]) << m_wsh[idx];
+    }
+    // As one bucket per bit would: the reference's own rounding to odd (see AccValue).
+    return r.nar ? r : detail::acc_value_of(s, m_lsb);
+  }
+  for (int i = 0; i < k; ++i) {
+    const std::size_t idx = entry(i);
     if (m_nar[idx]) r.nar = true;
     r.units += m_prod[idx];
   }

@@ -11,6 +11,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include "sw/common/parallel.hpp"
+#include "sw/ref/ref_wide.hpp"
 
 namespace lpsim::ref {
 
@@ -27,11 +28,7 @@ int floor_div(int a, int b) {  // b > 0
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-int ceil_log2(std::int64_t x) {
-  int b = 0;
-  while ((std::int64_t{1} << b) < x) ++b;
-  return b;
-}
+using detail::ceil_log2;
 
 u128 magnitude(i128 v) {
   return v < 0 ? u128{0} - static_cast<u128>(v) : static_cast<u128>(v);
@@ -414,12 +411,16 @@ bool detail::combine_buckets(const std::int64_t* bucket, int n, i128& out) {
 }
 
 AccValue detail::combine_buckets_wide(const std::int64_t* bucket, int n, int lsb) {
-  namespace bmp = boost::multiprecision;
-  bmp::cpp_int v = 0;
+  boost::multiprecision::cpp_int v = 0;
   for (int b = n; b-- > 0;) {
     v <<= 1;
     v += bucket[b];
   }
+  return acc_value_of(v, lsb);
+}
+
+AccValue detail::acc_value_of(const boost::multiprecision::cpp_int& v, int lsb) {
+  namespace bmp = boost::multiprecision;
   AccValue r;
   r.lsb_exp = lsb;
   if (v == 0) return r;
