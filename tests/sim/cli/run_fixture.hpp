@@ -62,6 +62,13 @@ inline const std::string kSmallResNet18 =
     "model: resnet18\nzoo: {input_size: 32, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
     "accelerator: {rows: 8, cols: 8}\n";
 
+// A reduced ResNet-18 on an 8x8 array with 2 KB weight buffers: most layers need several K tiles
+// (partial sums between K tiles in the OB).
+inline const std::string kKSplitResNet18 =
+    "model: resnet18\nzoo: {input_size: 16, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
+    "input: {seed: 5}\n"
+    "accelerator: {rows: 8, cols: 8, buffers: {weight_kb: 2, input_kb: 8, output_kb: 8}}\n";
+
 class RunFixture : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -19,11 +19,6 @@ namespace {
 
 using namespace lpsim::sim;
 
-// Reduced ResNet-18 on an 8x8 array with 2 KB weight buffers: most layers need several K tiles.
-const std::string kTiny =
-    "model: resnet18\nzoo: {input_size: 16, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-    "input: {seed: 5}\n"
-    "accelerator: {rows: 8, cols: 8, buffers: {weight_kb: 2, input_kb: 8, output_kb: 8}}\n";
 
 class DatapathRun : public RunFixture {};
 
@@ -55,7 +50,7 @@ std::string join_sets(const std::vector<std::string>& v) {
 // with K split into tiles, and results that differ from the exact accumulator's.
 TEST_F(DatapathRun, EverySettingIsVerifiedWithKTilesInTileAndCycleFidelity) {
   const std::string wl = write(
-      "w.yaml", kTiny + "quantization: {default: 'lp<8,2,3,0>', layers: {layer1.0.conv1: 'lp<4,1,3,0>', "
+      "w.yaml", kKSplitResNet18 + "quantization: {default: 'lp<8,2,3,0>', layers: {layer1.0.conv1: 'lp<4,1,3,0>', "
                         "layer1.0.conv2: 'lp<2,0,1,0>'}}\n");
   const RunResult exact = simulate(prepare(load_workload(wl)));
   ASSERT_TRUE(exact.verified) << exact.first_mismatch;
@@ -78,7 +73,7 @@ TEST_F(DatapathRun, EverySettingIsVerifiedWithKTilesInTileAndCycleFidelity) {
 
 // The defaults are today's behaviour: writing them out changes nothing, not even effective.yaml.
 TEST_F(DatapathRun, DefaultsAreTheExactAccumulator) {
-  const std::string wl = write("w.yaml", kTiny);
+  const std::string wl = write("w.yaml", kKSplitResNet18);
   const RunResult a = simulate(prepare(load_workload(wl)));
   const RunResult b = simulate(prepare(load_workload(
       wl, {"accelerator.datapath.accumulator=exact", "accelerator.datapath.converter_fraction_bits=8",
@@ -94,7 +89,7 @@ TEST_F(DatapathRun, DefaultsAreTheExactAccumulator) {
 // small float one fraction bit short, or ignores the OB's partial-sum format.
 TEST_F(DatapathRun, AWrongReferenceRoundingIsCaughtByTheLayerCheck) {
   const Prepared p = prepare(load_workload(
-      write("w.yaml", kTiny), {"accelerator.datapath.accumulator=small_float",
+      write("w.yaml", kKSplitResNet18), {"accelerator.datapath.accumulator=small_float",
                                "accelerator.datapath.psum.format=small_float",
                                "accelerator.datapath.psum.fraction_bits=5"}));
   const std::vector<driver::CheckSpecHook> wrong = {
@@ -117,7 +112,7 @@ TEST_F(DatapathRun, AWrongReferenceRoundingIsCaughtByTheLayerCheck) {
 
 // Analytic fidelity computes no values; it accepts the key.
 TEST_F(DatapathRun, AnalyticFidelityAcceptsTheKey) {
-  const auto r = run(kTiny + "", "--set accelerator.fidelity=analytic --set accelerator.datapath.accumulator=narrow");
+  const auto r = run(kKSplitResNet18 + "", "--set accelerator.fidelity=analytic --set accelerator.datapath.accumulator=narrow");
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -157,7 +152,7 @@ TEST_F(DatapathRun, BadKeysAreOneErrorLine) {
     EXPECT_FALSE(std::filesystem::exists(m_dir / "out"));
   }
   // A --set names itself.
-  const auto r = run(kTiny, "--set accelerator.datapath.narrow.width=65");
+  const auto r = run(kKSplitResNet18, "--set accelerator.datapath.narrow.width=65");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--set accelerator.datapath.narrow.width=65: accelerator.datapath.narrow.width: value 65"),
             std::string::npos)

@@ -20,11 +20,6 @@ namespace {
 
 using namespace lpsim::sim;
 
-// Reduced ResNet-18 on an 8x8 array with 2 KB weight buffers: most layers need several K tiles.
-const std::string kTiny =
-    "model: resnet18\nzoo: {input_size: 16, width_divisor: 8, max_blocks: 1, num_classes: 10}\n"
-    "input: {seed: 5}\n"
-    "accelerator: {rows: 8, cols: 8, buffers: {weight_kb: 2, input_kb: 8, output_kb: 8}}\n";
 // lp<8,3,4,0>: 151 bits; lp<4,4,3,0> (MODE 4): 139 bits; lp<8,4,7,0>: 411 bits.
 const std::string kWideQ =
     "quantization: {default: 'lp<8,3,4,0>', layers: {layer1.0.conv1: 'lp<4,4,3,0>', "
@@ -40,7 +35,7 @@ std::size_t k_split_layers(const RunResult& r) {
 }
 
 TEST_F(WideAccRun, WideFormatsAreVerifiedInTileAndCycleFidelity) {
-  const std::string wl = write("w.yaml", kTiny + kWideQ);
+  const std::string wl = write("w.yaml", kKSplitResNet18 + kWideQ);
   RunResult tile;
   for (const char* fid : {"tile", "cycle"}) {
     SCOPED_TRACE(fid);
@@ -56,17 +51,17 @@ TEST_F(WideAccRun, WideFormatsAreVerifiedInTileAndCycleFidelity) {
   }
   // The command line: `verified: yes` in both fidelities, analytic accepts the formats.
   for (const char* fid : {"tile", "cycle"}) {
-    const auto r = run(kTiny + kWideQ, std::string("--set accelerator.fidelity=") + fid, std::string("out_") + fid);
+    const auto r = run(kKSplitResNet18 + kWideQ, std::string("--set accelerator.fidelity=") + fid, std::string("out_") + fid);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(summary(std::string("out_") + fid).value("verified", false)) << fid;
   }
-  const auto a = run(kTiny + kWideQ, "--set accelerator.fidelity=analytic", "out_a");
+  const auto a = run(kKSplitResNet18 + kWideQ, "--set accelerator.fidelity=analytic", "out_a");
   EXPECT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(summary("out_a").value("total_cycles", std::uint64_t{0}), tile.cycles);
 }
 
 TEST_F(WideAccRun, AWideBaselinePositIsVerified) {
-  const std::string wl = write("w.yaml", kTiny + "quantization: {default: \"posit:8,4\"}\n");
+  const std::string wl = write("w.yaml", kKSplitResNet18 + "quantization: {default: \"posit:8,4\"}\n");
   for (const char* fid : {"tile", "cycle"}) {
     SCOPED_TRACE(fid);
     const RunResult r = simulate(prepare(load_workload(wl, {std::string("accelerator.fidelity=") + fid})));
@@ -91,7 +86,7 @@ TEST_F(WideAccRun, WidePsumWordsChangeTheTilingOfWideFormatsOnly) {
 // The per-layer check catches a wrong reference of a wide layer: one converter bit short, or
 // one exponent bit short (lp<8,2,4,0>: an i128 grid then).
 TEST_F(WideAccRun, AWrongReferenceIsCaughtByTheLayerCheck) {
-  const Prepared p = prepare(load_workload(write("w.yaml", kTiny + kWideQ)));
+  const Prepared p = prepare(load_workload(write("w.yaml", kKSplitResNet18 + kWideQ)));
   const std::vector<driver::CheckSpecHook> wrong = {
       [](ref::DatapathSpec& s) { s.lin_frac_bits -= 1; },
       [](ref::DatapathSpec& s) {
@@ -119,7 +114,7 @@ TEST_F(WideAccRun, WhatIsStillRefusedIsOneErrorLine) {
   for (const Bad& b : {Bad{"--set accelerator.datapath.accumulator=small_float", "needs 151 bits > 127"},
                        Bad{"--set accelerator.datapath.psum.format=small_float", "more than 127 bits"}}) {
     SCOPED_TRACE(b.set);
-    const auto r = run(kTiny + "quantization: {default: 'lp<8,3,4,0>'}\n", b.set);
+    const auto r = run(kKSplitResNet18 + "quantization: {default: 'lp<8,3,4,0>'}\n", b.set);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_EQ(r.err.rfind("lpsim: error: ", 0), 0u) << r.err;
