@@ -137,11 +137,24 @@ Run shift_right(const Run& a, int w, bool enter, int row) {
 // the other modes through the accumulator unit.
 struct MacExact128 {
   using E = i128;
+  using P = i128;
+  static constexpr bool kLean = false;
   static i128 f(const AccUnit&, i128 a, E t) { return (a == kAccNaR || t == kAccNaR) ? kAccNaR : a + t; }
 };
 struct MacUnit {
   using E = i128;
+  using P = i128;
+  static constexpr bool kLean = false;
   static i128 f(const AccUnit& u, i128 a, E t) { return u.add(a, t); }
+};
+// The lean exact path (Engine::fast): 64-bit products and psums, NaR kept as row/column flags,
+// ws/is columns starting from 0 at row 0 (the previous K fold's sum is added as outputs leave),
+// os sums flushed into the i128 registers before they could overflow; never the full registers.
+struct MacLean64 {
+  using E = std::int64_t;
+  using P = std::int64_t;
+  static constexpr bool kLean = true;
+  static std::int64_t f(const AccUnit&, std::int64_t a, E t) { return a + t; }
 };
 
 }  // namespace
@@ -229,10 +242,18 @@ struct SystolicArray::Engine {
   }
   template <class Mk>
   const typename Mk::E* tab() const {
-    if constexpr (std::is_same_v<typename Mk::E, std::int64_t>) {
+    if constexpr (Mk::kLean) {
       return table64;
     } else {
       return table;
+    }
+  }
+  template <class Mk>
+  typename Mk::P* psums() {
+    if constexpr (Mk::kLean) {
+      return psum64.data();
+    } else {
+      return psum.data();
     }
   }
 };
@@ -609,9 +630,11 @@ void SystolicArray::step_stream_rows() {
   const int R = e.R, C = e.C;
   const AccUnit& acc = m_pe->acc();
   const typename Mk::E* const T = e.tab<Mk>();
+  using P = typename Mk::P;
+  P* const psum = e.psums<Mk>();
   const Fold& f = e.folds[e.ti];
   const auto tau = static_cast<std::int64_t>(e.tau);
-  const bool full = m_full_regs;
+  const bool full = !Mk::kLean && m_full_regs;
   std::uint64_t macs = 0;
   for (int r = R - 1; r >= 0; --r) {
     const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
@@ -621,11 +644,15 @@ void SystolicArray::step_stream_rows() {
     macs += static_cast<std::uint64_t>(A.size());
     std::uint8_t* __restrict h = &e.hreg[ro];
     const std::uint8_t* __restrict v = &e.vreg[ro];
-    i128* __restrict p = &e.psum[ro];
-    const i128* __restrict above = r > 0 ? &e.psum[ro - static_cast<std::size_t>(C)] : nullptr;
+    P* __restrict p = psum + ro;
+    const P* __restrict above = r > 0 ? psum + (ro - static_cast<std::size_t>(C)) : nullptr;
     auto prod = [&](int c, std::uint8_t x) { return T[(static_cast<std::size_t>(x) << 8) | v[c]]; };
-    auto pin0 = [&](int c) {  // row 0: the previous K fold's partial sum from the output side
-      return (f.k0 > 0 && Pn.has(c)) ? e.out_at(static_cast<int>(tau - c), f.p0 + c) : i128{0};
+    auto pin0 = [&](int c) -> P {  // row 0: the previous K fold's partial sum from the output side
+      if constexpr (Mk::kLean) {
+        return 0;  // the lean path adds it as the output leaves
+      } else {
+        return (f.k0 > 0 && Pn.has(c)) ? e.out_at(static_cast<int>(tau - c), f.p0 + c) : i128{0};
+      }
     };
     if (full) {  // every PE, idle ones included (their registers as a waveform shows them)
       for (int c = C - 1; c >= 0; --c) {
@@ -678,7 +705,7 @@ void SystolicArray::step_stream() {
     return;
   }
   if (e.fast) {
-    step_stream_fast_rows();
+    step_stream_rows<MacLean64>();
   } else if (m_pe->acc().mode() != AccMode::exact) {
     step_stream_rows<MacUnit>();
   } else {
@@ -792,7 +819,9 @@ std::uint64_t SystolicArray::step_os_rows() {
   const int R = e.R, C = e.C;
   const AccUnit& acc = m_pe->acc();
   const typename Mk::E* const T = e.tab<Mk>();
-  const bool full = m_full_regs;
+  using P = typename Mk::P;
+  P* const psum = e.psums<Mk>();
+  const bool full = !Mk::kLean && m_full_regs;
   std::uint64_t macs = 0;
   const Fold& f = e.folds[e.ti];
   const auto tau = static_cast<std::int64_t>(e.tau);
@@ -807,7 +836,7 @@ std::uint64_t SystolicArray::step_os_rows() {
     std::uint8_t* __restrict h = &e.hreg[ro];
     std::uint8_t* __restrict v = &e.vreg[ro];
     const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;
-    i128* __restrict p = &e.psum[ro];
+    P* __restrict p = psum + ro;
     auto top_word = [&](int c) {
       return e.job.w[static_cast<std::size_t>(tau - c) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(f.n0 + c)];
     };
@@ -848,62 +877,13 @@ std::uint64_t SystolicArray::step_os_rows() {
   return macs;
 }
 
-// os rows of the lean exact path: products summed in 64-bit registers (see flush_every).
-std::uint64_t SystolicArray::step_os_fast_rows() {
-  Engine& e = *m_eng;
-  const int R = e.R, C = e.C;
-  const std::int64_t* const T = e.table64;
-  std::uint64_t macs = 0;
-  const Fold& f = e.folds[e.ti];
-  const auto tau = static_cast<std::int64_t>(e.tau);
-  os_feed_top();
-  for (int r = R - 1; r >= 0; --r) {
-    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    const std::uint8_t xin = os_feed_row(r);
-    const Run X = e.xrun[ri], Y = e.vrun[ri], A = e.row_meet;
-    const bool feed = e.row_fed;
-    macs += static_cast<std::uint64_t>(A.size());
-    std::uint8_t* __restrict h = &e.hreg[ro];
-    std::uint8_t* __restrict v = &e.vreg[ro];
-    const std::uint8_t* __restrict vabove = r > 0 ? &e.vreg[ro - static_cast<std::size_t>(C)] : nullptr;
-    std::int64_t* __restrict p = &e.psum64[ro];
-    auto top_word = [&](int c) {
-      return e.job.w[static_cast<std::size_t>(tau - c) * static_cast<std::size_t>(e.job.n) + static_cast<std::size_t>(f.n0 + c)];
-    };
-    auto prod = [&](std::uint8_t x, std::uint8_t y) { return T[(static_cast<std::size_t>(x) << 8) | y]; };
-    if (vabove != nullptr && X == Y && !X.empty()) {  // steady state: one fused pass
-      const int lo = X.lo;
-      for (int c = X.hi - 1; c > lo; --c) {
-        const std::uint8_t x = h[c - 1], y = vabove[c];
-        h[c] = x;
-        v[c] = y;
-        p[c] = p[c] + prod(x, y);
-      }
-      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin, y = vabove[lo];
-      h[lo] = x;
-      v[lo] = y;
-      p[lo] = p[lo] + prod(x, y);
-      continue;
-    }
-    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
-    if (feed) h[0] = xin;
-    if (vabove != nullptr) {
-      for (int c = Y.lo; c < Y.hi; ++c) v[c] = vabove[c];
-    } else {
-      for (int c = Y.lo; c < Y.hi; ++c) v[c] = top_word(c);
-    }
-    for (int c = A.lo; c < A.hi; ++c) p[c] = p[c] + prod(h[c], v[c]);
-  }
-  return macs;
-}
-
 void SystolicArray::step_os() {
   Engine& e = *m_eng;
   const int R = e.R, C = e.C;
   std::uint64_t macs = 0;
   if (e.ti < e.folds.size() && !e.compute_done) {
     if (e.fast) {
-      macs = step_os_fast_rows();
+      macs = step_os_rows<MacLean64>();
     } else if (m_pe->acc().mode() != AccMode::exact) {
       macs = step_os_rows<MacUnit>();
     } else {
@@ -1009,49 +989,6 @@ void SystolicArray::fold_nar_flags() {
     for (int k = f.k0; k < f.k0 + f.kt; ++k) n |= stream_nar(e.stream_word(q, k));
     e.row_nar[static_cast<std::size_t>(q)] = n;
   }
-}
-
-// ws/is rows of the lean exact path: 64-bit psums, each column starting from 0 at row 0.
-void SystolicArray::step_stream_fast_rows() {
-  Engine& e = *m_eng;
-  const int R = e.R, C = e.C;
-  const std::int64_t* const T = e.table64;
-  std::uint64_t macs = 0;
-  for (int r = R - 1; r >= 0; --r) {
-    const std::size_t ri = static_cast<std::size_t>(r), ro = ri * static_cast<std::size_t>(C);
-    const std::uint8_t xin = stream_feed_row(r);
-    const Run X = e.xrun[ri], A = e.row_meet, Pn = e.prun[ri];  // words, valid pairs, psums
-    const bool feed = e.row_fed;
-    macs += static_cast<std::uint64_t>(A.size());
-    if (A.empty() && Pn.empty() && X.empty()) continue;
-    std::uint8_t* __restrict h = &e.hreg[ro];
-    const std::uint8_t* __restrict v = &e.vreg[ro];
-    std::int64_t* __restrict p = &e.psum64[ro];
-    const std::int64_t* __restrict above = r > 0 ? &e.psum64[ro - static_cast<std::size_t>(C)] : nullptr;
-    if (above != nullptr && X == A && A == Pn) {  // steady state: one fused pass
-      const int lo = A.lo;
-      for (int c = A.hi - 1; c > lo; --c) {
-        const std::uint8_t x = h[c - 1];
-        h[c] = x;
-        p[c] = above[c] + T[(static_cast<std::size_t>(x) << 8) | v[c]];
-      }
-      const std::uint8_t x = lo > 0 ? h[lo - 1] : xin;
-      h[lo] = x;
-      p[lo] = above[lo] + T[(static_cast<std::size_t>(x) << 8) | v[lo]];
-      continue;
-    }
-    for (int c = X.hi - 1; c >= std::max(X.lo, 1); --c) h[c] = h[c - 1];
-    if (feed) h[0] = xin;
-    if (above == nullptr) {
-      for (int c = A.lo; c < A.hi; ++c) p[c] = T[(static_cast<std::size_t>(h[c]) << 8) | v[c]];
-    } else {
-      const Run u = hull(A, Pn);
-      for (int c = u.lo; c < u.hi; ++c)
-        p[c] = A.has(c) ? above[c] + T[(static_cast<std::size_t>(h[c]) << 8) | v[c]] : above[c];
-    }
-  }
-  e.det.word_macs += macs;
-  e.det.idle_pe_cycles += static_cast<std::uint64_t>(R) * static_cast<std::uint64_t>(C) - macs;
 }
 
 std::uint64_t SystolicArray::run_cycle(const GemmJob& job) {

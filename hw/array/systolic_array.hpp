@@ -109,10 +109,8 @@ class SystolicArray {
   template <class Mk>
   std::uint64_t step_os_rows();
   void step_stream();
-  void step_stream_fast_rows();
   std::uint8_t stream_feed_row(int r);
   void step_os();
-  std::uint64_t step_os_fast_rows();
   void os_feed_top();
   std::uint8_t os_feed_row(int r);
   void fold_nar_flags();
